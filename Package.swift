@@ -1,0 +1,35 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Modules follow the data flow of docs/architecture in ../shared/DESIGN.md:
+// TesseraSupport <- SpikeIR, Hardware <- Frontend <- Tessera (public API) <- tessera (CLI).
+let package = Package(
+    name: "Tessera",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "Tessera", targets: ["Tessera"]),
+        .executable(name: "tessera", targets: ["TesseraCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+    ],
+    targets: [
+        .target(name: "TesseraSupport", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "SpikeIR", dependencies: ["TesseraSupport"]),
+        .target(name: "Hardware", dependencies: ["TesseraSupport", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Frontend", dependencies: [
+            "TesseraSupport", "SpikeIR", "Hardware",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
+        .target(name: "Tessera", dependencies: ["TesseraSupport", "SpikeIR", "Hardware", "Frontend"]),
+        .executableTarget(name: "TesseraCLI", dependencies: [
+            "Tessera",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "TesseraTests", dependencies: ["Tessera"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,43 @@
+import Foundation
+import SpikeIR
+import ZIPFoundation
+
+/// A NumPy `.npz` archive (`numpy.savez` / `savez_compressed`): a zip file of `.npy`
+/// members, one per array, named `KEY.npy`. Reading goes through ZIPFoundation, which
+/// handles both stored and deflated members.
+public struct NPZArchive {
+    public let path: String
+    private let archive: Archive
+    /// Array keys (member names without `.npy`), sorted.
+    public let keys: [String]
+
+    public init(path: String) throws(NPYFile.FormatError) {
+        self.path = path
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw NPYFile.FormatError("cannot read '\(path)': no such file")
+        }
+        let url = URL(fileURLWithPath: path)
+        do {
+            archive = try Archive(url: url, accessMode: .read)
+        } catch {
+            throw NPYFile.FormatError("'\(path)' is not a readable .npz (zip) archive: \(error)")
+        }
+        keys = archive.map(\.path).filter { $0.hasSuffix(".npy") }.map { String($0.dropLast(4)) }.sorted()
+    }
+
+    /// The array stored under `key`, or nil if the archive has no such member.
+    public func tensor(_ key: String) throws(NPYFile.FormatError) -> Tensor? {
+        guard let entry = archive[key + ".npy"] else { return nil }
+        var data = Data()
+        do {
+            _ = try archive.extract(entry, skipCRC32: false) { data.append($0) }
+        } catch {
+            throw NPYFile.FormatError("member '\(key).npy' of '\(path)' is corrupt: \(error)")
+        }
+        do {
+            return try NPYFile.parse(data)
+        } catch {
+            throw NPYFile.FormatError("member '\(key).npy' of '\(path)': \(error.message)")
+        }
+    }
+}

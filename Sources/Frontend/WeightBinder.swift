@@ -1,0 +1,78 @@
+import Foundation
+import SpikeIR
+import TesseraSupport
+import Yams
+
+/// Fills a graph's ``ParameterStore``: for every parameter key, each tensor its layer
+/// needs comes from the layer's own `.npy` file, else from the network's `.npz` archive
+/// (`<key>.<suffix>`), else from the seed (`init:`), else it is an error.
+///
+/// Synthetic tensors follow PyTorch's default initialisation, uniform in
+/// `[-1/sqrt(fanIn), 1/sqrt(fanIn)]`; batch-norm statistics default to the identity.
+struct WeightBinder {
+    var reader: YAMLReader
+    let baseDirectory: URL
+
+    mutating func bind(_ graph: SpikeGraph, file: NetworkFile,
+                       weights: [String: (spec: WeightSpec, location: SourceLocation?)]) -> ParameterStore {
+        var store = ParameterStore()
+        var archive: NPZArchive?
+        if let (path, node) = file.archive {
+            do {
+                archive = try NPZArchive(path: resolve(path))
+            } catch {
+                reader.error("cannot open weights archive: \(error.message)", at: node)
+            }
+        }
+        var used = Set<String>()
+        let index = graph.layersByName
+        var done = Set<String>()
+        for layer in graph.layers {
+            guard let key = layer.parameterKey, done.insert(key).inserted,
+                  let input = graph.inputShapes(of: layer, in: index).first else { continue }
+            let spec = weights[key]?.spec ?? WeightSpec()
+            let seed = spec.seed ?? file.seed
+            for slot in layer.op.parameterSlots(input: input) {
+                let name = "\(key).\(slot.suffix)"
+                if let (path, node) = spec.files[slot.suffix] {
+                    do {
+                        store[name] = .loaded(try NPYFile.read(path: resolve(path)), origin: path)
+                    } catch {
+                        reader.error("\(layer.op.name) '\(layer.name)': cannot load '\(path)' for \(slot.suffix): \(error.message)", at: node)
+                    }
+                    continue
+                }
+                if let archive, archive.keys.contains(name) {
+                    used.insert(name)
+                    do {
+                        if let tensor = try archive.tensor(name) {
+                            store[name] = .loaded(tensor, origin: "\(archive.path):\(name)")
+                        }
+                    } catch {
+                        reader.diagnostics.error("\(layer.op.name) '\(layer.name)': \(error.message)", at: layer.location)
+                    }
+                    continue
+                }
+                if let seed {
+                    store[name] = .synthetic(.init(shape: slot.shape, seed: seed, bound: 1 / Double(max(slot.fanIn, 1)).squareRoot(), constant: slot.constant))
+                    continue
+                }
+                var why = archive.map { "it is not in '\($0.path)'" } ?? "the network has no 'weights:' archive"
+                if let archive, let near = Suggestion.closest(to: name, among: archive.keys) { why += " (which has '\(near)')" }
+                let hint = slot.suffix == "bias" ? ", set 'bias: false' if the layer has none," : ""
+                reader.diagnostics.error("\(layer.op.name) '\(layer.name)' needs tensor '\(name)' of shape \(describeShape(slot.shape)): \(why)\(hint) and no 'init: { seed: N }' asks for synthetic values", at: layer.location)
+            }
+        }
+        if let archive, let (_, node) = file.archive {
+            let unused = archive.keys.filter { !used.contains($0) && !$0.hasSuffix("num_batches_tracked") }
+            if !unused.isEmpty {
+                reader.warning("\(unused.count) array\(unused.count == 1 ? "" : "s") of '\(archive.path)' used by no layer: \(unused.prefix(8).joined(separator: ", "))\(unused.count > 8 ? ", ..." : "")", at: node)
+            }
+        }
+        return store
+    }
+
+    private func resolve(_ path: String) -> String {
+        path.hasPrefix("/") ? path : baseDirectory.appendingPathComponent(path).path
+    }
+}

@@ -1,0 +1,49 @@
+/// The neuron dynamics a layer's outputs follow on the chip.
+///
+/// - `if`: integrate-and-fire, the rate-coded neuron of ANN-to-SNN conversion.
+/// - `lif`: leaky integrate-and-fire; a multiplicative `decay` is what training frameworks
+///   use, but the hardware leak is a constant per tick, so a decay is later approximated.
+/// - `binary`: the Eedn neuron, one tick per layer, membrane cleared every tick: fires iff
+///   the weighted input plus bias reaches the threshold.
+public struct NeuronModel: Hashable, Sendable, CustomStringConvertible {
+    public enum Kind: String, Sendable, CaseIterable {
+        case integrateAndFire = "if"
+        case leakyIntegrateAndFire = "lif"
+        case binary
+    }
+
+    /// What happens to the membrane after a spike (hardware reset modes normal/linear/none).
+    public enum Reset: String, Sendable, CaseIterable {
+        case subtract, zero, none
+    }
+
+    public var kind: Kind
+    public var threshold: Double
+    /// Linear leak added every tick (the hardware's lambda before quantisation).
+    public var leak: Double
+    /// Multiplicative decay per tick (LIF only): V <- decay * V.
+    public var decay: Double?
+    public var reset: Reset
+
+    public init(kind: Kind = .integrateAndFire, threshold: Double = 1, leak: Double = 0,
+                decay: Double? = nil, reset: Reset = .subtract) {
+        self.kind = kind
+        self.threshold = threshold
+        self.leak = leak
+        self.decay = decay
+        self.reset = reset
+    }
+
+    public var description: String {
+        var parts = ["\(kind.rawValue)", "th=\(formatNumber(threshold))"]
+        if leak != 0 { parts.append("leak=\(formatNumber(leak))") }
+        if let decay { parts.append("decay=\(formatNumber(decay))") }
+        if kind != .binary { parts.append("reset=\(reset.rawValue)") }
+        return parts.joined(separator: " ")
+    }
+}
+
+/// Shortest faithful text of a number: integers without a decimal point.
+func formatNumber(_ value: Double) -> String {
+    value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+}

@@ -1,0 +1,42 @@
+/// The tensors a layer owns and the shapes they must have, in PyTorch's layouts:
+/// conv2d `[out, in/groups, kh, kw]`, convtranspose2d `[in, out/groups, kh, kw]`,
+/// dense `[out, in]`, bias `[out]`, batchnorm `weight`/`bias`/`running_mean`/`running_var` `[C]`.
+public struct ParameterSlot: Hashable, Sendable {
+    /// Key suffix after the layer's parameter key: `weight`, `bias`, `running_mean`, ...
+    public var suffix: String
+    public var shape: [Int]
+    /// Fan-in of one output, used to scale synthetic initial values.
+    public var fanIn: Int
+    /// The value a synthetic tensor of this slot takes when it is a constant (batch norm).
+    public var constant: Double?
+}
+
+extension Operation {
+    /// The parameter tensors this op needs given its input shape (empty for ops without any).
+    public func parameterSlots(input: TensorShape) -> [ParameterSlot] {
+        switch self {
+        case let .conv2d(c):
+            let fanIn = input.channels / c.groups * c.vertical.kernel * c.horizontal.kernel
+            var slots = [ParameterSlot(suffix: "weight", shape: [c.outChannels, input.channels / c.groups, c.vertical.kernel, c.horizontal.kernel], fanIn: fanIn)]
+            if c.bias { slots.append(ParameterSlot(suffix: "bias", shape: [c.outChannels], fanIn: fanIn)) }
+            return slots
+        case let .convTranspose2d(c):
+            let fanIn = c.outChannels / c.groups * c.vertical.kernel * c.horizontal.kernel
+            var slots = [ParameterSlot(suffix: "weight", shape: [input.channels, c.outChannels / c.groups, c.vertical.kernel, c.horizontal.kernel], fanIn: fanIn)]
+            if c.bias { slots.append(ParameterSlot(suffix: "bias", shape: [c.outChannels], fanIn: fanIn)) }
+            return slots
+        case let .dense(d):
+            var slots = [ParameterSlot(suffix: "weight", shape: [d.outFeatures, input.count], fanIn: input.count)]
+            if d.bias { slots.append(ParameterSlot(suffix: "bias", shape: [d.outFeatures], fanIn: input.count)) }
+            return slots
+        case .batchnorm:
+            let c = [input.channels]
+            return [ParameterSlot(suffix: "weight", shape: c, fanIn: 1, constant: 1),
+                    ParameterSlot(suffix: "bias", shape: c, fanIn: 1, constant: 0),
+                    ParameterSlot(suffix: "running_mean", shape: c, fanIn: 1, constant: 0),
+                    ParameterSlot(suffix: "running_var", shape: c, fanIn: 1, constant: 1)]
+        default:
+            return []
+        }
+    }
+}

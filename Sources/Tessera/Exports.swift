@@ -1,0 +1,6 @@
+// The `Tessera` library product: one import gives a user's own code and tests the whole
+// public API (load a network, read a target, and the IR types they return).
+@_exported import Frontend
+@_exported import Hardware
+@_exported import SpikeIR
+@_exported import TesseraSupport

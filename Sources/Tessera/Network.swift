@@ -1,0 +1,56 @@
+import Frontend
+import Hardware
+import SpikeIR
+import TesseraSupport
+
+/// A network loaded from its YAML description and verified: the entry point of the API.
+///
+/// ```swift
+/// import Tessera
+///
+/// let net = try Network.load("examples/digits-mlp.yaml")
+/// print(net.summary.total.neurons)          // 74
+/// print(net.text)                           // the IR, one line per layer
+/// let bound = net.coreLowerBound(on: try Target.load("truenorth"))
+/// ```
+public struct Network: Sendable {
+    /// The verified IR graph, layers in topological order with shapes.
+    public var graph: SpikeGraph
+    /// Non-fatal findings (for example layers that lead to no output).
+    public var warnings: [Diagnostic]
+
+    public init(graph: SpikeGraph, warnings: [Diagnostic] = []) {
+        self.graph = graph
+        self.warnings = warnings
+    }
+
+    /// Loads and verifies a network file; every problem found is in the thrown error.
+    public static func load(_ path: String) throws(DiagnosticError) -> Network {
+        let loaded = try NetworkLoader.load(path: path)
+        return Network(graph: loaded.graph, warnings: loaded.warnings)
+    }
+
+    /// Loads from YAML text; `file` names locations and anchors relative weight paths.
+    public static func load(yaml: String, file: String = "<memory>") throws(DiagnosticError) -> Network {
+        let loaded = try NetworkLoader.load(yaml: yaml, file: file)
+        return Network(graph: loaded.graph, warnings: loaded.warnings)
+    }
+
+    public var summary: GraphSummary { GraphSummary(graph) }
+
+    /// The IR as text, one line per layer, then totals.
+    public var text: String { GraphPrinter.render(graph) }
+
+    /// Output shape of a layer by name (nil if there is no such layer).
+    public func shape(of layer: String) -> TensorShape? { graph.layer(named: layer)?.shape }
+
+    /// The fewest cores any mapping onto `target` can use; see ``CoreLowerBound``.
+    public func coreLowerBound(on target: Target) -> CoreLowerBound { CoreLowerBound(graph, target: target) }
+}
+
+extension Target {
+    /// Loads a bundled target by name (`truenorth`, `truenorth-4x4`, `tiny`) or from a path.
+    public static func load(_ nameOrPath: String) throws(DiagnosticError) -> Target {
+        try TargetLoader.load(nameOrPath)
+    }
+}
