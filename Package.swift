@@ -29,7 +29,7 @@ let package = Package(
             "Tessera",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "TesseraTests", dependencies: ["Tessera"]),
+        .testTarget(name: "TesseraTests", dependencies: ["Tessera"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -40,9 +40,19 @@ struct GraphBuilder {
                 return true
             }
         }
+        // Outputs are checked here, where their place in the file is known. When earlier
+        // errors already broke layers, an unknown output is most likely one of those.
+        let known = Set(layers.map(\.name))
+        let reportUnknown = !reader.diagnostics.hasErrors
         let outputs = file.outputs.compactMap { output -> String? in
             let name = resolve(output.name)
             if failed.contains(name) { return nil }
+            if !known.contains(name) {
+                if reportUnknown {
+                    reader.error("output '\(output.name)' is not a layer of this network\(Suggestion.hint(for: output.name, among: known.union(aliases.keys)))", at: output.node)
+                }
+                return nil
+            }
             return name
         }
         return (layers, outputs)

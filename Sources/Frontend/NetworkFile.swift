@@ -55,6 +55,7 @@ struct NetworkFile {
                 if let name = reader.string(n, what: "output") { file.outputs = [(name, n)] }
             } else if let items = reader.sequence(n, what: "outputs") {
                 file.outputs = items.compactMap { item in reader.string(item, what: "output").map { ($0, item) } }
+                if items.isEmpty { reader.error("'outputs' is empty; name the layers whose spikes leave the chip", at: n) }
             }
         } else {
             reader.error("a network file needs 'outputs:' (the layers whose spikes leave the chip)", at: document.root)
@@ -64,6 +65,7 @@ struct NetworkFile {
 
     static func readInputs(_ node: Node, reader: inout YAMLReader) -> [Layer] {
         guard let table = reader.table(node, what: "inputs") else { return [] }
+        if table.isEmpty { reader.error("'inputs' is empty; a network needs at least one input", at: node) }
         return table.compactMap { entry in
             guard let m = reader.mapping(entry.value, what: "input '\(entry.key)'", allowed: ["shape", "encoding"]) else { return nil }
             guard let shapeNode = m["shape"] else {

@@ -41,7 +41,7 @@ public enum NetworkLoader {
         // Structure and shapes first: tensors can only be bound once input shapes are known.
         let structural: Verifier.Verified
         do {
-            structural = try Verifier.verify(graph, checkParameters: false)
+            structural = try Verifier.verify(graph, checkParameters: false, checkInterface: false)
         } catch {
             throw DiagnosticError(unique(reader.diagnostics.all + error.diagnostics))
         }
@@ -51,7 +51,7 @@ public enum NetworkLoader {
         try Diagnostics(reader.diagnostics.errors).throwIfErrors()
 
         do {
-            let verified = try Verifier.verify(graph)
+            let verified = try Verifier.verify(graph, checkInterface: false)
             return Loaded(graph: verified.graph, warnings: unique(reader.diagnostics.warnings + verified.warnings))
         } catch {
             throw DiagnosticError(unique(reader.diagnostics.all + error.diagnostics))

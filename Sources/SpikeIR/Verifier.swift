@@ -14,7 +14,12 @@ public enum Verifier {
     }
 
     /// Verifies `graph`; throws every diagnostic found (errors and warnings) if any is an error.
-    public static func verify(_ graph: SpikeGraph, checkParameters: Bool = true) throws(DiagnosticError) -> Verified {
+    ///
+    /// `checkParameters: false` skips the parameter tensors (for a frontend that binds them
+    /// once shapes are known); `checkInterface: false` skips the checks that the graph has
+    /// inputs and outputs and that outputs name layers (for a frontend that reports those
+    /// at their own place in the file).
+    public static func verify(_ graph: SpikeGraph, checkParameters: Bool = true, checkInterface: Bool = true) throws(DiagnosticError) -> Verified {
         var diagnostics = Diagnostics()
         var index: [String: Int] = [:]
         for (i, layer) in graph.layers.enumerated() {
@@ -65,7 +70,7 @@ public enum Verifier {
             }
         }
 
-        checkOutputs(graph, index: index, names: names, diagnostics: &diagnostics)
+        if checkInterface { checkOutputs(graph, index: index, names: names, diagnostics: &diagnostics) }
         try diagnostics.throwIfErrors()
         warnUnused(graph, index: index, diagnostics: &diagnostics)
 

@@ -56,6 +56,9 @@ public struct YAMLDocument {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
              let .composer(context, problem, mark, _):
             return [.error(text(problem, context), at: at(mark))]
+        case let .duplicatedKeysInMapping(duplicates, context):
+            let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+            return [.error("duplicate key \(keys) in a mapping (each key may appear once)", at: at(context.mark))]
         case let .reader(problem, offset, _, yaml):
             return [.error("cannot read YAML: \(problem)", at: lineColumn(ofUTF8Offset: offset ?? 0, in: yaml, file: file))]
         default:

@@ -25,14 +25,13 @@ public struct YAMLReader {
     // MARK: Mappings
 
     /// The node as a mapping whose keys are all in `allowed`. Unknown keys are errors with a
-    /// suggestion when one is close, and a repeated key is an error at its second use.
+    /// suggestion when one is close. (Repeated keys are rejected by Yams while parsing.)
     public mutating func mapping(_ node: Node, what: String, allowed: [String]) -> YAMLMapping? {
         guard case let .mapping(mapping) = node else {
             error("expected a mapping for \(what), got \(describe(node))", at: node)
             return nil
         }
         var entries: [YAMLMapping.Entry] = []
-        var seen: Set<String> = []
         for (keyNode, value) in mapping {
             guard case let .scalar(scalar) = keyNode else {
                 error("expected a plain key in \(what), got \(describe(keyNode))", at: keyNode)
@@ -41,10 +40,6 @@ public struct YAMLReader {
             let key = scalar.string
             if !allowed.contains(key) {
                 error("unknown key '\(key)' in \(what)\(Suggestion.hint(for: key, among: allowed)); expected one of: \(allowed.joined(separator: ", "))", at: keyNode)
-                continue
-            }
-            if !seen.insert(key).inserted {
-                error("duplicate key '\(key)' in \(what)", at: keyNode)
                 continue
             }
             entries.append(.init(key: key, keyNode: keyNode, value: value))
@@ -60,14 +55,9 @@ public struct YAMLReader {
             return nil
         }
         var entries: [YAMLMapping.Entry] = []
-        var seen: Set<String> = []
         for (keyNode, value) in mapping {
             guard case let .scalar(scalar) = keyNode, !scalar.string.isEmpty else {
                 error("expected a name as key in \(what), got \(describe(keyNode))", at: keyNode)
-                continue
-            }
-            if !seen.insert(scalar.string).inserted {
-                error("duplicate name '\(scalar.string)' in \(what)", at: keyNode)
                 continue
             }
             entries.append(.init(key: scalar.string, keyNode: keyNode, value: value))

@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+@testable import Tessera
+
+/// Paths and helpers shared by the tests. Fixtures are read in place from the source tree.
+enum TestSupport {
+    static let testsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    static let packageRoot = testsDirectory.deletingLastPathComponent().deletingLastPathComponent()
+    static let fixtures = testsDirectory.appendingPathComponent("Fixtures").path
+    static let npyFixtures = fixtures + "/npy"
+
+    static func example(_ name: String) -> String { packageRoot.appendingPathComponent("examples/\(name)").path }
+    static func target(_ name: String) -> String { packageRoot.appendingPathComponent("targets/\(name).yaml").path }
+
+    /// A fresh temporary directory for files a test writes.
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Writes `text` to `name` in a new temporary directory and returns the path.
+    static func write(_ text: String, named name: String = "net.yaml") throws -> String {
+        let path = try temporaryDirectory().appendingPathComponent(name).path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// The `tessera` executable built next to the test bundle.
+    static var executable: String {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tessera").path
+        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+        return packageRoot.appendingPathComponent(".build/debug/tessera").path
+    }
+
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs `tessera` with arguments and returns its exit status and output.
+    static func tessera(_ arguments: [String]) throws -> Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = packageRoot
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                   stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// Loads a network that must fail and returns its diagnostics.
+    static func failures(_ path: String) -> [Diagnostic] {
+        do {
+            let net = try Network.load(path)
+            Issue.record("expected \(path) to be rejected, it loaded with \(net.graph.layers.count) layers")
+            return []
+        } catch {
+            return error.diagnostics
+        }
+    }
+}

@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""Writes the NumPy fixtures the tests read (Tests/TesseraTests/Fixtures/npy).
+
+The files come from NumPy itself, so the Swift reader is checked against the real format,
+not against our own idea of it. Values follow simple formulas the tests restate:
+`np.arange(n).reshape(shape) * scale + offset`. Run once; commit the output.
+"""
+import io
+import os
+import zipfile
+
+import numpy as np
+
+out = os.path.join(os.path.dirname(__file__), "..", "Tests", "TesseraTests", "Fixtures", "npy")
+os.makedirs(out, exist_ok=True)
+
+
+def save(name, array):
+    np.save(os.path.join(out, name), array, allow_pickle=False)
+
+
+# Good files: one per supported dtype, values arange(12) reshaped (3, 4), minus 5 so that
+# signed types hold negatives.
+base = np.arange(12).reshape(3, 4) - 5
+save("f4.npy", (base * 0.5).astype("<f4"))
+save("f8.npy", (base * 0.25).astype("<f8"))
+save("i1.npy", base.astype("i1"))
+save("i2.npy", (base * 1000).astype("<i2"))
+save("i4.npy", (base * 100000).astype("<i4"))
+save("u1.npy", np.arange(12, dtype="u1").reshape(3, 4))
+save("f4-big-endian.npy", (base * 0.5).astype(">f4"))
+save("scalar-shape.npy", np.arange(5, dtype="<f4"))  # shape (5,)
+
+# Version 2.0 header (written when asked for explicitly).
+with open(os.path.join(out, "v2.npy"), "wb") as f:
+    np.lib.format.write_array(f, (base * 0.5).astype("<f4"), version=(2, 0))
+
+# Bad files.
+save("fortran.npy", np.asfortranarray((base * 0.5).astype("<f4")))
+save("complex.npy", np.zeros((2, 2), dtype="<c8"))
+save("float16.npy", np.zeros((2, 2), dtype="<f2"))
+good = open(os.path.join(out, "f4.npy"), "rb").read()
+open(os.path.join(out, "truncated.npy"), "wb").write(good[:-6])
+open(os.path.join(out, "not-npy.npy"), "wb").write(b"this is not a numpy file at all\n")
+save("nan.npy", np.array([1.0, np.nan], dtype="<f4"))
+
+# Archives: plain and compressed, keys as the network format expects.
+w = (np.arange(2 * 4).reshape(2, 4) - 3).astype("<f4")  # dense 4 -> 2
+b = np.array([0.5, -0.5], dtype="<f4")
+np.savez(os.path.join(out, "dense.npz"), **{"fc.weight": w, "fc.bias": b})
+np.savez_compressed(os.path.join(out, "dense-compressed.npz"), **{"fc.weight": w, "fc.bias": b, "extra": b})
+np.savez(os.path.join(out, "dense-wrong-shape.npz"), **{"fc.weight": w.T.copy(), "fc.bias": b})
+np.savez(os.path.join(out, "dense-no-bias.npz"), **{"fc.weight": w})
+buffer = io.BytesIO()
+np.savez(buffer, **{"fc.weight": w, "fc.bias": b})
+open(os.path.join(out, "corrupt.npz"), "wb").write(buffer.getvalue()[:-40])
+np.save(os.path.join(out, "dense-weight.npy"), w)
+np.save(os.path.join(out, "dense-bias.npy"), b)
+print("fixtures written to", os.path.normpath(out))
