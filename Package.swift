@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Modules follow the data flow of docs/architecture in ../shared/DESIGN.md:
-// TesseraSupport <- SpikeIR, Hardware <- Frontend <- Tessera (public API) <- tessera (CLI).
+// TesseraSupport <- SpikeIR, Hardware <- Frontend; Hardware <- CoreMap <- Emulator;
+// all of them <- Tessera (the public API) <- tessera (the CLI).
 let package = Package(
     name: "Tessera",
     platforms: [.macOS(.v13)],
@@ -24,7 +25,9 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
-        .target(name: "Tessera", dependencies: ["TesseraSupport", "SpikeIR", "Hardware", "Frontend"]),
+        .target(name: "CoreMap", dependencies: ["TesseraSupport", "Hardware"]),
+        .target(name: "Emulator", dependencies: ["TesseraSupport", "Hardware", "CoreMap"]),
+        .target(name: "Tessera", dependencies: ["TesseraSupport", "SpikeIR", "Hardware", "Frontend", "CoreMap", "Emulator"]),
         .executableTarget(name: "TesseraCLI", dependencies: [
             "Tessera",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

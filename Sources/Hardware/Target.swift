@@ -49,6 +49,8 @@ public struct CoreSpec: Hashable, Sendable {
     public var membraneBits: Int
     /// Width of the stochastic threshold mask M.
     public var thresholdMaskBits: Int
+    /// Width of the random number rho that stochastic synapses and leaks compare with.
+    public var randomBits: Int
 
     /// Inclusive range of a signed field of `bits` bits: -2^(bits-1) ... 2^(bits-1) - 1.
     public static func signedRange(bits: Int) -> ClosedRange<Int> {

@@ -85,18 +85,19 @@ public enum TargetLoader {
     static let optionalKeys: Set<String> = Set(EnergyModel.knownFigures.map(\.key))
 
     static let coreKeys = ["axons", "neurons", "axonTypes", "weightBits", "leakBits", "thresholdBits",
-                           "negThresholdBits", "resetBits", "membraneBits", "thresholdMaskBits"]
+                           "negThresholdBits", "resetBits", "membraneBits", "thresholdMaskBits", "randomBits"]
 
     static func readCore(_ r: inout YAMLReader, _ m: YAMLMapping) -> CoreSpec? {
         func count(_ key: String, max: Int = 1 << 20) -> Int? { m[key].flatMap { r.int($0, what: "core \(key)", atLeast: 1, atMost: max) } }
         // Field widths above 32 bits could not be held by the emulator's 32/64-bit state.
         func bits(_ key: String) -> Int? { m[key].flatMap { r.int($0, what: "core \(key)", atLeast: 1, atMost: 32) } }
-        let axons = count("axons"), neurons = count("neurons"), types = count("axonTypes", max: 16)
+        let axons = count("axons"), neurons = count("neurons"), types = count("axonTypes", max: 4)  // a neuron has four weights, s_j[0..3]
         let weight = bits("weightBits"), leak = bits("leakBits"), threshold = bits("thresholdBits")
         let negThreshold = bits("negThresholdBits"), reset = bits("resetBits"), membrane = bits("membraneBits")
         let mask = m["thresholdMaskBits"].flatMap { r.int($0, what: "core thresholdMaskBits", atLeast: 0, atMost: 32) }
+        let random = bits("randomBits")
         guard let axons, let neurons, let types, let weight, let leak, let threshold, let negThreshold,
-              let reset, let membrane, let mask else { return nil }
+              let reset, let membrane, let mask, let random else { return nil }
         if let node = m["neurons"], neurons % 4 != 0 {
             // The core map stores a crossbar row as neurons/4 hex digits.
             r.error("core neurons must be a multiple of 4, got \(neurons)", at: node)
@@ -108,7 +109,7 @@ public enum TargetLoader {
         }
         return CoreSpec(axons: axons, neurons: neurons, axonTypes: types, weightBits: weight, leakBits: leak,
                         thresholdBits: threshold, negThresholdBits: negThreshold, resetBits: reset,
-                        membraneBits: membrane, thresholdMaskBits: mask)
+                        membraneBits: membrane, thresholdMaskBits: mask, randomBits: random)
     }
 
     static func readTiming(_ r: inout YAMLReader, _ m: YAMLMapping) -> Timing? {

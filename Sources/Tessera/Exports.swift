@@ -1,5 +1,7 @@
 // The `Tessera` library product: one import gives a user's own code and tests the whole
-// public API (load a network, read a target, and the IR types they return).
+// public API: load a network, read a target, load/save a core map, emulate it.
+@_exported import CoreMap
+@_exported import Emulator
 @_exported import Frontend
 @_exported import Hardware
 @_exported import SpikeIR

@@ -51,7 +51,7 @@ import Testing
 
     static let good = """
     name: t
-    core: { axons: 16, neurons: 16, axonTypes: 4, weightBits: 9, leakBits: 9, thresholdBits: 18, negThresholdBits: 18, resetBits: 18, membraneBits: 20, thresholdMaskBits: 17 }
+    core: { axons: 16, neurons: 16, axonTypes: 4, weightBits: 9, leakBits: 9, thresholdBits: 18, negThresholdBits: 18, resetBits: 18, membraneBits: 20, thresholdMaskBits: 17, randomBits: 8 }
     timing: { tickHz: 1000, delay: [1, 15] }
     chip: { cores: [4, 4] }
     board: { chips: [1, 1] }

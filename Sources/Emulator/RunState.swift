@@ -1,0 +1,101 @@
+import CoreMap
+import Dispatch
+
+/// The mutable state of one emulation run: membrane potentials, pending axon spikes per
+/// tick slot, per-core PRNGs, and per-worker output buffers. Cores are split into
+/// contiguous ranges, one per worker; a worker writes only its cores' state and its own
+/// buffers, so the parallel step needs no locks.
+final class RunState: @unchecked Sendable {
+    typealias Lane = SIMD8<Int32>
+    let L: BoardLayout
+    let ring: Int
+    let potential: UnsafeMutablePointer<Lane>
+    /// Pending spikes: [slot][core][axon word].
+    let pending: UnsafeMutablePointer<UInt64>
+    let prng: UnsafeMutablePointer<CorePRNG>
+    let unstable: UnsafeMutablePointer<Bool>
+    let workerCount: Int
+    let ranges: [Range<Int>]
+    /// Per worker: fired neurons as `core * neurons + index`, their count, and counters.
+    let fired: [UnsafeMutablePointer<Int32>]
+    let firedCount: UnsafeMutablePointer<Int>
+    let synapticEvents: UnsafeMutablePointer<Int>
+    let activeCores: UnsafeMutablePointer<Int>
+    /// Per worker scratch: active axons of the core being stepped, saved potentials.
+    let scratchAxons: [UnsafeMutablePointer<Int32>]
+
+    /// The membrane range, as lanes and as integers.
+    let low: Lane
+    let high: Lane
+    let membrane: ClosedRange<Int>
+    /// Mask giving rho its `randomBits` width.
+    let randomMask: UInt32
+
+    init(layout: BoardLayout, ring: Int, workers: Int, membrane: ClosedRange<Int>, randomBits: Int) {
+        L = layout
+        self.ring = ring
+        let laneCount = max(layout.cores * layout.lanes, 1)
+        potential = .allocate(capacity: laneCount)
+        potential.initialize(from: layout.initial, count: laneCount)
+        let words = max(ring * layout.cores * layout.axonWords, 1)
+        pending = .allocate(capacity: words)
+        pending.initialize(repeating: 0, count: words)
+        prng = .allocate(capacity: max(layout.cores, 1))
+        for (c, seed) in layout.seeds.enumerated() { (prng + c).initialize(to: CorePRNG(seed: seed)) }
+        unstable = .allocate(capacity: max(layout.cores, 1))
+        unstable.initialize(repeating: true, count: max(layout.cores, 1))  // decided on the first tick
+        let cores = layout.cores, neurons = layout.neurons
+        let n = max(1, min(workers, cores))
+        workerCount = n
+        let ranges = (0..<n).map { w in (cores * w / n)..<(cores * (w + 1) / n) }
+        self.ranges = ranges
+        fired = ranges.map { UnsafeMutablePointer<Int32>.allocate(capacity: max($0.count * neurons, 1)) }
+        firedCount = .allocate(capacity: workerCount)
+        firedCount.initialize(repeating: 0, count: workerCount)
+        synapticEvents = .allocate(capacity: workerCount)
+        synapticEvents.initialize(repeating: 0, count: workerCount)
+        activeCores = .allocate(capacity: workerCount)
+        activeCores.initialize(repeating: 0, count: workerCount)
+        scratchAxons = (0..<workerCount).map { _ in .allocate(capacity: max(layout.axons, 1)) }
+        self.membrane = membrane
+        low = Lane(repeating: Int32(membrane.lowerBound))
+        high = Lane(repeating: Int32(membrane.upperBound))
+        randomMask = UInt32(truncatingIfNeeded: (UInt64(1) << UInt64(randomBits)) - 1)
+    }
+
+    deinit {
+        potential.deallocate()
+        pending.deallocate()
+        unstable.deallocate()
+        prng.deallocate()
+        firedCount.deallocate()
+        synapticEvents.deallocate()
+        activeCores.deallocate()
+        fired.forEach { $0.deallocate() }
+        scratchAxons.forEach { $0.deallocate() }
+    }
+
+    @inline(__always) func schedule(slot: Int, core: Int, axon: Int) {
+        pending[(slot * L.cores + core) * L.axonWords + axon / 64] |= 1 << UInt64(axon % 64)
+    }
+
+    func potentials(core: Int) -> [Int] {
+        L.used[core].map { Int(potential[core * L.lanes + $0 / 8][$0 % 8]) }
+    }
+
+    /// Steps every core for the tick whose pending spikes are in `slot`.
+    func step(slot: Int) {
+        if workerCount == 1 {
+            stepRange(0, slot: slot)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: workerCount) { w in stepRange(w, slot: slot) }
+        }
+    }
+
+    private func stepRange(_ w: Int, slot: Int) {
+        firedCount[w] = 0
+        synapticEvents[w] = 0
+        activeCores[w] = 0
+        for c in ranges[w] { stepCore(c, slot: slot, worker: w) }
+    }
+}
