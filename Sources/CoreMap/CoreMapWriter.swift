@@ -98,7 +98,7 @@ public enum CoreMapWriter {
     }
 
     /// A JSON string literal.
-    static func quote(_ s: String) -> String {
+    public static func quote(_ s: String) -> String {
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar {

@@ -43,7 +43,7 @@ final class RunState: @unchecked Sendable {
         prng = .allocate(capacity: max(layout.cores, 1))
         for (c, seed) in layout.seeds.enumerated() { (prng + c).initialize(to: CorePRNG(seed: seed)) }
         unstable = .allocate(capacity: max(layout.cores, 1))
-        unstable.initialize(repeating: true, count: max(layout.cores, 1))  // decided on the first tick
+        unstable.initialize(repeating: false, count: max(layout.cores, 1))
         let cores = layout.cores, neurons = layout.neurons
         let n = max(1, min(workers, cores))
         workerCount = n
@@ -61,6 +61,14 @@ final class RunState: @unchecked Sendable {
         low = Lane(repeating: Int32(membrane.lowerBound))
         high = Lane(repeating: Int32(membrane.upperBound))
         randomMask = UInt32(truncatingIfNeeded: (UInt64(1) << UInt64(randomBits)) - 1)
+        // A neuron that starts at or beyond a threshold changes in tick 0 without input.
+        for c in 0..<layout.cores {
+            for l in 0..<layout.lanes {
+                let p = c * layout.lanes + l
+                let x = potential[p]
+                if any(((x .>= layout.alpha[p]) .| (x .< 0 &- layout.beta[p])) .& layout.enabled[p]) { unstable[c] = true }
+            }
+        }
     }
 
     deinit {

@@ -1,3 +1,5 @@
+import TesseraSupport
+
 /// What a node of the spiking IR computes. Parameters are plain values; the weights a
 /// layer owns live in the graph's ``ParameterStore`` under the node's `parameterKey`.
 public enum Operation: Hashable, Sendable {

@@ -1,0 +1,48 @@
+import CoreMap
+import TesseraSupport
+
+/// Turns real-valued input tensors into spikes for a core map's input ports.
+///
+/// - `rate`: deterministic; a value x in [0, 1] spikes at tick t iff
+///   `floor((t + 1) * x) > floor(t * x)`, i.e. evenly spread, `round(x * ticks)` spikes.
+/// - `poisson`: a spike at tick t iff a uniform draw is below x; one SplitMix64 stream per
+///   sample seeded with `seed + sample`, drawn tick by tick, element by element (row-major).
+/// - `binary`: one tick; element spikes at tick 0 iff x >= 0.5.
+public enum InputEncoder {
+    public struct ValueError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Spikes for one sample: `values[port]` holds each port's elements, row-major.
+    public static func encode(_ values: [String: [Double]], ports: [InputPort], encoding: InputEncoding,
+                              ticks: Int, seed: UInt64, sample: Int = 0) throws(ValueError) -> SpikeInput {
+        var spikes: [String: [SpikeInput.Event]] = [:]
+        var random = SeededRandom(seed: seed &+ UInt64(sample))
+        for port in ports {
+            guard let x = values[port.name] else { continue }
+            guard x.count == port.count else {
+                throw ValueError(description: "input '\(port.name)' has \(x.count) values, the core map's port has \(port.count) (shape \(port.shape))")
+            }
+            if encoding != .binary, let bad = x.firstIndex(where: { !($0 >= 0 && $0 <= 1) }) {
+                throw ValueError(description: "input '\(port.name)' element \(bad) is \(x[bad]); \(encoding.rawValue) encoding needs values in [0, 1] (scale your data first)")
+            }
+            var events: [SpikeInput.Event] = []
+            switch encoding {
+            case .rate:
+                for t in 0..<ticks {
+                    for (i, v) in x.enumerated() where (Double(t + 1) * v).rounded(.down) > (Double(t) * v).rounded(.down) {
+                        events.append(.init(tick: t, index: i))
+                    }
+                }
+            case .poisson:
+                for t in 0..<ticks {
+                    for (i, v) in x.enumerated() where random.nextUnit() < v { events.append(.init(tick: t, index: i)) }
+                }
+            case .binary:
+                for (i, v) in x.enumerated() where v >= 0.5 { events.append(.init(tick: 0, index: i)) }
+            }
+            spikes[port.name] = events
+        }
+        return SpikeInput(ticks: ticks, spikes: spikes)
+    }
+}
