@@ -56,4 +56,6 @@ np.savez(buffer, **{"fc.weight": w, "fc.bias": b})
 open(os.path.join(out, "corrupt.npz"), "wb").write(buffer.getvalue()[:-40])
 np.save(os.path.join(out, "dense-weight.npy"), w)
 np.save(os.path.join(out, "dense-bias.npy"), b)
+# A batch of three samples for a 2-element input port: (3, 2).
+np.save(os.path.join(out, "batch.npy"), np.array([[1, 0], [0, 1], [1, 1]], dtype="<f4"))
 print("fixtures written to", os.path.normpath(out))

@@ -7,7 +7,8 @@ public struct CoreConfig: Sendable, Equatable {
     public var chip: [Int]
     /// Core coordinates within the chip (column, row).
     public var place: [Int]
-    /// Seed of the core's pseudo-random generator (stochastic synapses, leaks, thresholds).
+    /// Seed of the core's pseudo-random generator (stochastic synapses, leaks, thresholds),
+    /// in 0..2^53-1 so that every JSON reader holds it exactly.
     public var seed: UInt64
     /// One type per axon, `0..<axonTypes`; always `axons` long in memory.
     public var axonTypes: [UInt8]

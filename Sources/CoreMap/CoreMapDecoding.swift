@@ -60,7 +60,7 @@ extension JSONReader {
         var seed: UInt64 = 0
         if let value = o["seed"] {
             guard let s = int(value, "\(path).seed"), s >= 0 else {
-                fail("\(path).seed", "must be a non-negative integer")
+                fail("\(path).seed", "must be an integer in 0..2^53-1 (so every JSON reader holds it exactly)")
                 return nil
             }
             seed = UInt64(s)

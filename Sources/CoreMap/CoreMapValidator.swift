@@ -40,6 +40,7 @@ public enum CoreMapValidator {
         for (position, core) in map.cores.enumerated() {
             if problems.count >= limit { break }
             let at = "core \(position)"
+            if core.seed >= 1 << 53 { fail("\(at): seed \(core.seed) must be below 2^53 (so every JSON reader holds it exactly)") }
             if core.id != position { fail("\(at): id \(core.id) must equal its position \(position) (ids are dense 0..n-1 in array order)") }
             if !(0..<map.chips[0]).contains(core.chip[0]) || !(0..<map.chips[1]).contains(core.chip[1]) {
                 fail("\(at): chip \(core.chip) is outside the board of \(map.chips[0])x\(map.chips[1]) chips")

@@ -59,7 +59,7 @@ public enum SyntheticCoreMap {
             }
             map.cores.append(CoreConfig(id: c, chip: [chipIndex % board.chips[0], chipIndex / board.chips[0]],
                                         place: [within % board.coresPerChip[0], within / board.coresPerChip[0]],
-                                        seed: rng.next(), axonTypes: (0..<spec.axons).map { _ in UInt8(int(0...(spec.axonTypes - 1))) },
+                                        seed: rng.next() >> 11, axonTypes: (0..<spec.axons).map { _ in UInt8(int(0...(spec.axonTypes - 1))) },
                                         crossbar: crossbar, neurons: neurons))
         }
         let delays = target.timing.delays
