@@ -4,7 +4,7 @@ SWIFT ?= swift
 EXAMPLE ?= examples/siamsnn.yaml
 TARGET ?= truenorth-4x4
 
-.PHONY: build test run clean
+.PHONY: build test run bench clean
 
 ## Release build of the `tessera` command (.build/release/tessera).
 build:
@@ -21,3 +21,9 @@ run: build
 
 clean:
 	rm -rf .build
+
+## Benchmarks (release build): emulator on a full synthetic chip vs the scalar reference,
+## core map loading vs a bare JSON parse. Figures: docs/performance.md.
+bench:
+	$(SWIFT) build -c release --product tessera-bench
+	.build/release/tessera-bench

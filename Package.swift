@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .library(name: "Tessera", targets: ["Tessera"]),
         .executable(name: "tessera", targets: ["TesseraCLI"]),
+        .executable(name: "tessera-bench", targets: ["TesseraBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
@@ -32,6 +33,8 @@ let package = Package(
             "Tessera",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // `make bench`: measurements, kept apart from the tests.
+        .executableTarget(name: "TesseraBench", dependencies: ["Tessera"]),
         .testTarget(name: "TesseraTests", dependencies: ["Tessera"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,118 +1,209 @@
-import Foundation
+import TesseraSupport
 
-/// The JSON v1 fields of a core map, converted to the model. Types and structure are
-/// checked here; limits that depend on the target are left to ``CoreMapValidator``.
-extension JSONReader {
-    static let topFields: Set<String> = ["format", "version", "target", "core", "board", "cores", "inputs", "outputs"]
-    static let coreFields: Set<String> = ["id", "chip", "xy", "seed", "axonTypes", "crossbar", "neurons"]
-    static let neuronFields: Set<String> = ["index", "weights", "leak", "threshold", "negThreshold", "reset", "resetPotential",
-                                            "negative", "thresholdMask", "stochasticSynapse", "stochasticLeak", "leakReversal",
-                                            "initialPotential", "destination"]
+/// Turns JSON v1 text straight into a ``CoreMap`` with a ``JSONScanner``, checking types
+/// and structure; limits that depend on the target are left to ``CoreMapValidator``.
+/// Fields may come in any order; unknown fields are errors (a v1 reader cannot honour them).
+struct CoreMapDecoder {
+    typealias Failure = JSONScanner.Failure
+    var s: JSONScanner
 
-    mutating func coreMap(_ json: Any) -> CoreMap? {
-        guard let top = object(json, "top level", allowed: Self.topFields) else { return nil }
-        guard let format = string(top["format"], "format"), format == CoreMap.format else {
-            fail("format", "expected \"\(CoreMap.format)\"; this is not a Tessera core map")
-            return nil
-        }
-        guard let version = int(top["version"], "version") else { return nil }
-        guard version == CoreMap.version else {
-            fail("version", "unsupported core map version \(version); this reader handles version \(CoreMap.version)")
-            return nil
-        }
-        let target = string(top["target"], "target")
-        let core = object(top["core"], "core", allowed: ["axons", "neurons", "axonTypes"])
-        let axons = core.flatMap { int($0["axons"], "core.axons") }
-        let neurons = core.flatMap { int($0["neurons"], "core.neurons") }
-        let types = core.flatMap { int($0["axonTypes"], "core.axonTypes") }
-        let board = object(top["board"], "board", allowed: ["chips", "coresPerChip"])
-        let chips = board.flatMap { ints($0["chips"], "board.chips", count: 2) }
-        let perChip = board.flatMap { ints($0["coresPerChip"], "board.coresPerChip", count: 2) }
-        guard let target, let axons, let neurons, let types, let chips, let perChip else { return nil }
-        guard axons > 0, neurons > 0, neurons % 4 == 0, axons <= 1 << 16, neurons <= 1 << 16, types > 0 else {
-            fail("core", "needs positive axons and neurons (neurons a multiple of 4, both at most 65536), got \(axons) x \(neurons)")
-            return nil
-        }
-        let geometry = CoreGeometry(axons: axons, neurons: neurons, axonTypes: types)
-        var map = CoreMap(target: target, geometry: geometry, chips: chips, coresPerChip: perChip)
-        if let cores = array(top["cores"], "cores") {
-            map.cores.reserveCapacity(cores.count)
-            for (i, value) in cores.enumerated() {
-                if let core = self.core(value, position: i, geometry: geometry) { map.cores.append(core) }
-                if errors.count >= Self.limit { break }
-            }
-        }
-        if let inputs = array(top["inputs"], "inputs") {
-            map.inputs = inputs.enumerated().compactMap { inputPort($0.element, "inputs[\($0.offset)]") }
-        }
-        if let outputs = array(top["outputs"], "outputs") {
-            map.outputs = outputs.enumerated().compactMap { outputPort($0.element, "outputs[\($0.offset)]") }
-        }
-        return errors.isEmpty ? map : nil
+    static let topFields = ["format", "version", "target", "core", "board", "cores", "inputs", "outputs"]
+    static let coreFields = ["id", "chip", "xy", "seed", "axonTypes", "crossbar", "neurons"]
+    static let neuronFields = ["index", "weights", "leak", "threshold", "negThreshold", "reset", "resetPotential",
+                               "negative", "thresholdMask", "stochasticSynapse", "stochasticLeak", "leakReversal",
+                               "initialPotential", "destination"]
+
+    mutating func unknown(_ key: String, in what: String, among fields: [String]) -> Failure {
+        s.fail("\(what): unknown field '\(key)'\(Suggestion.hint(for: key, among: fields)); a v1 reader cannot honour it")
     }
 
-    mutating func core(_ value: Any, position: Int, geometry: CoreGeometry) -> CoreConfig? {
-        let path = "core \(position)"
-        guard let o = object(value, path, allowed: Self.coreFields) else { return nil }
-        let id = int(o["id"], "\(path).id")
-        let chip = ints(o["chip"], "\(path).chip", count: 2)
-        let place = ints(o["xy"], "\(path).xy", count: 2)
-        var seed: UInt64 = 0
-        if let value = o["seed"] {
-            guard let s = int(value, "\(path).seed"), s >= 0 else {
-                fail("\(path).seed", "must be an integer in 0..2^53-1 (so every JSON reader holds it exactly)")
-                return nil
-            }
-            seed = UInt64(s)
+    mutating func ints(_ what: String) throws(Failure) -> [Int] {
+        try s.beginArray(what)
+        var values: [Int] = []
+        var first = true
+        while try s.nextElement(first: first) {
+            first = false
+            values.append(try s.int(what))
         }
-        var types = [UInt8](repeating: 0, count: geometry.axons)
-        if let list = o["axonTypes"].flatMap({ ints($0, "\(path).axonTypes") }) {
-            guard list.count <= geometry.axons else {
-                fail("\(path).axonTypes", "has \(list.count) entries but a core has \(geometry.axons) axons")
-                return nil
-            }
-            for (axon, type) in list.enumerated() {
-                guard (0..<geometry.axonTypes).contains(type) else {
-                    fail("\(path), axon \(axon)", "axon type \(type) is out of range 0..\(geometry.axonTypes - 1)")
-                    return nil
+        return values
+    }
+
+    mutating func pair(_ what: String) throws(Failure) -> [Int] {
+        let start = s.position
+        let values = try ints(what)
+        guard values.count == 2 else { throw s.fail("\(what): expected 2 integers, got \(values.count)", at: start) }
+        return values
+    }
+
+    mutating func decode() throws(Failure) -> CoreMap {
+        var format: String?, version: Int?, target: String?
+        var geometry: CoreGeometry?, chips: [Int]?, perChip: [Int]?
+        var cores: [CoreConfig] = [], inputs: [InputPort] = [], outputs: [OutputPort] = []
+        // Crossbars need the geometry; if 'cores' comes before 'core', read it afterwards.
+        var deferredCores: Int?
+        try s.beginObject("the core map")
+        var first = true
+        while let key = try s.nextKey(first: first) {
+            first = false
+            switch key {
+            case "format":
+                let at = s.position
+                format = try s.string("format")
+                guard format == CoreMap.format else { throw s.fail("format: expected \"\(CoreMap.format)\"; this is not a Tessera core map", at: at) }
+            case "version":
+                let at = s.position
+                version = try s.int("version")
+                guard version == CoreMap.version else {
+                    throw s.fail("version: unsupported core map version \(version ?? 0); this reader handles version \(CoreMap.version)", at: at)
                 }
-                types[axon] = UInt8(type)
-            }
-        }
-        var crossbar = Crossbar(axons: geometry.axons, neurons: geometry.neurons)
-        if let value = o["crossbar"] {
-            guard let rows = array(value, "\(path).crossbar") else { return nil }
-            guard rows.count <= geometry.axons else {
-                fail("\(path).crossbar", "has \(rows.count) rows but a core has \(geometry.axons) axons")
-                return nil
-            }
-            for (axon, row) in rows.enumerated() {
-                guard let text = row as? String, let words = Self.parseRow(text, neurons: geometry.neurons) else {
-                    fail("\(path), axon \(axon)", "crossbar row must be a string of \(geometry.neurons / 4) hex digits (neurons 0..3 in the first digit, neuron 0 its most significant bit), got \(kind(row))")
-                    return nil
+            case "target": target = try s.string("target")
+            case "core": geometry = try self.geometry()
+            case "board":
+                try s.beginObject("board")
+                var firstField = true
+                while let field = try s.nextKey(first: firstField) {
+                    firstField = false
+                    switch field {
+                    case "chips": chips = try pair("board.chips")
+                    case "coresPerChip": perChip = try pair("board.coresPerChip")
+                    default: throw unknown(field, in: "board", among: ["chips", "coresPerChip"])
+                    }
                 }
-                crossbar.setRow(axon, words: words)
+            case "cores":
+                if let geometry {
+                    cores = try self.cores(geometry)
+                } else {
+                    s.skipSpace()
+                    deferredCores = s.position
+                    try s.skipValue()
+                }
+            case "inputs":
+                try s.beginArray("inputs")
+                var firstPort = true
+                while try s.nextElement(first: firstPort) {
+                    firstPort = false
+                    inputs.append(try inputPort(inputs.count))
+                }
+            case "outputs":
+                try s.beginArray("outputs")
+                var firstPort = true
+                while try s.nextElement(first: firstPort) {
+                    firstPort = false
+                    outputs.append(try outputPort(outputs.count))
+                }
+            default:
+                throw unknown(key, in: "top level", among: Self.topFields)
             }
         }
+        guard s.atEnd() else { throw s.fail("unexpected text after the core map") }
+        if let deferredCores, let geometry {
+            let end = s.position
+            s.seek(to: deferredCores)
+            cores = try self.cores(geometry)
+            s.seek(to: end)
+        }
+        for (name, value) in [("format", format != nil), ("version", version != nil), ("target", target != nil), ("core", geometry != nil),
+                              ("board.chips", chips != nil), ("board.coresPerChip", perChip != nil)] where !value {
+            throw s.fail("missing field '\(name)'", at: 0)
+        }
+        guard let target, let geometry, let chips, let perChip else { throw s.fail("incomplete core map", at: 0) }
+        return CoreMap(target: target, geometry: geometry, chips: chips, coresPerChip: perChip, cores: cores, inputs: inputs, outputs: outputs)
+    }
+
+    mutating func cores(_ geometry: CoreGeometry) throws(Failure) -> [CoreConfig] {
+        var cores: [CoreConfig] = []
+        try s.beginArray("cores")
+        var first = true
+        while try s.nextElement(first: first) {
+            first = false
+            cores.append(try core(position: cores.count, geometry: geometry))
+        }
+        return cores
+    }
+
+    mutating func geometry() throws(Failure) -> CoreGeometry {
+        let at = s.position
+        var axons: Int?, neurons: Int?, types: Int?
+        try s.beginObject("core")
+        var first = true
+        while let key = try s.nextKey(first: first) {
+            first = false
+            switch key {
+            case "axons": axons = try s.int("core.axons")
+            case "neurons": neurons = try s.int("core.neurons")
+            case "axonTypes": types = try s.int("core.axonTypes")
+            default: throw unknown(key, in: "core", among: ["axons", "neurons", "axonTypes"])
+            }
+        }
+        guard let axons, let neurons, let types, axons > 0, neurons > 0, neurons % 4 == 0, axons <= 1 << 16, neurons <= 1 << 16, types > 0 else {
+            throw s.fail("core: needs axons, neurons and axonTypes, all positive, neurons a multiple of 4, both at most 65536", at: at)
+        }
+        return CoreGeometry(axons: axons, neurons: neurons, axonTypes: types)
+    }
+
+    mutating func core(position: Int, geometry g: CoreGeometry) throws(Failure) -> CoreConfig {
+        let what = "core \(position)"
+        let at = s.position
+        var id: Int?, chip: [Int]?, place: [Int]?, seed: UInt64 = 0
+        var types = [UInt8](repeating: 0, count: g.axons)
+        var crossbar = Crossbar(axons: g.axons, neurons: g.neurons)
         var neurons: [NeuronConfig] = []
-        if let list = o["neurons"].flatMap({ array($0, "\(path).neurons") }) {
-            neurons.reserveCapacity(list.count)
-            for (k, item) in list.enumerated() {
-                guard let neuron = neuron(item, core: position, position: k) else { return nil }
-                neurons.append(neuron)
+        try s.beginObject(what)
+        var first = true
+        while let key = try s.nextKey(first: first) {
+            first = false
+            switch key {
+            case "id": id = try s.int("\(what).id")
+            case "chip": chip = try pair("\(what).chip")
+            case "xy": place = try pair("\(what).xy")
+            case "seed":
+                let start = s.position
+                let value = try s.int("\(what).seed")
+                guard value >= 0, value < 1 << 53 else { throw s.fail("\(what).seed: must be an integer in 0..2^53-1 (so every JSON reader holds it exactly)", at: start) }
+                seed = UInt64(value)
+            case "axonTypes":
+                let start = s.position
+                let list = try ints("\(what).axonTypes")
+                guard list.count <= g.axons else { throw s.fail("\(what).axonTypes: has \(list.count) entries but a core has \(g.axons) axons", at: start) }
+                for (axon, type) in list.enumerated() {
+                    guard (0..<g.axonTypes).contains(type) else { throw s.fail("\(what), axon \(axon): axon type \(type) is out of range 0..\(g.axonTypes - 1)", at: start) }
+                    types[axon] = UInt8(type)
+                }
+            case "crossbar":
+                try s.beginArray("\(what).crossbar")
+                var axon = 0
+                var firstRow = true
+                while try s.nextElement(first: firstRow) {
+                    firstRow = false
+                    guard axon < g.axons else { throw s.fail("\(what).crossbar: has more than \(g.axons) rows but a core has \(g.axons) axons") }
+                    let start = s.position
+                    let text = (try? s.rawString("row")) ?? UnsafeBufferPointer(start: nil, count: 0)
+                    guard let words = Self.parseRow(text, neurons: g.neurons) else {
+                        throw s.fail("\(what), axon \(axon): crossbar row must be a string of \(g.neurons / 4) hex digits (neurons 0..3 in the first digit, neuron 0 its most significant bit)", at: start)
+                    }
+                    crossbar.setRow(axon, words: words)
+                    axon += 1
+                }
+            case "neurons":
+                try s.beginArray("\(what).neurons")
+                var firstNeuron = true
+                while try s.nextElement(first: firstNeuron) {
+                    firstNeuron = false
+                    neurons.append(try neuron(core: position, position: neurons.count))
+                }
+            default:
+                throw unknown(key, in: what, among: Self.coreFields)
             }
         }
-        guard let id, let chip, let place else { return nil }
+        guard let id, let chip, let place else { throw s.fail("\(what): needs 'id', 'chip' and 'xy'", at: at) }
         return CoreConfig(id: id, chip: chip, place: place, seed: seed, axonTypes: types, crossbar: crossbar, neurons: neurons)
     }
 
     /// Parses `neurons / 4` hex digits; digit k covers neurons 4k..4k+3, MSB first.
-    static func parseRow(_ text: String, neurons: Int) -> [UInt64]? {
-        let utf8 = text.utf8
-        guard utf8.count == neurons / 4 else { return nil }
+    static func parseRow(_ text: UnsafeBufferPointer<UInt8>, neurons: Int) -> [UInt64]? {
+        guard text.count == neurons / 4 else { return nil }
         var words = [UInt64](repeating: 0, count: (neurons + 63) / 64)
-        var k = 0
-        for byte in utf8 {
+        for (k, byte) in text.enumerated() {
             let nibble: UInt64
             switch byte {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = UInt64(byte - UInt8(ascii: "0"))
@@ -120,118 +211,152 @@ extension JSONReader {
             case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = UInt64(byte - UInt8(ascii: "A") + 10)
             default: return nil
             }
-            if nibble != 0 {
-                for b in 0..<4 where nibble & (8 >> UInt64(b)) != 0 {
-                    let neuron = 4 * k + b
-                    words[neuron / 64] |= 1 << UInt64(neuron % 64)
-                }
-            }
-            k += 1
+            guard nibble != 0 else { continue }
+            // Reverse the nibble: its MSB is neuron 4k, stored as the lowest of the four bits.
+            let reversed = (nibble & 1) << 3 | (nibble & 2) << 1 | (nibble & 4) >> 1 | (nibble & 8) >> 3
+            let neuron = 4 * k
+            words[neuron / 64] |= reversed << UInt64(neuron % 64)
         }
         return words
     }
 
-    mutating func neuron(_ value: Any, core: Int, position: Int) -> NeuronConfig? {
-        let path = "core \(core), neurons[\(position)]"
-        guard let o = object(value, path, allowed: Self.neuronFields) else { return nil }
-        guard let index = int(o["index"], "\(path).index") else { return nil }
-        let at = "core \(core), neuron \(index)"
-        var n = NeuronConfig(index: index)
-        var ok = true
-        func read(_ key: String, _ apply: (inout JSONReader, Any) -> Bool) {
-            if let value = o[key], !apply(&self, value) { ok = false }
-        }
-        read("weights") { r, v in r.ints(v, "\(at).weights", count: 4).map { n.weights = $0 } != nil }
-        read("leak") { r, v in r.int(v, "\(at).leak").map { n.leak = $0 } != nil }
-        read("threshold") { r, v in r.int(v, "\(at).threshold").map { n.threshold = $0 } != nil }
-        read("negThreshold") { r, v in r.int(v, "\(at).negThreshold").map { n.negThreshold = $0 } != nil }
-        read("resetPotential") { r, v in r.int(v, "\(at).resetPotential").map { n.resetPotential = $0 } != nil }
-        read("thresholdMask") { r, v in r.int(v, "\(at).thresholdMask").map { n.thresholdMask = $0 } != nil }
-        read("initialPotential") { r, v in r.int(v, "\(at).initialPotential").map { n.initialPotential = $0 } != nil }
-        read("stochasticLeak") { r, v in r.bool(v, "\(at).stochasticLeak").map { n.stochasticLeak = $0 } != nil }
-        read("leakReversal") { r, v in r.bool(v, "\(at).leakReversal").map { n.leakReversal = $0 } != nil }
-        read("stochasticSynapse") { r, v in
-            guard let items = r.array(v, "\(at).stochasticSynapse"), items.count == 4 else {
-                r.fail("\(at).stochasticSynapse", "expected 4 booleans, one per axon type")
-                return false
+    mutating func neuron(core: Int, position: Int) throws(Failure) -> NeuronConfig {
+        var what = "core \(core), neurons[\(position)]"
+        let at = s.position
+        var n = NeuronConfig(index: -1)
+        var hasIndex = false
+        try s.beginObject(what)
+        var first = true
+        while let key = try s.nextKey(first: first) {
+            first = false
+            let field = "\(what).\(key)"
+            switch key {
+            case "index":
+                n.index = try s.int(field)
+                hasIndex = true
+                what = "core \(core), neuron \(n.index)"
+            case "weights":
+                let start = s.position
+                n.weights = try ints(field)
+                guard n.weights.count == 4 else { throw s.fail("\(field): expected 4 integers, one per axon type, got \(n.weights.count)", at: start) }
+            case "leak": n.leak = try s.int(field)
+            case "threshold": n.threshold = try s.int(field)
+            case "negThreshold": n.negThreshold = try s.int(field)
+            case "resetPotential": n.resetPotential = try s.int(field)
+            case "thresholdMask": n.thresholdMask = try s.int(field)
+            case "initialPotential": n.initialPotential = try s.int(field)
+            case "stochasticLeak": n.stochasticLeak = try s.bool(field)
+            case "leakReversal": n.leakReversal = try s.bool(field)
+            case "stochasticSynapse":
+                let start = s.position
+                try s.beginArray(field)
+                var flags: [Bool] = []
+                var firstFlag = true
+                while try s.nextElement(first: firstFlag) {
+                    firstFlag = false
+                    flags.append(try s.bool(field))
+                }
+                guard flags.count == 4 else { throw s.fail("\(field): expected 4 booleans, one per axon type", at: start) }
+                n.stochasticSynapse = flags
+            case "reset":
+                let start = s.position
+                guard let reset = NeuronConfig.Reset(rawValue: try s.string(field)) else { throw s.fail("\(field): expected one of normal, linear, none", at: start) }
+                n.reset = reset
+            case "negative":
+                let start = s.position
+                guard let negative = NeuronConfig.Negative(rawValue: try s.string(field)) else { throw s.fail("\(field): expected saturate or reset", at: start) }
+                n.negative = negative
+            case "destination":
+                if s.null() { n.destination = nil } else { n.destination = try destination(field) }
+            default:
+                throw unknown(key, in: what, among: Self.neuronFields)
             }
-            let flags = items.enumerated().compactMap { r.bool($0.element, "\(at).stochasticSynapse[\($0.offset)]") }
-            guard flags.count == 4 else { return false }
-            n.stochasticSynapse = flags
-            return true
         }
-        read("reset") { r, v in
-            guard let text = r.string(v, "\(at).reset"), let reset = NeuronConfig.Reset(rawValue: text) else {
-                r.fail("\(at).reset", "expected one of normal, linear, none")
-                return false
-            }
-            n.reset = reset
-            return true
-        }
-        read("negative") { r, v in
-            guard let text = r.string(v, "\(at).negative"), let negative = NeuronConfig.Negative(rawValue: text) else {
-                r.fail("\(at).negative", "expected saturate or reset")
-                return false
-            }
-            n.negative = negative
-            return true
-        }
-        read("destination") { r, v in
-            if v is NSNull { return true }
-            guard let d = r.destination(v, "\(at).destination") else { return false }
-            n.destination = d
-            return true
-        }
-        return ok ? n : nil
+        guard hasIndex else { throw s.fail("\(what): needs 'index'", at: at) }
+        return n
     }
 
-    mutating func destination(_ value: Any, _ path: String) -> Destination? {
-        guard let o = object(value, path, allowed: ["core", "axon", "delay", "output", "index"]) else { return nil }
-        if o["output"] != nil {
-            guard o["core"] == nil, o["axon"] == nil, o["delay"] == nil else {
-                fail(path, "has both an output and a core/axon/delay; a neuron has exactly one destination")
-                return nil
+    mutating func destination(_ what: String) throws(Failure) -> Destination {
+        let at = s.position
+        var core: Int?, axon: Int?, delay: Int?, output: String?, index: Int?
+        try s.beginObject(what)
+        var first = true
+        while let key = try s.nextKey(first: first) {
+            first = false
+            switch key {
+            case "core": core = try s.int("\(what).core")
+            case "axon": axon = try s.int("\(what).axon")
+            case "delay": delay = try s.int("\(what).delay")
+            case "output": output = try s.string("\(what).output")
+            case "index": index = try s.int("\(what).index")
+            default: throw unknown(key, in: what, among: ["core", "axon", "delay", "output", "index"])
             }
-            guard let port = string(o["output"], "\(path).output"), let index = int(o["index"], "\(path).index") else { return nil }
-            return .output(port: port, index: index)
         }
-        guard let core = int(o["core"], "\(path).core"), let axon = int(o["axon"], "\(path).axon"),
-              let delay = int(o["delay"], "\(path).delay") else { return nil }
+        if let output {
+            guard core == nil, axon == nil, delay == nil else {
+                throw s.fail("\(what): has both an output and a core/axon/delay; a neuron has exactly one destination", at: at)
+            }
+            guard let index else { throw s.fail("\(what): an output destination needs 'index'", at: at) }
+            return .output(port: output, index: index)
+        }
+        guard let core, let axon, let delay else { throw s.fail("\(what): needs core, axon and delay (or output and index)", at: at) }
         return .axon(core: core, axon: axon, delay: delay)
     }
 
-    mutating func inputPort(_ value: Any, _ path: String) -> InputPort? {
-        guard let o = object(value, path, allowed: ["name", "shape", "targets"]),
-              let name = string(o["name"], "\(path).name"),
-              let shape = ints(o["shape"], "\(path).shape"),
-              let targets = array(o["targets"], "\(path).targets") else { return nil }
-        var lists: [[AxonAddress]] = []
-        lists.reserveCapacity(targets.count)
-        for (element, list) in targets.enumerated() {
-            guard let pairs = list as? [Any] else {
-                fail("input '\(name)' element \(element)", "expected a list of [core, axon] pairs")
-                return nil
-            }
-            var addresses: [AxonAddress] = []
-            for pair in pairs {
-                guard let p = pair as? [Any], p.count == 2,
-                      let core = int(p[0], "input '\(name)' element \(element) core"),
-                      let axon = int(p[1], "input '\(name)' element \(element) axon") else {
-                    fail("input '\(name)' element \(element)", "expected [core, axon] pairs")
-                    return nil
+    mutating func inputPort(_ k: Int) throws(Failure) -> InputPort {
+        var what = "inputs[\(k)]"
+        let at = s.position
+        var name: String?, shape: [Int]?, targets: [[AxonAddress]]?
+        try s.beginObject(what)
+        var first = true
+        while let key = try s.nextKey(first: first) {
+            first = false
+            switch key {
+            case "name":
+                name = try s.string("\(what).name")
+                what = "input '\(name ?? "")'"
+            case "shape": shape = try ints("\(what).shape")
+            case "targets":
+                try s.beginArray("\(what).targets")
+                var lists: [[AxonAddress]] = []
+                var firstList = true
+                while try s.nextElement(first: firstList) {
+                    firstList = false
+                    let element = "\(what) element \(lists.count)"
+                    try s.beginArray(element)
+                    var addresses: [AxonAddress] = []
+                    var firstPair = true
+                    while try s.nextElement(first: firstPair) {
+                        firstPair = false
+                        let p = try pair("\(element): [core, axon]")
+                        addresses.append(AxonAddress(core: p[0], axon: p[1]))
+                    }
+                    lists.append(addresses)
                 }
-                addresses.append(AxonAddress(core: core, axon: axon))
+                targets = lists
+            default: throw unknown(key, in: what, among: ["name", "shape", "targets"])
             }
-            lists.append(addresses)
         }
-        return InputPort(name: name, shape: shape, targets: lists)
+        guard let name, let shape, let targets else { throw s.fail("\(what): needs name, shape and targets", at: at) }
+        return InputPort(name: name, shape: shape, targets: targets)
     }
 
-    mutating func outputPort(_ value: Any, _ path: String) -> OutputPort? {
-        guard let o = object(value, path, allowed: ["name", "shape", "latency"]),
-              let name = string(o["name"], "\(path).name"),
-              let shape = ints(o["shape"], "\(path).shape"),
-              let latency = int(o["latency"], "\(path).latency") else { return nil }
+    mutating func outputPort(_ k: Int) throws(Failure) -> OutputPort {
+        let what = "outputs[\(k)]"
+        let at = s.position
+        var name: String?, shape: [Int]?, latency: Int?
+        try s.beginObject(what)
+        var first = true
+        while let key = try s.nextKey(first: first) {
+            first = false
+            switch key {
+            case "name": name = try s.string("\(what).name")
+            case "shape": shape = try ints("\(what).shape")
+            case "latency": latency = try s.int("\(what).latency")
+            default: throw unknown(key, in: what, among: ["name", "shape", "latency"])
+            }
+        }
+        guard let name, let shape, let latency else { throw s.fail("\(what): needs name, shape and latency", at: at) }
         return OutputPort(name: name, shape: shape, latency: latency)
     }
 }

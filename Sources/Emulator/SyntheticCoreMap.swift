@@ -99,11 +99,12 @@ public enum SyntheticCoreMap {
     /// inhibitory axon types (+1, +1, -1, -1), a leak of +1 and a threshold of 50, so a
     /// neuron fires about once per 50 ticks (20 Hz at 1 kHz) while the balanced input only
     /// jitters it. Each neuron sends to a random axon of a random core, delay 1.
-    public static func benchmarkChip(target: Target, seed: UInt64) -> CoreMap {
+    /// `cores` defaults to one full chip; more cores fill further chips of the board.
+    public static func benchmarkChip(target: Target, seed: UInt64, cores: Int? = nil) -> CoreMap {
         var rng = SeededRandom(seed: seed)
         let spec = target.core
         let board = target.board
-        let count = board.coresPerChipTotal
+        let count = min(cores ?? board.coresPerChipTotal, board.coresTotal)
         var map = CoreMap(target: target.name, geometry: CoreGeometry(axons: spec.axons, neurons: spec.neurons, axonTypes: spec.axonTypes),
                           chips: board.chips, coresPerChip: board.coresPerChip)
         let words = (spec.neurons + 63) / 64
@@ -120,7 +121,9 @@ public enum SyntheticCoreMap {
                              reset: .linear, negative: .saturate, initialPotential: Int(rng.next() % 50),
                              destination: .axon(core: Int(rng.next() % UInt64(count)), axon: Int(rng.next() % UInt64(spec.axons)), delay: 1))
             }
-            map.cores.append(CoreConfig(id: c, chip: [0, 0], place: [c % board.coresPerChip[0], c / board.coresPerChip[0]],
+            let chip = c / board.coresPerChipTotal, within = c % board.coresPerChipTotal
+            map.cores.append(CoreConfig(id: c, chip: [chip % board.chips[0], chip / board.chips[0]],
+                                        place: [within % board.coresPerChip[0], within / board.coresPerChip[0]],
                                         seed: UInt64(c), axonTypes: (0..<spec.axons).map { UInt8($0 % spec.axonTypes) },
                                         crossbar: crossbar, neurons: neurons))
         }

@@ -92,7 +92,7 @@ import Testing
         ("too many axon types", core(0) { $0["axonTypes"] = Array(repeating: 0, count: 17) }, "has 17 entries but a core has 16 axons"),
         ("crossbar row too short", core(0) { $0["crossbar"] = ["800"] }, "core 0, axon 0: crossbar row must be a string of 4 hex digits"),
         ("crossbar row not hex", core(0) { $0["crossbar"] = ["80g0"] }, "core 0, axon 0: crossbar row must be a string of 4 hex digits"),
-        ("too many crossbar rows", core(0) { $0["crossbar"] = Array(repeating: "0000", count: 17) }, "has 17 rows but a core has 16 axons"),
+        ("too many crossbar rows", core(0) { $0["crossbar"] = Array(repeating: "0000", count: 17) }, "has more than 16 rows but a core has 16 axons"),
         ("neuron index out of range", neuron(0, 1) { $0["index"] = 16 }, "core 0, neuron 16: neuron index out of range 0..15"),
         ("neurons out of order", neuron(0, 1) { $0["index"] = 0 }, "core 0, neuron 0: neurons must be listed once each, in ascending index order"),
         ("weight beyond 9 bits", neuron(0, 0) { $0["weights"] = [300, 0, 0, 0] }, "core 0, neuron 0: weight 300 for axon type 0 exceeds the 9-bit signed range -256..255"),
@@ -109,8 +109,8 @@ import Testing
         ("output element undriven", neuron(0, 1) { $0["destination"] = NSNull() }, "output 'o' element 1 is driven by no neuron"),
         ("unknown neuron field", neuron(0, 0) { $0["treshold"] = 3 }, "unknown field 'treshold'; did you mean 'threshold'?"),
         ("unknown reset mode", neuron(0, 0) { $0["reset"] = "soft" }, "expected one of normal, linear, none"),
-        ("string for an integer", neuron(0, 0) { $0["threshold"] = "5" }, "core 0, neuron 0.threshold: expected an integer, got the string \"5\""),
-        ("boolean for an integer", neuron(0, 0) { $0["leak"] = true }, "expected an integer, got a boolean"),
+        ("string for an integer", neuron(0, 0) { $0["threshold"] = "5" }, "threshold, got a string"),
+        ("boolean for an integer", neuron(0, 0) { $0["leak"] = true }, "leak, got a boolean"),
         ("input targets count", { top in
             var inputs = top["inputs"] as! [[String: Any]]
             inputs[0]["targets"] = [[[0, 0]]]
@@ -155,7 +155,7 @@ import Testing
             _ = try CoreMapReader.parse(Data("{ \"format\": ".utf8), file: "bad.json", target: Self.tiny)
             Issue.record("accepted")
         } catch {
-            #expect(error.description.contains("bad.json: not valid JSON"))
+            #expect(error.description.contains("bad.json:1:13: error: expected a string for format, got the end of the file"), "\(error)")
         }
     }
 }

@@ -1,0 +1,87 @@
+// `make bench`: the emulator and the core map loader on a full synthetic TrueNorth chip,
+// each against a simple baseline measured in the same run. Figures go to docs/performance.md.
+//
+//   tessera-bench [TICKS] [emulator|load]
+import Foundation
+import Tessera
+
+func elapsed(_ body: () throws -> Void) rethrows -> Double {
+    let clock = ContinuousClock()
+    let start = clock.now
+    try body()
+    let d = clock.now - start
+    return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+}
+
+func fmt(_ x: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", x) }
+
+/// The fast emulator on a full chip, against itself on one thread and the scalar reference.
+func benchEmulator(_ target: Target, ticks: Int) throws {
+    let referenceTicks = 20
+    print("== emulator: full synthetic TrueNorth chip (4096 cores x 256 neurons, crossbars half full)")
+    let chip = SyntheticCoreMap.benchmarkChip(target: target, seed: 1)
+    let synapses = chip.cores.reduce(0) { total, core in total + (0..<core.crossbar.axons).reduce(0) { $0 + core.crossbar.fanOut(of: $1) } }
+    let neurons = chip.cores.count * target.core.neurons
+    print("cores \(chip.cores.count), neurons \(neurons), synapses \(synapses) (\(fmt(Double(synapses) / Double(neurons), 1)) per neuron)")
+    let emulator = try Emulator(map: chip, target: target)
+    let empty = SpikeInput(ticks: 0, spikes: [:])
+
+    var result: EmulationResult?
+    let fastTime = elapsed { result = emulator.run(empty, ticks: ticks) }
+    guard let fast = result else { return }
+    let rate = Double(fast.stats.spikes) / Double(neurons) / Double(ticks) * target.timing.tickHz
+    let ticksPerSecond = Double(ticks) / fastTime
+    print("fast emulator (\(emulator.workers) threads): \(ticks) ticks in \(fmt(fastTime, 3)) s = \(fmt(ticksPerSecond, 1)) ticks/s, "
+          + "\(fmt(Double(fast.stats.synapticEvents) / fastTime / 1e9, 3)) G synaptic events/s, "
+          + "\(fmt(ticksPerSecond / target.timing.tickHz, 3)) x real time (\(Int(target.timing.tickHz)) ticks/s)")
+    print("activity: mean rate \(fmt(rate, 1)) Hz, \(fast.stats.spikes) spikes, \(fast.stats.synapticEvents) synaptic events "
+          + "(\(fmt(Double(fast.stats.synapticEvents) / Double(ticks), 0)) per tick), \(fast.stats.hops) hops")
+
+    let threads = emulator.workers
+    emulator.workers = 1
+    var single: EmulationResult?
+    let singleTime = elapsed { single = emulator.run(empty, ticks: ticks) }
+    emulator.workers = threads
+    print("fast emulator (1 thread): \(fmt(Double(ticks) / singleTime, 1)) ticks/s; \(threads) threads = \(fmt(singleTime / fastTime)) x one")
+    guard single == fast else { throw DiagnosticError("single- and multi-threaded runs differ") }
+
+    var reference: EmulationResult?
+    let scalarTime = elapsed { reference = ScalarEmulator(map: chip, target: target).run(empty, ticks: referenceTicks) }
+    guard reference == emulator.run(empty, ticks: referenceTicks) else { throw DiagnosticError("fast and scalar emulators differ") }
+    let scalarTicksPerSecond = Double(referenceTicks) / scalarTime
+    print("scalar reference: \(referenceTicks) ticks in \(fmt(scalarTime, 3)) s = \(fmt(scalarTicksPerSecond, 2)) ticks/s; "
+          + "fast / scalar = \(fmt(ticksPerSecond / scalarTicksPerSecond, 1)) x (identical results)")
+}
+
+/// Loading (parse + validate) against a bare JSON parse of the same bytes, and writing.
+func benchLoading(_ target: Target) throws {
+    print("== core map loading: synthetic fully used cores")
+    for count in [1000, 4096] {
+        let map = SyntheticCoreMap.benchmarkChip(target: target, seed: 2, cores: count)
+        let text = map.json
+        let data = Data(text.utf8)
+        let parseTime = try elapsed { _ = try JSONSerialization.jsonObject(with: data) }
+        var loaded: CoreMap?
+        let loadTime = try elapsed { loaded = try CoreMapReader.parse(data, file: "bench.json", target: target) }
+        guard loaded == map else { throw DiagnosticError("the round trip changed the map") }
+        var written = ""
+        let writeTime = elapsed { written = CoreMapWriter.json(map) }
+        guard written == text else { throw DiagnosticError("writing twice gave different bytes") }
+        print("\(count) cores, \(fmt(Double(data.count) / 1e6, 1)) MB: load + validate \(fmt(loadTime, 3)) s "
+              + "(\(fmt(loadTime / Double(count) * 1000, 3)) s per 1,000 cores) = \(fmt(loadTime / parseTime)) x a bare "
+              + "JSONSerialization parse (\(fmt(parseTime, 3)) s); write \(fmt(writeTime, 3)) s")
+    }
+}
+
+let arguments = CommandLine.arguments
+let ticks = arguments.count > 1 ? Int(arguments[1]) ?? 1000 : 1000
+let part = arguments.count > 2 ? arguments[2] : "all"
+do {
+    let truenorth = try Target.load("truenorth")
+    if part == "all" || part == "emulator" { try benchEmulator(truenorth, ticks: ticks) }
+    if part == "all" { print("") }
+    if part == "all" || part == "load" { try benchLoading(truenorth) }
+} catch {
+    print("benchmark failed: \(error)")
+    exit(1)
+}
