@@ -17,21 +17,21 @@ struct CoreMapDecoder {
         s.fail("\(what): unknown field '\(key)'\(Suggestion.hint(for: key, among: fields)); a v1 reader cannot honour it")
     }
 
-    mutating func ints(_ what: String) throws(Failure) -> [Int] {
-        try s.beginArray(what)
+    mutating func ints(_ what: @autoclosure () -> String) throws(Failure) -> [Int] {
+        try s.beginArray(what())
         var values: [Int] = []
         var first = true
         while try s.nextElement(first: first) {
             first = false
-            values.append(try s.int(what))
+            values.append(try s.int(what()))
         }
         return values
     }
 
-    mutating func pair(_ what: String) throws(Failure) -> [Int] {
+    mutating func pair(_ what: @autoclosure () -> String) throws(Failure) -> [Int] {
         let start = s.position
-        let values = try ints(what)
-        guard values.count == 2 else { throw s.fail("\(what): expected 2 integers, got \(values.count)", at: start) }
+        let values = try ints(what())
+        guard values.count == 2 else { throw s.fail("\(what()): expected 2 integers, got \(values.count)", at: start) }
         return values
     }
 
@@ -199,80 +199,92 @@ struct CoreMapDecoder {
         return CoreConfig(id: id, chip: chip, place: place, seed: seed, axonTypes: types, crossbar: crossbar, neurons: neurons)
     }
 
+    /// Hex digit to its nibble with the bit order reversed (the digit's MSB is the lowest
+    /// neuron, stored as the lowest bit); 0xFF for a byte that is not a hex digit.
+    static let reversedNibble: [UInt8] = (0..<256).map { byte -> UInt8 in
+        let value: Int
+        switch UInt8(byte) {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): value = byte - Int(UInt8(ascii: "0"))
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): value = byte - Int(UInt8(ascii: "a")) + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): value = byte - Int(UInt8(ascii: "A")) + 10
+        default: return 0xFF
+        }
+        return UInt8((value & 1) << 3 | (value & 2) << 1 | (value & 4) >> 1 | (value & 8) >> 3)
+    }
+
     /// Parses `neurons / 4` hex digits; digit k covers neurons 4k..4k+3, MSB first.
     static func parseRow(_ text: UnsafeBufferPointer<UInt8>, neurons: Int) -> [UInt64]? {
         guard text.count == neurons / 4 else { return nil }
         var words = [UInt64](repeating: 0, count: (neurons + 63) / 64)
-        for (k, byte) in text.enumerated() {
-            let nibble: UInt64
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = UInt64(byte - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = UInt64(byte - UInt8(ascii: "a") + 10)
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = UInt64(byte - UInt8(ascii: "A") + 10)
-            default: return nil
+        var invalid: UInt8 = 0
+        reversedNibble.withUnsafeBufferPointer { table in
+            for w in 0..<words.count {
+                var word: UInt64 = 0
+                let base = w * 16
+                for k in 0..<min(16, text.count - base) {
+                    let nibble = table[Int(text[base + k])]
+                    invalid |= nibble & 0xF0
+                    word |= UInt64(nibble & 0x0F) << UInt64(4 * k)
+                }
+                words[w] = word
             }
-            guard nibble != 0 else { continue }
-            // Reverse the nibble: its MSB is neuron 4k, stored as the lowest of the four bits.
-            let reversed = (nibble & 1) << 3 | (nibble & 2) << 1 | (nibble & 4) >> 1 | (nibble & 8) >> 3
-            let neuron = 4 * k
-            words[neuron / 64] |= reversed << UInt64(neuron % 64)
         }
-        return words
+        return invalid == 0 ? words : nil
     }
 
     mutating func neuron(core: Int, position: Int) throws(Failure) -> NeuronConfig {
-        var what = "core \(core), neurons[\(position)]"
         let at = s.position
         var n = NeuronConfig(index: -1)
         var hasIndex = false
-        try s.beginObject(what)
+        // Names for messages, built only when one is needed.
+        func what() -> String { hasIndex ? "core \(core), neuron \(n.index)" : "core \(core), neurons[\(position)]" }
+        try s.beginObject(what())
         var first = true
         while let key = try s.nextKey(first: first) {
             first = false
-            let field = "\(what).\(key)"
+            func field() -> String { "\(what()).\(key)" }
             switch key {
             case "index":
-                n.index = try s.int(field)
+                n.index = try s.int(field())
                 hasIndex = true
-                what = "core \(core), neuron \(n.index)"
             case "weights":
                 let start = s.position
-                n.weights = try ints(field)
-                guard n.weights.count == 4 else { throw s.fail("\(field): expected 4 integers, one per axon type, got \(n.weights.count)", at: start) }
-            case "leak": n.leak = try s.int(field)
-            case "threshold": n.threshold = try s.int(field)
-            case "negThreshold": n.negThreshold = try s.int(field)
-            case "resetPotential": n.resetPotential = try s.int(field)
-            case "thresholdMask": n.thresholdMask = try s.int(field)
-            case "initialPotential": n.initialPotential = try s.int(field)
-            case "stochasticLeak": n.stochasticLeak = try s.bool(field)
-            case "leakReversal": n.leakReversal = try s.bool(field)
+                n.weights = try ints(field())
+                guard n.weights.count == 4 else { throw s.fail("\(field()): expected 4 integers, one per axon type, got \(n.weights.count)", at: start) }
+            case "leak": n.leak = try s.int(field())
+            case "threshold": n.threshold = try s.int(field())
+            case "negThreshold": n.negThreshold = try s.int(field())
+            case "resetPotential": n.resetPotential = try s.int(field())
+            case "thresholdMask": n.thresholdMask = try s.int(field())
+            case "initialPotential": n.initialPotential = try s.int(field())
+            case "stochasticLeak": n.stochasticLeak = try s.bool(field())
+            case "leakReversal": n.leakReversal = try s.bool(field())
             case "stochasticSynapse":
                 let start = s.position
-                try s.beginArray(field)
+                try s.beginArray(field())
                 var flags: [Bool] = []
                 var firstFlag = true
                 while try s.nextElement(first: firstFlag) {
                     firstFlag = false
-                    flags.append(try s.bool(field))
+                    flags.append(try s.bool(field()))
                 }
-                guard flags.count == 4 else { throw s.fail("\(field): expected 4 booleans, one per axon type", at: start) }
+                guard flags.count == 4 else { throw s.fail("\(field()): expected 4 booleans, one per axon type", at: start) }
                 n.stochasticSynapse = flags
             case "reset":
                 let start = s.position
-                guard let reset = NeuronConfig.Reset(rawValue: try s.string(field)) else { throw s.fail("\(field): expected one of normal, linear, none", at: start) }
+                guard let reset = NeuronConfig.Reset(rawValue: try s.string(field())) else { throw s.fail("\(field()): expected one of normal, linear, none", at: start) }
                 n.reset = reset
             case "negative":
                 let start = s.position
-                guard let negative = NeuronConfig.Negative(rawValue: try s.string(field)) else { throw s.fail("\(field): expected saturate or reset", at: start) }
+                guard let negative = NeuronConfig.Negative(rawValue: try s.string(field())) else { throw s.fail("\(field()): expected saturate or reset", at: start) }
                 n.negative = negative
             case "destination":
-                if s.null() { n.destination = nil } else { n.destination = try destination(field) }
+                if s.null() { n.destination = nil } else { n.destination = try destination(field()) }
             default:
-                throw unknown(key, in: what, among: Self.neuronFields)
+                throw unknown(key, in: what(), among: Self.neuronFields)
             }
         }
-        guard hasIndex else { throw s.fail("\(what): needs 'index'", at: at) }
+        guard hasIndex else { throw s.fail("\(what()): needs 'index'", at: at) }
         return n
     }
 

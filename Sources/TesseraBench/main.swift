@@ -1,7 +1,7 @@
 // `make bench`: the emulator and the core map loader on a full synthetic TrueNorth chip,
 // each against a simple baseline measured in the same run. Figures go to docs/performance.md.
 //
-//   tessera-bench [TICKS] [emulator|load]
+//   tessera-bench [TICKS] [emulator|load|parse]
 import Foundation
 import Tessera
 
@@ -73,6 +73,15 @@ func benchLoading(_ target: Target) throws {
     }
 }
 
+/// Profiling aid: only the reader, three times over one 1,000-core map.
+func benchParse(_ target: Target) throws {
+    let data = Data(SyntheticCoreMap.benchmarkChip(target: target, seed: 2, cores: 1000).json.utf8)
+    for _ in 0..<3 {
+        let time = try elapsed { _ = try CoreMapReader.parse(data, file: "bench.json", target: target) }
+        print("1000 cores, \(fmt(Double(data.count) / 1e6, 1)) MB: load + validate \(fmt(time, 3)) s")
+    }
+}
+
 let arguments = CommandLine.arguments
 let ticks = arguments.count > 1 ? Int(arguments[1]) ?? 1000 : 1000
 let part = arguments.count > 2 ? arguments[2] : "all"
@@ -81,6 +90,7 @@ do {
     if part == "all" || part == "emulator" { try benchEmulator(truenorth, ticks: ticks) }
     if part == "all" { print("") }
     if part == "all" || part == "load" { try benchLoading(truenorth) }
+    if part == "parse" { try benchParse(truenorth) }
 } catch {
     print("benchmark failed: \(error)")
     exit(1)

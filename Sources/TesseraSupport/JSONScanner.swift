@@ -77,10 +77,10 @@ public struct JSONScanner {
         }
     }
 
-    mutating func expect(_ byte: UInt8, _ what: String) throws(Failure) {
+    mutating func expect(_ byte: UInt8, _ what: @autoclosure () -> String) throws(Failure) {
         skipSpace()
         guard position < bytes.count, bytes[position] == byte else {
-            throw fail("expected \(what), got \(describeNext())")
+            throw fail("expected \(what()), got \(describeNext())")
         }
         position += 1
     }
@@ -88,10 +88,10 @@ public struct JSONScanner {
     // MARK: Containers
 
     /// Starts an object; then call ``nextKey(first:)`` until it returns nil.
-    public mutating func beginObject(_ what: String) throws(Failure) {
+    public mutating func beginObject(_ what: @autoclosure () -> String) throws(Failure) {
         skipSpace()
         guard position < bytes.count, bytes[position] == UInt8(ascii: "{") else {
-            throw fail("expected an object for \(what), got \(describeNext())")
+            throw fail("expected an object for \(what()), got \(describeNext())")
         }
         position += 1
     }
@@ -107,10 +107,10 @@ public struct JSONScanner {
         return key
     }
 
-    public mutating func beginArray(_ what: String) throws(Failure) {
+    public mutating func beginArray(_ what: @autoclosure () -> String) throws(Failure) {
         skipSpace()
         guard position < bytes.count, bytes[position] == UInt8(ascii: "[") else {
-            throw fail("expected an array for \(what), got \(describeNext())")
+            throw fail("expected an array for \(what()), got \(describeNext())")
         }
         position += 1
     }
@@ -126,10 +126,10 @@ public struct JSONScanner {
 
     // MARK: Scalars
 
-    public mutating func string(_ what: String) throws(Failure) -> String {
+    public mutating func string(_ what: @autoclosure () -> String) throws(Failure) -> String {
         skipSpace()
         guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
-            throw fail("expected a string for \(what), got \(describeNext())")
+            throw fail("expected a string for \(what()), got \(describeNext())")
         }
         position += 1
         let start = position
@@ -183,7 +183,7 @@ public struct JSONScanner {
     }
 
     /// An integer; fractions, exponents and values beyond +-2^53 are rejected.
-    public mutating func int(_ what: String) throws(Failure) -> Int {
+    public mutating func int(_ what: @autoclosure () -> String) throws(Failure) -> Int {
         skipSpace()
         let start = position
         var negative = false
@@ -197,20 +197,20 @@ public struct JSONScanner {
         }
         if digits == 0 {
             position = start
-            throw fail("expected an integer for \(what), got \(describeNext())")
+            throw fail("expected an integer for \(what()), got \(describeNext())")
         }
         if position < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[position]) {
-            throw fail("expected an integer for \(what), got a fraction or exponent", at: start)
+            throw fail("expected an integer for \(what()), got a fraction or exponent", at: start)
         }
-        guard digits <= 16, value <= 1 << 53 else { throw fail("integer for \(what) is beyond +-2^53", at: start) }
+        guard digits <= 16, value <= 1 << 53 else { throw fail("integer for \(what()) is beyond +-2^53", at: start) }
         return negative ? -value : value
     }
 
-    public mutating func bool(_ what: String) throws(Failure) -> Bool {
+    public mutating func bool(_ what: @autoclosure () -> String) throws(Failure) -> Bool {
         skipSpace()
         if match("true") { return true }
         if match("false") { return false }
-        throw fail("expected true or false for \(what), got \(describeNext())")
+        throw fail("expected true or false for \(what()), got \(describeNext())")
     }
 
     /// Consumes `null` if it is next.
@@ -256,15 +256,15 @@ public struct JSONScanner {
     }
 
     /// The bytes of the next string without decoding it, for hex data read in bulk.
-    public mutating func rawString(_ what: String) throws(Failure) -> UnsafeBufferPointer<UInt8> {
+    public mutating func rawString(_ what: @autoclosure () -> String) throws(Failure) -> UnsafeBufferPointer<UInt8> {
         skipSpace()
         guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
-            throw fail("expected a string for \(what), got \(describeNext())")
+            throw fail("expected a string for \(what()), got \(describeNext())")
         }
         let start = position + 1
         var end = start
         while end < bytes.count, bytes[end] != UInt8(ascii: "\"") {
-            if bytes[end] == UInt8(ascii: "\\") { throw fail("unexpected escape in \(what)", at: end) }
+            if bytes[end] == UInt8(ascii: "\\") { throw fail("unexpected escape in \(what())", at: end) }
             end += 1
         }
         guard end < bytes.count else { throw fail("unterminated string", at: position) }
