@@ -27,7 +27,8 @@ let package = Package(
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .target(name: "CoreMap", dependencies: ["TesseraSupport", "Hardware"]),
-        .target(name: "Emulator", dependencies: ["TesseraSupport", "Hardware", "CoreMap"]),
+        .target(name: "CPrefetch"),
+        .target(name: "Emulator", dependencies: ["TesseraSupport", "Hardware", "CoreMap", "CPrefetch"]),
         .target(name: "Tessera", dependencies: ["TesseraSupport", "SpikeIR", "Hardware", "Frontend", "CoreMap", "Emulator"]),
         .executableTarget(name: "TesseraCLI", dependencies: [
             "Tessera",

@@ -27,9 +27,14 @@ final class BoardLayout: @unchecked Sendable {
     let saturate: UnsafeMutablePointer<Mask>
     /// Used, deterministic neurons: the lanes the vector pass decides for.
     let enabled: UnsafeMutablePointer<Mask>
-    let crossbar: UnsafeMutablePointer<UInt8>     // [core][axon][lane]
-    let fanOut: UnsafeMutablePointer<Int32>       // [core][axon]
-    let axonType: UnsafeMutablePointer<UInt8>     // [core][axon]
+    /// One record per [core][axon], `recordStride` bytes, 64-byte aligned: the crossbar
+    /// row (one byte per 8 neurons, bit k = neuron 8l+k), then the row's number of ones
+    /// (Int32) and the axon's type (UInt8). An active axon is at a random place in a large
+    /// array, so everything the step needs about it shares one cache line when it can.
+    let records: UnsafeMutableRawPointer
+    let recordStride: Int
+    let fanOutOffset: Int
+    let typeOffset: Int
     /// Destination per [core][neuron]: kind 0 none, 1 axon, 2 output.
     let destKind: UnsafeMutablePointer<UInt8>
     let destA: UnsafeMutablePointer<Int32>        // core, or output port
@@ -37,6 +42,16 @@ final class BoardLayout: @unchecked Sendable {
     let destDelay: UnsafeMutablePointer<Int32>
     /// Cores whose neurons change without input (a leak or a stochastic neuron).
     let selfDriven: [Bool]
+    /// Per core: the shared parameters when every used deterministic neuron has the same
+    /// ones (typical of compiled layers and of the benchmark), so the update reads only
+    /// the potentials; nil when they differ and the per-lane arrays are used.
+    let shared: [NeuronParameters?]
+    /// Per core: every lane is a used deterministic neuron, so no enable mask is needed.
+    let allEnabled: [Bool]
+    /// Per core: each axon type's weight is the same for every used neuron; then
+    /// `typeWeight[core * types + type]` holds it and the weight arrays are not read.
+    let uniformWeights: [Bool]
+    let typeWeight: [Lane]
     /// Stochastic neurons per core, handled one by one in spec order.
     let stochastic: [[NeuronConfig]]
     /// Used neuron indices per core (for traces).
@@ -77,25 +92,33 @@ final class BoardLayout: @unchecked Sendable {
         weights = lanesBuffer(max(cores * types * lanes, 1))
         leak = lanesBuffer(); alpha = lanesBuffer(); beta = lanesBuffer(); resetPotential = lanesBuffer(); initial = lanesBuffer()
         leakReversal = maskBuffer(); resetNormal = maskBuffer(); resetLinear = maskBuffer(); saturate = maskBuffer(); enabled = maskBuffer()
-        crossbar = buffer(cores * axons * lanes, 0)
-        fanOut = buffer(cores * axons, 0)
-        axonType = buffer(cores * axons, 0)
+        fanOutOffset = (lanes + 3) / 4 * 4
+        typeOffset = fanOutOffset + 4
+        recordStride = (typeOffset + 1 + 63) / 64 * 64
+        let recordBytes = max(cores * axons * recordStride, 64)
+        records = UnsafeMutableRawPointer.allocate(byteCount: recordBytes, alignment: 64)
+        records.initializeMemory(as: UInt8.self, repeating: 0, count: recordBytes)
         destKind = buffer(cores * neurons, 0)
         destA = buffer(cores * neurons, 0)
         destB = buffer(cores * neurons, 0)
         destDelay = buffer(cores * neurons, 0)
 
         var selfDriven: [Bool] = []
+        var shared: [NeuronParameters?] = []
+        var allEnabled: [Bool] = []
+        var uniformWeights: [Bool] = []
+        var typeWeight: [Lane] = []
         var stochastic: [[NeuronConfig]] = []
         var used: [[Int]] = []
         for (c, core) in map.cores.enumerated() {
             for a in 0..<axons {
-                axonType[c * axons + a] = core.axonTypes[a]
+                let record = records + (c * axons + a) * recordStride
                 let row = core.crossbar.row(a)
-                fanOut[c * axons + a] = Int32(row.reduce(0) { $0 + $1.nonzeroBitCount })
                 for l in 0..<lanes {
-                    crossbar[(c * axons + a) * lanes + l] = UInt8(truncatingIfNeeded: row[row.startIndex + l / 8] >> UInt64(8 * (l % 8)))
+                    record.storeBytes(of: UInt8(truncatingIfNeeded: row[row.startIndex + l / 8] >> UInt64(8 * (l % 8))), toByteOffset: l, as: UInt8.self)
                 }
+                record.storeBytes(of: Int32(row.reduce(0) { $0 + $1.nonzeroBitCount }), toByteOffset: fanOutOffset, as: Int32.self)
+                record.storeBytes(of: core.axonTypes[a], toByteOffset: typeOffset, as: UInt8.self)
             }
             var driven = false
             var stoch: [NeuronConfig] = []
@@ -125,10 +148,26 @@ final class BoardLayout: @unchecked Sendable {
                 }
             }
             selfDriven.append(driven)
+            let deterministic = core.neurons.filter { !$0.isStochastic }
+            let first = deterministic.first
+            let same = deterministic.allSatisfy {
+                $0.leak == first?.leak && $0.threshold == first?.threshold && $0.negThreshold == first?.negThreshold
+                    && $0.resetPotential == first?.resetPotential && $0.reset == first?.reset && $0.negative == first?.negative
+                    && $0.leakReversal == first?.leakReversal
+            }
+            shared.append(same ? first.map(NeuronParameters.init) : nil)
+            allEnabled.append(deterministic.count == lanes * 8)
+            let sameWeights = deterministic.allSatisfy { $0.weights == first?.weights }
+            uniformWeights.append(sameWeights)
+            for t in 0..<types { typeWeight.append(Lane(repeating: Int32(sameWeights && t < 4 ? first?.weights[t] ?? 0 : 0))) }
             stochastic.append(stoch)
             used.append(core.neurons.map(\.index))
         }
         self.selfDriven = selfDriven
+        self.shared = shared
+        self.allEnabled = allEnabled
+        self.uniformWeights = uniformWeights
+        self.typeWeight = typeWeight
         self.stochastic = stochastic
         self.used = used
         seeds = map.cores.map(\.seed)
@@ -136,10 +175,50 @@ final class BoardLayout: @unchecked Sendable {
         chip = map.cores.map { (Int32($0.chip[0]), Int32($0.chip[1])) }
     }
 
+    @inline(__always) func record(core c: Int, axon a: Int) -> UnsafeMutableRawPointer {
+        records + (c * axons + a) * recordStride
+    }
+
     deinit {
         for p in [weights, leak, alpha, beta, resetPotential, initial] { p.deallocate() }
         for p in [leakReversal, resetNormal, resetLinear, saturate, enabled] { p.deallocate() }
-        crossbar.deallocate(); fanOut.deallocate(); axonType.deallocate()
+        records.deallocate()
         destKind.deallocate(); destA.deallocate(); destB.deallocate(); destDelay.deallocate()
+    }
+}
+
+/// One neuron's deterministic parameters broadcast to eight lanes.
+struct NeuronParameters {
+    typealias Lane = SIMD8<Int32>
+    typealias Mask = SIMDMask<SIMD8<Int32>>
+    var leak: Lane
+    var alpha: Lane
+    var beta: Lane
+    var resetPotential: Lane
+    var leakReversal: Mask
+    var resetNormal: Mask
+    var resetLinear: Mask
+    var saturate: Mask
+
+    init(leak: Lane, alpha: Lane, beta: Lane, resetPotential: Lane, leakReversal: Mask, resetNormal: Mask, resetLinear: Mask, saturate: Mask) {
+        self.leak = leak
+        self.alpha = alpha
+        self.beta = beta
+        self.resetPotential = resetPotential
+        self.leakReversal = leakReversal
+        self.resetNormal = resetNormal
+        self.resetLinear = resetLinear
+        self.saturate = saturate
+    }
+
+    init(_ n: NeuronConfig) {
+        leak = Lane(repeating: Int32(n.leak))
+        alpha = Lane(repeating: Int32(n.threshold))
+        beta = Lane(repeating: Int32(n.negThreshold))
+        resetPotential = Lane(repeating: Int32(n.resetPotential))
+        leakReversal = Mask(repeating: n.leakReversal)
+        resetNormal = Mask(repeating: n.reset == .normal)
+        resetLinear = Mask(repeating: n.reset == .linear)
+        saturate = Mask(repeating: n.negative == .saturate)
     }
 }

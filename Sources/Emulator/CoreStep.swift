@@ -1,3 +1,4 @@
+import CPrefetch
 import CoreMap
 
 extension RunState {
@@ -18,7 +19,9 @@ extension RunState {
             var bits = words[k]
             words[k] = 0
             while bits != 0 {
-                axons[count] = Int32(k * 64 + bits.trailingZeroBitCount)
+                let a = k * 64 + bits.trailingZeroBitCount
+                axons[count] = Int32(a)
+                tessera_prefetch(L.record(core: c, axon: a))
                 count += 1
                 bits &= bits &- 1
             }
@@ -33,45 +36,60 @@ extension RunState {
         // 1. Synaptic integration: each active axon adds its type's weight to every neuron
         //    its crossbar row connects, eight neurons per vector through a byte-to-mask table.
         var events = 0
-        for i in 0..<count {
-            let a = Int(axons[i])
-            events += Int(L.fanOut[c * L.axons + a])
-            let type = Int(L.axonType[c * L.axons + a])
-            let weight = L.weights + (c * L.types + type) * lanes
-            let row = L.crossbar + (c * L.axons + a) * lanes
-            BoardLayout.maskTable.withUnsafeBufferPointer { table in
-                for l in 0..<lanes { v[l] &+= weight[l] & table[Int(row[l])] }
+        let uniform = L.uniformWeights[c]
+        BoardLayout.maskTable.withUnsafeBufferPointer { table in
+            for i in 0..<count {
+                let record = L.record(core: c, axon: Int(axons[i]))
+                events += Int(record.load(fromByteOffset: L.fanOutOffset, as: Int32.self))
+                let type = Int(record.load(fromByteOffset: L.typeOffset, as: UInt8.self))
+                let row = record.assumingMemoryBound(to: UInt8.self)
+                if uniform {
+                    let weight = L.typeWeight[c * L.types + type]
+                    for l in 0..<lanes { v[l] &+= weight & table[Int(row[l])] }
+                } else {
+                    let weight = L.weights + (c * L.types + type) * lanes
+                    for l in 0..<lanes { v[l] &+= weight[l] & table[Int(row[l])] }
+                }
             }
         }
         synapticEvents[w] += events
 
-        // 2-3. Leak and threshold, vector by vector.
+        // 2-3. Leak and threshold, vector by vector; shared parameters are read once.
         let base = c * lanes
-        let one = Lane(repeating: 1), zero = Lane(repeating: 0)
         var stillUnstable = false
         let out = fired[w]
-        for l in 0..<lanes {
-            let p = base + l
-            var x = v[l].clamped(lowerBound: low, upperBound: high)
-            let sign = zero.replacing(with: one, where: x .> zero).replacing(with: 0 &- one, where: x .< zero)
-            let omega = one.replacing(with: sign, where: L.leakReversal[p])
-            x = (x &+ omega &* L.leak[p]).clamped(lowerBound: low, upperBound: high)
-            let alpha = L.alpha[p], beta = L.beta[p], r = L.resetPotential[p], enabled = L.enabled[p]
-            let spike = (x .>= alpha) .& enabled
-            let negative = (.!spike) .& (x .< 0 &- beta) .& enabled
-            let afterSpike = x.replacing(with: r, where: L.resetNormal[p]).replacing(with: x &- alpha, where: L.resetLinear[p])
-            let afterNegative = x.replacing(with: 0 &- r, where: L.resetNormal[p]).replacing(with: x &+ beta, where: L.resetLinear[p])
-                .replacing(with: 0 &- beta, where: L.saturate[p])
-            x = x.replacing(with: afterSpike, where: spike).replacing(with: afterNegative, where: negative)
-                .clamped(lowerBound: low, upperBound: high)
-            v[l] = x
-            if any(spike) {
-                for k in 0..<8 where spike[k] {
-                    out[firedCount[w]] = Int32(c * L.neurons + l * 8 + k)
-                    firedCount[w] += 1
-                }
+        let everyLane = Mask(repeating: true)
+        let allEnabled = L.allEnabled[c]
+        // Emits the neurons of lane l that fired.
+        @inline(__always) func emit(_ spike: Mask, lane l: Int) {
+            guard any(spike) else { return }
+            for k in 0..<8 where spike[k] {
+                out[firedCount[w]] = Int32(c * L.neurons + l * 8 + k)
+                firedCount[w] += 1
             }
-            if any(((x .>= alpha) .| (x .< 0 &- beta)) .& enabled) { stillUnstable = true }
+        }
+        if let shared = L.shared[c] {
+            // One parameter set for the whole core, kept in registers.
+            let (leak, alpha, beta, r) = (shared.leak, shared.alpha, shared.beta, shared.resetPotential)
+            let (reversal, normal, linear, saturate) = (shared.leakReversal, shared.resetNormal, shared.resetLinear, shared.saturate)
+            for l in 0..<lanes {
+                let (x, spike, restless) = neuronUpdate(v[l], low: low, high: high, leak: leak, alpha: alpha, beta: beta, reset: r, reversal: reversal,
+                                                  normal: normal, linear: linear, saturate: saturate,
+                                                  enabled: allEnabled ? everyLane : L.enabled[base + l])
+                v[l] = x
+                stillUnstable = stillUnstable || restless
+                emit(spike, lane: l)
+            }
+        } else {
+            for l in 0..<lanes {
+                let p = base + l
+                let (x, spike, restless) = neuronUpdate(v[l], low: low, high: high, leak: L.leak[p], alpha: L.alpha[p], beta: L.beta[p], reset: L.resetPotential[p],
+                                                  reversal: L.leakReversal[p], normal: L.resetNormal[p], linear: L.resetLinear[p],
+                                                  saturate: L.saturate[p], enabled: allEnabled ? everyLane : L.enabled[p])
+                v[l] = x
+                stillUnstable = stillUnstable || restless
+                emit(spike, lane: l)
+            }
         }
         unstable[c] = stillUnstable
 
@@ -92,13 +110,12 @@ extension RunState {
     func stepStochastic(_ n: NeuronConfig, core c: Int, potential start: Int, axons: UnsafeMutablePointer<Int32>, count: Int) -> (Int, Bool) {
         func clamp(_ x: Int) -> Int { min(max(x, membrane.lowerBound), membrane.upperBound) }
         func sign(_ x: Int) -> Int { x > 0 ? 1 : (x < 0 ? -1 : 0) }
-        let lanes = L.lanes
         var x = start
         for i in 0..<count {
-            let a = Int(axons[i])
-            let byte = L.crossbar[(c * L.axons + a) * lanes + n.index / 8]
+            let record = L.record(core: c, axon: Int(axons[i]))
+            let byte = record.load(fromByteOffset: n.index / 8, as: UInt8.self)
             guard byte >> UInt8(n.index % 8) & 1 == 1 else { continue }
-            let g = Int(L.axonType[c * L.axons + a])
+            let g = Int(record.load(fromByteOffset: L.typeOffset, as: UInt8.self))
             let s = n.weights[g]
             if n.stochasticSynapse[g] {
                 let rho = Int(prng[c].draw() & randomMask)
@@ -139,4 +156,31 @@ extension RunState {
         }
         return (clamp(x), spiked)
     }
+}
+
+/// Leak, then threshold and reset, for eight deterministic neurons: the new potentials,
+/// which fired, and whether any is left at or beyond a threshold (so it changes next tick
+/// even without input). A free function so that it is inlined into the core step.
+@inline(__always)
+func neuronUpdate(_ v: SIMD8<Int32>, low: SIMD8<Int32>, high: SIMD8<Int32>, leak: SIMD8<Int32>, alpha: SIMD8<Int32>,
+                  beta: SIMD8<Int32>, reset r: SIMD8<Int32>, reversal: SIMDMask<SIMD8<Int32>>, normal: SIMDMask<SIMD8<Int32>>,
+                  linear: SIMDMask<SIMD8<Int32>>, saturate: SIMDMask<SIMD8<Int32>>,
+                  enabled: SIMDMask<SIMD8<Int32>>) -> (SIMD8<Int32>, SIMDMask<SIMD8<Int32>>, Bool) {
+    @inline(__always) func clamp(_ x: SIMD8<Int32>) -> SIMD8<Int32> {
+        x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
+    }
+    let one = SIMD8<Int32>(repeating: 1), zero = SIMD8<Int32>(repeating: 0)
+    var x = clamp(v)
+    let sign = zero.replacing(with: one, where: x .> zero).replacing(with: 0 &- one, where: x .< zero)
+    let omega = one.replacing(with: sign, where: reversal)
+    x = clamp(x &+ omega &* leak)
+    let negBeta = 0 &- beta
+    let spike = (x .>= alpha) .& enabled
+    let negative = (.!spike) .& (x .< negBeta) .& enabled
+    let afterSpike = x.replacing(with: r, where: normal).replacing(with: x &- alpha, where: linear)
+    let afterNegative = x.replacing(with: 0 &- r, where: normal).replacing(with: x &+ beta, where: linear)
+        .replacing(with: negBeta, where: saturate)
+    x = clamp(x.replacing(with: afterSpike, where: spike).replacing(with: afterNegative, where: negative))
+    let restless = any(((x .>= alpha) .| (x .< negBeta)) .& enabled)
+    return (x, spike, restless)
 }

@@ -7,6 +7,7 @@ import Dispatch
 /// buffers, so the parallel step needs no locks.
 final class RunState: @unchecked Sendable {
     typealias Lane = SIMD8<Int32>
+    typealias Mask = SIMDMask<SIMD8<Int32>>
     let L: BoardLayout
     let ring: Int
     let potential: UnsafeMutablePointer<Lane>
