@@ -6,7 +6,8 @@ import Hardware
 /// destinations as flat arrays. Built once per map; read-only while running.
 final class BoardLayout: @unchecked Sendable {
     typealias Lane = SIMD8<Int32>
-    typealias Mask = SIMDMask<SIMD8<Int32>>
+    /// Lane masks are stored as integer lanes, all ones (true) or zero, for bitwise selects.
+    typealias Mask = SIMD8<Int32>
 
     let cores: Int
     let axons: Int
@@ -79,11 +80,7 @@ final class BoardLayout: @unchecked Sendable {
             p.initialize(repeating: Lane(repeating: 0), count: count)
             return p
         }
-        func maskBuffer() -> UnsafeMutablePointer<Mask> {
-            let p = UnsafeMutablePointer<Mask>.allocate(capacity: laneCount)
-            p.initialize(repeating: Mask(repeating: false), count: laneCount)
-            return p
-        }
+        func maskBuffer() -> UnsafeMutablePointer<Mask> { lanesBuffer() }
         func buffer<T>(_ count: Int, _ value: T) -> UnsafeMutablePointer<T> {
             let p = UnsafeMutablePointer<T>.allocate(capacity: max(count, 1))
             p.initialize(repeating: value, count: max(count, 1))
@@ -130,11 +127,11 @@ final class BoardLayout: @unchecked Sendable {
                 beta[l][k] = Int32(n.negThreshold)
                 resetPotential[l][k] = Int32(n.resetPotential)
                 initial[l][k] = Int32(n.initialPotential)
-                leakReversal[l][k] = n.leakReversal
-                resetNormal[l][k] = n.reset == .normal
-                resetLinear[l][k] = n.reset == .linear
-                saturate[l][k] = n.negative == .saturate
-                enabled[l][k] = !n.isStochastic
+                leakReversal[l][k] = n.leakReversal ? -1 : 0
+                resetNormal[l][k] = n.reset == .normal ? -1 : 0
+                resetLinear[l][k] = n.reset == .linear ? -1 : 0
+                saturate[l][k] = n.negative == .saturate ? -1 : 0
+                enabled[l][k] = n.isStochastic ? 0 : -1
                 if n.isStochastic { stoch.append(n) }
                 if n.leak != 0 || n.isStochastic { driven = true }
                 let d = c * neurons + n.index
@@ -180,17 +177,18 @@ final class BoardLayout: @unchecked Sendable {
     }
 
     deinit {
-        for p in [weights, leak, alpha, beta, resetPotential, initial] { p.deallocate() }
-        for p in [leakReversal, resetNormal, resetLinear, saturate, enabled] { p.deallocate() }
+        for p in [weights, leak, alpha, beta, resetPotential, initial, leakReversal, resetNormal, resetLinear, saturate, enabled] {
+            p.deallocate()
+        }
         records.deallocate()
         destKind.deallocate(); destA.deallocate(); destB.deallocate(); destDelay.deallocate()
     }
 }
 
-/// One neuron's deterministic parameters broadcast to eight lanes.
+/// One neuron's deterministic parameters broadcast to eight lanes (masks as all-ones lanes).
 struct NeuronParameters {
     typealias Lane = SIMD8<Int32>
-    typealias Mask = SIMDMask<SIMD8<Int32>>
+    typealias Mask = SIMD8<Int32>
     var leak: Lane
     var alpha: Lane
     var beta: Lane
@@ -216,9 +214,9 @@ struct NeuronParameters {
         alpha = Lane(repeating: Int32(n.threshold))
         beta = Lane(repeating: Int32(n.negThreshold))
         resetPotential = Lane(repeating: Int32(n.resetPotential))
-        leakReversal = Mask(repeating: n.leakReversal)
-        resetNormal = Mask(repeating: n.reset == .normal)
-        resetLinear = Mask(repeating: n.reset == .linear)
-        saturate = Mask(repeating: n.negative == .saturate)
+        leakReversal = Mask(repeating: n.leakReversal ? -1 : 0)
+        resetNormal = Mask(repeating: n.reset == .normal ? -1 : 0)
+        resetLinear = Mask(repeating: n.reset == .linear ? -1 : 0)
+        saturate = Mask(repeating: n.negative == .saturate ? -1 : 0)
     }
 }

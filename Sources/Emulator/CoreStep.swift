@@ -58,12 +58,12 @@ extension RunState {
         let base = c * lanes
         var stillUnstable = false
         let out = fired[w]
-        let everyLane = Mask(repeating: true)
+        let everyLane = Mask(repeating: -1)
         let allEnabled = L.allEnabled[c]
         // Emits the neurons of lane l that fired.
         @inline(__always) func emit(_ spike: Mask, lane l: Int) {
-            guard any(spike) else { return }
-            for k in 0..<8 where spike[k] {
+            guard isAnySet(spike) else { return }
+            for k in 0..<8 where spike[k] != 0 {
                 out[firedCount[w]] = Int32(c * L.neurons + l * 8 + k)
                 firedCount[w] += 1
             }
@@ -158,29 +158,51 @@ extension RunState {
     }
 }
 
+/// Whether any lane of an all-ones-or-zero mask is set.
+@inline(__always)
+func isAnySet(_ mask: SIMD8<Int32>) -> Bool {
+    let words = unsafeBitCast(mask, to: (UInt64, UInt64, UInt64, UInt64).self)
+    return words.0 | words.1 | words.2 | words.3 != 0
+}
+
+/// `mask ? b : a`, lane by lane, for masks of all ones or zero.
+@inline(__always)
+func select(_ a: SIMD8<Int32>, _ b: SIMD8<Int32>, _ mask: SIMD8<Int32>) -> SIMD8<Int32> {
+    a ^ ((a ^ b) & mask)
+}
+
+/// A comparison result as an all-ones-or-zero integer mask.
+@inline(__always)
+func lanes(_ mask: SIMDMask<SIMD8<Int32>>) -> SIMD8<Int32> {
+    unsafeBitCast(mask, to: SIMD8<Int32>.self)
+}
+
 /// Leak, then threshold and reset, for eight deterministic neurons: the new potentials,
 /// which fired, and whether any is left at or beyond a threshold (so it changes next tick
-/// even without input). A free function so that it is inlined into the core step.
+/// even without input). Written with bitwise selects so that it compiles to plain vector
+/// instructions. With `settledOnly` it only answers the last question for `v` as it is.
 @inline(__always)
 func neuronUpdate(_ v: SIMD8<Int32>, low: SIMD8<Int32>, high: SIMD8<Int32>, leak: SIMD8<Int32>, alpha: SIMD8<Int32>,
-                  beta: SIMD8<Int32>, reset r: SIMD8<Int32>, reversal: SIMDMask<SIMD8<Int32>>, normal: SIMDMask<SIMD8<Int32>>,
-                  linear: SIMDMask<SIMD8<Int32>>, saturate: SIMDMask<SIMD8<Int32>>,
-                  enabled: SIMDMask<SIMD8<Int32>>) -> (SIMD8<Int32>, SIMDMask<SIMD8<Int32>>, Bool) {
-    @inline(__always) func clamp(_ x: SIMD8<Int32>) -> SIMD8<Int32> {
-        x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
-    }
-    let one = SIMD8<Int32>(repeating: 1), zero = SIMD8<Int32>(repeating: 0)
-    var x = clamp(v)
-    let sign = zero.replacing(with: one, where: x .> zero).replacing(with: 0 &- one, where: x .< zero)
-    let omega = one.replacing(with: sign, where: reversal)
-    x = clamp(x &+ omega &* leak)
+                  beta: SIMD8<Int32>, reset r: SIMD8<Int32>, reversal: SIMD8<Int32>, normal: SIMD8<Int32>,
+                  linear: SIMD8<Int32>, saturate: SIMD8<Int32>, enabled: SIMD8<Int32>,
+                  settledOnly: Bool = false) -> (SIMD8<Int32>, SIMD8<Int32>, Bool) {
     let negBeta = 0 &- beta
-    let spike = (x .>= alpha) .& enabled
-    let negative = (.!spike) .& (x .< negBeta) .& enabled
-    let afterSpike = x.replacing(with: r, where: normal).replacing(with: x &- alpha, where: linear)
-    let afterNegative = x.replacing(with: 0 &- r, where: normal).replacing(with: x &+ beta, where: linear)
-        .replacing(with: negBeta, where: saturate)
-    x = clamp(x.replacing(with: afterSpike, where: spike).replacing(with: afterNegative, where: negative))
-    let restless = any(((x .>= alpha) .| (x .< negBeta)) .& enabled)
+    if settledOnly {
+        return (v, .zero, isAnySet((lanes(v .>= alpha) | lanes(v .< negBeta)) & enabled))
+    }
+    @inline(__always) func clamp(_ x: SIMD8<Int32>) -> SIMD8<Int32> {
+        select(select(x, low, lanes(x .< low)), high, lanes(x .> high))
+    }
+    var x = clamp(v)
+    // sign(x) is -1, 0 or +1; a true mask lane is -1, so sign = (x < 0) - (x > 0).
+    let sign = lanes(x .< .zero) &- lanes(x .> .zero)
+    let omega = select(SIMD8<Int32>(repeating: 1), sign, reversal)
+    x = clamp(x &+ omega &* leak)
+    let spike = lanes(x .>= alpha) & enabled
+    let negative = ~spike & lanes(x .< negBeta) & enabled
+    let afterSpike = select(select(x, r, normal), x &- alpha, linear)
+    let afterNegative = select(select(select(x, 0 &- r, normal), x &+ beta, linear), negBeta, saturate)
+    x = clamp(select(select(x, afterSpike, spike), afterNegative, negative))
+    let restless = isAnySet((lanes(x .>= alpha) | lanes(x .< negBeta)) & enabled)
     return (x, spike, restless)
 }

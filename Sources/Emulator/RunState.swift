@@ -7,7 +7,7 @@ import Dispatch
 /// buffers, so the parallel step needs no locks.
 final class RunState: @unchecked Sendable {
     typealias Lane = SIMD8<Int32>
-    typealias Mask = SIMDMask<SIMD8<Int32>>
+    typealias Mask = SIMD8<Int32>
     let L: BoardLayout
     let ring: Int
     let potential: UnsafeMutablePointer<Lane>
@@ -66,8 +66,10 @@ final class RunState: @unchecked Sendable {
         for c in 0..<layout.cores {
             for l in 0..<layout.lanes {
                 let p = c * layout.lanes + l
-                let x = potential[p]
-                if any(((x .>= layout.alpha[p]) .| (x .< 0 &- layout.beta[p])) .& layout.enabled[p]) { unstable[c] = true }
+                let (_, _, restless) = neuronUpdate(potential[p], low: low, high: high, leak: .zero, alpha: layout.alpha[p],
+                                                    beta: layout.beta[p], reset: .zero, reversal: .zero, normal: .zero, linear: .zero,
+                                                    saturate: .zero, enabled: layout.enabled[p], settledOnly: true)
+                if restless { unstable[c] = true }
             }
         }
     }
