@@ -78,29 +78,21 @@ public final class Emulator: @unchecked Sendable {
             }
             state.step(slot: slot)
 
-            // Deliver what fired: to an axon d ticks later, or to an output port now.
+            // Deliver what fired: to an axon d ticks later (in parallel, each worker writing
+            // only its own cores), or to an output port now.
+            state.deliver(tick: t)
             for w in 0..<state.workerCount {
-                let buffer = state.fired[w]
+                stats.spikes += state.firedCount[w]
                 stats.synapticEvents += state.synapticEvents[w]
                 stats.activeCoreTicks += state.activeCores[w]
-                for k in 0..<state.firedCount[w] {
-                    let code = Int(buffer[k])
-                    let c = code / L.neurons
-                    stats.spikes += 1
-                    switch L.destKind[code] {
-                    case 1:
-                        let target = Int(L.destA[code])
-                        state.schedule(slot: (t + Int(L.destDelay[code])) % ring, core: target, axon: Int(L.destB[code]))
-                        stats.hops += Int(abs(L.mesh[c].x - L.mesh[target].x) + abs(L.mesh[c].y - L.mesh[target].y))
-                        stats.chipCrossings += Int(abs(L.chip[c].x - L.chip[target].x) + abs(L.chip[c].y - L.chip[target].y))
-                    case 2:
-                        let p = Int(L.destA[code]), index = Int(L.destB[code])
-                        outputs[p].spikes.append(SpikeInput.Event(tick: t, index: index))
-                        outputs[p].counts[index] += 1
-                    default:
-                        break
-                    }
-                }
+                stats.hops += state.hops[w]
+                stats.chipCrossings += state.chipCrossings[w]
+            }
+            for k in 0..<state.outputCount {
+                let code = Int(state.outputCodes[k])
+                let p = Int(L.destA[code]), index = Int(L.destB[code])
+                outputs[p].spikes.append(SpikeInput.Event(tick: t, index: index))
+                outputs[p].counts[index] += 1
             }
             if let core = traceCore { trace?.potentials.append(state.potentials(core: core)) }
             if let progress, clock.now - lastReport > .milliseconds(200) {

@@ -22,6 +22,11 @@ final class RunState: @unchecked Sendable {
     let firedCount: UnsafeMutablePointer<Int>
     let synapticEvents: UnsafeMutablePointer<Int>
     let activeCores: UnsafeMutablePointer<Int>
+    let hops: UnsafeMutablePointer<Int>
+    let chipCrossings: UnsafeMutablePointer<Int>
+    /// Neurons (as `core * neurons + index`) that fired into an output port this tick.
+    let outputCodes: UnsafeMutablePointer<Int32>
+    var outputCount = 0
     /// Per worker scratch: active axons of the core being stepped, saved potentials.
     let scratchAxons: [UnsafeMutablePointer<Int32>]
 
@@ -57,6 +62,11 @@ final class RunState: @unchecked Sendable {
         synapticEvents.initialize(repeating: 0, count: workerCount)
         activeCores = .allocate(capacity: workerCount)
         activeCores.initialize(repeating: 0, count: workerCount)
+        hops = .allocate(capacity: workerCount)
+        hops.initialize(repeating: 0, count: workerCount)
+        chipCrossings = .allocate(capacity: workerCount)
+        chipCrossings.initialize(repeating: 0, count: workerCount)
+        outputCodes = .allocate(capacity: max(layout.cores * layout.neurons, 1))
         scratchAxons = (0..<workerCount).map { _ in .allocate(capacity: max(layout.axons, 1)) }
         self.membrane = membrane
         low = Lane(repeating: Int32(membrane.lowerBound))
@@ -82,6 +92,9 @@ final class RunState: @unchecked Sendable {
         firedCount.deallocate()
         synapticEvents.deallocate()
         activeCores.deallocate()
+        hops.deallocate()
+        chipCrossings.deallocate()
+        outputCodes.deallocate()
         fired.forEach { $0.deallocate() }
         scratchAxons.forEach { $0.deallocate() }
     }
@@ -101,6 +114,45 @@ final class RunState: @unchecked Sendable {
         } else {
             DispatchQueue.concurrentPerform(iterations: workerCount) { w in stepRange(w, slot: slot) }
         }
+    }
+
+    /// Routes this tick's spikes. Worker w applies the spikes bound for its own cores (so
+    /// no two threads write one core's pending words) and counts their hops; worker 0 also
+    /// collects the spikes that leave through output ports.
+    func deliver(tick t: Int) {
+        if workerCount == 1 {
+            deliverRange(0, tick: t)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: workerCount) { w in deliverRange(w, tick: t) }
+        }
+    }
+
+    private func deliverRange(_ w: Int, tick t: Int) {
+        let mine = ranges[w]
+        var hopCount = 0, crossings = 0, outputs = 0
+        for source in 0..<workerCount {
+            let buffer = fired[source]
+            for k in 0..<firedCount[source] {
+                let code = Int(buffer[k])
+                switch L.destKind[code] {
+                case 1:
+                    let target = Int(L.destA[code])
+                    guard mine.contains(target) else { continue }
+                    schedule(slot: (t + Int(L.destDelay[code])) % ring, core: target, axon: Int(L.destB[code]))
+                    let c = code / L.neurons
+                    hopCount += Int(abs(L.mesh[c].x - L.mesh[target].x) + abs(L.mesh[c].y - L.mesh[target].y))
+                    crossings += Int(abs(L.chip[c].x - L.chip[target].x) + abs(L.chip[c].y - L.chip[target].y))
+                case 2 where w == 0:
+                    outputCodes[outputs] = Int32(code)
+                    outputs += 1
+                default:
+                    break
+                }
+            }
+        }
+        hops[w] = hopCount
+        chipCrossings[w] = crossings
+        if w == 0 { outputCount = outputs }
     }
 
     private func stepRange(_ w: Int, slot: Int) {
