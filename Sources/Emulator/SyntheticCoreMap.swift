@@ -12,6 +12,9 @@ public enum SyntheticCoreMap {
         /// Probability that a crossbar bit is set.
         public var density = 0.4
         public var inputElements: ClosedRange<Int> = 1...12
+        /// Give all neurons of a core one parameter set (as a compiled layer does), and
+        /// half the cores one weight set too; otherwise every neuron draws its own.
+        public var uniformCores = false
         public init() {}
     }
 
@@ -38,7 +41,9 @@ public enum SyntheticCoreMap {
             var crossbar = Crossbar(axons: spec.axons, neurons: spec.neurons)
             for a in 0..<spec.axons { for n in 0..<spec.neurons where chance(options.density) { crossbar[a, n] = true } }
             var neurons: [NeuronConfig] = []
-            for index in 0..<spec.neurons where chance(0.8) {
+            var template: NeuronConfig?
+            let sameWeights = chance(0.5)
+            for index in 0..<spec.neurons where chance(options.uniformCores ? 0.95 : 0.8) {
                 var n = NeuronConfig(index: index)
                 n.weights = (0..<4).map { _ in int(-6...8) }
                 n.leak = chance(0.5) ? 0 : int(-3...3)
@@ -54,6 +59,21 @@ public enum SyntheticCoreMap {
                     n.stochasticLeak = chance(0.3)
                     n.thresholdMask = chance(0.3) ? int(1...7) : 0
                     if n.stochasticLeak && n.leak == 0 { n.leak = int(1...200) }
+                }
+                if options.uniformCores {
+                    // Keep the first neuron's parameters (and maybe weights); vary only the
+                    // start potential. Linear reset with saturation is the common fast path.
+                    if let t = template {
+                        let start = n.initialPotential
+                        let weights = n.weights
+                        n = t
+                        n.index = index
+                        n.initialPotential = start
+                        if !sameWeights { n.weights = weights }
+                    } else {
+                        if chance(0.5) { n.reset = .linear; n.negative = .saturate; n.leakReversal = false }
+                        template = n
+                    }
                 }
                 neurons.append(n)
             }

@@ -41,6 +41,15 @@ import Testing
         try compare(seed: UInt64(seed), options: options, workers: 2)
     }
 
+    /// Cores whose neurons share parameters (and often weights) take the emulator's
+    /// broadcast paths, including the shorter one for linear reset with saturation.
+    @Test(arguments: 2000..<2100)
+    func uniformCoresMatchTheReference(seed: Int) throws {
+        var options = SyntheticCoreMap.Options()
+        options.uniformCores = true
+        try compare(seed: UInt64(seed), options: options, workers: seed % 2 + 1)
+    }
+
     /// Guard against a vacuous comparison: the random maps do spike, route and emit.
     @Test func randomMapsAreActive() throws {
         var spikes = 0, hops = 0, outputs = 0, crossings = 0
