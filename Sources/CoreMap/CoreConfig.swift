@@ -64,6 +64,14 @@ public struct Crossbar: Sendable, Equatable {
 
     public func isEmptyRow(_ axon: Int) -> Bool { row(axon).allSatisfy { $0 == 0 } }
 
+    /// Lets `body` fill one row's words in place; returns what `body` returns.
+    public mutating func withRow<T>(_ axon: Int, _ body: (UnsafeMutableBufferPointer<UInt64>) -> T) -> T {
+        let start = axon * wordsPerRow, count = wordsPerRow
+        return words.withUnsafeMutableBufferPointer { all in
+            body(UnsafeMutableBufferPointer(rebasing: all[start..<(start + count)]))
+        }
+    }
+
     /// Sets a whole row from raw words (used by readers and generators).
     public mutating func setRow(_ axon: Int, words row: [UInt64]) {
         precondition(row.count == wordsPerRow, "row has \(row.count) words, expected \(wordsPerRow)")

@@ -9,6 +9,9 @@ struct CoreMapDecoder {
 
     static let topFields = ["format", "version", "target", "core", "board", "cores", "inputs", "outputs"]
     static let coreFields = ["id", "chip", "xy", "seed", "axonTypes", "crossbar", "neurons"]
+    static let neuronKeys: [StaticString] = ["index", "weights", "leak", "threshold", "negThreshold", "reset", "resetPotential",
+                                             "negative", "thresholdMask", "stochasticSynapse", "stochasticLeak", "leakReversal",
+                                             "initialPotential", "destination"]
     static let neuronFields = ["index", "weights", "leak", "threshold", "negThreshold", "reset", "resetPotential",
                                "negative", "thresholdMask", "stochasticSynapse", "stochasticLeak", "leakReversal",
                                "initialPotential", "destination"]
@@ -178,10 +181,9 @@ struct CoreMapDecoder {
                     guard axon < g.axons else { throw s.fail("\(what).crossbar: has more than \(g.axons) rows but a core has \(g.axons) axons") }
                     let start = s.position
                     let text = (try? s.rawString("row")) ?? UnsafeBufferPointer(start: nil, count: 0)
-                    guard let words = Self.parseRow(text, neurons: g.neurons) else {
+                    guard crossbar.withRow(axon, { Self.parseRow(text, neurons: g.neurons, into: $0) }) else {
                         throw s.fail("\(what), axon \(axon): crossbar row must be a string of \(g.neurons / 4) hex digits (neurons 0..3 in the first digit, neuron 0 its most significant bit)", at: start)
                     }
-                    crossbar.setRow(axon, words: words)
                     axon += 1
                 }
             case "neurons":
@@ -212,10 +214,10 @@ struct CoreMapDecoder {
         return UInt8((value & 1) << 3 | (value & 2) << 1 | (value & 4) >> 1 | (value & 8) >> 3)
     }
 
-    /// Parses `neurons / 4` hex digits; digit k covers neurons 4k..4k+3, MSB first.
-    static func parseRow(_ text: UnsafeBufferPointer<UInt8>, neurons: Int) -> [UInt64]? {
-        guard text.count == neurons / 4 else { return nil }
-        var words = [UInt64](repeating: 0, count: (neurons + 63) / 64)
+    /// Parses `neurons / 4` hex digits into a row's words; digit k covers neurons
+    /// 4k..4k+3, MSB first. False if the text is not that many hex digits.
+    static func parseRow(_ text: UnsafeBufferPointer<UInt8>, neurons: Int, into words: UnsafeMutableBufferPointer<UInt64>) -> Bool {
+        guard text.count == neurons / 4 else { return false }
         var invalid: UInt8 = 0
         reversedNibble.withUnsafeBufferPointer { table in
             for w in 0..<words.count {
@@ -229,7 +231,7 @@ struct CoreMapDecoder {
                 words[w] = word
             }
         }
-        return invalid == 0 ? words : nil
+        return invalid == 0
     }
 
     mutating func neuron(core: Int, position: Int) throws(Failure) -> NeuronConfig {
@@ -240,8 +242,9 @@ struct CoreMapDecoder {
         func what() -> String { hasIndex ? "core \(core), neuron \(n.index)" : "core \(core), neurons[\(position)]" }
         try s.beginObject(what())
         var first = true
-        while let key = try s.nextKey(first: first) {
+        while let id = try s.nextKey(first: first, among: Self.neuronKeys) {
             first = false
+            let key = id < Self.neuronFields.count ? Self.neuronFields[id] : s.lastKey
             func field() -> String { "\(what()).\(key)" }
             switch key {
             case "index":
@@ -288,30 +291,30 @@ struct CoreMapDecoder {
         return n
     }
 
-    mutating func destination(_ what: String) throws(Failure) -> Destination {
+    mutating func destination(_ what: @autoclosure () -> String) throws(Failure) -> Destination {
         let at = s.position
         var core: Int?, axon: Int?, delay: Int?, output: String?, index: Int?
-        try s.beginObject(what)
+        try s.beginObject(what())
         var first = true
         while let key = try s.nextKey(first: first) {
             first = false
             switch key {
-            case "core": core = try s.int("\(what).core")
-            case "axon": axon = try s.int("\(what).axon")
-            case "delay": delay = try s.int("\(what).delay")
-            case "output": output = try s.string("\(what).output")
-            case "index": index = try s.int("\(what).index")
-            default: throw unknown(key, in: what, among: ["core", "axon", "delay", "output", "index"])
+            case "core": core = try s.int("\(what()).core")
+            case "axon": axon = try s.int("\(what()).axon")
+            case "delay": delay = try s.int("\(what()).delay")
+            case "output": output = try s.string("\(what()).output")
+            case "index": index = try s.int("\(what()).index")
+            default: throw unknown(key, in: what(), among: ["core", "axon", "delay", "output", "index"])
             }
         }
         if let output {
             guard core == nil, axon == nil, delay == nil else {
-                throw s.fail("\(what): has both an output and a core/axon/delay; a neuron has exactly one destination", at: at)
+                throw s.fail("\(what()): has both an output and a core/axon/delay; a neuron has exactly one destination", at: at)
             }
-            guard let index else { throw s.fail("\(what): an output destination needs 'index'", at: at) }
+            guard let index else { throw s.fail("\(what()): an output destination needs 'index'", at: at) }
             return .output(port: output, index: index)
         }
-        guard let core, let axon, let delay else { throw s.fail("\(what): needs core, axon and delay (or output and index)", at: at) }
+        guard let core, let axon, let delay else { throw s.fail("\(what()): needs core, axon and delay (or output and index)", at: at) }
         return .axon(core: core, axon: axon, delay: delay)
     }
 

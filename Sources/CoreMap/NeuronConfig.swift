@@ -34,7 +34,12 @@ public struct NeuronConfig: Sendable, Equatable {
     public var initialPotential: Int
     public var destination: Destination?
 
-    public init(index: Int, weights: [Int] = [0, 0, 0, 0], stochasticSynapse: [Bool] = [false, false, false, false],
+    /// Shared defaults: a reader building millions of neurons then allocates no arrays for
+    /// fields the file omits.
+    public static let noWeights = [0, 0, 0, 0]
+    public static let noStochasticSynapse = [false, false, false, false]
+
+    public init(index: Int, weights: [Int] = NeuronConfig.noWeights, stochasticSynapse: [Bool] = NeuronConfig.noStochasticSynapse,
                 leak: Int = 0, stochasticLeak: Bool = false, leakReversal: Bool = false, threshold: Int = 1,
                 negThreshold: Int = 0, thresholdMask: Int = 0, reset: Reset = .normal, resetPotential: Int = 0,
                 negative: Negative = .saturate, initialPotential: Int = 0, destination: Destination? = nil) {

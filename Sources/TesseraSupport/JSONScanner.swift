@@ -107,6 +107,30 @@ public struct JSONScanner {
         return key
     }
 
+    /// Like ``nextKey(first:)`` but matches the key's bytes against `keys` without making a
+    /// String: the index of the key in `keys`, or `keys.count` for an unknown key (then
+    /// ``lastKey`` has its text). Nil at the end of the object.
+    public mutating func nextKey(first: Bool, among keys: [StaticString]) throws(Failure) -> Int? {
+        skipSpace()
+        guard position < bytes.count else { throw fail("unexpected end of file inside an object") }
+        if bytes[position] == UInt8(ascii: "}") { position += 1; return nil }
+        if !first { try expect(UInt8(ascii: ","), "',' or '}'") }
+        let start = position
+        let raw = try rawString("a key")
+        try expect(UInt8(ascii: ":"), "':' after a key")
+        for (i, key) in keys.enumerated() where key.utf8CodeUnitCount == raw.count {
+            if raw.elementsEqual(UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)) { return i }
+        }
+        let end = position
+        position = start
+        lastKey = try string("a key")
+        position = end
+        return keys.count
+    }
+
+    /// The text of the last key ``nextKey(first:among:)`` did not know.
+    public private(set) var lastKey = ""
+
     public mutating func beginArray(_ what: @autoclosure () -> String) throws(Failure) {
         skipSpace()
         guard position < bytes.count, bytes[position] == UInt8(ascii: "[") else {
