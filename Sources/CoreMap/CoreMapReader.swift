@@ -17,15 +17,17 @@ public enum CoreMapReader {
     }
 
     public static func parse(_ data: Data, file: String, target: Target? = nil) throws(DiagnosticError) -> CoreMap {
-        let bytes = [UInt8](data)
+        // Scan the file's bytes in place: core maps can be hundreds of megabytes.
+        let decoded: Result<CoreMap, JSONScanner.Failure> = data.withUnsafeBytes { raw in
+            var decoder = CoreMapDecoder(s: JSONScanner(raw.bindMemory(to: UInt8.self)))
+            do throws(JSONScanner.Failure) { return .success(try decoder.decode()) } catch { return .failure(error) }
+        }
         let map: CoreMap
-        do {
-            map = try JSONScanner.scan(bytes) { scanner throws(JSONScanner.Failure) in
-                var decoder = CoreMapDecoder(s: scanner)
-                return try decoder.decode()
-            }
-        } catch {
-            let (line, column) = bytes.withUnsafeBufferPointer { JSONScanner($0).location(of: error.offset) }
+        switch decoded {
+        case let .success(value):
+            map = value
+        case let .failure(error):
+            let (line, column) = data.withUnsafeBytes { JSONScanner($0.bindMemory(to: UInt8.self)).location(of: error.offset) }
             throw DiagnosticError(error.message, at: SourceLocation(file: file, line: line, column: column))
         }
         let resolved: Target

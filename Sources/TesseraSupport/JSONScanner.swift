@@ -15,17 +15,8 @@ public struct JSONScanner {
     let bytes: UnsafeBufferPointer<UInt8>
     public private(set) var position = 0
 
-    /// Scans `bytes`, which must stay alive while the scanner is used (see ``scan(_:_:)``).
+    /// Scans `bytes`, which must stay alive while the scanner is used.
     public init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
-
-    /// Runs `body` with a scanner over `data`'s bytes.
-    public static func scan<T>(_ data: [UInt8], _ body: (inout JSONScanner) throws(Failure) -> T) throws(Failure) -> T {
-        let result: Result<T, Failure> = data.withUnsafeBufferPointer { buffer in
-            var scanner = JSONScanner(buffer)
-            do throws(Failure) { return .success(try body(&scanner)) } catch { return .failure(error) }
-        }
-        return try result.get()
-    }
 
     /// 1-based line and column (in bytes) of an offset, for messages.
     public func location(of offset: Int) -> (line: Int, column: Int) {
