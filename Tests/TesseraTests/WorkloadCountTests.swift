@@ -4,13 +4,24 @@ import Testing
 /// Neuron and synapse counts of the reference workloads, checked against closed-form
 /// formulas derived by hand rather than against the per-axis tap counting the code uses.
 @Suite struct WorkloadCountTests {
+    /// Each layer's (neurons, synapses) as expected, and the network's totals as their sums
+    /// (every layer with neurons is listed).
+    static func expectCounts(_ expected: [String: (Int, Int)], in net: Network) {
+        let rows = Dictionary(uniqueKeysWithValues: net.summary.rows.map { ($0.layer.name, $0.cost) })
+        for (layer, (n, s)) in expected {
+            #expect(rows[layer]?.neurons == n, "\(layer) neurons")
+            #expect(rows[layer]?.synapses == s, "\(layer) synapses")
+        }
+        #expect(net.summary.total.neurons == expected.values.reduce(0) { $0 + $1.0 })
+        #expect(net.summary.total.synapses == expected.values.reduce(0) { $0 + $1.1 })
+    }
+
     /// SiamSNN has no padding, so a conv layer of `cout` k x k filters over `cin` channels
     /// with an `h x h` output has `cout*h*h` neurons and `cout*cin*k*k*h*h` synapses; a pool
     /// has `c*k*k*h*h`; the xcorr head has one neuron per response position, each reading
     /// every element of the 256x6x6 template window.
     @Test func siamsnnCounts() throws {
         let net = try Network.load(TestSupport.example("siamsnn.yaml"))
-        let rows = Dictionary(uniqueKeysWithValues: net.summary.rows.map { ($0.layer.name, $0.cost) })
         func conv(_ cout: Int, _ cin: Int, _ k: Int, _ h: Int) -> (Int, Int) { (cout * h * h, cout * cin * k * k * h * h) }
         func pool(_ c: Int, _ k: Int, _ h: Int) -> (Int, Int) { (c * h * h, c * k * k * h * h) }
         let expected: [String: (Int, Int)] = [
@@ -22,15 +33,7 @@ import Testing
             "x/conv5": conv(256, 384, 3, 22),
             "score": (17 * 17, 17 * 17 * 256 * 6 * 6),
         ]
-        var neurons = 0, synapses = 0
-        for (layer, (n, s)) in expected {
-            #expect(rows[layer]?.neurons == n, "\(layer) neurons")
-            #expect(rows[layer]?.synapses == s, "\(layer) synapses")
-            neurons += n
-            synapses += s
-        }
-        #expect(net.summary.total.neurons == neurons)
-        #expect(net.summary.total.synapses == synapses)
+        Self.expectCounts(expected, in: net)
         // Shared backbone: each conv's weights exist once for both branches.
         let backbone = 96 * 3 * 121 + 96 + 256 * 96 * 25 + 256 + 384 * 256 * 9 + 384 + 384 * 384 * 9 + 384 + 256 * 384 * 9 + 256
         #expect(net.summary.uniqueParameters == backbone)
@@ -45,7 +48,6 @@ import Testing
     /// at each border that clamp to one: `2hf - f` per axis.
     @Test func deeplabCounts() throws {
         let net = try Network.load(TestSupport.example("deeplab.yaml"))
-        let rows = Dictionary(uniqueKeysWithValues: net.summary.rows.map { ($0.layer.name, $0.cost) })
         func same3(_ cout: Int, _ cin: Int, _ h: Int, d: Int = 1) -> (Int, Int) {
             (cout * h * h, cout * cin * (3 * h - 2 * d) * (3 * h - 2 * d))
         }
@@ -62,15 +64,7 @@ import Testing
             "fc7": (1024 * 28 * 28, 1024 * 1024 * 28 * 28), "fc8": (21 * 28 * 28, 21 * 1024 * 28 * 28),
             "up": (21 * 224 * 224, 21 * (2 * 28 * 8 - 8) * (2 * 28 * 8 - 8)),
         ]
-        var neurons = 0, synapses = 0
-        for (layer, (n, s)) in expected {
-            #expect(rows[layer]?.neurons == n, "\(layer) neurons")
-            #expect(rows[layer]?.synapses == s, "\(layer) synapses")
-            neurons += n
-            synapses += s
-        }
-        #expect(net.summary.total.neurons == neurons)
-        #expect(net.summary.total.synapses == synapses)
+        Self.expectCounts(expected, in: net)
     }
 
     /// Small cases of every op, brute-forced: enumerate (output, input) pairs with a nonzero
