@@ -29,7 +29,8 @@ let package = Package(
         .target(name: "CoreMap", dependencies: ["TesseraSupport", "Hardware"]),
         .target(name: "CPrefetch"),
         .target(name: "Emulator", dependencies: ["TesseraSupport", "Hardware", "CoreMap", "CPrefetch"]),
-        .target(name: "Tessera", dependencies: ["TesseraSupport", "SpikeIR", "Hardware", "Frontend", "CoreMap", "Emulator"]),
+        .target(name: "Reference", dependencies: ["TesseraSupport", "SpikeIR", "Hardware", "Emulator"]),
+        .target(name: "Tessera", dependencies: ["TesseraSupport", "SpikeIR", "Hardware", "Frontend", "CoreMap", "Emulator", "Reference"]),
         .executableTarget(name: "TesseraCLI", dependencies: [
             "Tessera",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -56,12 +56,17 @@ public enum SpikeFile {
     }
 
     /// One result as a JSON object (no trailing newline).
-    public static func json(_ result: EmulationResult, indent: String = "") -> String {
+    public static func json(_ result: EmulationResult, indent: String = "", withStats: Bool = true) -> String {
         var lines = ["{", "\(indent)  \"ticks\": \(result.ticks),", "\(indent)  \"outputs\": {"]
         for (k, port) in result.outputs.enumerated() {
             var fields = ["\"shape\": \(list(port.shape))", "\"spikes\": \(pairs(port.spikes))", "\"counts\": \(list(port.counts))"]
             fields.append("\"argmax\": \(port.argmax.map(String.init) ?? "null")")
             lines.append("\(indent)    \(quote(port.name)): { " + fields.joined(separator: ", ") + " }" + (k + 1 < result.outputs.count ? "," : ""))
+        }
+        guard withStats else {
+            lines.append("\(indent)  }")
+            lines.append("\(indent)}")
+            return lines.joined(separator: "\n")
         }
         lines.append("\(indent)  },")
         let s = result.stats
@@ -76,8 +81,8 @@ public enum SpikeFile {
     }
 
     /// A batch: one result per sample.
-    public static func json(batch results: [EmulationResult], ticks: Int) -> String {
-        "{\n  \"ticks\": \(ticks),\n  \"samples\": [\n    " + results.map { json($0, indent: "    ") }.joined(separator: ",\n    ") + "\n  ]\n}\n"
+    public static func json(batch results: [EmulationResult], ticks: Int, withStats: Bool = true) -> String {
+        "{\n  \"ticks\": \(ticks),\n  \"samples\": [\n    " + results.map { json($0, indent: "    ", withStats: withStats) }.joined(separator: ",\n    ") + "\n  ]\n}\n"
     }
 
     static func pairs(_ events: [SpikeInput.Event]) -> String {

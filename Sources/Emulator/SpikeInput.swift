@@ -31,6 +31,13 @@ public struct EmulationResult: Sendable, Equatable {
         /// Spikes per element over the run.
         public var counts: [Int]
 
+        public init(name: String, shape: [Int], spikes: [SpikeInput.Event], counts: [Int]) {
+            self.name = name
+            self.shape = shape
+            self.spikes = spikes
+            self.counts = counts
+        }
+
         /// The element with the most spikes (the first of a tie), or nil if none fired.
         public var argmax: Int? {
             guard let best = counts.max(), best > 0 else { return nil }
@@ -43,6 +50,13 @@ public struct EmulationResult: Sendable, Equatable {
     public var stats: EmulationStats
     /// Membrane potential of each used neuron of the traced core after every tick.
     public var trace: PotentialTrace?
+
+    public init(ticks: Int, outputs: [Port], stats: EmulationStats, trace: PotentialTrace? = nil) {
+        self.ticks = ticks
+        self.outputs = outputs
+        self.stats = stats
+        self.trace = trace
+    }
 }
 
 /// Activity counters of a run.

@@ -4,5 +4,6 @@
 @_exported import Emulator
 @_exported import Frontend
 @_exported import Hardware
+@_exported import Reference
 @_exported import SpikeIR
 @_exported import TesseraSupport

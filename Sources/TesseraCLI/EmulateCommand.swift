@@ -26,20 +26,10 @@ struct EmulateCommand: ParsableCommand {
     @Argument(help: "The core map (JSON v1).")
     var map: String
 
-    @Option(help: "Input spike file: {\"ticks\": N, \"spikes\": {\"port\": [[tick, index], ...]}}.")
-    var spikes: String?
-
-    @Option(name: .customLong("input"), help: "NumPy input tensor, as PATH (the map's only input) or PORT=PATH; repeat for several ports.")
-    var inputs: [String] = []
-
-    @Option(help: "How --input values in [0, 1] become spikes: rate, poisson or binary.")
-    var encoding: InputEncoding?
+    @OptionGroup var input: InputOptions
 
     @Option(help: "Number of ticks to run.")
     var ticks: Int
-
-    @Option(help: "Seed of the Poisson encoding.")
-    var seed: UInt64 = 0
 
     @Option(name: .shortAndLong, help: "Write the result JSON here instead of standard output.")
     var output: String?
@@ -52,8 +42,6 @@ struct EmulateCommand: ParsableCommand {
 
     func validate() throws {
         guard ticks >= 0 else { throw ValidationError("--ticks must not be negative") }
-        if (spikes == nil) == inputs.isEmpty { throw ValidationError("give either --spikes or --input (with --encoding)") }
-        if !inputs.isEmpty && encoding == nil { throw ValidationError("--input needs --encoding rate|poisson|binary") }
     }
 
     func run() throws {
@@ -66,7 +54,7 @@ struct EmulateCommand: ParsableCommand {
                 throw DiagnosticError("--trace-potentials \(core): the map has cores 0..\(coreMap.cores.count - 1)")
             }
             let emulator = try Emulator(map: coreMap, target: resolved)
-            let (samples, isBatch) = try inputSamples(coreMap)
+            let (samples, isBatch) = try input.samples(ports: coreMap.inputs, ticks: ticks)
             let progress = Progress(total: ticks * samples.count)
             var results: [EmulationResult] = []
             for (k, sample) in samples.enumerated() {
@@ -74,58 +62,14 @@ struct EmulateCommand: ParsableCommand {
                 results.append(emulator.run(sample, ticks: ticks, traceCore: traceCore) { progress.show(offset + $0) })
             }
             progress.finish()
-            let text = samples.count == 1 && !isBatch ? SpikeFile.json(results[0]) + "\n" : SpikeFile.json(batch: results, ticks: ticks)
-            if let output {
-                do { try Data(text.utf8).write(to: URL(fileURLWithPath: output)) } catch {
-                    throw DiagnosticError("cannot write '\(output)': \(error.localizedDescription)")
-                }
-                printSummary(results)
-            } else {
-                print(text, terminator: "")
-            }
+            try writeResults(results, isBatch: isBatch, ticks: ticks, to: output)
         } catch let error as DiagnosticError {
             report(error.diagnostics)
             throw ExitCode(1)
         }
     }
 
-    /// The samples to run and whether they came as a batch.
-    private func inputSamples(_ map: CoreMap) throws(DiagnosticError) -> ([SpikeInput], Bool) {
-        if let spikes { return ([try SpikeFile.readInput(path: spikes, ports: map.inputs)], false) }
-        var files: [String: String] = [:]
-        for item in inputs {
-            if let eq = item.firstIndex(of: "="), !FileManager.default.fileExists(atPath: item) {
-                files[String(item[..<eq])] = String(item[item.index(after: eq)...])
-            } else {
-                guard map.inputs.count == 1, let only = map.inputs.first else {
-                    throw DiagnosticError("the map has \(map.inputs.count) inputs (\(map.inputs.map(\.name).joined(separator: ", "))); name them: --input PORT=PATH")
-                }
-                files[only.name] = item
-            }
-        }
-        let batch = try InputBatch.load(files, ports: map.inputs)
-        var samples: [SpikeInput] = []
-        for (k, values) in batch.samples.enumerated() {
-            do {
-                samples.append(try InputEncoder.encode(values, ports: map.inputs, encoding: encoding ?? .rate, ticks: ticks, seed: seed, sample: k))
-            } catch {
-                throw DiagnosticError("sample \(k): \(error.description)")
-            }
-        }
-        return (samples, batch.isBatch)
-    }
-
-    private func printSummary(_ results: [EmulationResult]) {
-        for (k, r) in results.enumerated() {
-            let ports = r.outputs.map { "\($0.name): \($0.spikes.count) spikes, argmax \($0.argmax.map(String.init) ?? "none")" }.joined(separator: "; ")
-            let prefix = results.count > 1 ? "sample \(k): " : ""
-            print("\(prefix)\(ports) | spikes \(r.stats.spikes), synaptic events \(r.stats.synapticEvents), hops \(r.stats.hops), chip crossings \(r.stats.chipCrossings), active core-ticks \(r.stats.activeCoreTicks)")
-        }
-        if let output { print("wrote \(output)") }
-    }
 }
-
-extension InputEncoding: ExpressibleByArgument {}
 
 /// A one-line progress indicator on standard error, shown only on a terminal.
 final class Progress {

@@ -1,0 +1,72 @@
+import Hardware
+import SpikeIR
+import TesseraSupport
+
+/// A verified graph whose every layer has the integer semantics of a hardware neuron, ready
+/// for ``ReferenceSimulator``: weights, biases, thresholds and leaks are integers within the
+/// target's widths, and every op has an exact integer meaning.
+///
+/// Networks in floating point reach this form through the conversion passes (quantisation,
+/// threshold balancing); until then, ``check(_:target:)`` says which layer is not exact and why.
+public struct IntegerNetwork: Sendable {
+    public let graph: SpikeGraph
+    public let target: Target
+    /// Integer tensors by parameter key and suffix (`c1.weight`).
+    let tensors: [String: [Int]]
+
+    /// Ops with an exact integer meaning. avgpool and sumpool both add each spike in the
+    /// window with weight 1 (avgpool's 1/k^2 belongs in its threshold, set by conversion).
+    static func exactness(of op: Operation) -> String? {
+        switch op {
+        case .batchnorm: "batchnorm must be folded into the layer before it first"
+        case .xcorr: "xcorr reads its template as weights, which are bound in a second stage (not in the reference yet)"
+        case let .upsample(u) where u.mode == .bilinear: "bilinear upsampling has fractional weights"
+        default: nil
+        }
+    }
+
+    public static func check(_ graph: SpikeGraph, target: Target) throws(DiagnosticError) -> IntegerNetwork {
+        var diagnostics = Diagnostics()
+        var tensors: [String: [Int]] = [:]
+        let index = graph.layersByName
+        let weights = target.core.weightRange, leaks = CoreSpec.signedRange(bits: target.core.leakBits)
+        let thresholds = CoreSpec.unsignedRange(bits: target.core.thresholdBits)
+        for layer in graph.layers {
+            let at = layer.location
+            if let reason = exactness(of: layer.op) {
+                diagnostics.error("\(layer.op.name) '\(layer.name)' cannot be simulated exactly: \(reason)", at: at)
+                continue
+            }
+            if let neuron = layer.neuron {
+                if neuron.decay != nil {
+                    diagnostics.error("\(layer.op.name) '\(layer.name)': a multiplicative decay is not a hardware leak; it must be approximated first", at: at)
+                }
+                for (what, value, range) in [("threshold", neuron.threshold, thresholds), ("leak", neuron.leak, leaks)] {
+                    if value != value.rounded() || !range.contains(Int(value)) {
+                        diagnostics.error("\(layer.op.name) '\(layer.name)': \(what) \(value) is not an integer in \(range.lowerBound)..\(range.upperBound) (the target's width)", at: at)
+                    }
+                }
+                if neuron.kind != .binary && neuron.threshold < 1 {
+                    diagnostics.error("\(layer.op.name) '\(layer.name)': threshold must be at least 1", at: at)
+                }
+            }
+            guard let key = layer.parameterKey, let input = graph.inputShapes(of: layer, in: index).first else { continue }
+            for slot in layer.op.parameterSlots(input: input) {
+                let name = "\(key).\(slot.suffix)"
+                guard tensors[name] == nil, let tensor = graph.parameters.tensor(name) else { continue }
+                let range = slot.suffix == "bias" ? leaks : weights
+                if let bad = tensor.values.first(where: { $0 != $0.rounded() || !range.contains(Int($0)) }) {
+                    diagnostics.error("\(layer.op.name) '\(layer.name)': \(name) holds \(bad), not an integer in \(range.lowerBound)..\(range.upperBound); quantise the weights first", at: at)
+                    continue
+                }
+                tensors[name] = tensor.values.map { Int($0) }
+            }
+        }
+        try diagnostics.throwIfErrors()
+        return IntegerNetwork(graph: graph, target: target, tensors: tensors)
+    }
+
+    func tensor(_ layer: Layer, _ suffix: String) -> [Int]? {
+        layer.parameterKey.flatMap { tensors["\($0).\(suffix)"] }
+    }
+}

@@ -1,0 +1,105 @@
+import SpikeIR
+
+/// The synaptic input of one layer in one tick: for each output neuron, the integer sum of
+/// weight x spike over its connections, computed by plain loops from each op's definition.
+extension IntegerNetwork {
+    /// `inputs[k]` holds input k's spikes (0 or 1) in C x H x W order.
+    func current(of layer: Layer, inputs: [[Int]], shapes: [TensorShape]) -> [Int] {
+        guard let out = layer.shape, let x = shapes.first, let first = inputs.first else { return [] }
+        var current = [Int](repeating: 0, count: out.count)
+        func at(_ c: Int, _ y: Int, _ xx: Int, _ s: TensorShape) -> Int { (c * s.height + y) * s.width + xx }
+        switch layer.op {
+        case let .conv2d(conv):
+            let w = tensor(layer, "weight") ?? []
+            let inPerGroup = x.channels / conv.groups, outPerGroup = conv.outChannels / conv.groups
+            let (kh, kw) = (conv.vertical.kernel, conv.horizontal.kernel)
+            for co in 0..<out.channels {
+                let group = co / outPerGroup
+                for oy in 0..<out.height {
+                    for ox in 0..<out.width {
+                        var sum = 0
+                        for ci in 0..<inPerGroup {
+                            for ky in 0..<kh {
+                                let iy = conv.vertical.source(output: oy, tap: ky)
+                                guard iy >= 0 && iy < x.height else { continue }
+                                for kx in 0..<kw {
+                                    let ix = conv.horizontal.source(output: ox, tap: kx)
+                                    guard ix >= 0 && ix < x.width else { continue }
+                                    sum += w[((co * inPerGroup + ci) * kh + ky) * kw + kx] * first[at(group * inPerGroup + ci, iy, ix, x)]
+                                }
+                            }
+                        }
+                        current[at(co, oy, ox, out)] = sum
+                    }
+                }
+            }
+        case let .convTranspose2d(conv):
+            let w = tensor(layer, "weight") ?? []
+            let inPerGroup = x.channels / conv.groups, outPerGroup = conv.outChannels / conv.groups
+            let (kh, kw) = (conv.vertical.kernel, conv.horizontal.kernel)
+            for ci in 0..<x.channels {
+                let group = ci / inPerGroup
+                for iy in 0..<x.height {
+                    for ix in 0..<x.width where first[at(ci, iy, ix, x)] != 0 {
+                        for co in 0..<outPerGroup {
+                            for ky in 0..<kh {
+                                let oy = iy * conv.vertical.stride - conv.vertical.padding + ky * conv.vertical.dilation
+                                guard oy >= 0 && oy < out.height else { continue }
+                                for kx in 0..<kw {
+                                    let ox = ix * conv.horizontal.stride - conv.horizontal.padding + kx * conv.horizontal.dilation
+                                    guard ox >= 0 && ox < out.width else { continue }
+                                    current[at(group * outPerGroup + co, oy, ox, out)] += w[((ci * outPerGroup + co) * kh + ky) * kw + kx]
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        case .dense:
+            let w = tensor(layer, "weight") ?? []
+            let n = x.count
+            for o in 0..<out.count {
+                var sum = 0
+                for i in 0..<n where first[i] != 0 { sum += w[o * n + i] }
+                current[o] = sum
+            }
+        case let .avgpool(pool), let .sumpool(pool):
+            for c in 0..<out.channels {
+                for oy in 0..<out.height {
+                    for ox in 0..<out.width {
+                        var sum = 0
+                        for ky in 0..<pool.vertical.kernel {
+                            let iy = pool.vertical.source(output: oy, tap: ky)
+                            guard iy >= 0 && iy < x.height else { continue }
+                            for kx in 0..<pool.horizontal.kernel {
+                                let ix = pool.horizontal.source(output: ox, tap: kx)
+                                if ix >= 0 && ix < x.width { sum += first[at(c, iy, ix, x)] }
+                            }
+                        }
+                        current[at(c, oy, ox, out)] = sum
+                    }
+                }
+            }
+        case let .upsample(up):
+            for c in 0..<out.channels {
+                for oy in 0..<out.height {
+                    for ox in 0..<out.width { current[at(c, oy, ox, out)] = first[at(c, oy / up.factor, ox / up.factor, x)] }
+                }
+            }
+        case .add:
+            for input in inputs { for i in 0..<out.count { current[i] += input[i] } }
+        case .input, .flatten, .concat, .batchnorm, .xcorr:
+            break
+        }
+        return current
+    }
+
+    /// The constant added every tick: the neuron's leak plus its channel's bias.
+    func leak(of layer: Layer) -> [Int] {
+        guard let out = layer.shape, let neuron = layer.neuron else { return [] }
+        let base = Int(neuron.leak)
+        guard let bias = tensor(layer, "bias") else { return Array(repeating: base, count: out.count) }
+        let perChannel = out.count / max(out.channels, 1)
+        return (0..<out.count).map { base + bias[min($0 / max(perChannel, 1), bias.count - 1)] }
+    }
+}

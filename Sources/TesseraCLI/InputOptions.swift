@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import Tessera
+
+/// The input spikes of `emulate` and `simulate`: a spike file, or NumPy tensors with an
+/// encoding (a leading batch dimension gives one sample each).
+struct InputOptions: ParsableArguments {
+    @Option(help: "Input spike file: {\"ticks\": N, \"spikes\": {\"port\": [[tick, index], ...]}}.")
+    var spikes: String?
+
+    @Option(name: .customLong("input"), help: "NumPy input tensor, as PATH (the only input) or PORT=PATH; repeat for several inputs.")
+    var inputs: [String] = []
+
+    @Option(help: "How --input values in [0, 1] become spikes: rate, poisson or binary.")
+    var encoding: InputEncoding?
+
+    @Option(help: "Seed of the Poisson encoding.")
+    var seed: UInt64 = 0
+
+    func validate() throws {
+        if (spikes == nil) == inputs.isEmpty { throw ValidationError("give either --spikes or --input (with --encoding)") }
+        if !inputs.isEmpty && encoding == nil { throw ValidationError("--input needs --encoding rate|poisson|binary") }
+    }
+
+    /// The samples to run and whether they came as a batch.
+    func samples(ports: [InputPort], ticks: Int) throws(DiagnosticError) -> ([SpikeInput], Bool) {
+        if let spikes { return ([try SpikeFile.readInput(path: spikes, ports: ports)], false) }
+        var files: [String: String] = [:]
+        for item in inputs {
+            if let eq = item.firstIndex(of: "="), !FileManager.default.fileExists(atPath: item) {
+                files[String(item[..<eq])] = String(item[item.index(after: eq)...])
+            } else {
+                guard ports.count == 1, let only = ports.first else {
+                    throw DiagnosticError("there are \(ports.count) inputs (\(ports.map(\.name).joined(separator: ", "))); name them: --input PORT=PATH")
+                }
+                files[only.name] = item
+            }
+        }
+        let batch = try InputBatch.load(files, ports: ports)
+        var samples: [SpikeInput] = []
+        for (k, values) in batch.samples.enumerated() {
+            do {
+                samples.append(try InputEncoder.encode(values, ports: ports, encoding: encoding ?? .rate, ticks: ticks, seed: seed, sample: k))
+            } catch {
+                throw DiagnosticError("sample \(k): \(error.description)")
+            }
+        }
+        return (samples, batch.isBatch)
+    }
+}
+
+extension InputEncoding: ExpressibleByArgument {}
+
+/// Writes results as JSON to `output` (with a summary on standard output) or to standard output.
+func writeResults(_ results: [EmulationResult], isBatch: Bool, ticks: Int, to output: String?, withStats: Bool = true) throws(DiagnosticError) {
+    let text = results.count == 1 && !isBatch
+        ? SpikeFile.json(results[0], withStats: withStats) + "\n"
+        : SpikeFile.json(batch: results, ticks: ticks, withStats: withStats)
+    guard let output else {
+        print(text, terminator: "")
+        return
+    }
+    do { try Data(text.utf8).write(to: URL(fileURLWithPath: output)) } catch {
+        throw DiagnosticError("cannot write '\(output)': \(error.localizedDescription)")
+    }
+    for (k, r) in results.enumerated() {
+        let ports = r.outputs.map { "\($0.name): \($0.spikes.count) spikes, argmax \($0.argmax.map(String.init) ?? "none")" }.joined(separator: "; ")
+        let prefix = results.count > 1 ? "sample \(k): " : ""
+        let stats = withStats ? " | spikes \(r.stats.spikes), synaptic events \(r.stats.synapticEvents), hops \(r.stats.hops), chip crossings \(r.stats.chipCrossings), active core-ticks \(r.stats.activeCoreTicks)" : ""
+        print("\(prefix)\(ports)\(stats)")
+    }
+    print("wrote \(output)")
+}

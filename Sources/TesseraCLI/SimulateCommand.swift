@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import Tessera
+
+/// `tessera simulate`: run a network on the IR-level reference simulator.
+struct SimulateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Run a network on the integer reference simulator (the oracle for compiled core maps).",
+        discussion: """
+        Every layer is run with the integer semantics of the hardware neuron, one tick per \
+        layer hop, branches aligned (docs/reference.md). The network must already be exact \
+        in integers: integer weights, biases, thresholds and leaks within the target's widths, \
+        and ops with an integer meaning; otherwise each offending layer is reported.
+
+        Inputs and outputs use the spike-file formats of `tessera emulate`; output ports are \
+        the network's outputs, with their latency in ticks printed.
+
+        Example:  tessera simulate net.yaml --spikes in.json --ticks 32 -o out.json
+        """
+    )
+
+    @Argument(help: "The network description (YAML).")
+    var network: String
+
+    @OptionGroup var input: InputOptions
+
+    @Option(help: "Number of ticks to run.")
+    var ticks: Int
+
+    @Option(name: .shortAndLong, help: "Write the result JSON here instead of standard output.")
+    var output: String?
+
+    @Option(name: .shortAndLong, help: "Target whose widths the integers must fit (default: truenorth).")
+    var target: String = "truenorth"
+
+    func validate() throws {
+        guard ticks >= 0 else { throw ValidationError("--ticks must not be negative") }
+    }
+
+    func run() throws {
+        do throws(DiagnosticError) {
+            let hardware = try Target.load(target)
+            let net = try Network.load(network)
+            report(net.warnings)
+            let simulator = ReferenceSimulator(try IntegerNetwork.check(net.graph, target: hardware))
+            let ports = net.graph.inputLayers.map { InputPort(name: $0.name, shape: $0.shape.map { [$0.channels, $0.height, $0.width] } ?? [], targets: []) }
+            let (samples, isBatch) = try input.samples(ports: ports, ticks: ticks)
+            let results = samples.map { simulator.run($0, ticks: ticks) }
+            let latencies = net.graph.outputs.map { "\($0) \(simulator.latency(of: $0))" }.joined(separator: ", ")
+            FileHandle.standardError.write(Data("latency in ticks: \(latencies)\n".utf8))
+            try writeResults(results, isBatch: isBatch, ticks: ticks, to: output, withStats: false)
+        } catch {
+            report(error.diagnostics)
+            throw ExitCode(1)
+        }
+    }
+}
