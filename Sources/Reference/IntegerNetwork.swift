@@ -66,7 +66,8 @@ public struct IntegerNetwork: Sendable {
         return IntegerNetwork(graph: graph, target: target, tensors: tensors)
     }
 
-    func tensor(_ layer: Layer, _ suffix: String) -> [Int]? {
+    /// A layer's integer tensor (`weight`, `bias`), if it has one.
+    public func parameter(_ layer: Layer, _ suffix: String) -> [Int]? {
         layer.parameterKey.flatMap { tensors["\($0).\(suffix)"] }
     }
 }

@@ -10,7 +10,7 @@ extension IntegerNetwork {
         func at(_ c: Int, _ y: Int, _ xx: Int, _ s: TensorShape) -> Int { (c * s.height + y) * s.width + xx }
         switch layer.op {
         case let .conv2d(conv):
-            let w = tensor(layer, "weight") ?? []
+            let w = parameter(layer, "weight") ?? []
             let inPerGroup = x.channels / conv.groups, outPerGroup = conv.outChannels / conv.groups
             let (kh, kw) = (conv.vertical.kernel, conv.horizontal.kernel)
             for co in 0..<out.channels {
@@ -34,7 +34,7 @@ extension IntegerNetwork {
                 }
             }
         case let .convTranspose2d(conv):
-            let w = tensor(layer, "weight") ?? []
+            let w = parameter(layer, "weight") ?? []
             let inPerGroup = x.channels / conv.groups, outPerGroup = conv.outChannels / conv.groups
             let (kh, kw) = (conv.vertical.kernel, conv.horizontal.kernel)
             for ci in 0..<x.channels {
@@ -56,7 +56,7 @@ extension IntegerNetwork {
                 }
             }
         case .dense:
-            let w = tensor(layer, "weight") ?? []
+            let w = parameter(layer, "weight") ?? []
             let n = x.count
             for o in 0..<out.count {
                 var sum = 0
@@ -95,10 +95,10 @@ extension IntegerNetwork {
     }
 
     /// The constant added every tick: the neuron's leak plus its channel's bias.
-    func leak(of layer: Layer) -> [Int] {
+    public func leak(of layer: Layer) -> [Int] {
         guard let out = layer.shape, let neuron = layer.neuron else { return [] }
         let base = Int(neuron.leak)
-        guard let bias = tensor(layer, "bias") else { return Array(repeating: base, count: out.count) }
+        guard let bias = parameter(layer, "bias") else { return Array(repeating: base, count: out.count) }
         let perChannel = out.count / max(out.channels, 1)
         return (0..<out.count).map { base + bias[min($0 / max(perChannel, 1), bias.count - 1)] }
     }

@@ -19,8 +19,9 @@ import TesseraSupport
 /// largest negative threshold of the target. A `binary` neuron starts every tick at 0.
 public struct ReferenceSimulator: Sendable {
     public let network: IntegerNetwork
-    /// Per layer (graph order): its depth; nil for wiring layers (flatten, concat).
-    let depth: [Int?]
+    /// Per layer (graph order): its depth; nil for wiring layers (flatten, concat). A layer of
+    /// depth d fires, for a spike injected at tick 0, at the earliest in tick d - 1.
+    public let depth: [Int?]
     /// Per layer: where each element of its output comes from, as (layer, element).
     let origins: [[(layer: Int, element: Int)]]
     let position: [String: Int]

@@ -4,6 +4,7 @@
 @_exported import Emulator
 @_exported import Frontend
 @_exported import Hardware
+@_exported import Mapping
 @_exported import Reference
 @_exported import SpikeIR
 @_exported import TesseraSupport

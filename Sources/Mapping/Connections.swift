@@ -1,0 +1,76 @@
+import Reference
+import SpikeIR
+
+/// Where a neuron's synaptic input comes from: a network input element or a neuron of an
+/// earlier layer, after `flatten` and `concat` (pure wiring) are seen through.
+struct Source: Hashable {
+    /// Index of the layer in the graph (an input layer or a layer with neurons).
+    var layer: Int
+    var element: Int
+}
+
+/// The connections of one neuron: (source, integer weight), weight never zero. Computed
+/// from the layer's geometry for that neuron alone, so no layer-wide edge list is built.
+extension IntegerNetwork {
+    func connections(of layer: Layer, neuron o: Int, origins: [[Source]], inputs: [Int], shapes: [TensorShape]) -> [(Source, Int)] {
+        guard let out = layer.shape, let x = shapes.first, let firstInput = inputs.first else { return [] }
+        var result: [(Source, Int)] = []
+        func at(_ c: Int, _ y: Int, _ xx: Int, _ s: TensorShape) -> Int { (c * s.height + y) * s.width + xx }
+        let (oc, oy, ox) = (o / (out.height * out.width), (o / out.width) % out.height, o % out.width)
+        func add(_ input: Int, _ element: Int, _ weight: Int) {
+            if weight != 0 { result.append((origins[input][element], weight)) }
+        }
+        switch layer.op {
+        case let .conv2d(conv):
+            let w = parameter(layer, "weight") ?? []
+            let inPerGroup = x.channels / conv.groups, group = oc / (conv.outChannels / conv.groups)
+            let (kh, kw) = (conv.vertical.kernel, conv.horizontal.kernel)
+            for ci in 0..<inPerGroup {
+                for ky in 0..<kh {
+                    let iy = conv.vertical.source(output: oy, tap: ky)
+                    guard iy >= 0 && iy < x.height else { continue }
+                    for kx in 0..<kw {
+                        let ix = conv.horizontal.source(output: ox, tap: kx)
+                        guard ix >= 0 && ix < x.width else { continue }
+                        add(firstInput, at(group * inPerGroup + ci, iy, ix, x), w[((oc * inPerGroup + ci) * kh + ky) * kw + kx])
+                    }
+                }
+            }
+        case let .convTranspose2d(conv):
+            let w = parameter(layer, "weight") ?? []
+            let inPerGroup = x.channels / conv.groups, outPerGroup = conv.outChannels / conv.groups
+            let group = oc / outPerGroup, co = oc % outPerGroup
+            let (kh, kw) = (conv.vertical.kernel, conv.horizontal.kernel)
+            for ci in (group * inPerGroup)..<((group + 1) * inPerGroup) {
+                for ky in 0..<kh {
+                    let ny = oy + conv.vertical.padding - ky * conv.vertical.dilation
+                    guard ny >= 0, ny % conv.vertical.stride == 0, ny / conv.vertical.stride < x.height else { continue }
+                    for kx in 0..<kw {
+                        let nx = ox + conv.horizontal.padding - kx * conv.horizontal.dilation
+                        guard nx >= 0, nx % conv.horizontal.stride == 0, nx / conv.horizontal.stride < x.width else { continue }
+                        add(firstInput, at(ci, ny / conv.vertical.stride, nx / conv.horizontal.stride, x), w[((ci * outPerGroup + co) * kh + ky) * kw + kx])
+                    }
+                }
+            }
+        case .dense:
+            let w = parameter(layer, "weight") ?? []
+            for i in 0..<x.count { add(firstInput, i, w[o * x.count + i]) }
+        case let .avgpool(pool), let .sumpool(pool):
+            for ky in 0..<pool.vertical.kernel {
+                let iy = pool.vertical.source(output: oy, tap: ky)
+                guard iy >= 0 && iy < x.height else { continue }
+                for kx in 0..<pool.horizontal.kernel {
+                    let ix = pool.horizontal.source(output: ox, tap: kx)
+                    if ix >= 0 && ix < x.width { add(firstInput, at(oc, iy, ix, x), 1) }
+                }
+            }
+        case let .upsample(up):
+            add(firstInput, at(oc, oy / up.factor, ox / up.factor, x), 1)
+        case .add:
+            for input in inputs { add(input, o, 1) }
+        case .input, .flatten, .concat, .batchnorm, .xcorr:
+            break
+        }
+        return result
+    }
+}
