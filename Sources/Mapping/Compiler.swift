@@ -26,6 +26,18 @@ public struct Compiler {
     public struct Result: Sendable {
         public var map: CoreMap
         public var layers: [LayerReport]
+        /// Traffic-weighted mesh hops and chip crossings of the placement used, and of the
+        /// naive row-major placement it was improved from.
+        public var placement: PlacementReport
+    }
+
+    public struct PlacementReport: Sendable {
+        public var hops: Int
+        public var chipCrossings: Int
+        public var rowMajorHops: Int
+        public var rowMajorChipCrossings: Int
+        /// What a chip crossing costs in hops when placing (target's chipCrossing / hop energy).
+        public var crossingCost: Int
     }
 
     let network: IntegerNetwork
@@ -145,10 +157,21 @@ public struct Compiler {
         guard plans.count <= target.board.coresTotal else {
             throw DiagnosticError("the network needs \(plans.count) cores but target '\(target.name)' has \(target.board.coresTotal)")
         }
-        let map = build(plans: plans, demands: demands, encodings: encodings, outputs: outputs)
+        // Traffic for placement: every axon a neuron feeds, from the core that holds it.
+        var home: [Source: Int] = [:]
+        for (c, plan) in plans.enumerated() { for j in plan.neurons { home[Source(layer: plan.layer, element: j)] = c } }
+        let edges = demands.flatMap { source, list in
+            list.compactMap { demand in home[source].map { (from: $0, to: demand.core) } }
+        }
+        let placer = Placer(target: target, cores: plans.count, edges: edges)
+        let slots = placer.place()
+        let (placed, naive) = (placer.cost(slots), placer.cost(Array(0..<plans.count)))
+        let map = build(plans: plans, demands: demands, encodings: encodings, outputs: outputs, placer: placer, slots: slots)
         let problems = CoreMapValidator.validate(map, target: target)
         guard problems.isEmpty else { throw DiagnosticError(problems.map { .error("compiled map: \($0)") }) }
-        return Result(map: map, layers: reports.reversed())
+        return Result(map: map, layers: reports.reversed(),
+                      placement: PlacementReport(hops: placed.hops, chipCrossings: placed.crossings, rowMajorHops: naive.hops,
+                                                 rowMajorChipCrossings: naive.crossings, crossingCost: placer.crossingCost))
     }
 
     /// The cheapest exact encoding for a layer's connections, if one exists.

@@ -6,7 +6,8 @@ import SpikeIR
 extension Compiler {
     /// Turns planned cores into a core map: places cores row-major over the board, sets
     /// crossbars and neuron parameters, and gives each hardware neuron its destination.
-    func build(plans: [PlannedCore], demands: [Source: [Demand]], encodings: [WeightEncoding?], outputs: Set<Int>) -> CoreMap {
+    func build(plans: [PlannedCore], demands: [Source: [Demand]], encodings: [WeightEncoding?], outputs: Set<Int>,
+               placer: Placer, slots: [Int]) -> CoreMap {
         let spec = target.core
         let board = target.board
         var map = CoreMap(target: target.name, geometry: CoreGeometry(axons: spec.axons, neurons: spec.neurons, axonTypes: spec.axonTypes),
@@ -51,9 +52,9 @@ extension Compiler {
                 nextDemand[source] = used + 1
                 neurons.append(n)
             }
-            let chip = c / board.coresPerChipTotal, within = c % board.coresPerChipTotal
-            map.cores.append(CoreConfig(id: c, chip: [chip % board.chips[0], chip / board.chips[0]],
-                                        place: [within % board.coresPerChip[0], within / board.coresPerChip[0]],
+            let p = placer.position(slots[c])
+            map.cores.append(CoreConfig(id: c, chip: [p.chipX, p.chipY],
+                                        place: [p.x - p.chipX * board.coresPerChip[0], p.y - p.chipY * board.coresPerChip[1]],
                                         seed: UInt64(c), axonTypes: types, crossbar: crossbar, neurons: neurons))
         }
         map.inputs = network.graph.inputLayers.compactMap { input in

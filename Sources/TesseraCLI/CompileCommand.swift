@@ -40,6 +40,8 @@ struct CompileCommand: ParsableCommand {
                 table.append([row.layer, "\(row.neurons)", "\(row.hardwareNeurons)", "\(row.cores)", "\(row.axonsUsed)", row.encoding.rawValue])
             }
             GraphPrinter.align(table, rightAligned: [1, 2, 3, 4]).forEach { print($0) }
+            let p = compiled.placement
+            print("placement: \(p.hops) hops and \(p.chipCrossings) chip crossings of traffic (row-major: \(p.rowMajorHops) and \(p.rowMajorChipCrossings)); a crossing counts as \(p.crossingCost) hops (target chipCrossing / hop energy)")
             let latencies = compiled.map.outputs.map { "\($0.name) \($0.latency)" }.joined(separator: ", ")
             print("\(compiled.map.cores.count) cores on target \(hardware.name); latency in ticks: \(latencies); wrote \(output)")
         } catch {

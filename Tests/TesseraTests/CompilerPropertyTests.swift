@@ -83,6 +83,9 @@ import Testing
         let emulated = try Emulator(map: map, target: target).run(input, ticks: 28)
         #expect(emulated.outputs == simulated.outputs, "seed \(seed) on \(target.name)")
         for port in map.outputs { #expect(port.latency == ReferenceSimulator(network).latency(of: port.name)) }
+        // Placement only improves on row-major (it accepts moves that lower the weighted cost).
+        let p = compiled.placement
+        #expect(p.hops + p.crossingCost * p.chipCrossings <= p.rowMajorHops + p.crossingCost * p.rowMajorChipCrossings)
     }
 
     @Test(arguments: 0..<150)
@@ -146,5 +149,31 @@ extension CompilerPropertyTests {
         // A float network is refused with the layer and the reason.
         let refused = try TestSupport.tessera(["compile", "examples/digits-mlp.yaml", "-o", map])
         #expect(refused.status == 1 && refused.stderr.contains("quantise the weights first"))
+    }
+}
+
+extension CompilerPropertyTests {
+    /// The placement report matches the map (hops recomputed from every neuron's destination
+    /// on the written board) and beats row-major on networks that spread over chips.
+    @Test func placementIsReportedTruthfullyAndHelps() throws {
+        var improved = 0
+        for seed in 0..<40 {
+            let graph = try Verifier.verify(Self.network(seed: UInt64(seed), small: true)).graph
+            let compiled = try Compiler(try IntegerNetwork.check(graph, target: Self.tiny)).compile()
+            let map = compiled.map
+            var hops = 0, crossings = 0
+            for (c, core) in map.cores.enumerated() {
+                for n in core.neurons {
+                    guard case let .axon(target, _, _)? = n.destination else { continue }
+                    let (a, b) = (map.meshPosition(of: c), map.meshPosition(of: target))
+                    hops += abs(a.x - b.x) + abs(a.y - b.y)
+                    crossings += abs(core.chip[0] - map.cores[target].chip[0]) + abs(core.chip[1] - map.cores[target].chip[1])
+                }
+            }
+            #expect(hops == compiled.placement.hops && crossings == compiled.placement.chipCrossings, "seed \(seed)")
+            let p = compiled.placement
+            if p.hops + p.crossingCost * p.chipCrossings < p.rowMajorHops + p.crossingCost * p.rowMajorChipCrossings { improved += 1 }
+        }
+        #expect(improved >= 10, "placement improved \(improved) of 40 networks")
     }
 }

@@ -1,0 +1,97 @@
+import Hardware
+import TesseraSupport
+
+/// Where each core goes on the board: a slot index, row-major over chips and over cores
+/// within a chip. Slot s is on chip `s / coresPerChip` (chips row-major on the board).
+///
+/// The placer starts from the row-major order the partitioner produced and improves it by
+/// local search: a core moves to another slot (swapping with the core there) when that
+/// lowers the traffic-weighted cost. Traffic between two cores is the number of axons one
+/// feeds on the other (each carries every spike of its neuron); the cost of a path is its
+/// mesh hops plus its chip crossings times `crossingCost`, the ratio of the target's
+/// chip-crossing and hop energies when both are given (else 1).
+struct Placer {
+    let board: Board
+    let traffic: [[(core: Int, weight: Int)]]
+    let crossingCost: Int
+
+    struct Cost: Equatable {
+        var hops = 0
+        var crossings = 0
+    }
+
+    init(target: Target, cores: Int, edges: [(from: Int, to: Int)]) {
+        board = target.board
+        var weights: [Int: [Int: Int]] = [:]
+        for edge in edges where edge.from != edge.to {
+            weights[edge.from, default: [:]][edge.to, default: 0] += 1
+            weights[edge.to, default: [:]][edge.from, default: 0] += 1
+        }
+        traffic = (0..<cores).map { c in (weights[c] ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
+        if let hop = target.energy["hop"]?.value, let crossing = target.energy["chipCrossing"]?.value, hop > 0 {
+            crossingCost = max(1, Int((crossing / hop).rounded()))
+        } else {
+            crossingCost = 1
+        }
+    }
+
+    func position(_ slot: Int) -> (x: Int, y: Int, chipX: Int, chipY: Int) {
+        let perChip = board.coresPerChipTotal
+        let chip = slot / perChip, within = slot % perChip
+        let (chipX, chipY) = (chip % board.chips[0], chip / board.chips[0])
+        return (chipX * board.coresPerChip[0] + within % board.coresPerChip[0],
+                chipY * board.coresPerChip[1] + within / board.coresPerChip[0], chipX, chipY)
+    }
+
+    /// Hops and chip crossings of all traffic (each undirected pair counted once).
+    func cost(_ slots: [Int]) -> Cost {
+        var total = Cost()
+        for (a, neighbours) in traffic.enumerated() {
+            let p = position(slots[a])
+            for (b, w) in neighbours where b > a {
+                let q = position(slots[b])
+                total.hops += w * (abs(p.x - q.x) + abs(p.y - q.y))
+                total.crossings += w * (abs(p.chipX - q.chipX) + abs(p.chipY - q.chipY))
+            }
+        }
+        return total
+    }
+
+    /// The weighted cost of core `a`'s traffic if it sat in `slot` (others as in `slots`).
+    func local(_ a: Int, at slot: Int, _ slots: [Int], skipping other: Int) -> Int {
+        let p = position(slot)
+        var sum = 0
+        for (b, w) in traffic[a] where b != other {
+            let q = position(slots[b])
+            sum += w * (abs(p.x - q.x) + abs(p.y - q.y) + crossingCost * (abs(p.chipX - q.chipX) + abs(p.chipY - q.chipY)))
+        }
+        return sum
+    }
+
+    /// Row-major slots improved by deterministic local search.
+    func place(seed: UInt64 = 1) -> [Int] {
+        let n = traffic.count
+        guard n > 1 else { return Array(0..<n) }
+        var slots = Array(0..<n)
+        // Candidate slots: the first chip(s) the cores need, with room to spread on a chip.
+        let candidates = min(board.coresTotal, max(n * 2, min(board.coresPerChipTotal, board.coresTotal)))
+        var occupant = [Int](repeating: -1, count: candidates)
+        for c in 0..<n { occupant[c] = c }
+        var random = SeededRandom(seed: seed)
+        for _ in 0..<(40 * n) {
+            let a = Int(random.next() % UInt64(n))
+            let target = Int(random.next() % UInt64(candidates))
+            let from = slots[a]
+            guard target != from else { continue }
+            let b = occupant[target]
+            var delta = local(a, at: target, slots, skipping: b) - local(a, at: from, slots, skipping: b)
+            if b >= 0 { delta += local(b, at: from, slots, skipping: a) - local(b, at: target, slots, skipping: a) }
+            guard delta < 0 else { continue }
+            slots[a] = target
+            occupant[target] = a
+            occupant[from] = b
+            if b >= 0 { slots[b] = from }
+        }
+        return slots
+    }
+}
