@@ -21,6 +21,9 @@ public struct Compiler {
         public var cores: Int
         public var encoding: WeightEncoding
         public var axonsUsed: Int
+        /// The fewest cores any partition could use: max(ceil(hardware neurons / neurons per
+        /// core), ceil(distinct axons the layer needs / axons per core)).
+        public var lowerBound: Int
     }
 
     public struct Result: Sendable {
@@ -118,6 +121,7 @@ public struct Compiler {
             let copies = (0..<shape.count).map { (demands[Source(layer: k, element: $0)]?.count ?? 0) + (outputs.contains(k) ? 1 : 0) }
             var current = PlannedCore(layer: k)
             var layerCores = 0
+            var layerKeys = Set<AxonKey>()
             func close() {
                 if !current.neurons.isEmpty { plans.append(current); layerCores += 1 }
                 current = PlannedCore(layer: k)
@@ -128,6 +132,7 @@ public struct Compiler {
                     diagnostics.error("\(layer.op.name) '\(layer.name)': neuron \(j) needs \(keys.count) axons (fan-in \(connections[j].count) x \(types.count) copies) and \(copies[j]) copies, a core has \(spec.axons) axons and \(spec.neurons) neurons; splitting fan-in over cores is not implemented yet", at: layer.location)
                     break
                 }
+                layerKeys.formUnion(keys)
                 let added = keys.subtracting(current.axons.keys).count
                 if current.axons.count + added > spec.axons || current.neurons.count + copies[j] > spec.neurons { close() }
                 for key in keys.sorted(by: { ($0.source.layer, $0.source.element, $0.type) < ($1.source.layer, $1.source.element, $1.type) })
@@ -150,8 +155,11 @@ public struct Compiler {
                     demands[key.source, default: []].append(Demand(core: c, axon: axon, delay: delay))
                 }
             }
-            reports.append(LayerReport(layer: layer.name, neurons: shape.count, hardwareNeurons: copies.reduce(0, +), cores: layerCores,
-                                       encoding: encoding, axonsUsed: plans.suffix(layerCores).reduce(0) { $0 + $1.axons.count }))
+            let hardwareNeurons = copies.reduce(0, +)
+            let bound = max((hardwareNeurons + spec.neurons - 1) / spec.neurons, (layerKeys.count + spec.axons - 1) / spec.axons)
+            reports.append(LayerReport(layer: layer.name, neurons: shape.count, hardwareNeurons: hardwareNeurons, cores: layerCores,
+                                       encoding: encoding, axonsUsed: plans.suffix(layerCores).reduce(0) { $0 + $1.axons.count },
+                                       lowerBound: bound))
         }
         try diagnostics.throwIfErrors()
         guard plans.count <= target.board.coresTotal else {

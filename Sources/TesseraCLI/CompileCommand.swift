@@ -35,11 +35,11 @@ struct CompileCommand: ParsableCommand {
             report(net.warnings)
             let compiled = try Compiler(try IntegerNetwork.check(net.graph, target: hardware)).compile()
             try compiled.map.save(to: output)
-            var table = [["layer", "neurons", "hw neurons", "cores", "axons used", "encoding"]]
+            var table = [["layer", "neurons", "hw neurons", "cores", "lower bound", "axons used", "encoding"]]
             for row in compiled.layers {
-                table.append([row.layer, "\(row.neurons)", "\(row.hardwareNeurons)", "\(row.cores)", "\(row.axonsUsed)", row.encoding.rawValue])
+                table.append([row.layer, "\(row.neurons)", "\(row.hardwareNeurons)", "\(row.cores)", "\(row.lowerBound)", "\(row.axonsUsed)", row.encoding.rawValue])
             }
-            GraphPrinter.align(table, rightAligned: [1, 2, 3, 4]).forEach { print($0) }
+            GraphPrinter.align(table, rightAligned: [1, 2, 3, 4, 5]).forEach { print($0) }
             let p = compiled.placement
             print("placement: \(p.hops) hops and \(p.chipCrossings) chip crossings of traffic (row-major: \(p.rowMajorHops) and \(p.rowMajorChipCrossings)); a crossing counts as \(p.crossingCost) hops (target chipCrossing / hop energy)")
             let latencies = compiled.map.outputs.map { "\($0.name) \($0.latency)" }.joined(separator: ", ")

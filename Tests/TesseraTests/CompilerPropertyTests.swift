@@ -177,3 +177,20 @@ extension CompilerPropertyTests {
         #expect(improved >= 10, "placement improved \(improved) of 40 networks")
     }
 }
+
+extension CompilerPropertyTests {
+    /// Cores used never fall below the lower bound, and for the convolution layers of the
+    /// random networks (on TrueNorth, where a whole small layer fits) they meet it.
+    @Test func coresAgainstTheLowerBound() throws {
+        for seed in stride(from: 1, to: 60, by: 3) {  // seed % 3 == 1: convolution networks
+            for target in [Self.tiny, Self.truenorth] {
+                let graph = try Verifier.verify(Self.network(seed: UInt64(seed), small: target.core.axons < 64)).graph
+                let compiled = try Compiler(try IntegerNetwork.check(graph, target: target)).compile()
+                for row in compiled.layers {
+                    #expect(row.cores >= row.lowerBound, "\(row.layer) seed \(seed)")
+                    if target.core.axons >= 256 { #expect(row.cores == row.lowerBound, "\(row.layer) seed \(seed)") }
+                }
+            }
+        }
+    }
+}
