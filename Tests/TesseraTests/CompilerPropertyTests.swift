@@ -194,3 +194,17 @@ extension CompilerPropertyTests {
         }
     }
 }
+
+extension CompileCommandTests {
+    /// The bundled integer example does what its header comment promises, through the API.
+    @Test func bundledIntegerExample() throws {
+        let net = try Network.load(TestSupport.example("tiny-int.yaml"))
+        let tiny = NeuronModeTests.tiny
+        let network = try IntegerNetwork.check(net.graph, target: tiny)
+        let map = try Compiler(network).compile().map
+        let input = try SpikeFile.readInput(path: TestSupport.example("tiny-int.spikes.json"), ports: map.inputs)
+        let simulated = ReferenceSimulator(network).run(input, ticks: 16)
+        #expect(simulated.outputs[0].spikes.count > 5)
+        #expect(try map.emulate(input, ticks: 16, target: tiny).outputs == simulated.outputs)
+    }
+}
