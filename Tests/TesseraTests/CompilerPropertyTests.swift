@@ -121,18 +121,8 @@ extension CompilerPropertyTests {
     @Test func compileEmulateEqualsSimulate() throws {
         // dense-weight.npy holds [[-3, -2, -1, 0], [1, 2, 3, 4]]: more than one positive
         // value per neuron, within 4 bits, so the layer is bit-sliced (4 axons per input).
-        let yaml = """
-        network: ints
-        inputs: { x: { shape: [4] } }
-        layers:
-          - { name: fc, op: dense, out: 2, bias: false, weights: \(TestSupport.npyFixtures)/dense-weight.npy }
-        outputs: [fc]
-        """
-        let path = try TestSupport.write(yaml)
-        let dir = URL(fileURLWithPath: path).deletingLastPathComponent()
-        let spikes = dir.appendingPathComponent("in.json").path
-        let map = dir.appendingPathComponent("map.json").path
-        try Data("{\"ticks\": 2, \"spikes\": {\"x\": [[0, 0], [0, 1], [0, 2], [0, 3], [1, 3]]}}".utf8).write(to: URL(fileURLWithPath: spikes))
+        let (path, spikes) = try TestSupport.integerDenseNetwork(spikes: "{\"ticks\": 2, \"spikes\": {\"x\": [[0, 0], [0, 1], [0, 2], [0, 3], [1, 3]]}}")
+        let map = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("map.json").path
         let compile = try TestSupport.tessera(["compile", path, "--target", "tiny", "-o", map])
         #expect(compile.status == 0, "\(compile.stderr)")
         #expect(compile.stdout.contains("bitSliced4"))

@@ -107,18 +107,8 @@ import Testing
     /// at tick 0: out[0] gets -6 and never fires; out[1] gets 10 and, resetting by
     /// subtraction, fires in ticks 0, 1 and 2 (V = 9, 8, 7 left).
     @Test func simulateCommand() throws {
-        let yaml = """
-        network: ints
-        inputs: { x: { shape: [4] } }
-        layers:
-          - { name: fc, op: dense, out: 2, bias: false, weights: \(TestSupport.npyFixtures)/dense-weight.npy }
-        outputs: [fc]
-        """
-        let path = try TestSupport.write(yaml)
-        let dir = URL(fileURLWithPath: path).deletingLastPathComponent()
-        let spikes = dir.appendingPathComponent("in.json").path
-        let out = dir.appendingPathComponent("out.json").path
-        try Data("{\"ticks\": 1, \"spikes\": {\"x\": [[0, 0], [0, 1], [0, 2], [0, 3]]}}".utf8).write(to: URL(fileURLWithPath: spikes))
+        let (path, spikes) = try TestSupport.integerDenseNetwork(spikes: "{\"ticks\": 1, \"spikes\": {\"x\": [[0, 0], [0, 1], [0, 2], [0, 3]]}}")
+        let out = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("out.json").path
         let run = try TestSupport.tessera(["simulate", path, "--spikes", spikes, "--ticks", "3", "-o", out])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stderr.contains("latency in ticks: fc 0"))

@@ -26,6 +26,23 @@ enum TestSupport {
         return path
     }
 
+    /// A one-layer network with integer weights, dense-weight.npy = [[-3, -2, -1, 0],
+    /// [1, 2, 3, 4]] (4 inputs x, 2 outputs fc, no bias, threshold 1), written to a new
+    /// folder beside the spike file `spikes`. Returns the network's and spike file's paths.
+    static func integerDenseNetwork(spikes: String) throws -> (network: String, spikes: String) {
+        let yaml = """
+        network: ints
+        inputs: { x: { shape: [4] } }
+        layers:
+          - { name: fc, op: dense, out: 2, bias: false, weights: \(npyFixtures)/dense-weight.npy }
+        outputs: [fc]
+        """
+        let path = try write(yaml)
+        let spikePath = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("in.json").path
+        try Data(spikes.utf8).write(to: URL(fileURLWithPath: spikePath))
+        return (path, spikePath)
+    }
+
     /// The `tessera` executable built next to the test bundle.
     static var executable: String {
         let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tessera").path
