@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "CPrefetch"),
         .target(name: "Emulator", dependencies: ["TesseraSupport", "Hardware", "CoreMap", "CPrefetch"]),
         .target(name: "Reference", dependencies: ["TesseraSupport", "SpikeIR", "Hardware", "Emulator"]),
-        .target(name: "Mapping", dependencies: ["TesseraSupport", "SpikeIR", "Hardware", "CoreMap", "Reference"]),
+        .target(name: "Mapping", dependencies: ["TesseraSupport", "SpikeIR", "Hardware", "CoreMap", "Emulator", "Reference"]),
         .target(name: "Tessera", dependencies: ["TesseraSupport", "SpikeIR", "Hardware", "Frontend", "CoreMap", "Emulator", "Reference", "Mapping"]),
         .executableTarget(name: "TesseraCLI", dependencies: [
             "Tessera",

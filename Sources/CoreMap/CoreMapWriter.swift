@@ -4,17 +4,31 @@
 /// the same bytes.
 public enum CoreMapWriter {
     public static func json(_ map: CoreMap) -> String {
+        var out = ""
+        stream(map, coreCount: map.cores.count, core: { map.cores[$0] }) { out += $0 }
+        return out
+    }
+
+    /// Writes the map in pieces through `emit`, taking its cores one at a time from `core`
+    /// (the cores of `map` itself are ignored), so a map too large to hold in memory can be
+    /// written as it is built. Gives the same text as ``json(_:)``.
+    public static func stream<E: Error>(_ map: CoreMap, coreCount: Int, core: (Int) -> CoreConfig,
+                                        emit: (String) throws(E) -> Void) throws(E) {
         var out = "{\n"
         out += "  \"format\": \"\(CoreMap.format)\",\n  \"version\": \(CoreMap.version),\n"
         out += "  \"target\": \(quote(map.target)),\n"
         out += "  \"core\": { \"axons\": \(map.geometry.axons), \"neurons\": \(map.geometry.neurons), \"axonTypes\": \(map.geometry.axonTypes) },\n"
         out += "  \"board\": { \"chips\": \(list(map.chips)), \"coresPerChip\": \(list(map.coresPerChip)) },\n"
         out += "  \"cores\": ["
-        for (i, core) in map.cores.enumerated() {
+        for i in 0..<coreCount {
             out += i == 0 ? "\n" : ",\n"
-            write(core, to: &out)
+            write(core(i), to: &out)
+            if out.utf8.count > 1 << 20 {
+                try emit(out)
+                out = ""
+            }
         }
-        out += map.cores.isEmpty ? "],\n" : "\n  ],\n"
+        out += coreCount == 0 ? "],\n" : "\n  ],\n"
         out += "  \"inputs\": ["
         for (i, port) in map.inputs.enumerated() {
             out += i == 0 ? "\n" : ",\n"
@@ -29,7 +43,7 @@ public enum CoreMapWriter {
         }
         out += map.outputs.isEmpty ? "]\n" : "\n  ]\n"
         out += "}\n"
-        return out
+        try emit(out)
     }
 
     static func write(_ core: CoreConfig, to out: inout String) {

@@ -1,24 +1,16 @@
 import Reference
 import SpikeIR
 
-/// Where a neuron's synaptic input comes from: a network input element or a neuron of an
-/// earlier layer, after `flatten` and `concat` (pure wiring) are seen through.
-struct Source: Hashable {
-    /// Index of the layer in the graph (an input layer or a layer with neurons).
-    var layer: Int
-    var element: Int
-}
-
 /// The connections of one neuron: (source, integer weight), weight never zero. Computed
 /// from the layer's geometry for that neuron alone, so no layer-wide edge list is built.
 extension IntegerNetwork {
-    func connections(of layer: Layer, neuron o: Int, origins: [[Source]], inputs: [Int], shapes: [TensorShape]) -> [(Source, Int)] {
+    func connections(of layer: Layer, neuron o: Int, wiring: Wiring, inputs: [Int], shapes: [TensorShape]) -> [(Source, Int)] {
         guard let out = layer.shape, let x = shapes.first, let firstInput = inputs.first else { return [] }
         var result: [(Source, Int)] = []
         func at(_ c: Int, _ y: Int, _ xx: Int, _ s: TensorShape) -> Int { (c * s.height + y) * s.width + xx }
         let (oc, oy, ox) = (o / (out.height * out.width), (o / out.width) % out.height, o % out.width)
         func add(_ input: Int, _ element: Int, _ weight: Int) {
-            if weight != 0 { result.append((origins[input][element], weight)) }
+            if weight != 0 { result.append((wiring.origin(input, element), weight)) }
         }
         switch layer.op {
         case let .conv2d(conv):

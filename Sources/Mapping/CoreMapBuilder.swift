@@ -3,81 +3,171 @@ import Hardware
 import Reference
 import SpikeIR
 
-extension Compiler {
-    /// Turns planned cores into a core map: places cores row-major over the board, sets
-    /// crossbars and neuron parameters, and gives each hardware neuron its destination.
-    func build(plans: [PlannedCore], demands: [Source: [Demand]], encodings: [WeightEncoding?], outputs: Set<Int>,
-               placer: Placer, slots: [Int]) -> CoreMap {
-        let spec = target.core
-        let board = target.board
-        var map = CoreMap(target: target.name, geometry: CoreGeometry(axons: spec.axons, neurons: spec.neurons, axonTypes: spec.axonTypes),
-                          chips: board.chips, coresPerChip: board.coresPerChip)
-        let beta = CoreSpec.unsignedRange(bits: spec.negThresholdBits).upperBound
-        var nextDemand: [Source: Int] = [:]
-        for (c, plan) in plans.enumerated() {
-            let layer = layers[plan.layer]
-            let encoding = encodings[plan.layer] ?? .signed
-            let inputIndices = layer.inputs.compactMap { position[$0] }
-            let shapes = inputIndices.compactMap { layers[$0].shape }
-            let leaks = network.leak(of: layer)
-            var types = [UInt8](repeating: 0, count: spec.axons)
-            for (key, axon) in plan.axons { types[axon] = UInt8(key.type) }
-            var crossbar = Crossbar(axons: spec.axons, neurons: spec.neurons)
-            var neurons: [NeuronConfig] = []
-            var connectionsOf: [Int: [(Source, Int)]] = [:]
-            for (slot, j) in plan.neurons.enumerated() {
-                let connections = connectionsOf[j] ?? network.connections(of: layer, neuron: j, origins: origins, inputs: inputIndices, shapes: shapes)
-                connectionsOf[j] = connections
-                for (source, weight) in connections {
-                    for type in 0..<4 where encoding.connects(weight, type: type) {
-                        if let axon = plan.axons[AxonKey(source: source, type: type)] { crossbar[axon, slot] = true }
-                    }
+extension Compiled {
+    /// The core map entry of planned core `c`: axon types, crossbar and neurons, derived
+    /// from its recipe, the layer's weights and the routes of its neurons.
+    func core(_ c: Int) -> CoreConfig {
+        let spec = compiler.target.core
+        let recipe = recipes[c]
+        let k = recipe.layer
+        let layer = compiler.layers[k]
+        guard let analysis = compiler.analyses[k], let routes = routes[k], let model = layer.neuron, let out = layer.shape else {
+            return CoreConfig(id: c, chip: [0, 0], place: [0, 0], axonTypes: [], crossbar: Crossbar(axons: spec.axons, neurons: spec.neurons), neurons: [])
+        }
+        var types = [UInt8](repeating: 0, count: spec.axons)
+        var crossbar = Crossbar(axons: spec.axons, neurons: spec.neurons)
+        var neurons: [NeuronConfig] = []
+        let perChannel = out.height * out.width
+        let bias = compiler.network.parameter(layer, "bias")
+        let mergeWeight = Self.mergeWeight(model, target: compiler.target)
+        let signs = analysis.signs
+        let parts = self.parts[k]
+
+        /// The neuron for a slot, without its crossbar column.
+        func neuron(_ slot: Slot, index: Int) -> NeuronConfig {
+            let j = Int(slot.element)
+            let beta = CoreSpec.unsignedRange(bits: spec.negThresholdBits).upperBound
+            switch recipe.stage {
+            case let .partial(part):
+                // Partial sum of one input part, positive or negative: integrates +-current,
+                // floors at 0 and fires once per `mergeWeight` of it (reset by subtraction).
+                let sign = signs[Int(slot.sub)] == 0 ? 1 : -1
+                var n = NeuronConfig(index: index, weights: analysis.table(j, perChannel: perChannel).map { $0 * sign }, leak: 0,
+                                     threshold: mergeWeight, negThreshold: 0, negative: .saturate)
+                n.reset = .linear
+                if let home = mergeHome[k]?[j] {
+                    let axon = Compiler.mergeAxon(local: Int(home.local), part: part, sign: Int(slot.sub), parts: parts, signs: signs.count)
+                    n.destination = .axon(core: Int(home.core), axon: axon, delay: 1)
                 }
-                let model = layer.neuron ?? NeuronModel()
-                var n = NeuronConfig(index: slot, weights: weights(encoding, connections), leak: leaks.isEmpty ? 0 : leaks[j],
-                                     threshold: Int(model.threshold), negThreshold: beta, negative: .saturate)
+                return n
+            case .whole, .merge:
+                let leak = Int(model.leak) + (bias.map { $0[min(j / max(perChannel, 1), $0.count - 1)] } ?? 0)
+                let weights = recipe.stage == .merge ? [mergeWeight, -mergeWeight, 0, 0] : analysis.table(j, perChannel: perChannel)
+                var n = NeuronConfig(index: index, weights: weights, leak: leak, threshold: Int(model.threshold),
+                                     negThreshold: beta, negative: .saturate)
                 switch model.reset {
                 case .subtract: n.reset = .linear
                 case .zero: n.reset = .normal
                 case .none: n.reset = .none
                 }
-                // Copies of neuron j take its destinations in order, the output port last.
-                let source = Source(layer: plan.layer, element: j)
-                let used = nextDemand[source, default: 0]
-                if let list = demands[source], used < list.count {
-                    n.destination = .axon(core: list[used].core, axon: list[used].axon, delay: list[used].delay)
-                } else if outputs.contains(plan.layer) {
+                if let route = routes.route(j, copy: Int(slot.sub)) {
+                    n.destination = .axon(core: Int(route.core), axon: Int(route.axon), delay: Int(route.delay))
+                } else if routes.isOutput {
                     n.destination = .output(port: layer.name, index: j)
                 }
-                nextDemand[source] = used + 1
-                neurons.append(n)
+                return n
             }
-            let p = placer.position(slots[c])
-            map.cores.append(CoreConfig(id: c, chip: [p.chipX, p.chipY],
-                                        place: [p.x - p.chipX * board.coresPerChip[0], p.y - p.chipY * board.coresPerChip[1]],
-                                        seed: UInt64(c), axonTypes: types, crossbar: crossbar, neurons: neurons))
         }
-        map.inputs = network.graph.inputLayers.compactMap { input in
-            guard let k = position[input.name], let shape = input.shape else { return nil }
-            let targets = (0..<shape.count).map { e in
-                (demands[Source(layer: k, element: e)] ?? []).map { AxonAddress(core: $0.core, axon: $0.axon) }
+
+        switch recipe.body {
+        case let .tile(tile, first, count):
+            guard let op = analysis.local else { break }
+            let axons = TileAxons(op, tile: tile, types: analysis.types)
+            for a in 0..<axons.count { types[a] = UInt8(axons.source(of: a, input: op.input).type) }
+            let slots = tile.slots(from: first, count: count, height: out.height, width: out.width) { j in
+                let copies = routes.copies(j)
+                return analysis.split ? (copies > 0 ? signs.count : 0) : copies
             }
-            return InputPort(name: input.name, shape: [shape.channels, shape.height, shape.width], targets: targets)
+            for (i, slot) in slots.enumerated() {
+                let j = Int(slot.element)
+                let (co, y, x) = (j / perChannel, (j / out.width) % out.height, j % out.width)
+                let table = analysis.tables[co]
+                let group = co / op.outPerGroup
+                for ci in tile.slice {
+                    let channel = Int(axons.channelIndex[group * op.inPerGroup + ci])
+                    for (ky, iy) in op.rowTaps[y] {
+                        let r = Int(axons.rowIndex[iy])
+                        for (kx, ix) in op.colTaps[x] {
+                            let mask = analysis.encoding.typeMask(op.weight(co, ci, ky, kx), table: table)
+                            guard mask != 0 else { continue }
+                            let col = Int(axons.colIndex[ix])
+                            for t in 0..<4 where mask >> t & 1 == 1 {
+                                let ti = Int(axons.typeIndex[t])
+                                if ti >= 0 { crossbar[axons.axon(channel, r, col, ti), i] = true }
+                            }
+                        }
+                    }
+                }
+                neurons.append(neuron(slot, index: i))
+            }
+        case let .merge(elements):
+            var local = 0
+            for j in elements {
+                let copies = routes.copies(j)
+                guard copies > 0 else { continue }
+                for r in 0..<copies {
+                    let i = neurons.count
+                    for part in 0..<parts {
+                        for s in signs.indices {
+                            let axon = Compiler.mergeAxon(local: local, part: part, sign: s, parts: parts, signs: signs.count)
+                            types[axon] = UInt8(signs[s])
+                            crossbar[axon, i] = true
+                        }
+                    }
+                    neurons.append(neuron(Slot(element: Int32(j), sub: Int32(r)), index: i))
+                }
+                local += 1
+            }
+        case let .list(slots, axons):
+            var index: [AxonKey: Int] = [:]
+            for (a, key) in axons.enumerated() {
+                index[key] = a
+                types[a] = UInt8(key.type)
+            }
+            let inputIndices = compiler.wiring.inputs[k]
+            let shapes = inputIndices.compactMap { compiler.layers[$0].shape }
+            var connections: [Int32: [(Source, Int)]] = [:]
+            for (i, slot) in slots.enumerated() {
+                let list = connections[slot.element] ?? compiler.network.connections(of: layer, neuron: Int(slot.element), wiring: compiler.wiring, inputs: inputIndices, shapes: shapes)
+                connections[slot.element] = list
+                let table = analysis.tables[Int(slot.element)]
+                for (source, w) in list {
+                    let mask = analysis.encoding.typeMask(w, table: table)
+                    for t in 0..<4 where mask >> t & 1 == 1 {
+                        if let a = index[AxonKey(source: source, type: t)] { crossbar[a, i] = true }
+                    }
+                }
+                neurons.append(neuron(slot, index: i))
+            }
         }
-        map.outputs = network.graph.outputs.compactMap { name in
-            guard let k = position[name], let shape = layers[k].shape, let d = depth[k] else { return nil }
-            return OutputPort(name: name, shape: [shape.count], latency: d - 1)
-        }
+        let p = placer.position(slots[c])
+        let board = compiler.target.board
+        return CoreConfig(id: c, chip: [p.chipX, p.chipY],
+                          place: [p.x - p.chipX * board.coresPerChip[0], p.y - p.chipY * board.coresPerChip[1]],
+                          seed: UInt64(c), axonTypes: types, crossbar: crossbar, neurons: neurons)
+    }
+
+    /// What one partial-sum spike is worth: the layer's threshold, capped by the widest
+    /// synaptic weight the merge neuron can carry.
+    static func mergeWeight(_ model: NeuronModel, target: Target) -> Int {
+        max(1, min(Int(model.threshold), target.core.weightRange.upperBound))
+    }
+
+    /// The whole map in memory (for tests and small networks; `write(to:)` streams).
+    public var map: CoreMap {
+        var map = header
+        map.cores = (0..<recipes.count).map(core)
         return map
     }
 
-    /// s[0..3] of a neuron for the encoding.
-    func weights(_ encoding: WeightEncoding, _ connections: [(Source, Int)]) -> [Int] {
-        switch encoding {
-        case .signed:
-            return [connections.map(\.1).first { $0 > 0 } ?? 0, connections.map(\.1).first { $0 < 0 } ?? 0, 0, 0]
-        case .bitSliced4:
-            return [1, 2, 4, -8]
+    /// The map without its cores: geometry, board and ports.
+    var header: CoreMap {
+        let spec = compiler.target.core
+        let board = compiler.target.board
+        var map = CoreMap(target: compiler.target.name, geometry: CoreGeometry(axons: spec.axons, neurons: spec.neurons, axonTypes: spec.axonTypes),
+                          chips: board.chips, coresPerChip: board.coresPerChip)
+        map.inputs = inputs.map { name, shape, table in
+            InputPort(name: name, shape: shape, targets: (0..<shape.reduce(1, *)).map { e in
+                (0..<Int(table.offsets[e + 1] - table.offsets[e])).compactMap { r in
+                    table.route(e, copy: r).map { AxonAddress(core: Int($0.core), axon: Int($0.axon)) }
+                }
+            })
         }
+        map.outputs = compiler.network.graph.outputs.compactMap { name in
+            guard let k = compiler.layers.firstIndex(where: { $0.name == name }), let shape = compiler.layers[k].shape,
+                  let analysis = compiler.analyses[k] else { return nil }
+            return OutputPort(name: name, shape: [shape.count], latency: analysis.depth - 1)
+        }
+        return map
     }
 }

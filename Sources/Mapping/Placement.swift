@@ -20,14 +20,21 @@ struct Placer {
         var crossings = 0
     }
 
-    init(target: Target, cores: Int, edges: [(from: Int, to: Int)]) {
+    init(target: Target, cores: Int, traffic pairs: [(from: Int32, to: Int32, weight: Int32)]) {
         board = target.board
-        var weights: [Int: [Int: Int]] = [:]
-        for edge in edges where edge.from != edge.to {
-            weights[edge.from, default: [:]][edge.to, default: 0] += 1
-            weights[edge.to, default: [:]][edge.from, default: 0] += 1
+        // Undirected, summed per pair, neighbours sorted: deterministic whatever the order.
+        var lists = [[(core: Int, weight: Int)]](repeating: [], count: cores)
+        for p in pairs where p.from != p.to {
+            lists[Int(p.from)].append((Int(p.to), Int(p.weight)))
+            lists[Int(p.to)].append((Int(p.from), Int(p.weight)))
         }
-        traffic = (0..<cores).map { c in (weights[c] ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
+        traffic = lists.map { list in
+            var merged: [(core: Int, weight: Int)] = []
+            for item in list.sorted(by: { $0.core < $1.core }) {
+                if let last = merged.last, last.core == item.core { merged[merged.count - 1].weight += item.weight } else { merged.append(item) }
+            }
+            return merged
+        }
         if let hop = target.energy["hop"]?.value, let crossing = target.energy["chipCrossing"]?.value, hop > 0 {
             crossingCost = max(1, Int((crossing / hop).rounded()))
         } else {

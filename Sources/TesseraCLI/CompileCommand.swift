@@ -9,13 +9,15 @@ struct CompileCommand: ParsableCommand {
         abstract: "Map a network with integer weights onto cores and write its core map.",
         discussion: """
         The network must be exact in integers (see `tessera simulate`). Each layer gets the \
-        cheapest exact weight encoding (signed or 4-bit bit-sliced), is split over cores by \
-        fan-in and neuron count, its neurons duplicated once per destination axon, and \
-        placed row-major on the board with delays that align branches. The emulated map \
-        equals `tessera simulate` spike for spike. Not yet: fan-in splitting, wider \
-        weights, structured conv tiling and traffic-aware placement (docs/mapping.md).
+        cheapest exact weight encoding (signed, up to 4 levels per neuron, or 4-bit \
+        bit-sliced). Convolutions, pooling and upsampling are tiled (rows x cols x channel \
+        block, chosen to minimise cores); dense layers are packed neuron by neuron. Neurons \
+        are duplicated once per destination axon. A fan-in larger than a core is split into \
+        partial sums and merged, which approximates: the measured error is printed, and \
+        --strict makes it an error. Cores are placed to cut traffic-weighted hops, and \
+        delays align branches. Exact layers emulate exactly as `tessera simulate`.
 
-        Example:  tessera compile net.yaml --target tiny -o net.coremap.json
+        Example:  tessera compile net.yaml --target tiny -o net.coremap.json --report net.report.json
         """
     )
 
@@ -25,28 +27,104 @@ struct CompileCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Hardware target: truenorth, truenorth-4x4, tiny, or a path.")
     var target: String = "truenorth"
 
-    @Option(name: .shortAndLong, help: "Where to write the core map (JSON v1).")
-    var output: String
+    @Option(name: .shortAndLong, help: "Where to write the core map (JSON v1). Without it, only the report.")
+    var output: String?
+
+    @Option(name: .customLong("report"), help: "Where to write the compile report (JSON).")
+    var reportPath: String?
+
+    @Flag(name: .long, help: "Fail instead of splitting a fan-in into partial sums (an approximation).")
+    var strict = false
+
+    @Flag(name: .long, help: "Print the network after each stage of the pipeline.")
+    var printAfterEachPass = false
+
+    @Option(name: .long, help: "Ticks of random input used to measure the error of split fan-ins.")
+    var measureTicks = 64
 
     func run() throws {
         do throws(DiagnosticError) {
+            let started = Date()
             let hardware = try Target.load(target)
             let net = try Network.load(network)
             report(net.warnings)
-            let compiled = try Compiler(try IntegerNetwork.check(net.graph, target: hardware)).compile()
-            try compiled.map.save(to: output)
-            var table = [["layer", "neurons", "hw neurons", "cores", "lower bound", "axons used", "encoding"]]
-            for row in compiled.layers {
-                table.append([row.layer, "\(row.neurons)", "\(row.hardwareNeurons)", "\(row.cores)", "\(row.lowerBound)", "\(row.axonsUsed)", row.encoding.rawValue])
+            if printAfterEachPass { print("== after load ==\n\(net.text)") }
+            let integer = try IntegerNetwork.check(net.graph, target: hardware)
+            if printAfterEachPass { print("== after integer check: every weight, bias, threshold and leak is an integer within \(hardware.name)'s widths ==\n") }
+            let progress = CompileProgress()
+            let compiled = try Compiler(integer, options: Compiler.Options(strict: strict)).compile { progress.show($0) }
+            progress.finish()
+            if printAfterEachPass { print("== after analysis, partition and placement ==") }
+            let table = CompileTable(compiled)
+            table.lines.forEach { print($0) }
+            var error: ApproximationError?
+            if !compiled.approximations.isEmpty {
+                let names = compiled.approximations.map { "\($0.layer) (\($0.parts) parts)" }.joined(separator: ", ")
+                print("approximated: fan-in split into partial sums in \(names)")
+                if let measured = try ApproximationError.measure(compiled, ticks: measureTicks) {
+                    error = measured
+                    print(String(format: "measured on %d ticks of random rate-coded input (seed %llu): %d of %d output neurons differ, mean rate error %.4f, max %.4f spikes/tick",
+                                 measured.ticks, measured.seed, measured.differing, measured.neurons, measured.meanRateError, measured.maxRateError))
+                } else {
+                    print("error not measured: the network is too large to run the reference at compile time")
+                }
             }
-            GraphPrinter.align(table, rightAligned: [1, 2, 3, 4, 5]).forEach { print($0) }
-            let p = compiled.placement
-            print("placement: \(p.hops) hops and \(p.chipCrossings) chip crossings of traffic (row-major: \(p.rowMajorHops) and \(p.rowMajorChipCrossings)); a crossing counts as \(p.crossingCost) hops (target chipCrossing / hop energy)")
-            let latencies = compiled.map.outputs.map { "\($0.name) \($0.latency)" }.joined(separator: ", ")
-            print("\(compiled.map.cores.count) cores on target \(hardware.name); latency in ticks: \(latencies); wrote \(output)")
+            if let output {
+                progress.show("writing \(output)")
+                try compiled.write(to: output)
+                progress.finish()
+            }
+            let seconds = Date().timeIntervalSince(started)
+            if let reportPath {
+                try CompileReport(compiled, network: net.graph.name, target: hardware.name, error: error, seconds: seconds).save(to: reportPath)
+            }
+            let latencies = compiled.latencies.map { "\($0.name) \($0.ticks)" }.joined(separator: ", ")
+            let written = [output, reportPath].compactMap { $0 }
+            print("\(compiled.coreCount) cores on \(compiled.chipsUsed) chip(s) of target \(hardware.name); latency in ticks: \(latencies)"
+                  + (written.isEmpty ? "" : "; wrote \(written.joined(separator: ", "))"))
         } catch {
             report(error.diagnostics)
             throw ExitCode(1)
         }
+    }
+}
+
+/// The per-layer table `tessera compile` prints, and its totals.
+struct CompileTable {
+    let lines: [String]
+
+    init(_ compiled: Compiled) {
+        var table = [["layer", "op", "neurons", "hw neurons", "cores", "lower bound", "axon use", "neuron use", "encoding", "tile", "fan-in", "split"]]
+        for row in compiled.layers {
+            table.append([row.layer, row.op, "\(row.neurons)", "\(row.hardwareNeurons)", "\(row.cores)", "\(row.lowerBound)",
+                          String(format: "%.0f%%", row.axonUtilisation * 100), String(format: "%.0f%%", row.neuronUtilisation * 100),
+                          row.encoding.description, row.tile ?? "-", "\(row.fanIn)",
+                          row.parts > 1 ? "\(row.parts) parts: \(row.partialCores) partial + \(row.mergeCores) merge cores" : "-"])
+        }
+        let neurons = compiled.layers.reduce(0) { $0 + $1.neurons }, hardware = compiled.layers.reduce(0) { $0 + $1.hardwareNeurons }
+        let bound = compiled.layers.reduce(0) { $0 + $1.lowerBound }
+        table.append(["total", "", "\(neurons)", "\(hardware)", "\(compiled.coreCount)", "\(bound)", "", "", "", "", "", ""])
+        var lines = GraphPrinter.align(table, rightAligned: [2, 3, 4, 5, 6, 7, 10])
+        let p = compiled.placement
+        lines.append("duplication: \(hardware) hardware neurons for \(neurons) network neurons (x\(String(format: "%.2f", Double(hardware) / Double(max(neurons, 1))))), one copy per destination axon")
+        lines.append("placement: \(p.hops) hops and \(p.chipCrossings) chip crossings of traffic (row-major: \(p.rowMajorHops) and \(p.rowMajorChipCrossings)); a crossing counts as \(p.crossingCost) hops (target chipCrossing / hop energy)")
+        self.lines = lines
+    }
+}
+
+/// A one-line progress indicator for long compiles, on standard error, on a terminal only.
+final class CompileProgress: @unchecked Sendable {
+    let enabled = isatty(STDERR_FILENO) == 1
+    var shown = false
+
+    func show(_ text: String) {
+        guard enabled else { return }
+        shown = true
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
+    }
+
+    func finish() {
+        if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        shown = false
     }
 }

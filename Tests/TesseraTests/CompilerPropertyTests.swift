@@ -120,12 +120,13 @@ extension CompilerPropertyTests {
 @Suite struct CompileCommandTests {
     @Test func compileEmulateEqualsSimulate() throws {
         // dense-weight.npy holds [[-3, -2, -1, 0], [1, 2, 3, 4]]: more than one positive
-        // value per neuron, within 4 bits, so the layer is bit-sliced (4 axons per input).
+        // value per neuron, so not signed; neuron 1 has 4 distinct values, so 4 levels (4
+        // axons per input, as bit-slicing would take; levels comes first on a tie).
         let (path, spikes) = try TestSupport.integerDenseNetwork(spikes: "{\"ticks\": 2, \"spikes\": {\"x\": [[0, 0], [0, 1], [0, 2], [0, 3], [1, 3]]}}")
         let map = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("map.json").path
         let compile = try TestSupport.tessera(["compile", path, "--target", "tiny", "-o", map])
         #expect(compile.status == 0, "\(compile.stderr)")
-        #expect(compile.stdout.contains("bitSliced4"))
+        #expect(compile.stdout.contains("levels(4)"))
         let emulated = try TestSupport.tessera(["emulate", map, "--spikes", spikes, "--ticks", "6"])
         let simulated = try TestSupport.tessera(["simulate", path, "--spikes", spikes, "--ticks", "6", "--target", "tiny"])
         #expect(emulated.status == 0 && simulated.status == 0, "\(emulated.stderr) \(simulated.stderr)")

@@ -1,0 +1,123 @@
+import CoreMap
+import Hardware
+import SpikeIR
+
+/// A compiled network: the planned cores with their placement, per-layer figures, and the
+/// core map they stand for (``map`` in memory, or streamed to a file by ``write(to:)``).
+public struct Compiled: Sendable {
+    let compiler: Compiler
+    let recipes: [CoreRecipe]
+    let routes: [RouteTable?]
+    let mergeHome: [Int: [(core: Int32, local: Int32)]]
+    let parts: [Int]
+    let inputs: [(String, [Int], RouteTable)]
+    let slots: [Int]
+    let placer: Placer
+    /// One row per layer with neurons, in graph order.
+    public let layers: [LayerReport]
+    public let placement: PlacementReport
+
+    public var coreCount: Int { recipes.count }
+    /// Chips holding at least one core.
+    public var chipsUsed: Int { Set(slots.map { placer.position($0).chipY * 100_000 + placer.position($0).chipX }).count }
+    /// Layers whose fan-in was split into partial sums (an approximation).
+    public var approximations: [LayerReport] { layers.filter { $0.parts > 1 } }
+    /// Ticks from input to each output's earliest spike, by output name.
+    public var latencies: [(name: String, ticks: Int)] { header.outputs.map { ($0.name, $0.latency) } }
+}
+
+/// What the compiler did with one layer.
+public struct LayerReport: Sendable {
+    public var layer: String
+    public var op: String
+    public var neurons: Int
+    /// Hardware neurons of the layer: copies for fan-out included (merge neurons when split).
+    public var hardwareNeurons: Int
+    /// All cores of the layer (partial-sum and merge cores included).
+    public var cores: Int
+    /// The fewest cores any partition could use: max(ceil(hardware neurons / neurons per
+    /// core), ceil(distinct axons the layer needs / axons per core)).
+    public var lowerBound: Int
+    public var axonsUsed: Int
+    /// Neurons, of all the layer's cores, in use / available (0...1).
+    public var neuronUtilisation: Double
+    public var axonUtilisation: Double
+    public var encoding: WeightEncoding
+    /// Tile shape for structured layers, `rows x cols x channels` (and `/ input channels`
+    /// per part when split); nil for irregular layers.
+    public var tile: String?
+    /// Input parts of a split fan-in (1 when exact), the cores of partial sums and merges.
+    public var parts: Int
+    public var partialCores: Int
+    public var mergeCores: Int
+    /// Axons one neuron needs: fan-in x axon copies per input.
+    public var fanIn: Int
+    /// Hardware depth: ticks from the inputs to this layer's spikes, plus one.
+    public var depth: Int
+}
+
+public struct PlacementReport: Sendable {
+    public var hops: Int
+    public var chipCrossings: Int
+    public var rowMajorHops: Int
+    public var rowMajorChipCrossings: Int
+    /// What a chip crossing costs in hops when placing (target's chipCrossing / hop energy).
+    public var crossingCost: Int
+}
+
+extension Compiler {
+    /// The report row of layer k, counted from its cores' recipes.
+    func report(_ k: Int, _ analysis: LayerAnalysis, routes: RouteTable, cores: Range<Int>, recipes: [CoreRecipe],
+                tile: TileShape?, parts: Int) -> LayerReport {
+        let spec = target.core
+        let layer = layers[k]
+        let count = layer.shape?.count ?? 0
+        let hardware = (0..<count).reduce(0) { $0 + routes.copies($1) }
+        var axonsUsed = 0, neuronsUsed = 0, partial = 0, merge = 0
+        for c in cores {
+            switch recipes[c].body {
+            case let .tile(t, _, n):
+                if let op = analysis.local { axonsUsed += TileAxons(op, tile: t, types: analysis.types).count }
+                neuronsUsed += n
+            case let .merge(elements):
+                let present = elements.filter { routes.copies($0) > 0 }
+                axonsUsed += present.count * analysis.signs.count * parts
+                neuronsUsed += present.reduce(0) { $0 + routes.copies($1) }
+            case let .list(slots, axons):
+                axonsUsed += axons.count
+                neuronsUsed += slots.count
+            }
+            switch recipes[c].stage {
+            case .partial: partial += 1
+            case .merge: merge += 1
+            case .whole: break
+            }
+        }
+        // Distinct (input, type) axons the layer needs, whatever the partition.
+        var needed = 0
+        if let op = analysis.local {
+            let rows = LocalOp.union(op.rowTaps, 0..<op.output.height).count, cols = LocalOp.union(op.colTaps, 0..<op.output.width).count
+            needed = op.input.channels * rows * cols * analysis.types.count
+        } else {
+            let inputIndices = wiring.inputs[k]
+            let shapes = inputIndices.compactMap { layers[$0].shape }
+            var keys = Set<AxonKey>()
+            for j in 0..<count where routes.copies(j) > 0 {
+                for (source, w) in network.connections(of: layer, neuron: j, wiring: wiring, inputs: inputIndices, shapes: shapes) {
+                    let mask = analysis.encoding.typeMask(w, table: analysis.tables[j])
+                    for t in 0..<4 where mask >> t & 1 == 1 { keys.insert(AxonKey(source: source, type: t)) }
+                }
+            }
+            needed = keys.count
+        }
+        let n = cores.count
+        return LayerReport(layer: layer.name, op: layer.op.name, neurons: count, hardwareNeurons: hardware, cores: n,
+                           lowerBound: max((hardware + spec.neurons - 1) / spec.neurons, (needed + spec.axons - 1) / spec.axons),
+                           axonsUsed: axonsUsed,
+                           neuronUtilisation: n == 0 ? 0 : Double(neuronsUsed) / Double(n * spec.neurons),
+                           axonUtilisation: n == 0 ? 0 : Double(axonsUsed) / Double(n * spec.axons),
+                           encoding: analysis.encoding,
+                           tile: tile.map { "\($0.height)x\($0.width)x\($0.channels)" + ($0.parts > 1 ? " / \($0.slice) in" : "") },
+                           parts: parts, partialCores: partial, mergeCores: merge, fanIn: analysis.fanIn, depth: analysis.depth)
+    }
+}

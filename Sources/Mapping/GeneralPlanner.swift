@@ -1,0 +1,68 @@
+import SpikeIR
+
+extension Compiler {
+    /// Plans an irregular layer (dense, add): neurons in index order share a core while the
+    /// union of their (source, axon type) needs fits its axons and their copies fit its
+    /// neurons; within a core one axon feeds every neuron through the crossbar. A dense
+    /// layer whose fan-in is split gets partial-sum cores per input range instead.
+    func planGeneral(_ k: Int, _ analysis: LayerAnalysis, routes: RouteTable, state: inout PlanState) -> Int {
+        let layer = layers[k]
+        let spec = target.core
+        let count = layer.shape?.count ?? 0
+        let inputIndices = wiring.inputs[k]
+        let shapes = inputIndices.compactMap { layers[$0].shape }
+        var cores = 0
+        func emit(_ stage: CoreRecipe.Stage, _ slots: [Slot], _ axons: [AxonKey], depth: Int) {
+            let core = state.recipes.count
+            state.recipes.append(CoreRecipe(layer: k, stage: stage, body: .list(slots: slots, axons: axons)))
+            let destinations = slots.compactMap { slot -> Int32? in
+                stage == .whole ? routes.route(Int(slot.element), copy: Int(slot.sub))?.core : state.mergeHome[k]?[Int(slot.element)].core
+            }
+            state.addTraffic(from: core, to: destinations)
+            for (a, key) in axons.enumerated() { request(key.source, core: core, axon: a, depth: depth, for: k, state: &state) }
+            cores += 1
+        }
+        if analysis.split, let x = shapes.first, let input = inputIndices.first {
+            let per = max(1, spec.axons / analysis.types.count)
+            let parts = (x.count + per - 1) / per
+            let size = (x.count + parts - 1) / parts
+            planMerges(k, analysis, parts: parts, routes: routes, state: &state)
+            let present = (0..<count).filter { routes.copies($0) > 0 }
+            for part in 0..<parts {
+                let range = (part * size)..<min((part + 1) * size, x.count)
+                let axons = range.flatMap { i in analysis.types.map { AxonKey(source: wiring.origin(input, i), type: $0) } }
+                let slots = present.flatMap { j in analysis.signs.indices.map { Slot(element: Int32(j), sub: Int32($0)) } }
+                for start in stride(from: 0, to: slots.count, by: spec.neurons) {
+                    emit(.partial(part: part), Array(slots[start..<min(start + spec.neurons, slots.count)]), axons, depth: analysis.depth - 1)
+                }
+            }
+            return parts
+        }
+        var slots: [Slot] = []
+        var axons: [AxonKey] = []
+        var index: [AxonKey: Int] = [:]
+        func close() {
+            if !slots.isEmpty { emit(.whole, slots, axons, depth: analysis.depth) }
+            (slots, axons, index) = ([], [], [:])
+        }
+        for j in 0..<count {
+            let copies = routes.copies(j)
+            guard copies > 0 else { continue }
+            let table = analysis.tables[j]
+            var keys = Set<AxonKey>()
+            for (source, w) in network.connections(of: layer, neuron: j, wiring: wiring, inputs: inputIndices, shapes: shapes) {
+                let mask = analysis.encoding.typeMask(w, table: table)
+                for t in 0..<4 where mask >> t & 1 == 1 { keys.insert(AxonKey(source: source, type: t)) }
+            }
+            let added = keys.filter { index[$0] == nil }.count
+            if axons.count + added > spec.axons || slots.count + copies > spec.neurons { close() }
+            for key in keys.sorted(by: { ($0.source, $0.type) < ($1.source, $1.type) }) where index[key] == nil {
+                index[key] = axons.count
+                axons.append(key)
+            }
+            for r in 0..<copies { slots.append(Slot(element: Int32(j), sub: Int32(r))) }
+        }
+        close()
+        return 1
+    }
+}

@@ -1,0 +1,91 @@
+import Hardware
+import Reference
+import SpikeIR
+import TesseraSupport
+
+/// What the compiler decides about a layer before placing any neuron: its shape of
+/// computation (structured window or irregular), weight encoding, whether its fan-in
+/// needs splitting, and its hardware depth (a split adds a tick for the merge).
+struct LayerAnalysis: Sendable {
+    /// The structured description, for layers tiled directly.
+    var local: LocalOp?
+    var encoding: WeightEncoding
+    /// s[0..3] per output channel (structured layers) or per neuron (irregular ones).
+    var tables: [[Int]]
+    /// Axon types each input needs.
+    var types: [Int]
+    /// Partial-sum signs a split needs: 0 (positive part), 1 (negative part).
+    var signs: [Int]
+    /// The most axons one neuron needs (its fan-in times the axon copies per input).
+    var fanIn: Int
+    var split: Bool
+    /// Ticks from the network inputs to this layer's (merge) neurons, as in the hardware.
+    var depth: Int
+
+    /// The table of neuron j.
+    func table(_ j: Int, perChannel: Int) -> [Int] {
+        local == nil ? tables[j] : tables[j / max(perChannel, 1)]
+    }
+}
+
+extension Compiler {
+    /// Encoding, fan-in and split decision for one neuron layer; nil (with a diagnostic)
+    /// when the layer cannot be lowered exactly or split.
+    func analyse(_ k: Int, depthOfSources: Int, diagnostics: inout Diagnostics) -> LayerAnalysis? {
+        let layer = layers[k]
+        guard let shape = layer.shape, let neuron = layer.neuron else { return nil }
+        if neuron.kind == .binary {
+            diagnostics.error("\(layer.op.name) '\(layer.name)': binary neurons (membrane cleared every tick) are not lowered yet", at: layer.location)
+            return nil
+        }
+        let spec = target.core
+        let inputIndices = wiring.inputs[k]
+        let shapes = inputIndices.compactMap { layers[$0].shape }
+        var sets: [Set<Int>]
+        let local = shapes.first.flatMap { LocalOp(layer, input: $0, network: network) }
+        var positive = false, negative = false
+        if let op = local {
+            sets = (0..<op.output.channels).map { Set(op.channelWeights($0).map { Int($0) }.filter { $0 != 0 }) }
+        } else {
+            sets = (0..<shape.count).map { j in
+                Set(network.connections(of: layer, neuron: j, wiring: wiring, inputs: inputIndices, shapes: shapes).map(\.1))
+            }
+        }
+        for set in sets { positive = positive || set.contains { $0 > 0 }; negative = negative || set.contains { $0 < 0 } }
+        guard let encoding = WeightEncoding.choose(sets) else {
+            let all = sets.flatMap { $0 }
+            diagnostics.error("\(layer.op.name) '\(layer.name)': weights \(all.min() ?? 0)...\(all.max() ?? 0) take more than 4 values per neuron and do not fit 4 bits; wider encodings are not implemented yet", at: layer.location)
+            return nil
+        }
+        let types = encoding.types(positive: positive, negative: negative)
+        // Fan-in in axons: the largest window of one neuron (structured), or its distinct
+        // (source, type) pairs (irregular).
+        var fanIn = 0
+        if let op = local {
+            let rows = op.rowTaps.map(\.count).max() ?? 0, cols = op.colTaps.map(\.count).max() ?? 0
+            fanIn = op.inPerGroup * rows * cols * types.count
+        } else {
+            for j in 0..<shape.count {
+                let list = network.connections(of: layer, neuron: j, wiring: wiring, inputs: inputIndices, shapes: shapes)
+                let table = encoding.table(sets[j])
+                fanIn = max(fanIn, list.reduce(0) { $0 + encoding.typeMask($1.1, table: table).nonzeroBitCount })
+            }
+        }
+        let split = fanIn > spec.axons
+        if split {
+            let canSplit: Bool
+            switch layer.op {
+            case .conv2d, .convTranspose2d, .dense: canSplit = local.map { $0.inPerGroup > 1 } ?? true
+            default: canSplit = false
+            }
+            if options.strict || !canSplit {
+                let why = options.strict ? "--strict forbids splitting it into partial sums" : "this op cannot be split into partial sums"
+                diagnostics.error("\(layer.op.name) '\(layer.name)': a neuron needs \(fanIn) axons (fan-in x \(types.count) axon copies per input), a core has \(spec.axons); \(why)", at: layer.location)
+                return nil
+            }
+        }
+        return LayerAnalysis(local: local, encoding: encoding, tables: sets.map { encoding.table($0) }, types: types,
+                             signs: (positive ? [0] : []) + (negative ? [1] : []), fanIn: fanIn, split: split,
+                             depth: depthOfSources + 1 + (split ? 1 : 0))
+    }
+}

@@ -1,0 +1,137 @@
+import Reference
+import SpikeIR
+
+/// A layer whose neuron (c, y, x) reads a small window of its input: conv2d (strided,
+/// dilated, grouped), convtranspose2d, sum/avg pooling and nearest upsampling. These are
+/// tiled structurally (spatial tile x channel block) from this description alone, so
+/// compiling them never builds an edge list: cost grows with cores, not synapses.
+///
+/// Pooling and upsampling are depthwise: one group per channel, weight 1 on every tap.
+struct LocalOp: Sendable {
+    let input: TensorShape
+    let output: TensorShape
+    let groups: Int
+    let inPerGroup: Int
+    let outPerGroup: Int
+    let kernelHeight: Int
+    let kernelWidth: Int
+    /// Per output row (column): the (tap, input row (column)) pairs inside the input.
+    let rowTaps: [[(tap: Int, index: Int)]]
+    let colTaps: [[(tap: Int, index: Int)]]
+    /// Integer weights as [outChannel][inChannel within group][ky][kx].
+    let weights: [Int32]
+
+    init?(_ layer: Layer, input x: TensorShape, network: IntegerNetwork) {
+        guard let out = layer.shape else { return nil }
+        input = x
+        output = out
+        func windowTaps(_ w: Window, outputs: Int, inputs: Int) -> [[(tap: Int, index: Int)]] {
+            (0..<outputs).map { o in
+                (0..<w.kernel).compactMap { k in
+                    let i = w.source(output: o, tap: k)
+                    return i >= 0 && i < inputs ? (k, i) : nil
+                }
+            }
+        }
+        // A transposed convolution's output o gets input n/stride through tap k when
+        // n = o + padding - k * dilation is a non-negative multiple of the stride.
+        func transposedTaps(_ w: Window, outputs: Int, inputs: Int) -> [[(tap: Int, index: Int)]] {
+            (0..<outputs).map { o in
+                (0..<w.kernel).compactMap { k in
+                    let n = o + w.padding - k * w.dilation
+                    return n >= 0 && n % w.stride == 0 && n / w.stride < inputs ? (k, n / w.stride) : nil
+                }
+            }
+        }
+        switch layer.op {
+        case let .conv2d(conv):
+            guard let w = network.parameter(layer, "weight") else { return nil }
+            groups = conv.groups
+            inPerGroup = x.channels / conv.groups
+            outPerGroup = conv.outChannels / conv.groups
+            (kernelHeight, kernelWidth) = (conv.vertical.kernel, conv.horizontal.kernel)
+            rowTaps = windowTaps(conv.vertical, outputs: out.height, inputs: x.height)
+            colTaps = windowTaps(conv.horizontal, outputs: out.width, inputs: x.width)
+            weights = w.map { Int32($0) }
+        case let .convTranspose2d(conv):
+            guard let w = network.parameter(layer, "weight") else { return nil }
+            let (inPer, outPer) = (x.channels / conv.groups, conv.outChannels / conv.groups)
+            let (kh, kw) = (conv.vertical.kernel, conv.horizontal.kernel)
+            groups = conv.groups
+            inPerGroup = inPer
+            outPerGroup = outPer
+            (kernelHeight, kernelWidth) = (kh, kw)
+            rowTaps = transposedTaps(conv.vertical, outputs: out.height, inputs: x.height)
+            colTaps = transposedTaps(conv.horizontal, outputs: out.width, inputs: x.width)
+            // PyTorch keeps [in][out/groups][kh][kw]; reorder to [out][in/groups][kh][kw].
+            var reordered = [Int32](repeating: 0, count: out.channels * inPer * kh * kw)
+            for co in 0..<out.channels {
+                let (g, local) = (co / outPer, co % outPer)
+                for ci in 0..<inPer {
+                    for t in 0..<(kh * kw) {
+                        reordered[(co * inPer + ci) * kh * kw + t] = Int32(w[((g * inPer + ci) * outPer + local) * kh * kw + t])
+                    }
+                }
+            }
+            weights = reordered
+        case let .avgpool(pool), let .sumpool(pool):
+            groups = x.channels
+            (inPerGroup, outPerGroup) = (1, 1)
+            (kernelHeight, kernelWidth) = (pool.vertical.kernel, pool.horizontal.kernel)
+            rowTaps = windowTaps(pool.vertical, outputs: out.height, inputs: x.height)
+            colTaps = windowTaps(pool.horizontal, outputs: out.width, inputs: x.width)
+            weights = Array(repeating: 1, count: x.channels * kernelHeight * kernelWidth)
+        case let .upsample(up) where up.mode == .nearest:
+            groups = x.channels
+            (inPerGroup, outPerGroup, kernelHeight, kernelWidth) = (1, 1, 1, 1)
+            rowTaps = (0..<out.height).map { [(0, $0 / up.factor)] }
+            colTaps = (0..<out.width).map { [(0, $0 / up.factor)] }
+            weights = Array(repeating: 1, count: x.channels)
+        default:
+            return nil
+        }
+    }
+
+    /// Weight of output channel `co` on input channel `ci` (within its group) at tap (ky, kx).
+    @inline(__always) func weight(_ co: Int, _ ci: Int, _ ky: Int, _ kx: Int) -> Int {
+        Int(weights[((co * inPerGroup + ci) * kernelHeight + ky) * kernelWidth + kx])
+    }
+
+    /// The weights of output channel `co`, all taps (the neuron's weights are a subset).
+    func channelWeights(_ co: Int) -> ArraySlice<Int32> {
+        let n = inPerGroup * kernelHeight * kernelWidth
+        return weights[(co * n)..<((co + 1) * n)]
+    }
+
+    /// Sorted distinct input indices read along one axis by the outputs in `range`.
+    static func union(_ taps: [[(tap: Int, index: Int)]], _ range: Range<Int>) -> [Int] {
+        var seen = Set<Int>()
+        for o in range { for t in taps[o] { seen.insert(t.index) } }
+        return seen.sorted()
+    }
+
+    /// For every tile length t in 1...outputs: the largest union any tile of that length
+    /// (starting at a multiple of t) reads along the axis.
+    static func largestUnion(_ taps: [[(tap: Int, index: Int)]]) -> [Int] {
+        let outputs = taps.count
+        var result = [Int](repeating: 0, count: outputs + 1)
+        var stamp = [Int](repeating: -1, count: (taps.flatMap { $0.map(\.index) }.max() ?? 0) + 1)
+        var mark = 0
+        for t in 1...max(outputs, 1) where outputs > 0 {
+            var best = 0
+            for start in stride(from: 0, to: outputs, by: t) {
+                mark += 1
+                var size = 0
+                for o in start..<min(start + t, outputs) {
+                    for tap in taps[o] where stamp[tap.index] != mark {
+                        stamp[tap.index] = mark
+                        size += 1
+                    }
+                }
+                best = max(best, size)
+            }
+            result[t] = best
+        }
+        return result
+    }
+}

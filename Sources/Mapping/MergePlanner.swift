@@ -1,0 +1,41 @@
+extension Compiler {
+    /// Plans the merge neurons of a split layer: element j's merge neuron reads one axon
+    /// per (part, sign) from its partial-sum neurons (type 0 for positive parts, adding
+    /// +w; type 1 for negative parts, adding -w) and carries the layer's threshold, leak
+    /// and reset, so it fires as the unsplit neuron would up to the partial sums' rounding.
+    /// Merge cores take whole elements in order while their axons and copies fit.
+    func planMerges(_ k: Int, _ analysis: LayerAnalysis, parts: Int, routes: RouteTable, state: inout PlanState) {
+        let spec = target.core
+        let count = layers[k].shape?.count ?? 0
+        let perElement = analysis.signs.count * parts
+        var home = [(core: Int32, local: Int32)](repeating: (-1, -1), count: count)
+        var start = 0, neurons = 0, local = 0
+        var destinations: [Int32] = []
+        func close(_ end: Int) {
+            guard local > 0 else { return }
+            state.addTraffic(from: state.recipes.count, to: destinations)
+            state.recipes.append(CoreRecipe(layer: k, stage: .merge, body: .merge(elements: start..<end)))
+            (neurons, local, destinations) = (0, 0, [])
+        }
+        for j in 0..<count {
+            let copies = routes.copies(j)
+            guard copies > 0 else { continue }
+            if (local + 1) * perElement > spec.axons || neurons + copies > spec.neurons {
+                close(j)
+                start = j
+            }
+            if local == 0 { start = j }
+            home[j] = (Int32(state.recipes.count), Int32(local))
+            local += 1
+            neurons += copies
+            for r in 0..<copies { if let route = routes.route(j, copy: r) { destinations.append(route.core) } }
+        }
+        close(count)
+        state.mergeHome[k] = home
+    }
+
+    /// The merge axon that partial neuron (element j, part, sign) feeds.
+    static func mergeAxon(local: Int, part: Int, sign: Int, parts: Int, signs: Int) -> Int {
+        (local * parts + part) * signs + sign
+    }
+}

@@ -1,0 +1,34 @@
+import TesseraSupport
+
+/// What the partition builds as it walks the layers from the outputs back: the cores, the
+/// routes each layer's neurons must feed (asked by the cores of the layers that read them),
+/// and the traffic between cores for placement.
+struct PlanState {
+    var recipes: [CoreRecipe] = []
+    /// Per layer: routes asked of its neurons, not yet sorted.
+    var requests: [[(element: Int32, route: Route)]]
+    /// Per layer: its neurons' routes, once the layer is planned.
+    var routes: [RouteTable?]
+    /// Per layer: input parts of its fan-in (1 unless split).
+    var parts: [Int]
+    /// Per split layer: element -> (merge core, index of the element in that core).
+    var mergeHome: [Int: [(core: Int32, local: Int32)]] = [:]
+    /// (from core, to core, axons fed), one entry per pair per planned core.
+    var traffic: [(from: Int32, to: Int32, weight: Int32)] = []
+    var diagnostics = Diagnostics()
+    /// Layers whose delay problem was already reported (once per layer is enough).
+    var reportedDelay = Set<Int>()
+
+    init(layers: Int) {
+        requests = Array(repeating: [], count: layers)
+        routes = Array(repeating: nil, count: layers)
+        parts = Array(repeating: 1, count: layers)
+    }
+
+    /// Records that core `from` feeds each of `destinations` once per occurrence.
+    mutating func addTraffic(from: Int, to destinations: [Int32]) {
+        var counts: [Int32: Int32] = [:]
+        for d in destinations { counts[d, default: 0] += 1 }
+        for (to, w) in counts.sorted(by: { $0.key < $1.key }) { traffic.append((Int32(from), to, w)) }
+    }
+}

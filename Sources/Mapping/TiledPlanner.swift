@@ -1,0 +1,79 @@
+import SpikeIR
+
+extension Compiler {
+    /// Plans a structured layer tile by tile: the chosen ``TileShape`` cuts the output into
+    /// blocks, each block's hardware neurons are cut into cores in order, and every core
+    /// reads the block's window (see ``TileAxons``). With a split fan-in, each input part
+    /// gets its own partial-sum cores and ``planMerges`` adds them up.
+    func planTiled(_ k: Int, _ op: LocalOp, _ analysis: LayerAnalysis, routes: RouteTable, state: inout PlanState) -> TileShape? {
+        let layer = layers[k]
+        let spec = target.core
+        let (h, w) = (op.output.height, op.output.width)
+        let count = op.output.count
+        let signs = analysis.signs.count
+        let slots: [Int32] = (0..<count).map { j in
+            let c = routes.copies(j)
+            return Int32(analysis.split ? (c > 0 ? signs : 0) : c)
+        }
+        let totalCopies = (0..<count).reduce(0) { $0 + routes.copies($1) }
+        let search = TileSearch(op: op, types: analysis.types.count, axonsPerCore: spec.axons, neuronsPerCore: spec.neurons,
+                                slots: slots, mergeSigns: signs, totalCopies: totalCopies)
+        guard let shape = search.best(split: analysis.split) else {
+            state.diagnostics.error("\(layer.op.name) '\(layer.name)': no tile fits a core of \(spec.axons) axons and \(spec.neurons) neurons (one input channel's window needs more)", at: layer.location)
+            return nil
+        }
+        if analysis.split { planMerges(k, analysis, parts: shape.parts, routes: routes, state: &state) }
+        let stageDepth = analysis.split ? analysis.depth - 1 : analysis.depth
+        let perElement: (Int) -> Int = { Int(slots[$0]) }
+        for c0 in stride(from: 0, to: op.output.channels, by: shape.channels) {
+            for y0 in stride(from: 0, to: h, by: shape.height) {
+                for x0 in stride(from: 0, to: w, by: shape.width) {
+                    for part in 0..<shape.parts {
+                        let slice = (part * shape.slice)..<min((part + 1) * shape.slice, op.inPerGroup)
+                        let tile = Tile(channels: c0..<min(c0 + shape.channels, op.output.channels),
+                                        rows: y0..<min(y0 + shape.height, h), cols: x0..<min(x0 + shape.width, w), slice: slice)
+                        let runs = tile.runs(capacity: spec.neurons, height: h, width: w, perElement: perElement)
+                        guard !runs.isEmpty else { continue }
+                        let axons = TileAxons(op, tile: tile, types: analysis.types)
+                        for (start, length) in runs {
+                            let core = state.recipes.count
+                            let stage: CoreRecipe.Stage = analysis.split ? .partial(part: part) : .whole
+                            state.recipes.append(CoreRecipe(layer: k, stage: stage, body: .tile(tile, first: start, count: length)))
+                            // Where this core's neurons send their spikes.
+                            let slotList = tile.slots(from: start, count: length, height: h, width: w, perElement: perElement)
+                            let destinations = slotList.compactMap { slot -> Int32? in
+                                analysis.split ? state.mergeHome[k]?[Int(slot.element)].core : routes.route(Int(slot.element), copy: Int(slot.sub))?.core
+                            }
+                            state.addTraffic(from: core, to: destinations)
+                            // What it needs from its sources.
+                            for a in 0..<axons.count {
+                                let (element, _) = axons.source(of: a, input: op.input)
+                                request(wiring.origin(wiring.inputs[k][0], element), core: core, axon: a, depth: stageDepth, for: k, state: &state)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return shape
+    }
+
+    /// Asks `source` for a route to (core, axon) with the delay that aligns it to a
+    /// reader at hardware depth `depth`.
+    func request(_ source: Source, core: Int, axon: Int, depth: Int, for k: Int, state: inout PlanState) {
+        let isInput = layers[source.layer].op.isInput
+        let delay = isInput ? depth - 1 : depth - (analyses[source.layer]?.depth ?? 0)
+        if isInput && delay != 0 {
+            if !state.reportedDelay.contains(k) {
+                state.reportedDelay.insert(k)
+                state.diagnostics.error("\(layers[k].op.name) '\(layers[k].name)' reads network input '\(layers[source.layer].name)' \(delay) ticks late to align its branches; delaying inputs needs relay neurons, not implemented yet", at: layers[k].location)
+            }
+        } else if !isInput && !target.timing.delays.contains(delay) {
+            if !state.reportedDelay.contains(k) {
+                state.reportedDelay.insert(k)
+                state.diagnostics.error("\(layers[k].op.name) '\(layers[k].name)' needs a delay of \(delay) ticks from '\(layers[source.layer].name)', beyond the target's \(target.timing.delays.lowerBound)...\(target.timing.delays.upperBound)", at: layers[k].location)
+            }
+        }
+        state.requests[source.layer].append((Int32(source.element), Route(core: Int32(core), axon: Int32(axon), delay: Int32(delay))))
+    }
+}
