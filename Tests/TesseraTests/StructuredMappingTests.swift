@@ -1,0 +1,153 @@
+import Foundation
+import Testing
+@testable import Mapping
+@testable import Reference
+@testable import Tessera
+
+/// The structured (tiled) lowering of every layer kind it claims exact: conv2d with random
+/// kernel, stride, padding, dilation and groups, then sum/avg pooling, nearest upsampling
+/// or a transposed convolution, with signed, up-to-4-level and 4-bit weights. On the tiny
+/// target (16 x 16 cores) tiles are small and layers spread over many cores; on a 64 x 32
+/// target and on TrueNorth they are larger.
+@Suite struct StructuredMappingTests {
+    /// Tiny cores (16 x 16) on an 8 x 8 board of chips, so that the many small tiles fit.
+    static let tiny: Target = {
+        var t = NeuronModeTests.tiny
+        t.name = "tiny-8x8"
+        t.board.chips = [8, 8]
+        return t
+    }()
+    static let mid: Target = {
+        var t = tiny
+        t.name = "mid"
+        t.core.axons = 64
+        t.core.neurons = 32
+        return t
+    }()
+    static let truenorth = ReferenceSimulatorTests.truenorth
+
+    /// A random two-layer structured network that fits `axons` per neuron without a split.
+    static func network(seed: UInt64, axons: Int) -> SpikeGraph? {
+        var rng = SeededRandom(seed: seed)
+        func int(_ r: ClosedRange<Int>) -> Int { Int.random(in: r, using: &rng) }
+        var store = ParameterStore()
+        let mode = int(0...2)  // 0 signed, 1 up to 4 levels, 2 4-bit
+        /// A weight tensor whose values for output channel `channelOf(i)` come from that
+        /// channel's own small set (signed: {0, p, -n}; levels: 3-4 values; 4-bit: -8...7).
+        func tensor(_ key: String, shape: [Int], outChannels: Int, channelOf: (Int) -> Int) {
+            let sets: [[Int]] = (0..<outChannels).map { _ in
+                switch mode {
+                case 0: return [0, int(1...5), -int(1...5)]
+                case 1: return [0] + (0..<int(3...4)).map { _ in [int(-20 ... -1), int(1...20)][int(0...1)] }
+                default: return Array(-8...7)
+                }
+            }
+            let count = shape.reduce(1, *)
+            let values = (0..<count).map { i in Double(sets[channelOf(i)][int(0...(sets[channelOf(i)].count - 1))]) }
+            store["\(key).weight"] = .loaded(Tensor(shape: shape, values: values) ?? Tensor(repeating: 0, shape: shape), origin: "random")
+            store["\(key).bias"] = .loaded(Tensor(shape: [outChannels], values: (0..<outChannels).map { _ in Double(int(-1...1)) }) ?? Tensor(repeating: 0, shape: [outChannels]), origin: "random")
+        }
+        func neuron() -> NeuronModel { NeuronModel(threshold: Double(int(1...6)), reset: NeuronModel.Reset.allCases[int(0...2)]) }
+        let (cin, h, w) = (int(1...3), int(3...8), int(3...8))
+        var k = int(1...3)
+        var groups = cin > 1 && int(0...1) == 1 ? cin : 1
+        if cin / groups * k * k * 4 > axons { groups = cin }
+        if k * k * 4 > axons { k = 2 }
+        let out1 = groups * int(1...2)
+        let pad = int(0...1), dilation = k > 1 && int(0...2) == 0 ? 2 : 1
+        let window = Window(kernel: k, stride: int(1...2), padding: pad, dilation: dilation)
+        var layers = [Layer(name: "x", op: .input(shape: TensorShape(cin, h, w), encoding: .rate))]
+        layers.append(Layer(name: "c", op: .conv2d(Convolution(outChannels: out1, vertical: window, horizontal: window, groups: groups)),
+                            inputs: ["x"], neuron: neuron(), parameterKey: "c"))
+        tensor("c", shape: [out1, cin / groups, k, k], outChannels: out1) { $0 / (cin / groups * k * k) }
+        switch int(0...3) {
+        case 0:
+            let p = Pooling(vertical: Window(kernel: 2, stride: int(1...2)), horizontal: Window(kernel: 2, stride: int(1...2)))
+            layers.append(Layer(name: "s", op: int(0...1) == 0 ? .sumpool(p) : .avgpool(p), inputs: ["c"], neuron: neuron()))
+        case 1:
+            layers.append(Layer(name: "s", op: .upsample(Upsample(factor: 2, mode: .nearest)), inputs: ["c"], neuron: neuron()))
+        default:
+            var kt = int(2...3)
+            let st = int(1...2)
+            var g = int(0...1) == 0 ? 1 : out1
+            if out1 / g * ((kt + st - 1) / st) * ((kt + st - 1) / st) * 4 > axons { g = out1 }
+            if ((kt + st - 1) / st) * ((kt + st - 1) / st) * 4 > axons { kt = 2 }
+            let out2 = g * int(1...2)
+            let tw = Window(kernel: kt, stride: st, padding: int(0...1))
+            layers.append(Layer(name: "s", op: .convTranspose2d(ConvolutionTranspose(outChannels: out2, vertical: tw, horizontal: tw, groups: g)),
+                                inputs: ["c"], neuron: neuron(), parameterKey: "s"))
+            // [in][out/groups][kt][kt]; output channel = group * (out2/g) + local.
+            let (inPer, outPer) = (out1 / g, out2 / g)
+            tensor("s", shape: [out1, outPer, kt, kt], outChannels: out2) { i in
+                let ci = i / (outPer * kt * kt), local = (i / (kt * kt)) % outPer
+                return ci / inPer * outPer + local
+            }
+        }
+        let graph = SpikeGraph(name: "structured", layers: layers, outputs: int(0...1) == 0 ? ["s"] : ["c", "s"], parameters: store)
+        return try? Verifier.verify(graph).graph
+    }
+
+    /// The first `count` seeds from `offset` whose network verifies (some random windows
+    /// leave no output), with their networks.
+    static func networks(_ count: Int, axons: Int, offset: UInt64 = 0) -> [(UInt64, SpikeGraph)] {
+        var result: [(UInt64, SpikeGraph)] = []
+        var seed = offset
+        while result.count < count {
+            if let graph = network(seed: seed, axons: axons) { result.append((seed, graph)) }
+            seed += 1
+        }
+        return result
+    }
+
+    static func seeds(_ count: Int, axons: Int, offset: UInt64 = 0) -> [UInt64] { networks(count, axons: axons, offset: offset).map(\.0) }
+
+    static func randomInput(_ graph: SpikeGraph, seed: UInt64, ticks: Int) -> SpikeInput {
+        var rng = SeededRandom(seed: seed &+ 7)
+        let count = graph.inputLayers.first?.shape?.count ?? 0
+        var events: [SpikeInput.Event] = []
+        for t in 0..<ticks { for i in 0..<count where rng.nextUnit() < 0.5 { events.append(.init(tick: t, index: i)) } }
+        return SpikeInput(ticks: ticks, spikes: ["x": events])
+    }
+
+    func check(_ seed: UInt64, on target: Target) throws {
+        let graph = try #require(Self.network(seed: seed, axons: target.core.axons))
+        let network = try IntegerNetwork.check(graph, target: target)
+        let compiled = try Compiler(network, options: Compiler.Options(strict: true)).compile()
+        let map = try CoreMapReader.parse(Data(compiled.map.json.utf8), file: "compiled.json", target: target)
+        let input = Self.randomInput(graph, seed: seed, ticks: 16)
+        let simulated = ReferenceSimulator(network).run(input, ticks: 24)
+        let emulated = try Emulator(map: map, target: target).run(input, ticks: 24)
+        #expect(emulated.outputs == simulated.outputs, "seed \(seed) on \(target.name)")
+        for port in map.outputs { #expect(port.latency == ReferenceSimulator(network).latency(of: port.name), "seed \(seed)") }
+    }
+
+    @Test(arguments: seeds(120, axons: 16))
+    func tinyTarget(seed: UInt64) throws { try check(seed, on: Self.tiny) }
+
+    @Test(arguments: seeds(60, axons: 64, offset: 1000))
+    func midTarget(seed: UInt64) throws { try check(seed, on: Self.mid) }
+
+    @Test(arguments: seeds(40, axons: 256, offset: 2000))
+    func truenorthTarget(seed: UInt64) throws { try check(seed, on: Self.truenorth) }
+
+    /// Guard against a vacuous comparison: outputs fire, every op kind and encoding occurs,
+    /// and on tiny the layers are tiled over several cores with duplicated neurons.
+    @Test func structuredNetworksCoverTheKindsAndSpread() throws {
+        var ops = Set<String>(), encodings = Set<String>()
+        var spikes = 0, multiCore = 0, duplicated = 0
+        for (seed, graph) in Self.networks(120, axons: 16) {
+            let network = try IntegerNetwork.check(graph, target: Self.tiny)
+            let compiled = try Compiler(network).compile()
+            spikes += ReferenceSimulator(network).run(Self.randomInput(graph, seed: seed, ticks: 16), ticks: 24).outputs.reduce(0) { $0 + $1.spikes.count }
+            for row in compiled.layers {
+                ops.insert(row.op)
+                encodings.insert(row.encoding.description.hasPrefix("levels") ? "levels" : row.encoding.description)
+                multiCore += row.cores > 1 ? 1 : 0
+                duplicated += row.hardwareNeurons > row.neurons ? 1 : 0
+            }
+        }
+        #expect(ops == ["conv2d", "sumpool", "avgpool", "upsample", "convtranspose2d"])
+        #expect(encodings == ["signed", "levels", "bitSliced4"])
+        #expect(spikes > 2000 && multiCore > 100 && duplicated > 60, "\(spikes) \(multiCore) \(duplicated)")
+    }
+}
