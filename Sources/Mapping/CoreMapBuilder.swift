@@ -171,3 +171,23 @@ extension Compiled {
         return map
     }
 }
+
+extension Compiled {
+    /// Which layer neuron each hardware neuron of core `c` computes, in neuron order: the
+    /// layer (graph index), the element, and whether it is whole, a partial sum or a merge.
+    func identities(of c: Int) -> [(layer: Int, element: Int, stage: CoreRecipe.Stage)] {
+        let recipe = recipes[c]
+        let k = recipe.layer
+        guard let analysis = compiler.analyses[k], let routes = routes[k], let out = compiler.layers[k].shape else { return [] }
+        switch recipe.body {
+        case let .tile(tile, first, count):
+            return tile.slots(from: first, count: count, height: out.height, width: out.width) { j in
+                analysis.split ? (routes.copies(j) > 0 ? analysis.signs.count : 0) : routes.copies(j)
+            }.map { (k, Int($0.element), recipe.stage) }
+        case let .merge(elements):
+            return elements.flatMap { j in Array(repeating: (k, j, recipe.stage), count: routes.copies(j)) }
+        case let .list(slots, _):
+            return slots.map { (k, Int($0.element), recipe.stage) }
+        }
+    }
+}

@@ -26,6 +26,10 @@ extension Compiler {
             let per = max(1, spec.axons / analysis.types.count)
             let parts = (x.count + per - 1) / per
             let size = (x.count + parts - 1) / parts
+            guard parts * analysis.signs.count <= spec.axons else {
+                state.diagnostics.error("\(layer.op.name) '\(layer.name)': its fan-in splits into \(parts) parts, whose merge needs \(parts * analysis.signs.count) axons per neuron, more than a core's \(spec.axons); merge trees are not implemented", at: layer.location)
+                return parts
+            }
             planMerges(k, analysis, parts: parts, routes: routes, state: &state)
             let present = (0..<count).filter { routes.copies($0) > 0 }
             for part in 0..<parts {

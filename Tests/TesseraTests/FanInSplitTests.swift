@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+@testable import Mapping
+@testable import Tessera
+
+/// A fan-in larger than a core is split into partial sums and merged: an approximation,
+/// reported and measured; `--strict` refuses it, naming the layer and the limits.
+@Suite struct FanInSplitTests {
+    static let tiny = StructuredMappingTests.tiny
+
+    /// Input 4x6x6 -> conv 2x2 (16 inputs, signed weights on 2 axon types: 32 axons per
+    /// neuron, more than tiny's 16), or 4x4x4 -> flatten -> dense (64 inputs) -> output. Weights per
+    /// output channel {0, +p, -n}, positive twice as often.
+    static func network(seed: UInt64, dense: Bool = false) -> SpikeGraph {
+        var rng = SeededRandom(seed: seed)
+        func int(_ r: ClosedRange<Int>) -> Int { Int.random(in: r, using: &rng) }
+        var store = ParameterStore()
+        let out = 3
+        let layer: Layer
+        let shape: [Int]
+        if dense {
+            layer = Layer(name: "c", op: .dense(Dense(outFeatures: out)), inputs: ["x"], neuron: NeuronModel(threshold: Double(int(2...4)), reset: .subtract), parameterKey: "c")
+            shape = [out, 64]
+        } else {
+            layer = Layer(name: "c", op: .conv2d(Convolution(outChannels: out, vertical: Window(kernel: 2), horizontal: Window(kernel: 2))),
+                          inputs: ["x"], neuron: NeuronModel(threshold: Double(int(2...4)), reset: .subtract), parameterKey: "c")
+            shape = [out, 4, 2, 2]
+        }
+        let perChannel = shape.reduce(1, *) / out
+        var values: [Double] = []
+        for _ in 0..<out {
+            let (p, n) = (int(1...3), int(1...3))
+            values += (0..<perChannel).map { _ in Double([0, p, p, -n][int(0...3)]) }
+        }
+        store["c.weight"] = .loaded(Tensor(shape: shape, values: values) ?? Tensor(repeating: 0, shape: shape), origin: "random")
+        store["c.bias"] = .loaded(Tensor(repeating: 0, shape: [out]), origin: "zero")
+        let input = Layer(name: "x", op: .input(shape: dense ? TensorShape(4, 4, 4) : TensorShape(4, 6, 6), encoding: .rate))
+        var layers = [input]
+        if dense { layers.append(Layer(name: "f", op: .flatten, inputs: ["x"])); layers.append(Layer(name: "c", op: layer.op, inputs: ["f"], neuron: layer.neuron, parameterKey: "c")) } else { layers.append(layer) }
+        return SpikeGraph(name: "split", layers: layers, outputs: ["c"], parameters: store)
+    }
+
+    @Test(arguments: 0..<12)
+    func splitIsReportedAndMeasured(seed: Int) throws {
+        let graph = try Verifier.verify(Self.network(seed: UInt64(seed), dense: seed % 2 == 1)).graph
+        let network = try IntegerNetwork.check(graph, target: Self.tiny)
+        let compiled = try Compiler(network).compile()
+        let row = try #require(compiled.approximations.first)
+        // Conv: 4 channels x 2 x 2 taps x 2 signs = 32 axons per neuron, in parts of 2
+        // channels (16 axons). Dense: 64 inputs x 2 signs, 8 inputs (16 axons) per part.
+        #expect(row.layer == "c" && row.parts == (seed % 2 == 1 ? 8 : 2) && row.partialCores > 0 && row.mergeCores > 0)
+        if seed % 2 == 0 { #expect(row.fanIn == 32) } else { #expect(row.fanIn > 16) }
+        #expect(CoreMapValidator.validate(compiled.map, target: Self.tiny).isEmpty)
+        // A split adds one tick: the merge.
+        #expect(compiled.latencies.first?.ticks == 1)  // 0 unsplit; the merge adds a tick
+        let error = try #require(try ApproximationError.measure(compiled, ticks: 64, seed: UInt64(seed)))
+        #expect(error.neurons == graph.layers.last?.shape?.count)
+        // Stated bound for this rate-coded workload: the outputs' firing rates agree to
+        // within 0.1 spikes per tick on average (see docs/mapping.md for where error comes
+        // from: partial sums fire at most once a tick and clip at zero).
+        #expect(error.meanRateError < 0.1, "\(error)")
+        // And the comparison is not vacuous: the reference's outputs do fire.
+        let input = StructuredMappingTests.randomInput(graph, seed: UInt64(seed), ticks: 32)
+        #expect(ReferenceSimulator(network).run(input, ticks: 34).outputs[0].spikes.count > 20)
+    }
+
+    @Test func strictRefusesTheSplit() throws {
+        let graph = try Verifier.verify(Self.network(seed: 3)).graph
+        let network = try IntegerNetwork.check(graph, target: Self.tiny)
+        #expect {
+            _ = try Compiler(network, options: Compiler.Options(strict: true)).compile()
+        } throws: { error in
+            (error as? DiagnosticError)?.diagnostics.map(\.message) == ["conv2d 'c': a neuron needs 32 axons (fan-in x 2 axon copies per input), a core has 16; --strict forbids splitting it into partial sums"]
+        }
+    }
+}
