@@ -6,7 +6,16 @@ import Yams
 /// (`weights:` on the layer), and/or a seed for synthetic values (`init:`).
 struct WeightSpec {
     var files: [String: (path: String, node: Node)] = [:]
-    var seed: UInt64?
+    var synthetic: SyntheticInit?
+}
+
+/// `init: { seed: N, values: uniform | trinary }`: synthetic weights for tensors no file
+/// provides. Uniform draws from [-1/sqrt(fan-in), 1/sqrt(fan-in)]; trinary draws weights
+/// from {-1, 0, +1} with zero biases, integers the mapping lowers exactly, for costing an
+/// architecture before trained weights exist.
+struct SyntheticInit {
+    var seed: UInt64
+    var trinary = false
 }
 
 /// One entry of a `layers:` or block list, as read from the file, before block expansion

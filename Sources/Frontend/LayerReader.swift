@@ -190,8 +190,8 @@ struct LayerReader {
             }
         }
         if let n = m["init"] {
-            guard let seed = reader.initSeed(n) else { return nil }
-            spec.seed = seed
+            guard let synthetic = reader.initSpec(n) else { return nil }
+            spec.synthetic = synthetic
         }
         return spec
     }
@@ -199,12 +199,18 @@ struct LayerReader {
 
 extension YAMLReader {
     /// `init: { seed: 7 }`: the seed of synthetic weights.
-    mutating func initSeed(_ node: Node) -> UInt64? {
-        guard let m = mapping(node, what: "init", allowed: ["seed"]) else { return nil }
+    mutating func initSpec(_ node: Node) -> SyntheticInit? {
+        guard let m = mapping(node, what: "init", allowed: ["seed", "values"]) else { return nil }
         guard let seedNode = m["seed"] else {
             error("init needs 'seed' (a non-negative integer)", at: node)
             return nil
         }
-        return int(seedNode, what: "seed", atLeast: 0).map { UInt64($0) }
+        guard let seed = int(seedNode, what: "seed", atLeast: 0) else { return nil }
+        var result = SyntheticInit(seed: UInt64(seed))
+        if let values = m["values"] {
+            guard let kind = choice(values, what: "values", among: ["uniform", "trinary"]) else { return nil }
+            result.trinary = kind == "trinary"
+        }
+        return result
     }
 }

@@ -17,7 +17,7 @@ struct NetworkFile {
     var name: String
     var inputs: [Layer] = []
     var archive: (path: String, node: Node)?
-    var seed: UInt64?
+    var synthetic: SyntheticInit?
     var defaults = LayerDefaults()
     var blocks: [String: Block] = [:]
     var layers: [LayerEntry] = []
@@ -41,7 +41,7 @@ struct NetworkFile {
             reader.error("a network file needs 'inputs:' (for example image: { shape: [1, 8, 8], encoding: rate })", at: document.root)
         }
         if let n = top["weights"], let path = reader.string(n, what: "weights archive (.npz)") { file.archive = (path, n) }
-        if let n = top["init"] { file.seed = reader.initSeed(n) }
+        if let n = top["init"] { file.synthetic = reader.initSpec(n) }
         if let n = top["defaults"] { file.defaults = readDefaults(n, reader: &reader) }
         if let n = top["blocks"] { file.blocks = readBlocks(n, defaults: file.defaults, reader: &reader) }
         if let n = top["layers"], let items = reader.sequence(n, what: "layers") {

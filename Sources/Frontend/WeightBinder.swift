@@ -31,7 +31,7 @@ struct WeightBinder {
             guard let key = layer.parameterKey, done.insert(key).inserted,
                   let input = graph.inputShapes(of: layer, in: index).first else { continue }
             let spec = weights[key]?.spec ?? WeightSpec()
-            let seed = spec.seed ?? file.seed
+            let synthetic = spec.synthetic ?? file.synthetic
             for slot in layer.op.parameterSlots(input: input) {
                 let name = "\(key).\(slot.suffix)"
                 if let (path, node) = spec.files[slot.suffix] {
@@ -53,8 +53,10 @@ struct WeightBinder {
                     }
                     continue
                 }
-                if let seed {
-                    store[name] = .synthetic(.init(shape: slot.shape, seed: seed, bound: 1 / Double(max(slot.fanIn, 1)).squareRoot(), constant: slot.constant))
+                if let synthetic {
+                    let constant = synthetic.trinary && slot.suffix == "bias" ? 0 : slot.constant
+                    store[name] = .synthetic(.init(shape: slot.shape, seed: synthetic.seed, bound: 1 / Double(max(slot.fanIn, 1)).squareRoot(),
+                                                   constant: constant, trinary: synthetic.trinary))
                     continue
                 }
                 var why = archive.map { "it is not in '\($0.path)'" } ?? "the network has no 'weights:' archive"

@@ -63,6 +63,8 @@ public struct PlacementReport: Sendable {
     public var rowMajorChipCrossings: Int
     /// What a chip crossing costs in hops when placing (target's chipCrossing / hop energy).
     public var crossingCost: Int
+    /// False when the network had too many cores for the local search (row-major kept).
+    public var searched: Bool
 }
 
 extension Compiler {

@@ -99,7 +99,7 @@ public struct Compiler: Sendable {
         return Compiled(compiler: self, recipes: state.recipes, routes: state.routes, mergeHome: state.mergeHome, parts: state.parts,
                         inputs: inputs, slots: slots, placer: placer, layers: reports.reversed(),
                         placement: PlacementReport(hops: placed.hops, chipCrossings: placed.crossings, rowMajorHops: naive.hops,
-                                                   rowMajorChipCrossings: naive.crossings, crossingCost: placer.crossingCost))
+                                                   rowMajorChipCrossings: naive.crossings, crossingCost: placer.crossingCost, searched: placer.searches))
     }
 }
 

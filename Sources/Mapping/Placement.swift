@@ -10,37 +10,52 @@ import TesseraSupport
 /// feeds on the other (each carries every spike of its neuron); the cost of a path is its
 /// mesh hops plus its chip crossings times `crossingCost`, the ratio of the target's
 /// chip-crossing and hop energies when both are given (else 1).
-struct Placer {
+struct Placer: Sendable {
     let board: Board
-    let traffic: [[(core: Int, weight: Int)]]
+    /// (from core, to core, axons fed), as the partition recorded them.
+    let pairs: [(from: Int32, to: Int32, weight: Int32)]
+    let cores: Int
     let crossingCost: Int
+    /// Above this many cores the local search is skipped (it costs time and memory per
+    /// core and pair); the partition's order, layer by layer and tile by tile, is kept.
+    let searchLimit: Int
 
     struct Cost: Equatable {
         var hops = 0
         var crossings = 0
     }
 
-    init(target: Target, cores: Int, traffic pairs: [(from: Int32, to: Int32, weight: Int32)]) {
+    init(target: Target, cores: Int, traffic pairs: [(from: Int32, to: Int32, weight: Int32)], searchLimit: Int = 100_000) {
         board = target.board
-        // Undirected, summed per pair, neighbours sorted: deterministic whatever the order.
-        var lists = [[(core: Int, weight: Int)]](repeating: [], count: cores)
-        for p in pairs where p.from != p.to {
-            lists[Int(p.from)].append((Int(p.to), Int(p.weight)))
-            lists[Int(p.to)].append((Int(p.from), Int(p.weight)))
-        }
-        traffic = lists.map { list in
-            var merged: [(core: Int, weight: Int)] = []
-            for item in list.sorted(by: { $0.core < $1.core }) {
-                if let last = merged.last, last.core == item.core { merged[merged.count - 1].weight += item.weight } else { merged.append(item) }
-            }
-            return merged
-        }
+        self.pairs = pairs
+        self.cores = cores
+        self.searchLimit = searchLimit
         if let hop = target.energy["hop"]?.value, let crossing = target.energy["chipCrossing"]?.value, hop > 0 {
             crossingCost = max(1, Int((crossing / hop).rounded()))
         } else {
             crossingCost = 1
         }
     }
+
+    /// Undirected traffic per core, summed per pair, neighbours sorted: deterministic
+    /// whatever the order the pairs were recorded in.
+    func adjacency() -> [[(core: Int, weight: Int)]] {
+        var lists = [[(core: Int, weight: Int)]](repeating: [], count: cores)
+        for p in pairs where p.from != p.to {
+            lists[Int(p.from)].append((Int(p.to), Int(p.weight)))
+            lists[Int(p.to)].append((Int(p.from), Int(p.weight)))
+        }
+        return lists.map { list in
+            var merged: [(core: Int, weight: Int)] = []
+            for item in list.sorted(by: { $0.core < $1.core }) {
+                if let last = merged.last, last.core == item.core { merged[merged.count - 1].weight += item.weight } else { merged.append(item) }
+            }
+            return merged
+        }
+    }
+
+    /// Whether ``place(seed:)`` searches (false above `searchLimit` cores).
+    var searches: Bool { cores <= searchLimit }
 
     func position(_ slot: Int) -> (x: Int, y: Int, chipX: Int, chipY: Int) {
         let perChip = board.coresPerChipTotal
@@ -50,22 +65,20 @@ struct Placer {
                 chipY * board.coresPerChip[1] + within / board.coresPerChip[0], chipX, chipY)
     }
 
-    /// Hops and chip crossings of all traffic (each undirected pair counted once).
+    /// Hops and chip crossings of all traffic.
     func cost(_ slots: [Int]) -> Cost {
         var total = Cost()
-        for (a, neighbours) in traffic.enumerated() {
-            let p = position(slots[a])
-            for (b, w) in neighbours where b > a {
-                let q = position(slots[b])
-                total.hops += w * (abs(p.x - q.x) + abs(p.y - q.y))
-                total.crossings += w * (abs(p.chipX - q.chipX) + abs(p.chipY - q.chipY))
-            }
+        for pair in pairs where pair.from != pair.to {
+            let (p, q) = (position(slots[Int(pair.from)]), position(slots[Int(pair.to)]))
+            let w = Int(pair.weight)
+            total.hops += w * (abs(p.x - q.x) + abs(p.y - q.y))
+            total.crossings += w * (abs(p.chipX - q.chipX) + abs(p.chipY - q.chipY))
         }
         return total
     }
 
     /// The weighted cost of core `a`'s traffic if it sat in `slot` (others as in `slots`).
-    func local(_ a: Int, at slot: Int, _ slots: [Int], skipping other: Int) -> Int {
+    func local(_ a: Int, at slot: Int, _ slots: [Int], skipping other: Int, traffic: [[(core: Int, weight: Int)]]) -> Int {
         let p = position(slot)
         var sum = 0
         for (b, w) in traffic[a] where b != other {
@@ -77,8 +90,9 @@ struct Placer {
 
     /// Row-major slots improved by deterministic local search.
     func place(seed: UInt64 = 1) -> [Int] {
-        let n = traffic.count
-        guard n > 1 else { return Array(0..<n) }
+        let n = cores
+        guard n > 1, searches else { return Array(0..<n) }
+        let traffic = adjacency()
         var slots = Array(0..<n)
         // Candidate slots: the first chip(s) the cores need, with room to spread on a chip.
         let candidates = min(board.coresTotal, max(n * 2, min(board.coresPerChipTotal, board.coresTotal)))
@@ -91,8 +105,8 @@ struct Placer {
             let from = slots[a]
             guard target != from else { continue }
             let b = occupant[target]
-            var delta = local(a, at: target, slots, skipping: b) - local(a, at: from, slots, skipping: b)
-            if b >= 0 { delta += local(b, at: from, slots, skipping: a) - local(b, at: target, slots, skipping: a) }
+            var delta = local(a, at: target, slots, skipping: b, traffic: traffic) - local(a, at: from, slots, skipping: b, traffic: traffic)
+            if b >= 0 { delta += local(b, at: from, slots, skipping: a, traffic: traffic) - local(b, at: target, slots, skipping: a, traffic: traffic) }
             guard delta < 0 else { continue }
             slots[a] = target
             occupant[target] = a

@@ -13,18 +13,21 @@ public struct ParameterStore: Sendable {
         case synthetic(Synthetic)
     }
 
-    /// A seeded synthetic tensor: uniform in `[-bound, bound]`, or a constant.
+    /// A seeded synthetic tensor: uniform in `[-bound, bound]`, uniform over {-1, 0, +1}
+    /// (`trinary`), or a constant.
     public struct Synthetic: Hashable, Sendable {
         public var shape: [Int]
         public var seed: UInt64
         public var bound: Double
         public var constant: Double?
+        public var trinary: Bool
 
-        public init(shape: [Int], seed: UInt64, bound: Double = 0, constant: Double? = nil) {
+        public init(shape: [Int], seed: UInt64, bound: Double = 0, constant: Double? = nil, trinary: Bool = false) {
             self.shape = shape
             self.seed = seed
             self.bound = bound
             self.constant = constant
+            self.trinary = trinary
         }
     }
 
@@ -51,7 +54,7 @@ public struct ParameterStore: Sendable {
     public func origin(of key: String) -> String? {
         switch entries[key] {
         case let .loaded(_, origin)?: origin
-        case let .synthetic(s)?: s.constant.map { "constant \($0)" } ?? "synthetic (seed \(s.seed))"
+        case let .synthetic(s)?: s.constant.map { "constant \($0)" } ?? "synthetic\(s.trinary ? " trinary" : "") (seed \(s.seed))"
         case nil: nil
         }
     }
@@ -65,7 +68,8 @@ public struct ParameterStore: Sendable {
             if let constant = s.constant { return Tensor(repeating: constant, shape: s.shape) }
             var random = SeededRandom(seed: s.seed, name: key)
             let count = s.shape.reduce(1, *)
-            let values = (0..<count).map { _ in (random.nextUnit() * 2 - 1) * s.bound }
+            let values = s.trinary ? (0..<count).map { _ in Double(Int(random.next() % 3) - 1) }
+                : (0..<count).map { _ in (random.nextUnit() * 2 - 1) * s.bound }
             return Tensor(shape: s.shape, values: values)
         case nil:
             return nil
