@@ -114,7 +114,7 @@ extension Compiler {
         }
         let n = cores.count
         return LayerReport(layer: layer.name, op: layer.op.name, neurons: count, hardwareNeurons: hardware, cores: n,
-                           lowerBound: max((hardware + spec.neurons - 1) / spec.neurons, (needed + spec.axons - 1) / spec.axons),
+                           lowerBound: hardware == 0 ? 0 : max((hardware + spec.neurons - 1) / spec.neurons, (needed + spec.axons - 1) / spec.axons),
                            axonsUsed: axonsUsed,
                            neuronUtilisation: n == 0 ? 0 : Double(neuronsUsed) / Double(n * spec.neurons),
                            axonUtilisation: n == 0 ? 0 : Double(axonsUsed) / Double(n * spec.axons),

@@ -42,7 +42,7 @@ extension Compiler {
         let inputIndices = wiring.inputs[k]
         let shapes = inputIndices.compactMap { layers[$0].shape }
         var sets: [Set<Int>]
-        let local = shapes.first.flatMap { LocalOp(layer, input: $0, network: network) }
+        let local = LocalOp(layer, inputs: shapes, network: network)
         var positive = false, negative = false
         if let op = local {
             sets = (0..<op.output.channels).map { Set(op.channelWeights($0).map { Int($0) }.filter { $0 != 0 }) }
@@ -75,7 +75,7 @@ extension Compiler {
         if split {
             let canSplit: Bool
             switch layer.op {
-            case .conv2d, .convTranspose2d, .dense: canSplit = local.map { $0.inPerGroup > 1 } ?? true
+            case .conv2d, .convTranspose2d, .dense, .xcorr: canSplit = local.map { $0.inPerGroup > 1 } ?? true
             default: canSplit = false
             }
             if options.strict || !canSplit {

@@ -20,9 +20,16 @@ struct LocalOp: Sendable {
     let colTaps: [[(tap: Int, index: Int)]]
     /// Integer weights as [outChannel][inChannel within group][ky][kx].
     let weights: [Int32]
+    /// Which of the layer's inputs it reads (xcorr reads its second, the search map).
+    let inputIndex: Int
 
-    init?(_ layer: Layer, input x: TensorShape, network: IntegerNetwork) {
-        guard let out = layer.shape else { return nil }
+    init?(_ layer: Layer, inputs: [TensorShape], network: IntegerNetwork) {
+        guard let out = layer.shape, var x = inputs.first else { return nil }
+        inputIndex = layer.op == .xcorr ? 1 : 0
+        if layer.op == .xcorr {
+            guard inputs.count == 2 else { return nil }
+            x = inputs[1]
+        }
         input = x
         output = out
         func windowTaps(_ w: Window, outputs: Int, inputs: Int) -> [[(tap: Int, index: Int)]] {
@@ -81,6 +88,16 @@ struct LocalOp: Sendable {
             rowTaps = windowTaps(pool.vertical, outputs: out.height, inputs: x.height)
             colTaps = windowTaps(pool.horizontal, outputs: out.width, inputs: x.width)
             weights = Array(repeating: 1, count: x.channels * kernelHeight * kernelWidth)
+        case .xcorr:
+            // A convolution with one output channel whose kernel is the bound template.
+            guard let t = network.parameter(layer, "template") else { return nil }
+            let z = inputs[0]
+            groups = 1
+            (inPerGroup, outPerGroup) = (z.channels, 1)
+            (kernelHeight, kernelWidth) = (z.height, z.width)
+            rowTaps = (0..<out.height).map { o in (0..<z.height).map { ($0, o + $0) } }
+            colTaps = (0..<out.width).map { o in (0..<z.width).map { ($0, o + $0) } }
+            weights = t.map { Int32($0) }
         case let .upsample(up) where up.mode == .nearest:
             groups = x.channels
             (inPerGroup, outPerGroup, kernelHeight, kernelWidth) = (1, 1, 1, 1)

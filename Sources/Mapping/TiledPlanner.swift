@@ -48,7 +48,7 @@ extension Compiler {
                             // What it needs from its sources.
                             for a in 0..<axons.count {
                                 let (element, _) = axons.source(of: a, input: op.input)
-                                request(wiring.origin(wiring.inputs[k][0], element), core: core, axon: a, depth: stageDepth, for: k, state: &state)
+                                request(wiring.origin(wiring.inputs[k][op.inputIndex], element), core: core, axon: a, depth: stageDepth, for: k, state: &state)
                             }
                         }
                     }

@@ -19,7 +19,6 @@ public struct IntegerNetwork: Sendable {
     static func exactness(of op: Operation) -> String? {
         switch op {
         case .batchnorm: "batchnorm must be folded into the layer before it first"
-        case .xcorr: "xcorr reads its template as weights, which are bound in a second stage (not in the reference yet)"
         case let .upsample(u) where u.mode == .bilinear: "bilinear upsampling has fractional weights"
         default: nil
         }

@@ -88,7 +88,23 @@ extension IntegerNetwork {
             }
         case .add:
             for input in inputs { for i in 0..<out.count { current[i] += input[i] } }
-        case .input, .flatten, .concat, .batchnorm, .xcorr:
+        case .xcorr:
+            // The bound template (`<key>.template`, C x th x tw) slides over the search map,
+            // the second input; the template branch's live spikes are not read.
+            guard inputs.count == 2, shapes.count == 2, let t = parameter(layer, "template") else { break }
+            let (s, z) = (shapes[1], shapes[0])
+            for oy in 0..<out.height {
+                for ox in 0..<out.width {
+                    var sum = 0
+                    for c in 0..<s.channels {
+                        for i in 0..<z.height {
+                            for j in 0..<z.width where inputs[1][at(c, oy + i, ox + j, s)] != 0 { sum += t[(c * z.height + i) * z.width + j] }
+                        }
+                    }
+                    current[at(0, oy, ox, out)] = sum
+                }
+            }
+        case .input, .flatten, .concat, .batchnorm:
             break
         }
         return current

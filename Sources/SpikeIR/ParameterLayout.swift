@@ -29,6 +29,9 @@ extension Operation {
             var slots = [ParameterSlot(suffix: "weight", shape: [d.outFeatures, input.count], fanIn: input.count)]
             if d.bias { slots.append(ParameterSlot(suffix: "bias", shape: [d.outFeatures], fanIn: input.count)) }
             return slots
+        case .xcorr:
+            // The template branch's features, bound as the head's weights (input: template).
+            return [ParameterSlot(suffix: "template", shape: [input.channels, input.height, input.width], fanIn: input.count)]
         case .batchnorm:
             let c = [input.channels]
             return [ParameterSlot(suffix: "weight", shape: c, fanIn: 1, constant: 1),

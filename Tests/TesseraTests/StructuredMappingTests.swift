@@ -151,3 +151,42 @@ import Testing
         #expect(spikes > 2000 && multiCore > 100 && duplicated > 60, "\(spikes) \(multiCore) \(duplicated)")
     }
 }
+
+extension StructuredMappingTests {
+    /// A SiamSNN-shaped head: exemplar and search branches (1x1 convolutions) and an xcorr
+    /// whose template is bound as weights (`score.template`, trinary values); the head reads only the
+    /// search branch on chip, and emulates as the reference simulates it.
+    @Test(arguments: 0..<20)
+    func xcorrWithBoundTemplate(seed: Int) throws {
+        var rng = SeededRandom(seed: UInt64(seed))
+        func int(_ r: ClosedRange<Int>) -> Int { Int.random(in: r, using: &rng) }
+        let c = int(1...2), t = 2, s = int(4...7)
+        var store = ParameterStore()
+        let neuron = NeuronModel(threshold: Double(int(1...3)), reset: .subtract)
+        for name in ["zf", "xf"] {
+            store["\(name).weight"] = .synthetic(.init(shape: [c, 1, 1, 1], seed: UInt64(seed), constant: 1))
+            store["\(name).bias"] = .synthetic(.init(shape: [c], seed: UInt64(seed), constant: 0))
+        }
+        // Trinary template, positive twice as often as negative so that the head fires.
+        let template = [1] + (1..<(c * t * t)).map { _ in Double([0, 1, 1, -1][int(0...3)]) }
+        store["score.template"] = .loaded(Tensor(shape: [c, t, t], values: template) ?? Tensor(repeating: 1, shape: [c, t, t]), origin: "random")
+        let one = Window(kernel: 1)
+        let graph = try Verifier.verify(SpikeGraph(name: "siam", layers: [
+            Layer(name: "z", op: .input(shape: TensorShape(1, t, t), encoding: .rate)),
+            Layer(name: "x", op: .input(shape: TensorShape(1, s, s), encoding: .rate)),
+            Layer(name: "zf", op: .conv2d(Convolution(outChannels: c, vertical: one, horizontal: one)), inputs: ["z"], neuron: neuron, parameterKey: "zf"),
+            Layer(name: "xf", op: .conv2d(Convolution(outChannels: c, vertical: one, horizontal: one)), inputs: ["x"], neuron: neuron, parameterKey: "xf"),
+            Layer(name: "score", op: .xcorr, inputs: ["zf", "xf"], neuron: NeuronModel(threshold: 1, reset: .subtract), parameterKey: "score"),
+        ], outputs: ["score"], parameters: store)).graph
+        let network = try IntegerNetwork.check(graph, target: Self.tiny)
+        let compiled = try Compiler(network, options: .init(strict: true)).compile()
+        #expect(compiled.layers.first { $0.layer == "zf" }?.cores == 0)  // the template branch is not on chip
+        let map = compiled.map
+        var events: [SpikeInput.Event] = []
+        for tick in 0..<16 { for i in 0..<(s * s) where rng.nextUnit() < 0.5 { events.append(.init(tick: tick, index: i)) } }
+        let input = SpikeInput(ticks: 16, spikes: ["x": events])
+        let simulated = ReferenceSimulator(network).run(input, ticks: 24)
+        #expect(simulated.outputs[0].spikes.count > 0)
+        #expect(try Emulator(map: map, target: Self.tiny).run(input, ticks: 24).outputs == simulated.outputs, "seed \(seed)")
+    }
+}

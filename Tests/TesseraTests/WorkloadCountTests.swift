@@ -36,8 +36,10 @@ import Testing
         Self.expectCounts(expected, in: net)
         // Shared backbone: each conv's weights exist once for both branches.
         let backbone = 96 * 3 * 121 + 96 + 256 * 96 * 25 + 256 + 384 * 256 * 9 + 384 + 384 * 384 * 9 + 384 + 256 * 384 * 9 + 256
-        #expect(net.summary.uniqueParameters == backbone)
-        #expect(net.summary.total.parameters == 2 * backbone)
+        // The head's bound template is the exemplar's conv5 features: 256 x 6 x 6.
+        let template = 256 * 6 * 6
+        #expect(net.summary.uniqueParameters == backbone + template)
+        #expect(net.summary.total.parameters == 2 * backbone + template)
     }
 
     /// DeepLab pads to keep sizes. For a 3x3 convolution with dilation d and padding d at
