@@ -21,7 +21,7 @@ public struct Compiled: Sendable {
     /// Chips holding at least one core.
     public var chipsUsed: Int { Set(slots.map { placer.position($0).chipY * 100_000 + placer.position($0).chipX }).count }
     /// Layers whose fan-in was split into partial sums (an approximation).
-    public var approximations: [LayerReport] { layers.filter { $0.parts > 1 } }
+    public var approximations: [LayerReport] { layers.filter { $0.parts > 1 && $0.cores > 0 } }
     /// Ticks from input to each output's earliest spike, by output name.
     public var latencies: [(name: String, ticks: Int)] { header.outputs.map { ($0.name, $0.latency) } }
 }
