@@ -19,11 +19,11 @@ public struct Compiled: Sendable {
 
     public var coreCount: Int { recipes.count }
     /// Chips holding at least one core.
-    public var chipsUsed: Int { Set(slots.map { placer.position($0).chipY * 100_000 + placer.position($0).chipX }).count }
+    public var chipsUsed: Int { Set(slots.map { let p = placer.position($0); return [p.chipX, p.chipY] }).count }
     /// Layers whose fan-in was split into partial sums (an approximation).
     public var approximations: [LayerReport] { layers.filter { $0.parts > 1 && $0.cores > 0 } }
     /// Ticks from input to each output's earliest spike, by output name.
-    public var latencies: [(name: String, ticks: Int)] { header.outputs.map { ($0.name, $0.latency) } }
+    public var latencies: [(name: String, ticks: Int)] { outputPorts.map { ($0.name, $0.latency) } }
 }
 
 /// What the compiler did with one layer.
@@ -105,10 +105,8 @@ extension Compiler {
             let shapes = inputIndices.compactMap { layers[$0].shape }
             var keys = Set<AxonKey>()
             for j in 0..<count where routes.copies(j) > 0 {
-                for (source, w) in network.connections(of: layer, neuron: j, wiring: wiring, inputs: inputIndices, shapes: shapes) {
-                    let mask = analysis.encoding.typeMask(w, table: analysis.tables[j])
-                    for t in 0..<4 where mask >> t & 1 == 1 { keys.insert(AxonKey(source: source, type: t)) }
-                }
+                keys.formUnion(analysis.encoding.axonKeys(network.connections(of: layer, neuron: j, wiring: wiring, inputs: inputIndices, shapes: shapes),
+                                                          table: analysis.tables[j]))
             }
             needed = keys.count
         }

@@ -64,10 +64,7 @@ extension Compiled {
             guard let op = analysis.local else { break }
             let axons = TileAxons(op, tile: tile, types: analysis.types)
             for a in 0..<axons.count { types[a] = UInt8(axons.source(of: a, input: op.input).type) }
-            let slots = tile.slots(from: first, count: count, height: out.height, width: out.width) { j in
-                let copies = routes.copies(j)
-                return analysis.split ? (copies > 0 ? signs.count : 0) : copies
-            }
+            let slots = tile.slots(from: first, count: count, height: out.height, width: out.width) { analysis.slots($0, routes: routes) }
             for (i, slot) in slots.enumerated() {
                 let j = Int(slot.element)
                 let (co, y, x) = (j / perChannel, (j / out.width) % out.height, j % out.width)
@@ -163,12 +160,17 @@ extension Compiled {
                 }
             })
         }
-        map.outputs = compiler.network.graph.outputs.compactMap { name in
+        map.outputs = outputPorts
+        return map
+    }
+
+    /// Output ports: an output of hardware depth d has latency d - 1.
+    var outputPorts: [OutputPort] {
+        compiler.network.graph.outputs.compactMap { name in
             guard let k = compiler.layers.firstIndex(where: { $0.name == name }), let shape = compiler.layers[k].shape,
                   let analysis = compiler.analyses[k] else { return nil }
             return OutputPort(name: name, shape: [shape.count], latency: analysis.depth - 1)
         }
-        return map
     }
 }
 
@@ -181,9 +183,8 @@ extension Compiled {
         guard let analysis = compiler.analyses[k], let routes = routes[k], let out = compiler.layers[k].shape else { return [] }
         switch recipe.body {
         case let .tile(tile, first, count):
-            return tile.slots(from: first, count: count, height: out.height, width: out.width) { j in
-                analysis.split ? (routes.copies(j) > 0 ? analysis.signs.count : 0) : routes.copies(j)
-            }.map { (k, Int($0.element), recipe.stage) }
+            return tile.slots(from: first, count: count, height: out.height, width: out.width) { analysis.slots($0, routes: routes) }
+                .map { (k, Int($0.element), recipe.stage) }
         case let .merge(elements):
             return elements.flatMap { j in Array(repeating: (k, j, recipe.stage), count: routes.copies(j)) }
         case let .list(slots, _):

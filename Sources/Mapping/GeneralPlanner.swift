@@ -52,12 +52,8 @@ extension Compiler {
         for j in 0..<count {
             let copies = routes.copies(j)
             guard copies > 0 else { continue }
-            let table = analysis.tables[j]
-            var keys = Set<AxonKey>()
-            for (source, w) in network.connections(of: layer, neuron: j, wiring: wiring, inputs: inputIndices, shapes: shapes) {
-                let mask = analysis.encoding.typeMask(w, table: table)
-                for t in 0..<4 where mask >> t & 1 == 1 { keys.insert(AxonKey(source: source, type: t)) }
-            }
+            let keys = analysis.encoding.axonKeys(network.connections(of: layer, neuron: j, wiring: wiring, inputs: inputIndices, shapes: shapes),
+                                                   table: analysis.tables[j])
             let added = keys.filter { index[$0] == nil }.count
             if axons.count + added > spec.axons || slots.count + copies > spec.neurons { close() }
             for key in keys.sorted(by: { ($0.source, $0.type) < ($1.source, $1.type) }) where index[key] == nil {

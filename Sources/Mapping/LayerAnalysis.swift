@@ -22,6 +22,13 @@ struct LayerAnalysis: Sendable {
     /// Ticks from the network inputs to this layer's (merge) neurons, as in the hardware.
     var depth: Int
 
+    /// Hardware neurons element j takes in this layer's planned cores: its copies, or one
+    /// partial-sum neuron per sign when the fan-in is split (none if nothing reads it).
+    func slots(_ j: Int, routes: RouteTable) -> Int {
+        let copies = routes.copies(j)
+        return split ? (copies > 0 ? signs.count : 0) : copies
+    }
+
     /// The table of neuron j.
     func table(_ j: Int, perChannel: Int) -> [Int] {
         local == nil ? tables[j] : tables[j / max(perChannel, 1)]
@@ -41,15 +48,15 @@ extension Compiler {
         let spec = target.core
         let inputIndices = wiring.inputs[k]
         let shapes = inputIndices.compactMap { layers[$0].shape }
-        var sets: [Set<Int>]
+        let sets: [Set<Int>]
         let local = LocalOp(layer, inputs: shapes, network: network)
         var positive = false, negative = false
+        var connections: [[(Source, Int)]] = []
         if let op = local {
             sets = (0..<op.output.channels).map { Set(op.channelWeights($0).map { Int($0) }.filter { $0 != 0 }) }
         } else {
-            sets = (0..<shape.count).map { j in
-                Set(network.connections(of: layer, neuron: j, wiring: wiring, inputs: inputIndices, shapes: shapes).map(\.1))
-            }
+            connections = (0..<shape.count).map { network.connections(of: layer, neuron: $0, wiring: wiring, inputs: inputIndices, shapes: shapes) }
+            sets = connections.map { Set($0.map(\.1)) }
         }
         for set in sets { positive = positive || set.contains { $0 > 0 }; negative = negative || set.contains { $0 < 0 } }
         guard let encoding = WeightEncoding.choose(sets) else {
@@ -65,10 +72,8 @@ extension Compiler {
             let rows = op.rowTaps.map(\.count).max() ?? 0, cols = op.colTaps.map(\.count).max() ?? 0
             fanIn = op.inPerGroup * rows * cols * types.count
         } else {
-            for j in 0..<shape.count {
-                let list = network.connections(of: layer, neuron: j, wiring: wiring, inputs: inputIndices, shapes: shapes)
-                let table = encoding.table(sets[j])
-                fanIn = max(fanIn, list.reduce(0) { $0 + encoding.typeMask($1.1, table: table).nonzeroBitCount })
+            for (j, list) in connections.enumerated() {
+                fanIn = max(fanIn, encoding.axonKeys(list, table: encoding.table(sets[j])).count)
             }
         }
         let split = fanIn > spec.axons

@@ -126,29 +126,4 @@ struct LocalOp: Sendable {
         for o in range { for t in taps[o] { seen.insert(t.index) } }
         return seen.sorted()
     }
-
-    /// For every tile length t in 1...outputs: the largest union any tile of that length
-    /// (starting at a multiple of t) reads along the axis.
-    static func largestUnion(_ taps: [[(tap: Int, index: Int)]]) -> [Int] {
-        let outputs = taps.count
-        var result = [Int](repeating: 0, count: outputs + 1)
-        var stamp = [Int](repeating: -1, count: (taps.flatMap { $0.map(\.index) }.max() ?? 0) + 1)
-        var mark = 0
-        for t in 1...max(outputs, 1) where outputs > 0 {
-            var best = 0
-            for start in stride(from: 0, to: outputs, by: t) {
-                mark += 1
-                var size = 0
-                for o in start..<min(start + t, outputs) {
-                    for tap in taps[o] where stamp[tap.index] != mark {
-                        stamp[tap.index] = mark
-                        size += 1
-                    }
-                }
-                best = max(best, size)
-            }
-            result[t] = best
-        }
-        return result
-    }
 }

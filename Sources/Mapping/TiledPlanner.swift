@@ -11,10 +11,7 @@ extension Compiler {
         let (h, w) = (op.output.height, op.output.width)
         let count = op.output.count
         let signs = analysis.signs.count
-        let slots: [Int32] = (0..<count).map { j in
-            let c = routes.copies(j)
-            return Int32(analysis.split ? (c > 0 ? signs : 0) : c)
-        }
+        let slots: [Int32] = (0..<count).map { Int32(analysis.slots($0, routes: routes)) }
         let totalCopies = (0..<count).reduce(0) { $0 + routes.copies($1) }
         let search = TileSearch(op: op, types: analysis.types.count, axonsPerCore: spec.axons, neuronsPerCore: spec.neurons,
                                 slots: slots, mergeSigns: signs, totalCopies: totalCopies)
@@ -63,16 +60,14 @@ extension Compiler {
     func request(_ source: Source, core: Int, axon: Int, depth: Int, for k: Int, state: inout PlanState) {
         let isInput = layers[source.layer].op.isInput
         let delay = isInput ? depth - 1 : depth - (analyses[source.layer]?.depth ?? 0)
+        var problem: String?
         if isInput && delay != 0 {
-            if !state.reportedDelay.contains(k) {
-                state.reportedDelay.insert(k)
-                state.diagnostics.error("\(layers[k].op.name) '\(layers[k].name)' reads network input '\(layers[source.layer].name)' \(delay) ticks late to align its branches; delaying inputs needs relay neurons, not implemented yet", at: layers[k].location)
-            }
+            problem = "reads network input '\(layers[source.layer].name)' \(delay) ticks late to align its branches; delaying inputs needs relay neurons, not implemented yet"
         } else if !isInput && !target.timing.delays.contains(delay) {
-            if !state.reportedDelay.contains(k) {
-                state.reportedDelay.insert(k)
-                state.diagnostics.error("\(layers[k].op.name) '\(layers[k].name)' needs a delay of \(delay) ticks from '\(layers[source.layer].name)', beyond the target's \(target.timing.delays.lowerBound)...\(target.timing.delays.upperBound)", at: layers[k].location)
-            }
+            problem = "needs a delay of \(delay) ticks from '\(layers[source.layer].name)', beyond the target's \(target.timing.delays.lowerBound)...\(target.timing.delays.upperBound)"
+        }
+        if let problem, state.reportedDelay.insert(k).inserted {
+            state.diagnostics.error("\(layers[k].op.name) '\(layers[k].name)' \(problem)", at: layers[k].location)
         }
         state.requests[source.layer].append((Int32(source.element), Route(core: Int32(core), axon: Int32(axon), delay: Int32(delay))))
     }

@@ -55,6 +55,16 @@ public enum WeightEncoding: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The (source, type) axons a neuron with s = `table` needs for its connections.
+    func axonKeys(_ connections: [(Source, Int)], table: [Int]) -> Set<AxonKey> {
+        var keys = Set<AxonKey>()
+        for (source, w) in connections {
+            let mask = typeMask(w, table: table)
+            for t in 0..<4 where mask >> t & 1 == 1 { keys.insert(AxonKey(source: source, type: t)) }
+        }
+        return keys
+    }
+
     /// Bit t set: weight `w` of a neuron with s = `table` connects to its input's type-t axon.
     @inline(__always) func typeMask(_ w: Int, table: [Int]) -> UInt8 {
         switch self {
