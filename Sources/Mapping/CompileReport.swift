@@ -4,29 +4,10 @@ import TesseraSupport
 /// The compile report `tessera compile --report` writes: per-layer figures, totals,
 /// placement and the measured error of any approximation, as JSON with sorted keys (the
 /// same compile gives the same bytes, apart from `seconds`).
-public struct CompileReport: Codable, Sendable {
-    public struct Layer: Codable, Sendable {
-        public var layer: String
-        public var op: String
-        public var neurons: Int
-        public var hardwareNeurons: Int
-        public var cores: Int
-        public var lowerBound: Int
-        public var axonsUsed: Int
-        public var axonUtilisation: Double
-        public var neuronUtilisation: Double
-        public var encoding: String
-        public var tile: String?
-        public var fanIn: Int
-        public var parts: Int
-        public var partialCores: Int
-        public var mergeCores: Int
-        public var depth: Int
-    }
-
+public struct CompileReport: Encodable, Sendable {
     public var network: String
     public var target: String
-    public var layers: [Layer]
+    public var layers: [LayerReport]
     public var cores: Int
     public var chips: Int
     public var lowerBound: Int
@@ -42,12 +23,7 @@ public struct CompileReport: Codable, Sendable {
     public init(_ compiled: Compiled, network: String, target: String, error: ApproximationError?, seconds: Double) {
         self.network = network
         self.target = target
-        layers = compiled.layers.map {
-            Layer(layer: $0.layer, op: $0.op, neurons: $0.neurons, hardwareNeurons: $0.hardwareNeurons, cores: $0.cores,
-                  lowerBound: $0.lowerBound, axonsUsed: $0.axonsUsed, axonUtilisation: $0.axonUtilisation,
-                  neuronUtilisation: $0.neuronUtilisation, encoding: $0.encoding.description, tile: $0.tile, fanIn: $0.fanIn,
-                  parts: $0.parts, partialCores: $0.partialCores, mergeCores: $0.mergeCores, depth: $0.depth)
-        }
+        layers = compiled.layers
         cores = compiled.coreCount
         chips = compiled.chipsUsed
         lowerBound = compiled.layers.reduce(0) { $0 + $1.lowerBound }

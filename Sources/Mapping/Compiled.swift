@@ -26,8 +26,8 @@ public struct Compiled: Sendable {
     public var latencies: [(name: String, ticks: Int)] { outputPorts.map { ($0.name, $0.latency) } }
 }
 
-/// What the compiler did with one layer.
-public struct LayerReport: Sendable {
+/// What the compiler did with one layer (a row of the table and of the JSON report).
+public struct LayerReport: Encodable, Sendable {
     public var layer: String
     public var op: String
     public var neurons: Int

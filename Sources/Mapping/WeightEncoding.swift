@@ -4,7 +4,7 @@
 /// A core's axon has one type for all its neurons and a neuron has only four weights, so
 /// arbitrary weights cannot be placed directly; these encodings represent them exactly.
 /// The compiler picks the first that fits, which is also the cheapest in axons per input.
-public enum WeightEncoding: Sendable, Equatable, CustomStringConvertible {
+public enum WeightEncoding: Sendable, Equatable, CustomStringConvertible, Encodable {
     /// Signed: an input is on a "+" axon (type 0) and/or a "-" axon (type 1); neuron j has
     /// s = [p_j, -n_j, 0, 0]. Exact when each neuron's nonzero weights take at most one
     /// positive and one negative value (trinary weights with a per-neuron scale, pooling,
@@ -25,6 +25,12 @@ public enum WeightEncoding: Sendable, Equatable, CustomStringConvertible {
         case let .levels(n): "levels(\(n))"
         case .bitSliced4: "bitSliced4"
         }
+    }
+
+    /// Encoded as its name, as the compile table prints it.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
     }
 
     /// The cheapest exact encoding for neurons whose distinct nonzero weights are given

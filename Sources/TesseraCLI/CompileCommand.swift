@@ -51,8 +51,8 @@ struct CompileCommand: ParsableCommand {
             if printAfterEachPass { print("== after load ==\n\(net.text)") }
             let integer = try IntegerNetwork.check(net.graph, target: hardware)
             if printAfterEachPass { print("== after integer check: every weight, bias, threshold and leak is an integer within \(hardware.name)'s widths ==\n") }
-            let progress = CompileProgress()
-            let compiled = try Compiler(integer, options: Compiler.Options(strict: strict)).compile { progress.show($0) }
+            let progress = Progress()
+            let compiled = try Compiler(integer, options: Compiler.Options(strict: strict)).compile { progress.show(text: $0) }
             progress.finish()
             if printAfterEachPass { print("== after analysis, partition and placement ==") }
             let table = CompileTable(compiled)
@@ -70,7 +70,7 @@ struct CompileCommand: ParsableCommand {
                 }
             }
             if let output {
-                progress.show("writing \(output)")
+                progress.show(text: "writing \(output)")
                 try compiled.write(to: output)
                 progress.finish()
             }
@@ -110,22 +110,5 @@ struct CompileTable {
         if !p.searched { lines.append("placement: row-major, in partition order (local search is skipped above 100,000 cores)") }
         lines.append("placement: \(p.hops) hops and \(p.chipCrossings) chip crossings of traffic (row-major: \(p.rowMajorHops) and \(p.rowMajorChipCrossings)); a crossing counts as \(p.crossingCost) hops (target chipCrossing / hop energy)")
         self.lines = lines
-    }
-}
-
-/// A one-line progress indicator for long compiles, on standard error, on a terminal only.
-final class CompileProgress: @unchecked Sendable {
-    let enabled = isatty(STDERR_FILENO) == 1
-    var shown = false
-
-    func show(_ text: String) {
-        guard enabled else { return }
-        shown = true
-        FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
-    }
-
-    func finish() {
-        if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-        shown = false
     }
 }

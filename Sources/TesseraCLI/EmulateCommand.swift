@@ -71,25 +71,32 @@ struct EmulateCommand: ParsableCommand {
 
 }
 
-/// A one-line progress indicator on standard error, shown only on a terminal.
-final class Progress {
+/// A one-line progress indicator on standard error, shown only on a terminal: ticks of an
+/// emulation, or the stage of a long compile.
+final class Progress: @unchecked Sendable {
     let total: Int
     let enabled: Bool
     var shown = false
 
-    init(total: Int) {
+    init(total: Int = 0) {
         self.total = total
-        enabled = isatty(STDERR_FILENO) == 1 && total > 0
+        enabled = isatty(STDERR_FILENO) == 1
     }
 
+    /// Tick `done` of `total`.
     func show(_ done: Int) {
+        guard total > 0 else { return }
+        show(text: "tick \(done)/\(total) (\(done * 100 / total)%)")
+    }
+
+    func show(text: String) {
         guard enabled else { return }
         shown = true
-        let text = "\rtick \(done)/\(total) (\(done * 100 / total)%)"
-        FileHandle.standardError.write(Data(text.utf8))
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
     }
 
     func finish() {
         if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        shown = false
     }
 }
