@@ -79,7 +79,7 @@ extension Compiler {
         for c in cores {
             switch recipes[c].body {
             case let .tile(t, _, n):
-                if let op = analysis.local { axonsUsed += TileAxons(op, tile: t, types: analysis.types).count }
+                if let op = analysis.local { axonsUsed += TileAxons(op, tile: t, lanes: analysis.lanes).count }
                 neuronsUsed += n
             case let .merge(elements):
                 let present = elements.filter { routes.copies($0) > 0 }
@@ -99,7 +99,7 @@ extension Compiler {
         var needed = 0
         if let op = analysis.local {
             let rows = LocalOp.union(op.rowTaps, 0..<op.output.height).count, cols = LocalOp.union(op.colTaps, 0..<op.output.width).count
-            needed = op.input.channels * rows * cols * analysis.types.count
+            needed = op.input.channels * rows * cols * analysis.lanes.count
         } else {
             let inputIndices = wiring.inputs[k]
             let shapes = inputIndices.compactMap { layers[$0].shape }

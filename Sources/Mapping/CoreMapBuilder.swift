@@ -62,8 +62,8 @@ extension Compiled {
         switch recipe.body {
         case let .tile(tile, first, count):
             guard let op = analysis.local else { break }
-            let axons = TileAxons(op, tile: tile, types: analysis.types)
-            for a in 0..<axons.count { types[a] = UInt8(axons.source(of: a, input: op.input).type) }
+            let axons = TileAxons(op, tile: tile, lanes: analysis.lanes)
+            for a in 0..<axons.count { types[a] = UInt8(analysis.encoding.hardwareType(axons.source(of: a, input: op.input).lane)) }
             let slots = tile.slots(from: first, count: count, height: out.height, width: out.width) { analysis.slots($0, routes: routes) }
             for (i, slot) in slots.enumerated() {
                 let j = Int(slot.element)
@@ -75,12 +75,12 @@ extension Compiled {
                     for (ky, iy) in op.rowTaps[y] {
                         let r = Int(axons.rowIndex[iy])
                         for (kx, ix) in op.colTaps[x] {
-                            let mask = analysis.encoding.typeMask(op.weight(co, ci, ky, kx), table: table)
-                            guard mask != 0 else { continue }
+                            var mask = analysis.encoding.laneMask(op.weight(co, ci, ky, kx), table: table)
                             let col = Int(axons.colIndex[ix])
-                            for t in 0..<4 where mask >> t & 1 == 1 {
-                                let ti = Int(axons.typeIndex[t])
-                                if ti >= 0 { crossbar[axons.axon(channel, r, col, ti), i] = true }
+                            while mask != 0 {
+                                let li = Int(axons.laneIndex[mask.trailingZeroBitCount])
+                                if li >= 0 { crossbar[axons.axon(channel, r, col, li), i] = true }
+                                mask &= mask - 1
                             }
                         }
                     }
@@ -109,7 +109,7 @@ extension Compiled {
             var index: [AxonKey: Int] = [:]
             for (a, key) in axons.enumerated() {
                 index[key] = a
-                types[a] = UInt8(key.type)
+                types[a] = UInt8(analysis.encoding.hardwareType(key.lane))
             }
             let inputIndices = compiler.wiring.inputs[k]
             let shapes = inputIndices.compactMap { compiler.layers[$0].shape }
@@ -119,9 +119,10 @@ extension Compiled {
                 connections[slot.element] = list
                 let table = analysis.tables[Int(slot.element)]
                 for (source, w) in list {
-                    let mask = analysis.encoding.typeMask(w, table: table)
-                    for t in 0..<4 where mask >> t & 1 == 1 {
-                        if let a = index[AxonKey(source: source, type: t)] { crossbar[a, i] = true }
+                    var mask = analysis.encoding.laneMask(w, table: table)
+                    while mask != 0 {
+                        if let a = index[AxonKey(source: source, lane: mask.trailingZeroBitCount)] { crossbar[a, i] = true }
+                        mask &= mask - 1
                     }
                 }
                 neurons.append(neuron(slot, index: i))

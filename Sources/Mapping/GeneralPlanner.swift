@@ -23,7 +23,7 @@ extension Compiler {
             cores += 1
         }
         if analysis.split, let x = shapes.first, let input = inputIndices.first {
-            let per = max(1, spec.axons / analysis.types.count)
+            let per = max(1, spec.axons / analysis.lanes.count)
             let parts = (x.count + per - 1) / per
             let size = (x.count + parts - 1) / parts
             guard parts * analysis.signs.count <= spec.axons else {
@@ -34,7 +34,7 @@ extension Compiler {
             let present = (0..<count).filter { routes.copies($0) > 0 }
             for part in 0..<parts {
                 let range = (part * size)..<min((part + 1) * size, x.count)
-                let axons = range.flatMap { i in analysis.types.map { AxonKey(source: wiring.origin(input, i), type: $0) } }
+                let axons = range.flatMap { i in analysis.lanes.map { AxonKey(source: wiring.origin(input, i), lane: $0) } }
                 let slots = present.flatMap { j in analysis.signs.indices.map { Slot(element: Int32(j), sub: Int32($0)) } }
                 for start in stride(from: 0, to: slots.count, by: spec.neurons) {
                     emit(.partial(part: part), Array(slots[start..<min(start + spec.neurons, slots.count)]), axons, depth: analysis.depth - 1)
@@ -56,7 +56,7 @@ extension Compiler {
                                                    table: analysis.tables[j])
             let added = keys.filter { index[$0] == nil }.count
             if axons.count + added > spec.axons || slots.count + copies > spec.neurons { close() }
-            for key in keys.sorted(by: { ($0.source, $0.type) < ($1.source, $1.type) }) where index[key] == nil {
+            for key in keys.sorted(by: { ($0.source, $0.lane) < ($1.source, $1.lane) }) where index[key] == nil {
                 index[key] = axons.count
                 axons.append(key)
             }

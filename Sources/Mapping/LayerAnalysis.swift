@@ -12,8 +12,8 @@ struct LayerAnalysis: Sendable {
     var encoding: WeightEncoding
     /// s[0..3] per output channel (structured layers) or per neuron (irregular ones).
     var tables: [[Int]]
-    /// Axon types each input needs.
-    var types: [Int]
+    /// Axon lanes each input needs (``WeightEncoding/lanes(positive:negative:)``).
+    var lanes: [Int]
     /// Partial-sum signs a split needs: 0 (positive part), 1 (negative part).
     var signs: [Int]
     /// The most axons one neuron needs (its fan-in times the axon copies per input).
@@ -59,18 +59,18 @@ extension Compiler {
             sets = connections.map { Set($0.map(\.1)) }
         }
         for set in sets { positive = positive || set.contains { $0 > 0 }; negative = negative || set.contains { $0 < 0 } }
-        guard let encoding = WeightEncoding.choose(sets) else {
+        guard let encoding = WeightEncoding.choose(sets, weightRange: target.core.weightRange) else {
             let all = sets.flatMap { $0 }
-            diagnostics.error("\(layer.op.name) '\(layer.name)': weights \(all.min() ?? 0)...\(all.max() ?? 0) take more than 4 values per neuron and do not fit 4 bits; wider encodings are not implemented yet", at: layer.location)
+            diagnostics.error("\(layer.op.name) '\(layer.name)': weights \(all.min() ?? 0)...\(all.max() ?? 0) take more than 4 values per neuron and their digits' place values do not fit \(target.name)'s \(target.core.weightBits)-bit synaptic weights", at: layer.location)
             return nil
         }
-        let types = encoding.types(positive: positive, negative: negative)
+        let lanes = encoding.lanes(positive: positive, negative: negative)
         // Fan-in in axons: the largest window of one neuron (structured), or its distinct
-        // (source, type) pairs (irregular).
+        // (source, lane) pairs (irregular).
         var fanIn = 0
         if let op = local {
             let rows = op.rowTaps.map(\.count).max() ?? 0, cols = op.colTaps.map(\.count).max() ?? 0
-            fanIn = op.inPerGroup * rows * cols * types.count
+            fanIn = op.inPerGroup * rows * cols * lanes.count
         } else {
             for (j, list) in connections.enumerated() {
                 fanIn = max(fanIn, encoding.axonKeys(list, table: encoding.table(sets[j])).count)
@@ -85,11 +85,11 @@ extension Compiler {
             }
             if options.strict || !canSplit {
                 let why = options.strict ? "--strict forbids splitting it into partial sums" : "this op cannot be split into partial sums"
-                diagnostics.error("\(layer.op.name) '\(layer.name)': a neuron needs \(fanIn) axons (fan-in x \(types.count) axon copies per input), a core has \(spec.axons); \(why)", at: layer.location)
+                diagnostics.error("\(layer.op.name) '\(layer.name)': a neuron needs \(fanIn) axons (fan-in x \(lanes.count) axon lanes per input), a core has \(spec.axons); \(why)", at: layer.location)
                 return nil
             }
         }
-        return LayerAnalysis(local: local, encoding: encoding, tables: sets.map { encoding.table($0) }, types: types,
+        return LayerAnalysis(local: local, encoding: encoding, tables: sets.map { encoding.table($0) }, lanes: lanes,
                              signs: (positive ? [0] : []) + (negative ? [1] : []), fanIn: fanIn, split: split,
                              depth: depthOfSources + 1 + (split ? 1 : 0))
     }

@@ -8,8 +8,9 @@ struct Source: Hashable, Comparable {
     static func < (a: Source, b: Source) -> Bool { (a.layer, a.element) < (b.layer, b.element) }
 }
 
-/// One axon of a core: the source whose spikes it carries and its type.
+/// One axon of a core: the source whose spikes it carries and its lane (which copy of
+/// the input; ``WeightEncoding/hardwareType(_:)`` gives its axon type).
 struct AxonKey: Hashable {
     var source: Source
-    var type: Int
+    var lane: Int
 }

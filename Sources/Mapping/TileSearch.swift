@@ -19,7 +19,7 @@ struct TileShape: Sendable, Equatable {
 
 struct TileSearch {
     let op: LocalOp
-    let types: Int
+    let lanes: Int
     let axonsPerCore: Int
     let neuronsPerCore: Int
     /// Slots per output element: copies (whole layer) or signs (partial sums).
@@ -97,7 +97,7 @@ struct TileSearch {
         for th in 1...outH {
             for cg in blockSizes {
                 let groupsPerBlock = depthwise ? cg : 1
-                let unitAxons = groupsPerBlock * largestRow[th] * types
+                let unitAxons = groupsPerBlock * largestRow[th] * lanes
                 guard unitAxons <= axonsPerCore else { continue }
                 // Widest tile that fits with at least one input channel per group.
                 var maxTw = 0
@@ -106,7 +106,7 @@ struct TileSearch {
                 var widths = Set([maxTw])
                 for m in 1...outW where (outW + m - 1) / m <= maxTw { widths.insert((outW + m - 1) / m) }
                 for tw in widths.sorted() {
-                    let window = max(1, groupsPerBlock * largestRow[th] * largestCol[tw] * types)
+                    let window = max(1, groupsPerBlock * largestRow[th] * largestCol[tw] * lanes)
                     let perChannel = max(1, axonsPerCore / window)
                     let slice: Int, parts: Int
                     if split {
@@ -125,7 +125,7 @@ struct TileSearch {
                                 guard n > 0 else { continue }
                                 let k = (n + neuronsPerCore - 1) / neuronsPerCore
                                 cores += k * parts
-                                axons += k * groupsPerBlock * op.inPerGroup * rowSizes[th][ty] * colSizes[tw][tx] * types
+                                axons += k * groupsPerBlock * op.inPerGroup * rowSizes[th][ty] * colSizes[tw][tx] * lanes
                             }
                         }
                     }

@@ -13,7 +13,7 @@ extension Compiler {
         let signs = analysis.signs.count
         let slots: [Int32] = (0..<count).map { Int32(analysis.slots($0, routes: routes)) }
         let totalCopies = (0..<count).reduce(0) { $0 + routes.copies($1) }
-        let search = TileSearch(op: op, types: analysis.types.count, axonsPerCore: spec.axons, neuronsPerCore: spec.neurons,
+        let search = TileSearch(op: op, lanes: analysis.lanes.count, axonsPerCore: spec.axons, neuronsPerCore: spec.neurons,
                                 slots: slots, mergeSigns: signs, totalCopies: totalCopies)
         guard let shape = search.best(split: analysis.split) else {
             state.diagnostics.error("\(layer.op.name) '\(layer.name)': no tile fits a core of \(spec.axons) axons and \(spec.neurons) neurons (one input channel's window needs more)", at: layer.location)
@@ -31,7 +31,7 @@ extension Compiler {
                                         rows: y0..<min(y0 + shape.height, h), cols: x0..<min(x0 + shape.width, w), slice: slice)
                         let runs = tile.runs(capacity: spec.neurons, height: h, width: w, perElement: perElement)
                         guard !runs.isEmpty else { continue }
-                        let axons = TileAxons(op, tile: tile, types: analysis.types)
+                        let axons = TileAxons(op, tile: tile, lanes: analysis.lanes)
                         for (start, length) in runs {
                             let core = state.recipes.count
                             let stage: CoreRecipe.Stage = analysis.split ? .partial(part: part) : .whole
