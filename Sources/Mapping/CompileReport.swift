@@ -15,6 +15,8 @@ public struct CompileReport: Encodable, Sendable {
     public var hardwareNeurons: Int
     public var latency: [String: Int]
     public var placement: [String: Int]
+    /// Relay cores and the routes they carry (delays the hardware cannot give directly).
+    public var relays: [String: Int]
     /// Layers whose fan-in was split (approximated), and the error measured at the outputs.
     public var approximatedLayers: [String]
     public var measuredError: ApproximationError?
@@ -33,6 +35,7 @@ public struct CompileReport: Encodable, Sendable {
         let p = compiled.placement
         placement = ["hops": p.hops, "chipCrossings": p.chipCrossings, "rowMajorHops": p.rowMajorHops,
                      "rowMajorChipCrossings": p.rowMajorChipCrossings, "crossingCost": p.crossingCost]
+        relays = ["cores": compiled.relayCores, "routes": compiled.relayedRoutes]
         approximatedLayers = compiled.approximations.map(\.layer)
         measuredError = error
         self.seconds = seconds

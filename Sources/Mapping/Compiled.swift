@@ -16,6 +16,11 @@ public struct Compiled: Sendable {
     /// One row per layer with neurons, in graph order.
     public let layers: [LayerReport]
     public let placement: PlacementReport
+    /// Routes carried by relay neurons (delays beyond the target's range, inputs read late).
+    public let relayedRoutes: Int
+
+    /// Relay cores (``Compiler/planRelays(_:state:)``).
+    public var relayCores: Int { recipes.reduce(0) { $0 + ($1.stage == .relay ? 1 : 0) } }
 
     public var coreCount: Int { recipes.count }
     /// Chips holding at least one core.
@@ -88,11 +93,12 @@ extension Compiler {
             case let .list(slots, axons):
                 axonsUsed += axons.count
                 neuronsUsed += slots.count
+            case .relay: break
             }
             switch recipes[c].stage {
             case .partial: partial += 1
             case .merge: merge += 1
-            case .whole: break
+            case .whole, .relay: break
             }
         }
         // Distinct (input, type) axons the layer needs, whatever the partition.

@@ -62,13 +62,15 @@ public struct Compiler: Sendable {
         var reports: [LayerReport] = []
         let outputs = Set(network.graph.outputs.compactMap { name in layers.firstIndex { $0.name == name } })
         for k in layers.indices.reversed() {
+            // Every reader of k is planned: its routes that need relays can be built.
+            planRelays(k, state: &state)
             guard let analysis = analyses[k], let shape = layers[k].shape else { continue }
             progress?("partitioning \(layers[k].name) (\(layers.count - k) of \(layers.count) layers, \(state.recipes.count) cores so far)")
             let routes = RouteTable(requests: state.requests[k], elements: shape.count, isOutput: outputs.contains(k))
             state.requests[k] = []
             let first = state.recipes.count
-            if let most = (0..<shape.count).map(routes.copies).max(), most > spec.neurons, analysis.local == nil || analysis.split {
-                state.diagnostics.error("\(layers[k].op.name) '\(layers[k].name)': a neuron feeds \(most) axons, more copies than a core's \(spec.neurons) neurons; splitter cores are not implemented yet", at: layers[k].location)
+            if let most = (0..<shape.count).map(routes.copies).max(), most > spec.neurons, analysis.split {
+                state.diagnostics.error("\(layers[k].op.name) '\(layers[k].name)': a merge neuron feeds \(most) axons, more copies than a core's \(spec.neurons) neurons, and a merge neuron's partial sums have one destination each; reduce this layer's fan-out or its fan-in", at: layers[k].location)
                 continue
             }
             var tile: TileShape?
@@ -99,7 +101,8 @@ public struct Compiler: Sendable {
         return Compiled(compiler: self, recipes: state.recipes, routes: state.routes, mergeHome: state.mergeHome, parts: state.parts,
                         inputs: inputs, slots: slots, placer: placer, layers: reports.reversed(),
                         placement: PlacementReport(hops: placed.hops, chipCrossings: placed.crossings, rowMajorHops: naive.hops,
-                                                   rowMajorChipCrossings: naive.crossings, crossingCost: placer.crossingCost, searched: placer.searches))
+                                                   rowMajorChipCrossings: naive.crossings, crossingCost: placer.crossingCost, searched: placer.searches),
+                        relayedRoutes: state.relayedRoutes)
     }
 }
 

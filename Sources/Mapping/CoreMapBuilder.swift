@@ -11,6 +11,7 @@ extension Compiled {
         let recipe = recipes[c]
         let k = recipe.layer
         let layer = compiler.layers[k]
+        if case let .relay(relays, _) = recipe.body { return relayCore(c, relays) }
         guard let analysis = compiler.analyses[k], let routes = routes[k], let model = layer.neuron, let out = layer.shape else {
             return CoreConfig(id: c, chip: [0, 0], place: [0, 0], axonTypes: [], crossbar: Crossbar(axons: spec.axons, neurons: spec.neurons), neurons: [])
         }
@@ -40,7 +41,7 @@ extension Compiled {
                     n.destination = .axon(core: Int(home.core), axon: axon, delay: 1)
                 }
                 return n
-            case .whole, .merge:
+            case .whole, .merge, .relay:
                 let leak = Int(model.leak) + (bias.map { $0[min(j / max(perChannel, 1), $0.count - 1)] } ?? 0)
                 let weights = recipe.stage == .merge ? [mergeWeight, -mergeWeight, 0, 0] : analysis.table(j, perChannel: perChannel)
                 var n = NeuronConfig(index: index, weights: weights, leak: leak, threshold: Int(model.threshold),
@@ -127,12 +128,34 @@ extension Compiled {
                 }
                 neurons.append(neuron(slot, index: i))
             }
+        case .relay:
+            break  // built by relayCore(_:_:)
         }
-        let p = placer.position(slots[c])
+        return placed(CoreConfig(id: c, chip: [0, 0], place: [0, 0], seed: UInt64(c), axonTypes: types, crossbar: crossbar, neurons: neurons))
+    }
+
+    /// The core with its chip and place on the chip from the placement.
+    private func placed(_ core: CoreConfig) -> CoreConfig {
+        var core = core
+        let p = placer.position(slots[core.id])
         let board = compiler.target.board
-        return CoreConfig(id: c, chip: [p.chipX, p.chipY],
-                          place: [p.x - p.chipX * board.coresPerChip[0], p.y - p.chipY * board.coresPerChip[1]],
-                          seed: UInt64(c), axonTypes: types, crossbar: crossbar, neurons: neurons)
+        core.chip = [p.chipX, p.chipY]
+        core.place = [p.x - p.chipX * board.coresPerChip[0], p.y - p.chipY * board.coresPerChip[1]]
+        return core
+    }
+
+    /// A relay core: neuron i reads axon `relays[i].axon` with weight 1 and threshold 1,
+    /// resets to 0, and so fires in each tick its axon has a spike, towards its route.
+    func relayCore(_ c: Int, _ relays: [RelayNeuron]) -> CoreConfig {
+        let spec = compiler.target.core
+        var crossbar = Crossbar(axons: spec.axons, neurons: spec.neurons)
+        let neurons = relays.enumerated().map { i, relay in
+            crossbar[Int(relay.axon), i] = true
+            return NeuronConfig(index: i, weights: [1, 0, 0, 0], threshold: 1, reset: .normal,
+                                destination: .axon(core: Int(relay.route.core), axon: Int(relay.route.axon), delay: Int(relay.route.delay)))
+        }
+        return placed(CoreConfig(id: c, chip: [0, 0], place: [0, 0], seed: UInt64(c), axonTypes: [UInt8](repeating: 0, count: spec.axons),
+                                 crossbar: crossbar, neurons: neurons))
     }
 
     /// What one partial-sum spike is worth: the layer's threshold, capped by the widest
@@ -190,6 +213,8 @@ extension Compiled {
             return elements.flatMap { j in Array(repeating: (k, j, recipe.stage), count: routes.copies(j)) }
         case let .list(slots, _):
             return slots.map { (k, Int($0.element), recipe.stage) }
+        case let .relay(neurons, _):
+            return neurons.map { _ in (k, -1, recipe.stage) }
         }
     }
 }

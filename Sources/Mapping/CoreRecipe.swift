@@ -11,6 +11,8 @@ struct CoreRecipe: Sendable {
         case partial(part: Int)
         /// Merge neurons adding the partial sums of every part (fan-in split).
         case merge
+        /// Relay neurons re-emitting the layer's spikes with further delay or fan-out.
+        case relay
     }
 
     enum Body: Sendable {
@@ -20,6 +22,8 @@ struct CoreRecipe: Sendable {
         case merge(elements: Range<Int>)
         /// Irregular layers: explicit slots and axons.
         case list(slots: [Slot], axons: [AxonKey])
+        /// Relay neurons, each reading one of `axons` axons (type 0).
+        case relay(neurons: [RelayNeuron], axons: Int)
     }
 
     var layer: Int

@@ -55,12 +55,21 @@ extension Compiler {
             let keys = analysis.encoding.axonKeys(network.connections(of: layer, neuron: j, wiring: wiring, inputs: inputIndices, shapes: shapes),
                                                    table: analysis.tables[j])
             let added = keys.filter { index[$0] == nil }.count
-            if axons.count + added > spec.axons || slots.count + copies > spec.neurons { close() }
-            for key in keys.sorted(by: { ($0.source, $0.lane) < ($1.source, $1.lane) }) where index[key] == nil {
+            if axons.count + added > spec.axons || slots.count + min(copies, spec.neurons) > spec.neurons { close() }
+            let sorted = keys.sorted(by: { ($0.source, $0.lane) < ($1.source, $1.lane) })
+            for key in sorted where index[key] == nil {
                 index[key] = axons.count
                 axons.append(key)
             }
-            for r in 0..<copies { slots.append(Slot(element: Int32(j), sub: Int32(r))) }
+            // More copies than a core has neurons: the neuron is duplicated on further cores,
+            // each reading its inputs again (its sources get a copy per core, as usual).
+            for r in 0..<copies {
+                if slots.count == spec.neurons {
+                    close()
+                    for key in sorted { index[key] = axons.count; axons.append(key) }
+                }
+                slots.append(Slot(element: Int32(j), sub: Int32(r)))
+            }
         }
         close()
         return 1

@@ -15,12 +15,18 @@ struct PlanState {
     var mergeHome: [Int: [(core: Int32, local: Int32)]] = [:]
     /// (from core, to core, axons fed), one entry per pair per planned core.
     var traffic: [(from: Int32, to: Int32, weight: Int32)] = []
+    /// Per layer: routes whose delay needs relay neurons (``Compiler/planRelays(_:state:)``),
+    /// with the total delay in `delay`.
+    var delayed: [[(element: Int32, route: Route)]]
+    /// Routes served through relays, for the report.
+    var relayedRoutes = 0
     var diagnostics = Diagnostics()
     /// Layers whose delay problem was already reported (once per layer is enough).
     var reportedDelay = Set<Int>()
 
     init(layers: Int) {
         requests = Array(repeating: [], count: layers)
+        delayed = Array(repeating: [], count: layers)
         routes = Array(repeating: nil, count: layers)
         parts = Array(repeating: 1, count: layers)
     }

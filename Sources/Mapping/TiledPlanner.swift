@@ -60,15 +60,14 @@ extension Compiler {
     func request(_ source: Source, core: Int, axon: Int, depth: Int, for k: Int, state: inout PlanState) {
         let isInput = layers[source.layer].op.isInput
         let delay = isInput ? depth - 1 : depth - (analyses[source.layer]?.depth ?? 0)
-        var problem: String?
-        if isInput && delay != 0 {
-            problem = "reads network input '\(layers[source.layer].name)' \(delay) ticks late to align its branches; delaying inputs needs relay neurons, not implemented yet"
-        } else if !isInput && !target.timing.delays.contains(delay) {
-            problem = "needs a delay of \(delay) ticks from '\(layers[source.layer].name)', beyond the target's \(target.timing.delays.lowerBound)...\(target.timing.delays.upperBound)"
+        let route = Route(core: Int32(core), axon: Int32(axon), delay: Int32(delay))
+        if isInput ? delay == 0 : target.timing.delays.contains(delay) {
+            state.requests[source.layer].append((Int32(source.element), route))
+        } else if delay > (isInput ? 0 : target.timing.delays.upperBound) {
+            // Read late (an input, or a neuron beyond the longest axonal delay): relays.
+            state.delayed[source.layer].append((Int32(source.element), route))
+        } else if state.reportedDelay.insert(k).inserted {
+            state.diagnostics.error("\(layers[k].op.name) '\(layers[k].name)' needs a delay of \(delay) ticks from '\(layers[source.layer].name)', below the target's shortest \(target.timing.delays.lowerBound)", at: layers[k].location)
         }
-        if let problem, state.reportedDelay.insert(k).inserted {
-            state.diagnostics.error("\(layers[k].op.name) '\(layers[k].name)' \(problem)", at: layers[k].location)
-        }
-        state.requests[source.layer].append((Int32(source.element), Route(core: Int32(core), axon: Int32(axon), delay: Int32(delay))))
     }
 }

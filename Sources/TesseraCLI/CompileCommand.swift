@@ -107,6 +107,9 @@ struct CompileTable {
         var lines = GraphPrinter.align(table, rightAligned: [2, 3, 4, 5, 6, 7, 10])
         let p = compiled.placement
         lines.append("duplication: \(hardware) hardware neurons for \(neurons) network neurons (x\(String(format: "%.2f", Double(hardware) / Double(max(neurons, 1))))), one copy per destination axon")
+        if compiled.relayCores > 0 {
+            lines.append("relays: \(compiled.relayCores) relay cores carry \(compiled.relayedRoutes) routes whose delay the target cannot give directly (beyond its longest axonal delay, or from an input read late)")
+        }
         if !p.searched { lines.append("placement: row-major, in partition order (local search is skipped above 100,000 cores)") }
         lines.append("placement: \(p.hops) hops and \(p.chipCrossings) chip crossings of traffic (row-major: \(p.rowMajorHops) and \(p.rowMajorChipCrossings)); a crossing counts as \(p.crossingCost) hops (target chipCrossing / hop energy)")
         self.lines = lines

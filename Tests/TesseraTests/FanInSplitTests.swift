@@ -70,7 +70,7 @@ import Testing
         #expect {
             _ = try Compiler(network, options: Compiler.Options(strict: true)).compile()
         } throws: { error in
-            (error as? DiagnosticError)?.diagnostics.map(\.message) == ["conv2d 'c': a neuron needs 32 axons (fan-in x 2 axon copies per input), a core has 16; --strict forbids splitting it into partial sums"]
+            (error as? DiagnosticError)?.diagnostics.map(\.message) == ["conv2d 'c': a neuron needs 32 axons (fan-in x 2 axon lanes per input), a core has 16; --strict forbids splitting it into partial sums"]
         }
     }
 }
