@@ -51,6 +51,18 @@ extension Compiled {
                 case .zero: n.reset = .normal
                 case .none: n.reset = .none
                 }
+                if model.kind == .binary {
+                    // Eedn's binary neuron (fire iff current + bias >= threshold, membrane
+                    // cleared every tick) on a neuron that keeps its membrane: the leak adds
+                    // bias - threshold + 1 and the threshold is 1, so it fires iff V >= 1
+                    // and resets to 0; otherwise V <= 0, and a negative V is reset to 0 by a
+                    // negative threshold of 0 in reset mode. V is 0 at every tick's start.
+                    n.leak = leak - Int(model.threshold) + 1
+                    n.threshold = 1
+                    n.reset = .normal
+                    n.negThreshold = 0
+                    n.negative = .reset
+                }
                 if let route = routes.route(j, copy: Int(slot.sub)) {
                     n.destination = .axon(core: Int(route.core), axon: Int(route.axon), delay: Int(route.delay))
                 } else if routes.isOutput {

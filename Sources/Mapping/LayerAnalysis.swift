@@ -41,10 +41,6 @@ extension Compiler {
     func analyse(_ k: Int, depthOfSources: Int, diagnostics: inout Diagnostics) -> LayerAnalysis? {
         let layer = layers[k]
         guard let shape = layer.shape, let neuron = layer.neuron else { return nil }
-        if neuron.kind == .binary {
-            diagnostics.error("\(layer.op.name) '\(layer.name)': binary neurons (membrane cleared every tick) are not lowered yet", at: layer.location)
-            return nil
-        }
         let spec = target.core
         let inputIndices = wiring.inputs[k]
         let shapes = inputIndices.compactMap { layers[$0].shape }
@@ -83,8 +79,10 @@ extension Compiler {
             case .conv2d, .convTranspose2d, .dense, .xcorr: canSplit = local.map { $0.inPerGroup > 1 } ?? true
             default: canSplit = false
             }
-            if options.strict || !canSplit {
-                let why = options.strict ? "--strict forbids splitting it into partial sums" : "this op cannot be split into partial sums"
+            let binary = neuron.kind == .binary
+            if options.strict || !canSplit || binary {
+                let why = options.strict ? "--strict forbids splitting it into partial sums"
+                    : binary ? "binary neurons cannot be split (partial sums carry current across ticks)" : "this op cannot be split into partial sums"
                 diagnostics.error("\(layer.op.name) '\(layer.name)': a neuron needs \(fanIn) axons (fan-in x \(lanes.count) axon lanes per input), a core has \(spec.axons); \(why)", at: layer.location)
                 return nil
             }

@@ -61,6 +61,15 @@ public struct IntegerNetwork: Sendable {
                 tensors[name] = tensor.values.map { Int($0) }
             }
         }
+        // A binary neuron runs on the hardware with leak + bias - threshold + 1 as its leak
+        // (and threshold 1), so that sum must fit the leak's width too.
+        for layer in graph.layers {
+            guard let neuron = layer.neuron, neuron.kind == .binary else { continue }
+            let biases = layer.parameterKey.flatMap { tensors["\($0).bias"] } ?? [0]
+            if let bad = biases.first(where: { !leaks.contains(Int(neuron.leak) + $0 - Int(neuron.threshold) + 1) }) {
+                diagnostics.error("\(layer.op.name) '\(layer.name)': a binary neuron's hardware leak (leak + bias - threshold + 1 = \(Int(neuron.leak) + bad - Int(neuron.threshold) + 1)) is not in \(leaks.lowerBound)..\(leaks.upperBound) (the target's width)", at: layer.location)
+            }
+        }
         try diagnostics.throwIfErrors()
         return IntegerNetwork(graph: graph, target: target, tensors: tensors)
     }
