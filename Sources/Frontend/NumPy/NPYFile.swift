@@ -4,7 +4,7 @@ import SpikeIR
 /// A reader for NumPy's `.npy` format (versions 1.0, 2.0 and 3.0), as written by
 /// `numpy.save` and found inside `.npz` archives.
 ///
-/// Accepts C-order arrays of float32, float64, int8, int16, int32 and uint8 in either byte
+/// Accepts C-order arrays of float32, float64, int8, int16, int32, int64 and uint8 in either byte
 /// order; rejects Fortran order, other dtypes, truncated data and non-finite values with a
 /// message saying what was found and what was expected.
 public enum NPYFile {
@@ -16,7 +16,7 @@ public enum NPYFile {
 
     /// The element types Tessera reads, by NumPy's type character and size.
     enum DType: String, CaseIterable {
-        case float32 = "f4", float64 = "f8", int8 = "i1", int16 = "i2", int32 = "i4", uint8 = "u1"
+        case float32 = "f4", float64 = "f8", int8 = "i1", int16 = "i2", int32 = "i4", int64 = "i8", uint8 = "u1"
         var size: Int { Int(rawValue.dropFirst()) ?? 0 }
     }
 
@@ -147,6 +147,7 @@ public enum NPYFile {
             case .int8: values[i] = Double(Int8(truncatingIfNeeded: w))
             case .int16: values[i] = Double(Int16(truncatingIfNeeded: w))
             case .int32: values[i] = Double(Int32(truncatingIfNeeded: w))
+            case .int64: values[i] = Double(Int64(bitPattern: w))  // exact up to 2^53 (labels, counts)
             case .uint8: values[i] = Double(UInt8(truncatingIfNeeded: w))
             }
         }

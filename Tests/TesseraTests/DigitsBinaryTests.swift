@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+@testable import Frontend
+@testable import Tessera
+
+/// The binary-activation network trained by tools/train_digits.py, compiled to binary
+/// mode (one tick per layer, membrane cleared every tick), runs one test image per tick as
+/// a pipeline and matches the network's own integer forward pass (computed by the script
+/// in NumPy, `binary_expected.npz`) bit for bit on all 360 test images.
+@Suite struct DigitsBinaryTests {
+    static func fixture(_ name: String) -> String { TestSupport.packageRoot.appendingPathComponent("Tests/TesseraTests/Fixtures/digits/\(name)").path }
+
+    @Test func binaryNetworkMatchesItsIntegerForwardPass() throws {
+        let target = try Target.load(TestSupport.target("truenorth"))
+        let network = try Network.load(Self.fixture("binary.yaml"))
+        let compiled = try Compiler(try IntegerNetwork.check(network.graph, target: target)).compile()
+        let map = compiled.map
+        let images = try NPYFile.read(path: Self.fixture("test_images.npy"))
+        let expected = try NPZArchive(path: Self.fixture("binary_expected.npz"))
+        let hidden = try #require(try expected.tensor("hidden")), output = try #require(try expected.tensor("output"))
+        let count = images.shape[0]
+        #expect(count == 360 && hidden.shape == [360, 64] && output.shape == [360, 10])
+        // Image i is presented in tick i, thresholded at 0.5 (the binary input encoding).
+        var events: [SpikeInput.Event] = []
+        for i in 0..<count {
+            for p in 0..<64 where images.values[i * 64 + p] >= 0.5 { events.append(.init(tick: i, index: p)) }
+        }
+        let result = try map.emulate(SpikeInput(ticks: count, spikes: ["image": events]), ticks: count + 2)
+        for port in result.outputs {
+            let (width, reference) = port.name == "h1" ? (64, hidden) : (10, output)
+            let latency = try #require(map.outputs.first { $0.name == port.name }?.latency)
+            var bits = [Double](repeating: 0, count: count * width)
+            for e in port.spikes where e.tick - latency < count { bits[(e.tick - latency) * width + e.index] = 1 }
+            #expect(latency == (port.name == "h1" ? 0 : 1))
+            let wrong = (0..<count).filter { i in bits[(i * width)..<((i + 1) * width)] != reference.values[(i * width)..<((i + 1) * width)] }
+            #expect(wrong.isEmpty, "\(port.name): \(wrong.count) of \(count) images differ")
+        }
+        // Not vacuous: the hidden layer and the outputs fire, and not always.
+        let fired = result.outputs.map { $0.spikes.count }
+        #expect(fired.allSatisfy { $0 > 1000 } && fired[1] < count * 10 / 2, "\(fired)")
+    }
+}
