@@ -30,8 +30,9 @@ let package = Package(
         .target(name: "CPrefetch"),
         .target(name: "Emulator", dependencies: ["TesseraSupport", "Hardware", "CoreMap", "CPrefetch"]),
         .target(name: "Reference", dependencies: ["TesseraSupport", "SpikeIR", "Hardware", "Emulator"]),
+        .target(name: "Passes", dependencies: ["TesseraSupport", "SpikeIR"]),
         .target(name: "Mapping", dependencies: ["TesseraSupport", "SpikeIR", "Hardware", "CoreMap", "Emulator", "Reference"]),
-        .target(name: "Tessera", dependencies: ["TesseraSupport", "SpikeIR", "Hardware", "Frontend", "CoreMap", "Emulator", "Reference", "Mapping"]),
+        .target(name: "Tessera", dependencies: ["TesseraSupport", "SpikeIR", "Hardware", "Frontend", "CoreMap", "Emulator", "Reference", "Passes", "Mapping"]),
         .executableTarget(name: "TesseraCLI", dependencies: [
             "Tessera",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -5,6 +5,7 @@
 @_exported import Frontend
 @_exported import Hardware
 @_exported import Mapping
+@_exported import Passes
 @_exported import Reference
 @_exported import SpikeIR
 @_exported import TesseraSupport

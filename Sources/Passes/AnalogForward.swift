@@ -1,0 +1,76 @@
+import SpikeIR
+
+/// The network read as the ANN it was converted from: each layer with neurons is
+/// ReLU(weighted sum + bias), average pooling divides by its window, flatten and concat
+/// are wiring. Conversion passes calibrate on these activations (threshold balancing)
+/// and tests take their float accuracy from it.
+///
+///     let acts = try AnalogForward(graph).run(["image": pixels])
+///     let scores = acts[graph.layers.count - 1]
+public struct AnalogForward: Sendable {
+    public let graph: SpikeGraph
+    let position: [String: Int]
+
+    public init(_ graph: SpikeGraph) {
+        self.graph = graph
+        position = Dictionary(graph.layers.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Activations of every layer (C x H x W order) for one sample; `inputs[port]` holds
+    /// each input layer's values. `relu: false` leaves the pre-activations of the layers
+    /// named in `linear` (the classifier's scores, say) unclipped.
+    public func run(_ inputs: [String: [Double]], linear: Set<String> = []) -> [[Double]] {
+        var acts = [[Double]](repeating: [], count: graph.layers.count)
+        for (k, layer) in graph.layers.enumerated() {
+            let shape = layer.shape
+            switch layer.op {
+            case .input:
+                acts[k] = inputs[layer.name] ?? Array(repeating: 0, count: shape?.count ?? 0)
+            case .flatten:
+                acts[k] = layer.inputs.first.flatMap { position[$0] }.map { acts[$0] } ?? []
+            case .concat:
+                acts[k] = layer.inputs.compactMap { position[$0] }.flatMap { acts[$0] }
+            case let .batchnorm(bn):
+                let x = layer.inputs.first.flatMap { position[$0] }.map { acts[$0] } ?? []
+                acts[k] = BatchNormParameters(layer, graph: graph, epsilon: bn.epsilon).map { p in
+                    x.indices.map { i in p.scale[p.channel(i, count: x.count)] * x[i] + p.shift[p.channel(i, count: x.count)] }
+                } ?? x
+            default:
+                let sources = layer.inputs.compactMap { position[$0] }
+                var sum = LayerKernel.apply(layer, inputs: sources.map { acts[$0] }, shapes: sources.compactMap { graph.layers[$0].shape }) { suffix in
+                    layer.parameterKey.flatMap { graph.parameters.tensor("\($0).\(suffix)")?.values }
+                }
+                if case let .avgpool(pool) = layer.op {
+                    let window = Double(pool.vertical.kernel * pool.horizontal.kernel)
+                    sum = sum.map { $0 / window }
+                }
+                if let bias = layer.parameterKey.flatMap({ graph.parameters.tensor("\($0).bias")?.values }), !bias.isEmpty {
+                    let perChannel = max(sum.count / max(bias.count, 1), 1)
+                    for i in sum.indices { sum[i] += bias[min(i / perChannel, bias.count - 1)] }
+                }
+                acts[k] = layer.neuron == nil || linear.contains(layer.name) ? sum : sum.map { max($0, 0) }
+            }
+        }
+        return acts
+    }
+}
+
+/// A batch-norm layer's per-channel affine map y = scale * x + shift, from its
+/// `running_mean`, `running_var`, `weight` (gamma) and `bias` (beta) tensors.
+struct BatchNormParameters {
+    var scale: [Double]
+    var shift: [Double]
+
+    init?(_ layer: Layer, graph: SpikeGraph, epsilon: Double) {
+        guard let key = layer.parameterKey,
+              let mean = graph.parameters.tensor("\(key).running_mean")?.values,
+              let variance = graph.parameters.tensor("\(key).running_var")?.values else { return nil }
+        let gamma = graph.parameters.tensor("\(key).weight")?.values ?? Array(repeating: 1, count: mean.count)
+        let beta = graph.parameters.tensor("\(key).bias")?.values ?? Array(repeating: 0, count: mean.count)
+        let scale = mean.indices.map { gamma[$0] / (variance[$0] + epsilon).squareRoot() }
+        self.scale = scale
+        shift = mean.indices.map { beta[$0] - scale[$0] * mean[$0] }
+    }
+
+    func channel(_ i: Int, count: Int) -> Int { min(i / max(count / max(scale.count, 1), 1), scale.count - 1) }
+}

@@ -1,0 +1,25 @@
+import SpikeIR
+
+/// What a pass did, line by line, for `--print-after-each-pass` and the compile output.
+public struct PassResult: Sendable {
+    public var graph: SpikeGraph
+    /// One line per layer the pass changed, with the figures it computed.
+    public var log: [String]
+
+    public init(graph: SpikeGraph, log: [String]) {
+        self.graph = graph
+        self.log = log
+    }
+}
+
+extension SpikeGraph {
+    /// The tensor `<key>.<suffix>` of a layer, if it has one.
+    func tensor(_ layer: Layer, _ suffix: String) -> Tensor? {
+        layer.parameterKey.flatMap { parameters.tensor("\($0).\(suffix)") }
+    }
+
+    mutating func set(_ layer: Layer, _ suffix: String, _ tensor: Tensor, origin: String) {
+        guard let key = layer.parameterKey else { return }
+        parameters["\(key).\(suffix)"] = .loaded(tensor, origin: origin)
+    }
+}

@@ -1,0 +1,118 @@
+import TesseraSupport
+
+/// The synaptic input of one layer: for each output neuron, the sum of weight x input over
+/// its connections, computed by plain loops from each op's definition. Generic so that the
+/// integer reference simulator (spikes, integer weights) and the conversion passes (real
+/// activations, float weights) read one definition of what each op connects.
+public enum LayerKernel {
+    /// `inputs[k]` holds input k in C x H x W order; `parameter(suffix)` the layer's
+    /// tensor (`weight`, `template`) flattened, or nil.
+    public static func apply<T: Numeric>(_ layer: Layer, inputs: [[T]], shapes: [TensorShape], parameter: (String) -> [T]?) -> [T] {
+        guard let out = layer.shape, let x = shapes.first, let first = inputs.first else { return [] }
+        var current = [T](repeating: 0, count: out.count)
+        func at(_ c: Int, _ y: Int, _ xx: Int, _ s: TensorShape) -> Int { (c * s.height + y) * s.width + xx }
+        switch layer.op {
+        case let .conv2d(conv):
+            let w = parameter("weight") ?? []
+            let inPerGroup = x.channels / conv.groups, outPerGroup = conv.outChannels / conv.groups
+            let (kh, kw) = (conv.vertical.kernel, conv.horizontal.kernel)
+            for co in 0..<out.channels {
+                let group = co / outPerGroup
+                for oy in 0..<out.height {
+                    for ox in 0..<out.width {
+                        var sum: T = 0
+                        for ci in 0..<inPerGroup {
+                            for ky in 0..<kh {
+                                let iy = conv.vertical.source(output: oy, tap: ky)
+                                guard iy >= 0 && iy < x.height else { continue }
+                                for kx in 0..<kw {
+                                    let ix = conv.horizontal.source(output: ox, tap: kx)
+                                    guard ix >= 0 && ix < x.width else { continue }
+                                    sum += w[((co * inPerGroup + ci) * kh + ky) * kw + kx] * first[at(group * inPerGroup + ci, iy, ix, x)]
+                                }
+                            }
+                        }
+                        current[at(co, oy, ox, out)] = sum
+                    }
+                }
+            }
+        case let .convTranspose2d(conv):
+            let w = parameter("weight") ?? []
+            let inPerGroup = x.channels / conv.groups, outPerGroup = conv.outChannels / conv.groups
+            let (kh, kw) = (conv.vertical.kernel, conv.horizontal.kernel)
+            for ci in 0..<x.channels {
+                let group = ci / inPerGroup
+                for iy in 0..<x.height {
+                    for ix in 0..<x.width where first[at(ci, iy, ix, x)] != 0 {
+                        let spike = first[at(ci, iy, ix, x)]
+                        for co in 0..<outPerGroup {
+                            for ky in 0..<kh {
+                                let oy = iy * conv.vertical.stride - conv.vertical.padding + ky * conv.vertical.dilation
+                                guard oy >= 0 && oy < out.height else { continue }
+                                for kx in 0..<kw {
+                                    let ox = ix * conv.horizontal.stride - conv.horizontal.padding + kx * conv.horizontal.dilation
+                                    guard ox >= 0 && ox < out.width else { continue }
+                                    current[at(group * outPerGroup + co, oy, ox, out)] += w[((ci * outPerGroup + co) * kh + ky) * kw + kx] * spike
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        case .dense:
+            let w = parameter("weight") ?? []
+            let n = x.count
+            for o in 0..<out.count {
+                var sum: T = 0
+                for i in 0..<n where first[i] != 0 { sum += w[o * n + i] * first[i] }
+                current[o] = sum
+            }
+        case let .avgpool(pool), let .sumpool(pool):
+            for c in 0..<out.channels {
+                for oy in 0..<out.height {
+                    for ox in 0..<out.width {
+                        var sum: T = 0
+                        for ky in 0..<pool.vertical.kernel {
+                            let iy = pool.vertical.source(output: oy, tap: ky)
+                            guard iy >= 0 && iy < x.height else { continue }
+                            for kx in 0..<pool.horizontal.kernel {
+                                let ix = pool.horizontal.source(output: ox, tap: kx)
+                                if ix >= 0 && ix < x.width { sum += first[at(c, iy, ix, x)] }
+                            }
+                        }
+                        current[at(c, oy, ox, out)] = sum
+                    }
+                }
+            }
+        case let .upsample(up):
+            for c in 0..<out.channels {
+                for oy in 0..<out.height {
+                    for ox in 0..<out.width { current[at(c, oy, ox, out)] = first[at(c, oy / up.factor, ox / up.factor, x)] }
+                }
+            }
+        case .add:
+            for input in inputs { for i in 0..<out.count { current[i] += input[i] } }
+        case .xcorr:
+            // The bound template (`<key>.template`, C x th x tw) slides over the search map,
+            // the second input; the template branch's live spikes are not read.
+            guard inputs.count == 2, shapes.count == 2, let t = parameter("template") else { break }
+            let (s, z) = (shapes[1], shapes[0])
+            for oy in 0..<out.height {
+                for ox in 0..<out.width {
+                    var sum: T = 0
+                    for c in 0..<s.channels {
+                        for i in 0..<z.height {
+                            for j in 0..<z.width where inputs[1][at(c, oy + i, ox + j, s)] != 0 {
+                                sum += t[(c * z.height + i) * z.width + j] * inputs[1][at(c, oy + i, ox + j, s)]
+                            }
+                        }
+                    }
+                    current[at(0, oy, ox, out)] = sum
+                }
+            }
+        case .input, .flatten, .concat, .batchnorm:
+            break
+        }
+        return current
+    }
+}
