@@ -52,12 +52,8 @@ extension Compiled {
                 case .none: n.reset = .none
                 }
                 if model.kind == .binary {
-                    // Eedn's binary neuron (fire iff current + bias >= threshold, membrane
-                    // cleared every tick) on a neuron that keeps its membrane: the leak adds
-                    // bias - threshold + 1 and the threshold is 1, so it fires iff V >= 1
-                    // and resets to 0; otherwise V <= 0, and a negative V is reset to 0 by a
-                    // negative threshold of 0 in reset mode. V is 0 at every tick's start.
-                    n.leak = leak - Int(model.threshold) + 1
+                    // Membrane cleared every tick: V is 0 at every tick's start.
+                    n.leak = IntegerNetwork.binaryLeak(leak, threshold: Int(model.threshold))
                     n.threshold = 1
                     n.reset = .normal
                     n.negThreshold = 0

@@ -57,16 +57,19 @@ extension Compiler {
             let added = keys.filter { index[$0] == nil }.count
             if axons.count + added > spec.axons || slots.count + min(copies, spec.neurons) > spec.neurons { close() }
             let sorted = keys.sorted(by: { ($0.source, $0.lane) < ($1.source, $1.lane) })
-            for key in sorted where index[key] == nil {
-                index[key] = axons.count
-                axons.append(key)
+            func addAxons() {
+                for key in sorted where index[key] == nil {
+                    index[key] = axons.count
+                    axons.append(key)
+                }
             }
+            addAxons()
             // More copies than a core has neurons: the neuron is duplicated on further cores,
             // each reading its inputs again (its sources get a copy per core, as usual).
             for r in 0..<copies {
                 if slots.count == spec.neurons {
                     close()
-                    for key in sorted { index[key] = axons.count; axons.append(key) }
+                    addAxons()
                 }
                 slots.append(Slot(element: Int32(j), sub: Int32(r)))
             }

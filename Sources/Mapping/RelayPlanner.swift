@@ -31,11 +31,15 @@ extension Compiler {
             var feeds: [Route] = []
             var rest = routes[...]
             while !rest.isEmpty {
-                if open == nil || !state.relayRoom(open!, target: target) {
-                    open = state.recipes.count
+                let c: Int
+                if let current = open, state.relayRoom(current, target: target) {
+                    c = current
+                } else {
+                    c = state.recipes.count
                     state.recipes.append(CoreRecipe(layer: L, stage: .relay, body: .relay(neurons: [], axons: 0)))
+                    open = c
                 }
-                guard let c = open, case .relay(var neurons, let axons) = state.recipes[c].body else { break }
+                guard case .relay(var neurons, let axons) = state.recipes[c].body else { break }
                 let take = min(rest.count, target.core.neurons - neurons.count)
                 neurons += rest.prefix(take).map { RelayNeuron(axon: Int32(axons), route: $0) }
                 state.addTraffic(from: c, to: rest.prefix(take).map(\.core))
@@ -45,7 +49,8 @@ extension Compiler {
             }
             return feeds
         }
-        // Group by (element, delay), in the order asked, so the result is deterministic.
+        // Group by (element, delay); groups in key order, routes within one in the order
+        // asked, so the result is deterministic.
         let groups = Dictionary(grouping: pending.indices) { Int(pending[$0].element) << 24 | Int(pending[$0].route.delay) }
         for key in groups.keys.sorted() {
             guard let indices = groups[key], let first = indices.first else { continue }

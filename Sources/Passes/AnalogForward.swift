@@ -17,8 +17,8 @@ public struct AnalogForward: Sendable {
     }
 
     /// Activations of every layer (C x H x W order) for one sample; `inputs[port]` holds
-    /// each input layer's values. `relu: false` leaves the pre-activations of the layers
-    /// named in `linear` (the classifier's scores, say) unclipped.
+    /// each input layer's values. Layers named in `linear` (the classifier's scores, say)
+    /// keep their pre-activations, unclipped.
     public func run(_ inputs: [String: [Double]], linear: Set<String> = []) -> [[Double]] {
         var acts = [[Double]](repeating: [], count: graph.layers.count)
         for (k, layer) in graph.layers.enumerated() {

@@ -1,4 +1,3 @@
-import Foundation
 import SpikeIR
 import TesseraSupport
 
@@ -27,7 +26,7 @@ public struct BalanceThresholds: Sendable {
         var lambda = [Double](repeating: 1, count: graph.layers.count)
         var log: [String] = []
         var out = graph
-        let position = Dictionary(graph.layers.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let position = forward.position
         /// Per element of a layer's first input, the lambda of the layer that produced it.
         func inputScale(_ k: Int) -> [Double] {
             let layer = graph.layers[k]
@@ -67,9 +66,7 @@ public struct BalanceThresholds: Sendable {
                 neuron.threshold = 1
             case let .avgpool(pool):
                 neuron.threshold = Double(pool.vertical.kernel * pool.horizontal.kernel) * lambda[k] / (scale.first ?? 1)
-            case .sumpool:
-                neuron.threshold = lambda[k] / (scale.first ?? 1)
-            default:
+            default:  // sum pooling, add, upsampling: unit weights
                 neuron.threshold = lambda[k] / (scale.first ?? 1)
             }
             neuron.reset = .subtract
@@ -80,6 +77,3 @@ public struct BalanceThresholds: Sendable {
         return PassResult(graph: out, log: log)
     }
 }
-
-/// A figure for a pass's log: four significant digits.
-func fmt(_ value: Double) -> String { String(format: "%.4g", value) }

@@ -1,3 +1,4 @@
+import Foundation
 import SpikeIR
 
 /// What a pass did, line by line, for `--print-after-each-pass` and the compile output.
@@ -23,3 +24,6 @@ extension SpikeGraph {
         parameters["\(key).\(suffix)"] = .loaded(tensor, origin: origin)
     }
 }
+
+/// A figure for a pass's log: four significant digits.
+func fmt(_ value: Double) -> String { String(format: "%.4g", value) }

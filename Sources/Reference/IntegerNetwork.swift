@@ -61,18 +61,24 @@ public struct IntegerNetwork: Sendable {
                 tensors[name] = tensor.values.map { Int($0) }
             }
         }
-        // A binary neuron runs on the hardware with leak + bias - threshold + 1 as its leak
-        // (and threshold 1), so that sum must fit the leak's width too.
+        let network = IntegerNetwork(graph: graph, target: target, tensors: tensors)
+        // A binary neuron's hardware leak (``binaryLeak(_:threshold:)``) must fit the leak's width too.
         for layer in graph.layers {
             guard let neuron = layer.neuron, neuron.kind == .binary else { continue }
-            let biases = layer.parameterKey.flatMap { tensors["\($0).bias"] } ?? [0]
-            if let bad = biases.first(where: { !leaks.contains(Int(neuron.leak) + $0 - Int(neuron.threshold) + 1) }) {
-                diagnostics.error("\(layer.op.name) '\(layer.name)': a binary neuron's hardware leak (leak + bias - threshold + 1 = \(Int(neuron.leak) + bad - Int(neuron.threshold) + 1)) is not in \(leaks.lowerBound)..\(leaks.upperBound) (the target's width)", at: layer.location)
+            let hardware = network.leak(of: layer).map { binaryLeak($0, threshold: Int(neuron.threshold)) }
+            if let bad = hardware.first(where: { !leaks.contains($0) }) {
+                diagnostics.error("\(layer.op.name) '\(layer.name)': a binary neuron's hardware leak (leak + bias - threshold + 1 = \(bad)) is not in \(leaks.lowerBound)..\(leaks.upperBound) (the target's width)", at: layer.location)
             }
         }
         try diagnostics.throwIfErrors()
-        return IntegerNetwork(graph: graph, target: target, tensors: tensors)
+        return network
     }
+
+    /// The leak that runs a binary neuron (Eedn's: fire iff current + leak >= threshold,
+    /// membrane cleared every tick) on a hardware neuron that keeps its membrane, given its
+    /// leak plus bias: with threshold 1 it fires iff V >= 1, i.e. iff current + leak >=
+    /// threshold, and resets to 0; a negative V is reset to 0 by a negative threshold of 0.
+    public static func binaryLeak(_ leak: Int, threshold: Int) -> Int { leak - threshold + 1 }
 
     /// A layer's integer tensor (`weight`, `bias`), if it has one.
     public func parameter(_ layer: Layer, _ suffix: String) -> [Int]? {

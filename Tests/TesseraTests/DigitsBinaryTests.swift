@@ -20,10 +20,12 @@ import Testing
         let hidden = try #require(try expected.tensor("hidden")), output = try #require(try expected.tensor("output"))
         let count = images.shape[0]
         #expect(count == 360 && hidden.shape == [360, 64] && output.shape == [360, 10])
-        // Image i is presented in tick i, thresholded at 0.5 (the binary input encoding).
+        // Image i is presented in tick i, through the binary input encoding.
         var events: [SpikeInput.Event] = []
         for i in 0..<count {
-            for p in 0..<64 where images.values[i * 64 + p] >= 0.5 { events.append(.init(tick: i, index: p)) }
+            let image = ["image": Array(images.values[(i * 64)..<((i + 1) * 64)])]
+            let encoded = try InputEncoder.encode(image, ports: map.inputs, encoding: .binary, ticks: 1, seed: 0)
+            events += (encoded.spikes["image"] ?? []).map { .init(tick: i + $0.tick, index: $0.index) }
         }
         let result = try map.emulate(SpikeInput(ticks: count, spikes: ["image": events]), ticks: count + 2)
         for port in result.outputs {

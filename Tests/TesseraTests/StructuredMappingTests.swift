@@ -141,6 +141,11 @@ import Testing
     @Test(arguments: seeds(40, axons: 256, offset: 2000))
     func truenorthTarget(seed: UInt64) throws { try check(seed, on: Self.truenorth) }
 
+    /// An encoding's name without its level count (`levels(3)` -> `levels`).
+    static func kind(_ encoding: WeightEncoding) -> String {
+        encoding.description.hasPrefix("levels") ? "levels" : encoding.description
+    }
+
     /// Guard against a vacuous comparison: outputs fire, every op kind and encoding occurs,
     /// and on tiny the layers are tiled over several cores with duplicated neurons.
     @Test func structuredNetworksCoverTheKindsAndSpread() throws {
@@ -153,7 +158,7 @@ import Testing
             binary += graph.layers.filter { $0.neuron?.kind == .binary }.count
             for row in compiled.layers {
                 ops.insert(row.op)
-                encodings.insert(row.encoding.description.hasPrefix("levels") ? "levels" : row.encoding.description)
+                encodings.insert(Self.kind(row.encoding))
                 multiCore += row.cores > 1 ? 1 : 0
                 duplicated += row.hardwareNeurons > row.neurons ? 1 : 0
             }
@@ -163,7 +168,7 @@ import Testing
         for (target, networks) in [(Self.mid, Self.networks(60, axons: 64, offset: 1000)), (Self.truenorth, Self.networks(40, axons: 256, offset: 2000))] {
             for (_, graph) in networks {
                 for row in try Compiler(try IntegerNetwork.check(graph, target: target)).compile().layers {
-                    encodings.insert(row.encoding.description.hasPrefix("levels") ? "levels" : row.encoding.description)
+                    encodings.insert(Self.kind(row.encoding))
                 }
             }
         }
