@@ -57,6 +57,12 @@ extension Compiler {
             let (element, total) = (pending[first].element, Int(pending[first].route.delay))
             // Hops: the source's own (none for an input) and one per relay, as even as can be.
             let hops = (total + longest - 1) / longest
+            // Fewer hops cannot reach D and more only shorten each, so D must hold `hops`
+            // hops of the target's shortest delay (always true when that is 1).
+            guard total >= hops * target.timing.delays.lowerBound else {
+                state.diagnostics.error("routes from \(layers[L].op.name) '\(layers[L].name)' need a delay of \(total) ticks, which no chain of hops within the target's delays \(target.timing.delays.lowerBound)...\(longest) adds up to", at: layers[L].location)
+                continue
+            }
             let relays = isInput ? hops : hops - 1
             let delays = (0..<hops).map { Int32(total / hops + ($0 < total % hops ? 1 : 0)) }
             // The last relays send to the destinations; earlier stages feed the next.

@@ -96,14 +96,13 @@ import Testing
     @Test(arguments: 100..<120 as Range<UInt64>)
     func truenorthTarget(seed: UInt64) throws { try check(seed, on: Self.truenorth) }
 
-    /// Hand-worked: an input read 5 ticks late on a target whose delays stop at 2 goes
-    /// through ceil(5 / 2) = 3 relays with out-delays 2, 2 and 1, all on one relay core
-    /// (three axons, one per stage, and three neurons).
-    @Test func inputReadFiveTicksLate() throws {
+    /// An input x, a chain of `lateness` unit dense layers, and o = dense(concat(x, chain
+    /// end)) with weights 1 and threshold 2: o reads x `lateness` ticks late.
+    static func lateInput(_ lateness: Int) throws -> SpikeGraph {
         var layers = [Layer(name: "x", op: .input(shape: TensorShape(vector: 1), encoding: .rate))]
         var store = ParameterStore()
         var previous = "x"
-        for i in 0..<5 {
+        for i in 0..<lateness {
             layers.append(Layer(name: "d\(i)", op: .dense(Dense(outFeatures: 1)), inputs: [previous], neuron: NeuronModel(threshold: 1), parameterKey: "d\(i)"))
             store["d\(i).weight"] = .loaded(Tensor(shape: [1, 1], values: [1]) ?? Tensor(repeating: 0, shape: [1, 1]), origin: "hand")
             store["d\(i).bias"] = .loaded(Tensor(shape: [1], values: [0]) ?? Tensor(repeating: 0, shape: [1]), origin: "hand")
@@ -113,7 +112,14 @@ import Testing
         layers.append(Layer(name: "o", op: .dense(Dense(outFeatures: 1)), inputs: ["cat"], neuron: NeuronModel(threshold: 2), parameterKey: "o"))
         store["o.weight"] = .loaded(Tensor(shape: [1, 2], values: [1, 1]) ?? Tensor(repeating: 0, shape: [1, 2]), origin: "hand")
         store["o.bias"] = .loaded(Tensor(shape: [1], values: [0]) ?? Tensor(repeating: 0, shape: [1]), origin: "hand")
-        let graph = try Verifier.verify(SpikeGraph(name: "late", layers: layers, outputs: ["o"], parameters: store)).graph
+        return try Verifier.verify(SpikeGraph(name: "late", layers: layers, outputs: ["o"], parameters: store)).graph
+    }
+
+    /// Hand-worked: an input read 5 ticks late on a target whose delays stop at 2 goes
+    /// through ceil(5 / 2) = 3 relays with out-delays 2, 2 and 1, all on one relay core
+    /// (three axons, one per stage, and three neurons).
+    @Test func inputReadFiveTicksLate() throws {
+        let graph = try Self.lateInput(5)
         let target = Self.shortDelays(StructuredMappingTests.tiny, longest: 2)
         let compiled = try Compiler(try IntegerNetwork.check(graph, target: target)).compile()
         #expect(compiled.relayCores == 1 && compiled.relayedRoutes == 1)
@@ -126,5 +132,18 @@ import Testing
         let input = SpikeInput(ticks: 1, spikes: ["x": [.init(tick: 0, index: 0)]])
         let emulated = try Emulator(map: map, target: target).run(input, ticks: 10)
         #expect(emulated.outputs.first?.spikes.map(\.tick) == [5])
+    }
+
+    /// With delays 3...4, 5 ticks need ceil(5 / 4) = 2 hops of at least 3 ticks each (6 > 5):
+    /// no chain adds up to 5, and the compiler says so instead of writing a delay of 2.
+    @Test func delayNoChainCanGiveIsAnError() throws {
+        var target = Self.shortDelays(StructuredMappingTests.tiny, longest: 4)
+        target.timing.delays = 3...4
+        let network = try IntegerNetwork.check(try Self.lateInput(5), target: target)
+        #expect {
+            _ = try Compiler(network).compile()
+        } throws: { error in
+            (error as? DiagnosticError)?.diagnostics.map(\.message).contains("routes from input 'x' need a delay of 5 ticks, which no chain of hops within the target's delays 3...4 adds up to") ?? false
+        }
     }
 }
