@@ -18,6 +18,12 @@ struct LayerReader {
             reader.error("layer\(nameHint(node)) needs 'op' (one of: \(OpSchema.ops.joined(separator: ", "))) or 'block'", at: node)
             return nil
         }
+        if let name = opNode.string, ["maxpool", "maxpool2d", "max_pool", "max_pool2d", "maxpooling"].contains(name.lowercased()) {
+            // A spiking max needs lateral inhibition or per-window winner-take-all circuits
+            // the crossbar cannot express exactly; rate-coded networks pool by averaging.
+            reader.error("max pooling is not supported: a spike count has no exact max on a neurosynaptic core. Use 'avgpool' (retrain with average pooling) or a strided 'conv2d' instead", at: opNode)
+            return nil
+        }
         guard let op = reader.choice(opNode, what: "op", among: OpSchema.ops), let opKeys = OpSchema.opKeys[op] else { return nil }
         guard let m = reader.mapping(node, what: "\(op) layer\(nameHint(node))", allowed: OpSchema.common + opKeys) else { return nil }
         guard let name = readName(m, node: node) else { return nil }

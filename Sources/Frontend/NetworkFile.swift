@@ -23,11 +23,12 @@ struct NetworkFile {
     var layers: [LayerEntry] = []
     var outputs: [(name: String, node: Node)] = []
     var root: Node
+    var conversion: ConversionSettings?
     /// Names of layers that could not be read; layers reading them are dropped quietly
     /// instead of piling a second error on the first.
     var failed: Set<String> = []
 
-    static let topKeys = ["network", "inputs", "weights", "init", "defaults", "blocks", "layers", "outputs"]
+    static let topKeys = ["network", "inputs", "weights", "init", "defaults", "blocks", "layers", "outputs", "compile"]
 
     /// Reads the whole file, collecting every diagnostic; returns nil if the file is
     /// too broken to continue (the reader's diagnostics say why).
@@ -41,6 +42,7 @@ struct NetworkFile {
             reader.error("a network file needs 'inputs:' (for example image: { shape: [1, 8, 8], encoding: rate })", at: document.root)
         }
         if let n = top["weights"], let path = reader.string(n, what: "weights archive (.npz)") { file.archive = (path, n) }
+        if let n = top["compile"] { file.conversion = ConversionReader.read(n, inputs: file.inputs.map(\.name), reader: &reader) }
         if let n = top["init"] { file.synthetic = reader.initSpec(n) }
         if let n = top["defaults"] { file.defaults = readDefaults(n, reader: &reader) }
         if let n = top["blocks"] { file.blocks = readBlocks(n, defaults: file.defaults, reader: &reader) }

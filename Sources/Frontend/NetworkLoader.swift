@@ -17,6 +17,8 @@ public enum NetworkLoader {
         /// The verified graph, in topological order with shapes inferred.
         public var graph: SpikeGraph
         public var warnings: [Diagnostic]
+        /// The file's `compile:` section (defaults when it has none).
+        public var conversion: ConversionSettings
     }
 
     public static func load(path: String) throws(DiagnosticError) -> Loaded {
@@ -52,7 +54,8 @@ public enum NetworkLoader {
 
         do {
             let verified = try Verifier.verify(graph, checkInterface: false)
-            return Loaded(graph: verified.graph, warnings: unique(reader.diagnostics.warnings + verified.warnings))
+            let conversion = file.conversion ?? ConversionSettings(baseDirectory: URL(fileURLWithPath: document.file).deletingLastPathComponent().path)
+            return Loaded(graph: verified.graph, warnings: unique(reader.diagnostics.warnings + verified.warnings), conversion: conversion)
         } catch {
             throw DiagnosticError(unique(reader.diagnostics.all + error.diagnostics))
         }

@@ -20,13 +20,14 @@ extension Compiled {
         var neurons: [NeuronConfig] = []
         let perChannel = out.height * out.width
         let bias = compiler.network.parameter(layer, "bias")
-        let mergeWeight = Self.mergeWeight(model, target: compiler.target)
         let signs = analysis.signs
         let parts = self.parts[k]
 
         /// The neuron for a slot, without its crossbar column.
         func neuron(_ slot: Slot, index: Int) -> NeuronConfig {
             let j = Int(slot.element)
+            let threshold = Int(model.threshold(channel: j / max(perChannel, 1)))
+            let mergeWeight = Self.mergeWeight(threshold, target: compiler.target)
             let beta = CoreSpec.unsignedRange(bits: spec.negThresholdBits).upperBound
             switch recipe.stage {
             case let .partial(part):
@@ -44,7 +45,7 @@ extension Compiled {
             case .whole, .merge, .relay:
                 let leak = Int(model.leak) + (bias.map { $0[min(j / max(perChannel, 1), $0.count - 1)] } ?? 0)
                 let weights = recipe.stage == .merge ? [mergeWeight, -mergeWeight, 0, 0] : analysis.table(j, perChannel: perChannel)
-                var n = NeuronConfig(index: index, weights: weights, leak: leak, threshold: Int(model.threshold),
+                var n = NeuronConfig(index: index, weights: weights, leak: leak, threshold: threshold,
                                      negThreshold: beta, negative: .saturate)
                 switch model.reset {
                 case .subtract: n.reset = .linear
@@ -53,7 +54,7 @@ extension Compiled {
                 }
                 if model.kind == .binary {
                     // Membrane cleared every tick: V is 0 at every tick's start.
-                    n.leak = IntegerNetwork.binaryLeak(leak, threshold: Int(model.threshold))
+                    n.leak = IntegerNetwork.binaryLeak(leak, threshold: threshold)
                     n.threshold = 1
                     n.reset = .normal
                     n.negThreshold = 0
@@ -166,10 +167,10 @@ extension Compiled {
                                  crossbar: crossbar, neurons: neurons))
     }
 
-    /// What one partial-sum spike is worth: the layer's threshold, capped by the widest
+    /// What one partial-sum spike is worth: the neuron's threshold, capped by the widest
     /// synaptic weight the merge neuron can carry.
-    static func mergeWeight(_ model: NeuronModel, target: Target) -> Int {
-        max(1, min(Int(model.threshold), target.core.weightRange.upperBound))
+    static func mergeWeight(_ threshold: Int, target: Target) -> Int {
+        max(1, min(threshold, target.core.weightRange.upperBound))
     }
 
     /// The whole map in memory (for tests and small networks; `write(to:)` streams).

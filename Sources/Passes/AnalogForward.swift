@@ -10,10 +10,18 @@ import SpikeIR
 public struct AnalogForward: Sendable {
     public let graph: SpikeGraph
     let position: [String: Int]
+    /// Layers read by a batch norm: their neuron acts after it (ReLU(BN(conv x))), so they
+    /// hand the batch norm their pre-activations.
+    let normalised: Set<Int>
 
     public init(_ graph: SpikeGraph) {
         self.graph = graph
-        position = Dictionary(graph.layers.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let position = Dictionary(graph.layers.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+        self.position = position
+        normalised = Set(graph.layers.compactMap { layer -> Int? in
+            guard case .batchnorm = layer.op else { return nil }
+            return layer.inputs.first.flatMap { position[$0] }
+        })
     }
 
     /// Activations of every layer (C x H x W order) for one sample; `inputs[port]` holds
@@ -31,10 +39,13 @@ public struct AnalogForward: Sendable {
             case .concat:
                 acts[k] = layer.inputs.compactMap { position[$0] }.flatMap { acts[$0] }
             case let .batchnorm(bn):
-                let x = layer.inputs.first.flatMap { position[$0] }.map { acts[$0] } ?? []
-                acts[k] = BatchNormParameters(layer, graph: graph, epsilon: bn.epsilon).map { p in
+                let source = layer.inputs.first.flatMap { position[$0] }
+                let x = source.map { acts[$0] } ?? []
+                let y = BatchNormParameters(layer, graph: graph, epsilon: bn.epsilon).map { p in
                     x.indices.map { i in p.scale[p.channel(i, count: x.count)] * x[i] + p.shift[p.channel(i, count: x.count)] }
                 } ?? x
+                let rectified = source.map { graph.layers[$0].neuron != nil && !linear.contains(layer.name) } ?? false
+                acts[k] = rectified ? y.map { max($0, 0) } : y
             default:
                 let sources = layer.inputs.compactMap { position[$0] }
                 var sum = LayerKernel.apply(layer, inputs: sources.map { acts[$0] }, shapes: sources.compactMap { graph.layers[$0].shape }) { suffix in
@@ -48,7 +59,7 @@ public struct AnalogForward: Sendable {
                     let perChannel = max(sum.count / max(bias.count, 1), 1)
                     for i in sum.indices { sum[i] += bias[min(i / perChannel, bias.count - 1)] }
                 }
-                acts[k] = layer.neuron == nil || linear.contains(layer.name) ? sum : sum.map { max($0, 0) }
+                acts[k] = layer.neuron == nil || linear.contains(layer.name) || normalised.contains(k) ? sum : sum.map { max($0, 0) }
             }
         }
         return acts

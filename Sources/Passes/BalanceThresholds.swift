@@ -10,69 +10,110 @@ import TesseraSupport
 ///
 ///     let balanced = try BalanceThresholds(percentile: 99.9).run(graph, calibration: samples)
 public struct BalanceThresholds: Sendable {
-    public var percentile: Double
+    /// One lambda for a whole layer, or one per output channel (channels whose activations
+    /// differ in range keep more resolution; the threshold stays 1 because lambda_c goes
+    /// into channel c's weights and bias).
+    public typealias Granularity = ScaleGranularity
 
-    public init(percentile: Double = 99.9) { self.percentile = percentile }
+    public var percentile: Double
+    public var granularity: Granularity
+
+    public init(percentile: Double = 99.9, granularity: Granularity = .layer) {
+        self.percentile = percentile
+        self.granularity = granularity
+    }
+
+    /// The value at `percentile` of sorted `values` (nearest rank), nil when empty.
+    static func robustMaximum(_ sorted: [Double], percentile: Double) -> Double? {
+        sorted.isEmpty ? nil : sorted[min(sorted.count - 1, Int((percentile / 100 * Double(sorted.count - 1)).rounded()))]
+    }
 
     public func run(_ graph: SpikeGraph, calibration: [[String: [Double]]]) throws(DiagnosticError) -> PassResult {
         guard !calibration.isEmpty else { throw DiagnosticError("threshold balancing needs a calibration set (no samples given)") }
         guard percentile > 0 && percentile <= 100 else { throw DiagnosticError("percentile \(percentile) is not in (0, 100]") }
         let forward = AnalogForward(graph)
-        var samples = [[Double]](repeating: [], count: graph.layers.count)
+        let perChannel = granularity == .channel
+        /// Positive activations per layer and (in per-channel mode) per channel.
+        var samples = graph.layers.map { layer in [[Double]](repeating: [], count: perChannel ? max(layer.shape?.channels ?? 1, 1) : 1) }
         for sample in calibration {
-            for (k, a) in forward.run(sample).enumerated() where graph.layers[k].neuron != nil { samples[k] += a.filter { $0 > 0 } }
+            for (k, a) in forward.run(sample).enumerated() where graph.layers[k].neuron != nil {
+                let plane = max(a.count / max(samples[k].count, 1), 1)
+                for (i, x) in a.enumerated() where x > 0 { samples[k][min(i / plane, samples[k].count - 1)].append(x) }
+            }
         }
-        // lambda per layer: inputs (values in [0, 1]) are 1; wiring passes its source's on.
-        var lambda = [Double](repeating: 1, count: graph.layers.count)
+        // lambda per layer and channel: inputs (values in [0, 1]) are 1; wiring passes its source's on.
+        var lambda = graph.layers.map { _ in [1.0] }
         var log: [String] = []
         var out = graph
         let position = forward.position
-        /// Per element of a layer's first input, the lambda of the layer that produced it.
+        /// The lambda of output element i of layer j.
+        func scale(_ j: Int, _ i: Int) -> Double {
+            let l = lambda[j], plane = max((graph.layers[j].shape?.count ?? 1) / l.count, 1)
+            return l[min(i / plane, l.count - 1)]
+        }
+        /// Per element of a layer's inputs (concatenated), the lambda it carries.
         func inputScale(_ k: Int) -> [Double] {
-            let layer = graph.layers[k]
-            return layer.inputs.compactMap { position[$0] }.flatMap { j -> [Double] in
+            graph.layers[k].inputs.compactMap { position[$0] }.flatMap { j -> [Double] in
                 switch graph.layers[j].op {
                 case .flatten, .concat: inputScale(j)
-                default: Array(repeating: lambda[j], count: graph.layers[j].shape?.count ?? 0)
+                default: (0..<(graph.layers[j].shape?.count ?? 0)).map { scale(j, $0) }
                 }
             }
         }
         for (k, layer) in graph.layers.enumerated() {
             guard var neuron = layer.neuron, let shape = layer.shape else { continue }
-            let values = samples[k].sorted()
-            let l = values.isEmpty ? 1 : values[min(values.count - 1, Int((percentile / 100 * Double(values.count - 1)).rounded()))]
-            lambda[k] = l > 0 ? l : 1
-            let scale = inputScale(k)
+            let input = inputScale(k)
+            let counts = samples[k].map(\.count).reduce(0, +)
             switch layer.op {
             case .dense, .conv2d:
-                guard let w = graph.tensor(layer, "weight"), let input = graph.layers[position[layer.inputs[0]] ?? 0].shape else { continue }
+                lambda[k] = samples[k].map { Self.robustMaximum($0.sorted(), percentile: percentile).map { $0 > 0 ? $0 : 1 } ?? 1 }
+                guard let w = graph.tensor(layer, "weight"), let inShape = graph.layers[position[layer.inputs[0]] ?? 0].shape else { continue }
+                let channelOf = FoldBatchNorm.outputChannel(of: layer.op, weightShape: w.shape)
                 var scaled = w.values
                 for i in scaled.indices {
                     // The input element (dense, [out, in]) or input channel (conv,
                     // [out, in/groups, kh, kw]) weight i reads, and the lambda it carries.
                     let s: Double
-                    if case .dense = layer.op { s = scale[i % max(input.count, 1)] } else {
+                    if case .dense = layer.op { s = input[i % max(inShape.count, 1)] } else {
                         let inPerGroup = w.shape[1], taps = w.shape[2] * w.shape[3]
                         let co = i / (inPerGroup * taps), ci = (i / taps) % inPerGroup
-                        let outPerGroup = shape.channels / max(input.channels / inPerGroup, 1)
-                        s = scale[min((co / outPerGroup * inPerGroup + ci) * input.height * input.width, scale.count - 1)]
+                        let outPerGroup = shape.channels / max(inShape.channels / inPerGroup, 1)
+                        s = input[min((co / outPerGroup * inPerGroup + ci) * inShape.height * inShape.width, input.count - 1)]
                     }
-                    scaled[i] *= s / lambda[k]
+                    let co = channelOf(i)
+                    scaled[i] *= s / lambda[k][min(co, lambda[k].count - 1)]
                 }
                 out.set(layer, "weight", Tensor(shape: w.shape, values: scaled) ?? w, origin: "balanced")
                 if let b = graph.tensor(layer, "bias") {
-                    out.set(layer, "bias", Tensor(shape: b.shape, values: b.values.map { $0 / lambda[k] }) ?? b, origin: "balanced")
+                    let balanced = b.values.indices.map { b.values[$0] / lambda[k][min($0, lambda[k].count - 1)] }
+                    out.set(layer, "bias", Tensor(shape: b.shape, values: balanced) ?? b, origin: "balanced")
                 }
                 neuron.threshold = 1
-            case let .avgpool(pool):
-                neuron.threshold = Double(pool.vertical.kernel * pool.horizontal.kernel) * lambda[k] / (scale.first ?? 1)
-            default:  // sum pooling, add, upsampling: unit weights
-                neuron.threshold = lambda[k] / (scale.first ?? 1)
+            default:
+                // Unit-weight layers (pooling, add, upsampling) cannot rescale per input, so
+                // the threshold carries the ratio: window x lambda / lambda_in. Per channel,
+                // they keep their input's lambdas and only the window remains.
+                let window: Double = if case let .avgpool(p) = layer.op { Double(p.vertical.kernel * p.horizontal.kernel) } else { 1 }
+                if perChannel {
+                    let plane = max(shape.height * shape.width, 1)
+                    lambda[k] = (0..<max(shape.channels, 1)).map { input[min($0 * plane, max(input.count - 1, 0))] }
+                    neuron.threshold = window
+                } else {
+                    let all = samples[k].flatMap { $0 }.sorted()
+                    lambda[k] = [Self.robustMaximum(all, percentile: percentile).map { $0 > 0 ? $0 : 1 } ?? 1]
+                    neuron.threshold = window * lambda[k][0] / (input.first ?? 1)
+                }
+                if case .add = layer.op, let a = input.first, input.contains(where: { abs($0 - a) > 1e-9 * a }) {
+                    log.append("\(layer.name): warning: its inputs carry different scales (\(fmt(input.min() ?? 0))..\(fmt(input.max() ?? 0))), which unit weights cannot equalise")
+                }
             }
+            neuron.channelThresholds = nil
             neuron.reset = .subtract
             neuron.kind = .integrateAndFire
             out.layers[k].neuron = neuron
-            log.append("\(layer.name): lambda = \(fmt(lambda[k])) (\(fmt(percentile))th percentile of \(values.count) positive activations), threshold \(fmt(neuron.threshold))")
+            let l = lambda[k]
+            let range = l.count == 1 ? "lambda = \(fmt(l[0]))" : "lambda per channel \(fmt(l.min() ?? 0))..\(fmt(l.max() ?? 0))"
+            log.append("\(layer.name): \(range) (\(fmt(percentile))th percentile of \(counts) positive activations), threshold \(fmt(neuron.threshold))")
         }
         return PassResult(graph: out, log: log)
     }

@@ -25,5 +25,18 @@ extension SpikeGraph {
     }
 }
 
+extension SpikeIR.Operation {
+    /// The op with its bias enabled (conv, transposed conv, dense), for passes that give a
+    /// layer a bias it was declared without (folding a batch norm, moving a leak).
+    var withBias: SpikeIR.Operation {
+        switch self {
+        case var .conv2d(c): c.bias = true; return .conv2d(c)
+        case var .convTranspose2d(c): c.bias = true; return .convTranspose2d(c)
+        case var .dense(d): d.bias = true; return .dense(d)
+        default: return self
+        }
+    }
+}
+
 /// A figure for a pass's log: four significant digits.
 func fmt(_ value: Double) -> String { String(format: "%.4g", value) }

@@ -2,31 +2,41 @@ import Foundation
 import SpikeIR
 import TesseraSupport
 
-/// Weight quantisation to the integers a core holds, after threshold balancing: the layer's
-/// real weights, bias and threshold are multiplied by one scale S and rounded, so firing
-/// (sum >= threshold) is preserved up to rounding. The quantisation error is reported as
-/// SQNR per layer: 10 log10(sum w^2 / sum (w - w_q / S)^2).
+/// Weight quantisation to the integers a core holds, after threshold balancing: a channel's
+/// real weights, bias, leak and threshold are multiplied by one scale S and rounded, so
+/// firing (sum + bias >= threshold) is preserved up to rounding. The quantisation error is
+/// reported as SQNR per layer: 10 log10(sum w^2 / sum (w - w_q / S)^2).
 ///
 /// - `bits(k)`: symmetric k-bit integers, |w_q| <= 2^(k-1) - 1. S is the largest integer
-///   that keeps the largest weight in range (so the threshold stays exact), or the exact
-///   ratio when the weights are wider than that.
+///   that keeps the largest weight in range (so an integer threshold stays exact), or the
+///   exact ratio when the weights are wider than that.
 /// - `trinary`: per output channel, w_q in {-a_c, 0, +a_c}: inputs with |w| above 0.7 x the
 ///   channel's mean |w| keep their sign, a_c is their mean |w| x S (the channel's scale
-///   becomes its neurons' per-type weight), S = 127 / the largest channel scale.
+///   becomes its neurons' per-type weight); S = 127 / the largest channel's a.
+///
+/// Per layer, one S serves the whole layer. Per channel, each output channel c gets its own
+/// S_c (k-bit: from its own largest weight; trinary: 127 / a_c, so every weight is +-127)
+/// and its threshold becomes theta x S_c: a hardware neuron has its own threshold, so
+/// channels with small weights keep their resolution. A linear leak then joins each
+/// channel's bias, because the IR keeps one leak per layer.
+///
+///     let q = try QuantiseWeights(.bits(4), granularity: .channel).run(balanced)
 public struct QuantiseWeights: Sendable {
-    public enum Mode: Sendable, Equatable, CustomStringConvertible {
-        case bits(Int)
-        case trinary
-        public var description: String {
-            switch self {
-            case let .bits(k): "\(k)-bit"
-            case .trinary: "trinary"
-            }
-        }
-    }
+    public typealias Mode = WeightFormat
+    public typealias Granularity = ScaleGranularity
 
     public var mode: Mode
-    public init(_ mode: Mode) { self.mode = mode }
+    public var granularity: Granularity
+    public init(_ mode: Mode, granularity: Granularity = .layer) {
+        self.mode = mode
+        self.granularity = granularity
+    }
+
+    /// The scale that maps a largest weight magnitude onto the top integer `top`.
+    static func scale(largest: Double, top: Double) -> Double {
+        guard largest > 0 else { return 1 }
+        return top / largest >= 1 ? (top / largest).rounded(.down) : top / largest
+    }
 
     public func run(_ graph: SpikeGraph) throws(DiagnosticError) -> PassResult {
         if case let .bits(k) = mode, !(2...8).contains(k) { throw DiagnosticError("weight quantisation to \(k) bits: k must be 2...8") }
@@ -34,52 +44,79 @@ public struct QuantiseWeights: Sendable {
         var log: [String] = []
         for (k, layer) in graph.layers.enumerated() {
             guard var neuron = layer.neuron else { continue }
-            guard let w = graph.tensor(layer, "weight") else {
+            let binary = neuron.kind == .binary
+            guard let w = graph.tensor(layer, "weight"), let shape = layer.shape else {
                 // Pooling and sums keep unit weights: only their threshold is rounded.
-                let rounded = max(1, neuron.threshold.rounded())
+                let rounded = binary ? neuron.threshold.rounded() : max(1, neuron.threshold.rounded())
                 if rounded != neuron.threshold { log.append("\(layer.name): threshold \(fmt(neuron.threshold)) rounded to \(Int(rounded))") }
                 neuron.threshold = rounded
                 out.layers[k].neuron = neuron
                 continue
             }
-            let channels = max(w.shape.first ?? 1, 1), per = w.count / channels
-            let largest = w.values.map(abs).max() ?? 0
-            guard largest > 0 else { continue }
+            let channels = max(shape.channels, 1)
+            let channelOf = FoldBatchNorm.outputChannel(of: layer.op, weightShape: w.shape)
+            var members = [[Int]](repeating: [], count: channels)
+            for i in w.values.indices { members[min(channelOf(i), channels - 1)].append(i) }
+            guard w.values.contains(where: { $0 != 0 }) else { continue }
             var q = [Double](repeating: 0, count: w.count)
-            let scale: Double
+            var scales = [Double](repeating: 1, count: channels)
             switch mode {
             case let .bits(bits):
                 let top = Double((1 << (bits - 1)) - 1)
-                scale = top / largest >= 1 ? (top / largest).rounded(.down) : top / largest
-                q = w.values.map { min(max(($0 * scale).rounded(), -top), top) }
+                let largest = members.map { $0.map { abs(w.values[$0]) }.max() ?? 0 }
+                let layerScale = Self.scale(largest: largest.max() ?? 0, top: top)
+                scales = largest.map { granularity == .channel ? Self.scale(largest: $0, top: top) : layerScale }
+                for c in 0..<channels { for i in members[c] { q[i] = min(max((w.values[i] * scales[c]).rounded(), -top), top) } }
             case .trinary:
-                var alphas = [Double](repeating: 0, count: channels), masks = [[Double]](repeating: [], count: channels)
-                for c in 0..<channels {
-                    let row = Array(w.values[(c * per)..<((c + 1) * per)])
-                    let delta = 0.7 * row.map(abs).reduce(0, +) / Double(per)
+                var alphas = [Double](repeating: 0, count: channels), signs = [Double](repeating: 0, count: w.count)
+                for c in 0..<channels where !members[c].isEmpty {
+                    let row = members[c].map { w.values[$0] }
+                    let delta = 0.7 * row.map(abs).reduce(0, +) / Double(row.count)
                     let kept = row.filter { abs($0) > delta }
                     alphas[c] = kept.isEmpty ? 0 : kept.map(abs).reduce(0, +) / Double(kept.count)
-                    masks[c] = row.map { abs($0) > delta ? ($0 > 0 ? 1 : -1) : 0 }
+                    for i in members[c] { signs[i] = abs(w.values[i]) > delta ? (w.values[i] > 0 ? 1 : -1) : 0 }
                 }
-                scale = 127 / max(alphas.max() ?? 1, .leastNonzeroMagnitude)
-                for c in 0..<channels {
-                    let a = (alphas[c] * scale).rounded()
-                    for i in 0..<per { q[c * per + i] = masks[c][i] * a }
+                let layerScale = 127 / max(alphas.max() ?? 1, .leastNonzeroMagnitude)
+                scales = alphas.map { granularity == .channel && $0 > 0 ? 127 / $0 : layerScale }
+                for c in 0..<channels { for i in members[c] { q[i] = signs[i] * (alphas[c] * scales[c]).rounded() } }
+            }
+            var signal = 0.0, noise = 0.0
+            for c in 0..<channels {
+                for i in members[c] {
+                    signal += w.values[i] * w.values[i]
+                    noise += (w.values[i] - q[i] / scales[c]) * (w.values[i] - q[i] / scales[c])
                 }
             }
-            let signal = w.values.reduce(0) { $0 + $1 * $1 }
-            let noise = zip(w.values, q).reduce(0) { $0 + ($1.0 - $1.1 / scale) * ($1.0 - $1.1 / scale) }
             let sqnr = noise == 0 ? Double.infinity : 10 * log10(signal / noise)
             out.set(layer, "weight", Tensor(shape: w.shape, values: q) ?? w, origin: "quantised \(mode)")
+            let floor: Double = binary ? -.infinity : 1
             var note = ""
-            if let b = graph.tensor(layer, "bias") {
-                out.set(layer, "bias", Tensor(shape: b.shape, values: b.values.map { ($0 * scale).rounded() }) ?? b, origin: "quantised \(mode)")
+            let bias = graph.tensor(layer, "bias")
+            if granularity == .channel {
+                // Each channel's leak, bias and threshold take that channel's scale.
+                let leak = neuron.leak
+                let values = (0..<channels).map { c in ((bias.map { $0.values[min(c, $0.count - 1)] } ?? 0) + leak) * scales[c] }
+                if bias != nil || leak != 0 {
+                    out.layers[k].op = layer.op.withBias
+                    out.set(layer, "bias", Tensor(shape: [channels], values: values.map { $0.rounded() }) ?? w, origin: "quantised \(mode)")
+                }
+                neuron.leak = 0
+                let thresholds = (0..<channels).map { c in (neuron.threshold(channel: c) * scales[c]).rounded() }
+                if thresholds.contains(where: { $0 < floor }) { note = "; thresholds below 1 after scaling set to 1" }
+                neuron.channelThresholds = thresholds.map { max(floor, $0) }
+            } else {
+                let scale = scales[0]
+                if let bias { out.set(layer, "bias", Tensor(shape: bias.shape, values: bias.values.map { ($0 * scale).rounded() }) ?? bias, origin: "quantised \(mode)") }
+                neuron.leak = (neuron.leak * scale).rounded()
+                let threshold = (neuron.threshold * scale).rounded()
+                if threshold < floor { note = "; threshold below 1 after scaling, set to 1" }
+                neuron.threshold = max(floor, threshold)
+                neuron.channelThresholds = nil
             }
-            let threshold = (neuron.threshold * scale).rounded()
-            if threshold < 1 { note = "; threshold below 1 after scaling, set to 1" }
-            neuron.threshold = max(1, threshold)
             out.layers[k].neuron = neuron
-            log.append("\(layer.name): \(mode), scale \(fmt(scale)), threshold \(Int(neuron.threshold)), SQNR \(fmt(sqnr)) dB\(note)")
+            let scaleText = granularity == .channel ? "scales \(fmt(scales.min() ?? 0))..\(fmt(scales.max() ?? 0)) per channel" : "scale \(fmt(scales[0]))"
+            let thresholdText = neuron.channelThresholds.map { "thresholds \(Int($0.min() ?? 0))..\(Int($0.max() ?? 0))" } ?? "threshold \(Int(neuron.threshold))"
+            log.append("\(layer.name): \(mode), \(scaleText), \(thresholdText), SQNR \(fmt(sqnr)) dB\(note)")
         }
         return PassResult(graph: out, log: log)
     }

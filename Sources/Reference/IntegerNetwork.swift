@@ -40,13 +40,17 @@ public struct IntegerNetwork: Sendable {
                 if neuron.decay != nil {
                     diagnostics.error("\(layer.op.name) '\(layer.name)': a multiplicative decay is not a hardware leak; it must be approximated first", at: at)
                 }
-                for (what, value, range) in [("threshold", neuron.threshold, thresholds), ("leak", neuron.leak, leaks)] {
-                    if value != value.rounded() || !range.contains(Int(value)) {
-                        diagnostics.error("\(layer.op.name) '\(layer.name)': \(what) \(value) is not an integer in \(range.lowerBound)..\(range.upperBound) (the target's width)", at: at)
-                    }
+                let channels = neuron.channelThresholds ?? [neuron.threshold]
+                let checks = channels.map { ("threshold", $0, thresholds) } + [("leak", neuron.leak, leaks)]
+                for (what, value, range) in checks where value != value.rounded() || !range.contains(Int(value)) {
+                    diagnostics.error("\(layer.op.name) '\(layer.name)': \(what) \(value) is not an integer in \(range.lowerBound)..\(range.upperBound) (the target's width)", at: at)
+                    break
                 }
-                if neuron.kind != .binary && neuron.threshold < 1 {
-                    diagnostics.error("\(layer.op.name) '\(layer.name)': threshold must be at least 1", at: at)
+                if let count = neuron.channelThresholds?.count, count != layer.shape?.channels {
+                    diagnostics.error("\(layer.op.name) '\(layer.name)': \(count) per-channel thresholds for \(layer.shape?.channels ?? 0) channels", at: at)
+                }
+                if neuron.kind != .binary, let low = channels.min(), low < 1 {
+                    diagnostics.error("\(layer.op.name) '\(layer.name)': threshold must be at least 1 (found \(low))", at: at)
                 }
             }
             guard let key = layer.parameterKey, let input = graph.inputShapes(of: layer, in: index).first else { continue }
@@ -65,7 +69,7 @@ public struct IntegerNetwork: Sendable {
         // A binary neuron's hardware leak (``binaryLeak(_:threshold:)``) must fit the leak's width too.
         for layer in graph.layers {
             guard let neuron = layer.neuron, neuron.kind == .binary else { continue }
-            let hardware = network.leak(of: layer).map { binaryLeak($0, threshold: Int(neuron.threshold)) }
+            let hardware = zip(network.leak(of: layer), network.threshold(of: layer)).map { binaryLeak($0, threshold: $1) }
             if let bad = hardware.first(where: { !leaks.contains($0) }) {
                 diagnostics.error("\(layer.op.name) '\(layer.name)': a binary neuron's hardware leak (leak + bias - threshold + 1 = \(bad)) is not in \(leaks.lowerBound)..\(leaks.upperBound) (the target's width)", at: layer.location)
             }

@@ -8,6 +8,13 @@ extension IntegerNetwork {
         LayerKernel.apply(layer, inputs: inputs, shapes: shapes) { parameter(layer, $0) }
     }
 
+    /// Each neuron's threshold: the layer's, or its channel's when thresholds are per channel.
+    public func threshold(of layer: Layer) -> [Int] {
+        guard let out = layer.shape, let neuron = layer.neuron else { return [] }
+        let perChannel = max(out.count / max(out.channels, 1), 1)
+        return (0..<out.count).map { Int(neuron.threshold(channel: $0 / perChannel)) }
+    }
+
     /// The constant added every tick: the neuron's leak plus its channel's bias.
     public func leak(of layer: Layer) -> [Int] {
         guard let out = layer.shape, let neuron = layer.neuron else { return [] }

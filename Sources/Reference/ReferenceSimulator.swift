@@ -68,6 +68,7 @@ public struct ReferenceSimulator: Sendable {
         var spikes = layers.map { Array(repeating: Array(repeating: 0, count: $0.shape?.count ?? 0), count: history) }
         var potential = layers.map { Array(repeating: 0, count: $0.shape?.count ?? 0) }
         let leaks = layers.map { network.leak(of: $0) }
+        let thresholds = layers.map { network.threshold(of: $0) }
         var injected: [Int: [(Int, Int)]] = [:]
         for (port, events) in input.spikes {
             guard let k = position[port] else { continue }
@@ -104,14 +105,14 @@ public struct ReferenceSimulator: Sendable {
                 let current = network.current(of: layer, inputs: inputs, shapes: shapes)
                 var v = neuron.kind == .binary ? Array(repeating: 0, count: current.count) : potential[k]
                 var out = Array(repeating: 0, count: current.count)
-                let threshold = Int(neuron.threshold)
+                let threshold = thresholds[k]
                 for i in v.indices {
                     var x = min(max(v[i] + current[i], low), high)
                     x = min(max(x + leaks[k][i], low), high)
-                    if x >= threshold {
+                    if x >= threshold[i] {
                         out[i] = 1
                         switch neuron.reset {
-                        case .subtract: x -= threshold
+                        case .subtract: x -= threshold[i]
                         case .zero: x = 0
                         case .none: break
                         }

@@ -19,6 +19,10 @@ public struct NeuronModel: Hashable, Sendable, CustomStringConvertible {
 
     public var kind: Kind
     public var threshold: Double
+    /// One threshold per output channel, replacing `threshold` when set: per-channel weight
+    /// quantisation gives each channel its own scale, and a hardware neuron has its own
+    /// threshold register, so the scale lands there at no cost.
+    public var channelThresholds: [Double]?
     /// Linear leak added every tick (the hardware's lambda before quantisation).
     public var leak: Double
     /// Multiplicative decay per tick (LIF only): V <- decay * V.
@@ -34,8 +38,18 @@ public struct NeuronModel: Hashable, Sendable, CustomStringConvertible {
         self.reset = reset
     }
 
+    /// The threshold of output channel `c`.
+    public func threshold(channel c: Int) -> Double {
+        guard let t = channelThresholds, !t.isEmpty else { return threshold }
+        return t[min(max(c, 0), t.count - 1)]
+    }
+
     public var description: String {
-        var parts = ["\(kind.rawValue)", "th=\(formatNumber(threshold))"]
+        var th = "th=\(formatNumber(threshold))"
+        if let t = channelThresholds, let low = t.min(), let high = t.max() {
+            th = "th=per-channel[\(t.count)] \(formatNumber(low))..\(formatNumber(high))"
+        }
+        var parts = ["\(kind.rawValue)", th]
         if leak != 0 { parts.append("leak=\(formatNumber(leak))") }
         if let decay { parts.append("decay=\(formatNumber(decay))") }
         if kind != .binary { parts.append("reset=\(reset.rawValue)") }

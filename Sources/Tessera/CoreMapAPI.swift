@@ -31,41 +31,12 @@ extension CoreMap {
     }
 }
 
-/// Input tensors read from NumPy files for emulation: one sample, or a batch when the
-/// array has one more leading dimension than the port.
-public struct InputBatch: Sendable {
-    /// `samples[k][port]`: the values of one port for sample k, row-major.
-    public var samples: [[String: [Double]]]
-    /// Whether the tensors carried a batch dimension (even a batch of one).
-    public var isBatch: Bool
-
-    /// Reads `files[port] = path.npy` and splits each into samples by the port's shape.
-    public static func load(_ files: [String: String], ports: [InputPort]) throws(DiagnosticError) -> InputBatch {
-        var perPort: [String: [[Double]]] = [:]
-        var isBatch = false
-        for (name, path) in files.sorted(by: { $0.key < $1.key }) {
-            guard let port = ports.first(where: { $0.name == name }) else {
-                throw DiagnosticError("input '\(name)' is not a port of the core map\(Suggestion.hint(for: name, among: ports.map(\.name))); ports: \(ports.map(\.name).joined(separator: ", "))")
-            }
-            let tensor: Tensor
-            do { tensor = try NPYFile.read(path: path) } catch { throw DiagnosticError("\(path): \(error.message)") }
-            let size = port.count
-            // Same element count as the port: one sample (any shape, e.g. (8, 8) for [1, 8, 8]).
-            // One leading dimension more: a batch of samples, each run from a reset chip.
-            if tensor.count == size {
-                perPort[name] = [tensor.values]
-            } else if tensor.shape.count >= 2, tensor.shape.dropFirst().reduce(1, *) == size {
-                let batch = tensor.shape[0]
-                isBatch = true
-                perPort[name] = (0..<batch).map { Array(tensor.values[($0 * size)..<(($0 + 1) * size)]) }
-            } else {
-                throw DiagnosticError("\(path): shape \(describeShape(tensor.shape)) matches neither input '\(name)' of shape \(describeShape(port.shape)) nor a batch of it (N, \(port.shape.map(String.init).joined(separator: ", ")))")
-            }
+extension SampleSet {
+    /// Reads `files[port] = path.npy` for the ports of a core map.
+    public static func load(_ files: [String: String], ports: [InputPort]) throws(DiagnosticError) -> SampleSet {
+        if let stray = files.keys.sorted().first(where: { name in !ports.contains { $0.name == name } }) {
+            throw DiagnosticError("input '\(stray)' is not a port of the core map\(Suggestion.hint(for: stray, among: ports.map(\.name))); ports: \(ports.map(\.name).joined(separator: ", "))")
         }
-        let counts = Set(perPort.values.map(\.count))
-        guard counts.count <= 1, let batch = counts.first else {
-            throw DiagnosticError(perPort.isEmpty ? "no input given" : "inputs have different batch sizes: \(perPort.mapValues(\.count).sorted { $0.key < $1.key })")
-        }
-        return InputBatch(samples: (0..<batch).map { k in perPort.mapValues { $0[k] } }, isBatch: isBatch)
+        return try load(files, shapes: Dictionary(ports.map { ($0.name, $0.shape) }, uniquingKeysWith: { a, _ in a }))
     }
 }

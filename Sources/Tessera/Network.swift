@@ -18,22 +18,25 @@ public struct Network: Sendable {
     public var graph: SpikeGraph
     /// Non-fatal findings (for example layers that lead to no output).
     public var warnings: [Diagnostic]
+    /// The conversion passes the file's `compile:` section asks for (see ``convert(_:calibration:)``).
+    public var conversion: ConversionSettings
 
-    public init(graph: SpikeGraph, warnings: [Diagnostic] = []) {
+    public init(graph: SpikeGraph, warnings: [Diagnostic] = [], conversion: ConversionSettings = ConversionSettings()) {
         self.graph = graph
         self.warnings = warnings
+        self.conversion = conversion
     }
 
     /// Loads and verifies a network file; every problem found is in the thrown error.
     public static func load(_ path: String) throws(DiagnosticError) -> Network {
         let loaded = try NetworkLoader.load(path: path)
-        return Network(graph: loaded.graph, warnings: loaded.warnings)
+        return Network(graph: loaded.graph, warnings: loaded.warnings, conversion: loaded.conversion)
     }
 
     /// Loads from YAML text; `file` names locations and anchors relative weight paths.
     public static func load(yaml: String, file: String = "<memory>") throws(DiagnosticError) -> Network {
         let loaded = try NetworkLoader.load(yaml: yaml, file: file)
-        return Network(graph: loaded.graph, warnings: loaded.warnings)
+        return Network(graph: loaded.graph, warnings: loaded.warnings, conversion: loaded.conversion)
     }
 
     public var summary: GraphSummary { GraphSummary(graph) }

@@ -36,7 +36,7 @@ struct InputOptions: ParsableArguments {
                 files[only.name] = item
             }
         }
-        let batch = try InputBatch.load(files, ports: ports)
+        let batch = try SampleSet.load(files, ports: ports)
         var samples: [SpikeInput] = []
         for (k, values) in batch.samples.enumerated() {
             do {

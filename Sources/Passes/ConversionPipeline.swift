@@ -1,0 +1,45 @@
+import SpikeIR
+import TesseraSupport
+
+/// The conversion passes in their fixed order, as ``ConversionSettings`` enable them:
+/// fold batch norm, approximate decay, balance thresholds, quantise weights, binarise
+/// activations. Each stage keeps the graph after it and the pass's log, so a caller can
+/// print the IR after each pass.
+///
+///     let stages = try ConversionPipeline(settings).run(graph, calibration: samples)
+///     let converted = stages.last?.result.graph ?? graph
+public struct ConversionPipeline: Sendable {
+    /// One pass's name and what it produced.
+    public struct Stage: Sendable {
+        public var pass: String
+        public var result: PassResult
+    }
+
+    public var settings: ConversionSettings
+
+    public init(_ settings: ConversionSettings) { self.settings = settings }
+
+    public func run(_ graph: SpikeGraph, calibration: [[String: [Double]]] = []) throws(DiagnosticError) -> [Stage] {
+        var stages: [Stage] = []
+        var current = graph
+        func record(_ pass: String, _ result: PassResult) {
+            stages.append(Stage(pass: pass, result: result))
+            current = result.graph
+        }
+        let hasBatchNorm = graph.layers.contains { if case .batchnorm = $0.op { true } else { false } }
+        if settings.foldBatchNorm && hasBatchNorm { record("fold-batchnorm", try FoldBatchNorm().run(current)) }
+        if settings.approximateDecay && current.layers.contains(where: { $0.neuron?.decay != nil }) {
+            record("approximate-decay", try ApproximateDecay().run(current))
+        }
+        if let balance = settings.balance {
+            record("balance-thresholds", try BalanceThresholds(percentile: balance.percentile, granularity: balance.granularity).run(current, calibration: calibration))
+        }
+        if let quantise = settings.quantise {
+            record("quantise-weights", try QuantiseWeights(quantise.format, granularity: quantise.granularity).run(current))
+        }
+        if settings.binarise && current.layers.contains(where: { $0.neuron?.kind == .binary }) {
+            record("binarise-activations", try BinariseActivations().run(current))
+        }
+        return stages
+    }
+}

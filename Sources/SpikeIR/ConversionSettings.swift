@@ -1,0 +1,86 @@
+import TesseraSupport
+
+/// How a floating-point network becomes one a core runs exactly: the network file's
+/// `compile:` section, or the command line's options over it. Each field enables or tunes
+/// one conversion pass; the pipeline runs them in a fixed order (fold batch norm, approximate
+/// decay, balance thresholds, quantise weights, binarise activations).
+///
+/// ```yaml
+/// compile:
+///   balance: { percentile: 99.9, per: channel, calibration: calibration.npy }
+///   quantise: { weights: 4, per: channel }      # 2..8 bits, or trinary
+/// ```
+public struct ConversionSettings: Sendable, Equatable {
+    /// Threshold balancing on a calibration set (rate-coded ANN-to-SNN conversion).
+    public struct Balance: Sendable, Equatable {
+        public var percentile: Double
+        public var granularity: ScaleGranularity
+        /// `.npy` files of calibration samples, `[N, C, H, W]` (or `[N, ...]` of the input's
+        /// size) per network input; paths as written, relative to `baseDirectory`.
+        public var calibration: [String: String]
+
+        public init(percentile: Double = 99.9, granularity: ScaleGranularity = .layer, calibration: [String: String] = [:]) {
+            self.percentile = percentile
+            self.granularity = granularity
+            self.calibration = calibration
+        }
+    }
+
+    /// Weight quantisation to k-bit integers or trinary values.
+    public struct Quantise: Sendable, Equatable {
+        public var format: WeightFormat
+        public var granularity: ScaleGranularity
+
+        public init(format: WeightFormat, granularity: ScaleGranularity = .layer) {
+            self.format = format
+            self.granularity = granularity
+        }
+    }
+
+    public var foldBatchNorm: Bool
+    /// Replace each `lif` decay by the measured best linear leak.
+    public var approximateDecay: Bool
+    public var balance: Balance?
+    public var quantise: Quantise?
+    /// Bring binary (Eedn) layers to exact integer form.
+    public var binarise: Bool
+    /// Where the file that declared these settings lives, for relative calibration paths.
+    public var baseDirectory: String
+
+    public init(foldBatchNorm: Bool = true, approximateDecay: Bool = true, balance: Balance? = nil,
+                quantise: Quantise? = nil, binarise: Bool = true, baseDirectory: String = ".") {
+        self.foldBatchNorm = foldBatchNorm
+        self.approximateDecay = approximateDecay
+        self.balance = balance
+        self.quantise = quantise
+        self.binarise = binarise
+        self.baseDirectory = baseDirectory
+    }
+}
+
+/// Whether a conversion scale is shared by a whole layer or held per output channel.
+public enum ScaleGranularity: String, Sendable, CaseIterable {
+    case layer, channel
+}
+
+/// The integer weights a quantiser produces: symmetric k-bit (2...8) or trinary.
+public enum WeightFormat: Sendable, Equatable, CustomStringConvertible {
+    case bits(Int)
+    case trinary
+
+    /// Reads `4`, `4-bit` or `trinary`.
+    public init?(_ text: String) {
+        let t = text.lowercased()
+        if t == "trinary" || t == "ternary" { self = .trinary; return }
+        let digits = t.hasSuffix("-bit") ? String(t.dropLast(4)) : t
+        guard let k = Int(digits) else { return nil }
+        self = .bits(k)
+    }
+
+    public var description: String {
+        switch self {
+        case let .bits(k): "\(k)-bit"
+        case .trinary: "trinary"
+        }
+    }
+}

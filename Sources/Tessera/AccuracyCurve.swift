@@ -1,0 +1,50 @@
+import CoreMap
+import Emulator
+import Hardware
+import TesseraSupport
+
+/// Classification accuracy of an emulated core map as a function of the ticks each sample
+/// is shown for: the predicted class after T ticks is the output neuron with the most spikes
+/// in the first T ticks after the port's latency (ties to the lower index; no spike is a
+/// miss). One emulation per sample, of the longest T, gives the whole curve.
+///
+/// ```swift
+/// let curve = try AccuracyCurve.measure(map, samples: images, labels: labels, ticks: [1, 2, 4, 8, 16, 32, 64, 128])
+/// print(curve.accuracy)   // one figure per entry of ticks
+/// ```
+public struct AccuracyCurve: Sendable, Equatable {
+    public var ticks: [Int]
+    /// Fraction correct at each entry of `ticks`.
+    public var accuracy: [Double]
+    public var samples: Int
+    public var encoding: InputEncoding
+
+    public static func measure(_ map: CoreMap, samples: [[String: [Double]]], labels: [Int], ticks: [Int],
+                               encoding: InputEncoding = .rate, seed: UInt64 = 1, target: Target? = nil) throws(DiagnosticError) -> AccuracyCurve {
+        guard let port = map.outputs.first else { throw DiagnosticError("the core map has no output port to classify with") }
+        guard labels.count == samples.count else { throw DiagnosticError("\(samples.count) samples but \(labels.count) labels") }
+        guard let longest = ticks.max(), ticks.allSatisfy({ $0 >= 1 }) else { throw DiagnosticError("ticks must be at least 1 (got \(ticks))") }
+        let classes = port.shape.reduce(1, *)
+        if let bad = labels.first(where: { !(0..<classes).contains($0) }) {
+            throw DiagnosticError("label \(bad) is not a class of output '\(port.name)' (0..<\(classes))")
+        }
+        let resolved: Target
+        if let target { resolved = target } else { resolved = try TargetLoader.load(map.target) }
+        let emulator = try Emulator(map: map, target: resolved)
+        var correct = [Int](repeating: 0, count: ticks.count)
+        for (i, sample) in samples.enumerated() {
+            let input: SpikeInput
+            do { input = try InputEncoder.encode(sample, ports: map.inputs, encoding: encoding, ticks: longest, seed: seed, sample: i) } catch {
+                throw DiagnosticError("sample \(i): \(error.description)")
+            }
+            let spikes = emulator.run(input, ticks: longest + port.latency).outputs[0].spikes
+            for (k, t) in ticks.enumerated() {
+                var counts = [Int](repeating: 0, count: classes)
+                for e in spikes where e.tick < t + port.latency { counts[e.index] += 1 }
+                if let best = counts.max(), best > 0, counts.firstIndex(of: best) == labels[i] { correct[k] += 1 }
+            }
+        }
+        return AccuracyCurve(ticks: ticks, accuracy: correct.map { Double($0) / Double(max(samples.count, 1)) },
+                             samples: samples.count, encoding: encoding)
+    }
+}

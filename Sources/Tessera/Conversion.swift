@@ -1,0 +1,35 @@
+import Frontend
+import Passes
+import SpikeIR
+import TesseraSupport
+
+/// A network after the conversion passes: the converted network, and each pass's graph and
+/// log in order (for `--print-after-each-pass`).
+///
+/// ```swift
+/// let net = try Network.load("Tests/TesseraTests/Fixtures/digits/mlp.yaml")
+/// var settings = net.conversion
+/// settings.quantise = .init(format: .bits(4), granularity: .channel)
+/// let converted = try net.convert(settings).network     // integer weights, ready to compile
+/// ```
+public struct Conversion: Sendable {
+    public var stages: [ConversionPipeline.Stage]
+    public var network: Network
+}
+
+extension Network {
+    /// Runs the conversion passes that `settings` (by default the file's `compile:` section)
+    /// enable. Balancing reads its calibration set from the settings' `.npy` files unless
+    /// `calibration` is given.
+    public func convert(_ settings: ConversionSettings? = nil, calibration: [[String: [Double]]]? = nil) throws(DiagnosticError) -> Conversion {
+        let settings = settings ?? conversion
+        var samples = calibration ?? []
+        if calibration == nil, let files = settings.balance?.calibration, !files.isEmpty {
+            samples = try SampleSet.load(files, for: graph, relativeTo: settings.baseDirectory).samples
+        }
+        let stages = try ConversionPipeline(settings).run(graph, calibration: samples)
+        var converted = self
+        converted.graph = stages.last?.result.graph ?? graph
+        return Conversion(stages: stages, network: converted)
+    }
+}
