@@ -95,7 +95,8 @@ public struct BalanceThresholds: Sendable {
                 // they keep their input's lambdas and only the window remains.
                 let window: Double = if case let .avgpool(p) = layer.op { Double(p.vertical.kernel * p.horizontal.kernel) } else { 1 }
                 if perChannel {
-                    let plane = max(shape.height * shape.width, 1)
+                    // Channel c of a pooling, sum or upsampling layer reads channel c of its input.
+                    let plane = max(input.count / max(shape.channels, 1), 1)
                     lambda[k] = (0..<max(shape.channels, 1)).map { input[min($0 * plane, max(input.count - 1, 0))] }
                     neuron.threshold = window
                 } else {

@@ -16,8 +16,13 @@ public struct ConversionPipeline: Sendable {
     }
 
     public var settings: ConversionSettings
+    /// The target's bias and threshold widths, which quantisation scales must respect.
+    public var limits: QuantiseWeights.Limits?
 
-    public init(_ settings: ConversionSettings) { self.settings = settings }
+    public init(_ settings: ConversionSettings, limits: QuantiseWeights.Limits? = nil) {
+        self.settings = settings
+        self.limits = limits
+    }
 
     public func run(_ graph: SpikeGraph, calibration: [[String: [Double]]] = []) throws(DiagnosticError) -> [Stage] {
         var stages: [Stage] = []
@@ -35,7 +40,7 @@ public struct ConversionPipeline: Sendable {
             record("balance-thresholds", try BalanceThresholds(percentile: balance.percentile, granularity: balance.granularity).run(current, calibration: calibration))
         }
         if let quantise = settings.quantise {
-            record("quantise-weights", try QuantiseWeights(quantise.format, granularity: quantise.granularity).run(current))
+            record("quantise-weights", try QuantiseWeights(quantise.format, granularity: quantise.granularity, limits: limits).run(current))
         }
         if settings.binarise && current.layers.contains(where: { $0.neuron?.kind == .binary }) {
             record("binarise-activations", try BinariseActivations().run(current))

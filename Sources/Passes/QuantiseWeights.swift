@@ -7,9 +7,10 @@ import TesseraSupport
 /// firing (sum + bias >= threshold) is preserved up to rounding. The quantisation error is
 /// reported as SQNR per layer: 10 log10(sum w^2 / sum (w - w_q / S)^2).
 ///
-/// - `bits(k)`: symmetric k-bit integers, |w_q| <= 2^(k-1) - 1. S is the largest integer
-///   that keeps the largest weight in range (so an integer threshold stays exact), or the
-///   exact ratio when the weights are wider than that.
+/// - `bits(k)`: symmetric k-bit integers, |w_q| <= 2^(k-1) - 1. S maximises the SQNR
+///   among 1 to 4 times top / largest weight (weights beyond the top clip: with 2 or 3 bits
+///   clipping a few outliers beats rounding most weights to 0), rounded to an integer when
+///   at least 1 so an integer threshold stays exact.
 /// - `trinary`: per output channel, w_q in {-a_c, 0, +a_c}: inputs with |w| above 0.7 x the
 ///   channel's mean |w| keep their sign, a_c is their mean |w| x S (the channel's scale
 ///   becomes its neurons' per-type weight); S = 127 / the largest channel's a.
@@ -20,22 +21,53 @@ import TesseraSupport
 /// channels with small weights keep their resolution. A linear leak then joins each
 /// channel's bias, because the IR keeps one leak per layer.
 ///
+/// With `limits` (a target's widths), a scale is capped so that biases and thresholds
+/// still fit their registers; the log says where a cap applied.
+///
 ///     let q = try QuantiseWeights(.bits(4), granularity: .channel).run(balanced)
 public struct QuantiseWeights: Sendable {
     public typealias Mode = WeightFormat
     public typealias Granularity = ScaleGranularity
 
-    public var mode: Mode
-    public var granularity: Granularity
-    public init(_ mode: Mode, granularity: Granularity = .layer) {
-        self.mode = mode
-        self.granularity = granularity
+    /// The largest |bias| and threshold a neuron can hold (a target's leak and threshold widths).
+    public struct Limits: Sendable, Equatable {
+        public var bias: Double
+        public var threshold: Double
+        public init(bias: Int, threshold: Int) {
+            self.bias = Double(bias)
+            self.threshold = Double(threshold)
+        }
     }
 
-    /// The scale that maps a largest weight magnitude onto the top integer `top`.
-    static func scale(largest: Double, top: Double) -> Double {
-        guard largest > 0 else { return 1 }
-        return top / largest >= 1 ? (top / largest).rounded(.down) : top / largest
+    public var mode: Mode
+    public var granularity: Granularity
+    public var limits: Limits?
+    public init(_ mode: Mode, granularity: Granularity = .layer, limits: Limits? = nil) {
+        self.mode = mode
+        self.granularity = granularity
+        self.limits = limits
+    }
+
+    /// The scale of `values` onto integers in [-top, top] with the least squared error.
+    static func scale(_ values: [Double], top: Double) -> Double {
+        guard let largest = values.map(abs).max(), largest > 0 else { return 1 }
+        var best = (scale: 1.0, noise: Double.infinity)
+        for step in 0...60 {
+            var s = top / largest * (1 + Double(step) / 20)
+            if s >= 1 { s = s.rounded() }
+            let noise = values.reduce(0) { n, w in let e = w - min(max((w * s).rounded(), -top), top) / s; return n + e * e }
+            if noise < best.noise { best = (s, noise) }
+        }
+        return best.scale
+    }
+
+    /// `scale` lowered, if needed, so that bias x scale and threshold x scale fit `limits`.
+    func capped(_ scale: Double, bias: Double, threshold: Double) -> Double {
+        guard let limits else { return scale }
+        var s = scale
+        if abs(bias) * s > limits.bias { s = limits.bias / abs(bias) }
+        if threshold * s > limits.threshold { s = limits.threshold / threshold }
+        return s >= 1 && s < scale ? s.rounded(.down) : s
     }
 
     public func run(_ graph: SpikeGraph) throws(DiagnosticError) -> PassResult {
@@ -60,12 +92,24 @@ public struct QuantiseWeights: Sendable {
             guard w.values.contains(where: { $0 != 0 }) else { continue }
             var q = [Double](repeating: 0, count: w.count)
             var scales = [Double](repeating: 1, count: channels)
+            let bias = graph.tensor(layer, "bias")
+            var capped = false
+            /// Scales within `limits`: per channel each on its own, per layer all by the tightest.
+            func capping(_ proposed: [Double]) -> [Double] {
+                var result = proposed.indices.map { c in
+                    self.capped(proposed[c], bias: (bias.map { $0.values[min(c, $0.count - 1)] } ?? 0) + neuron.leak,
+                                threshold: neuron.threshold(channel: c))
+                }
+                if granularity == .layer, let low = result.min() { result = result.map { _ in low } }
+                capped = zip(result, proposed).contains { $0 < $1 }
+                return result
+            }
             switch mode {
             case let .bits(bits):
                 let top = Double((1 << (bits - 1)) - 1)
-                let largest = members.map { $0.map { abs(w.values[$0]) }.max() ?? 0 }
-                let layerScale = Self.scale(largest: largest.max() ?? 0, top: top)
-                scales = largest.map { granularity == .channel ? Self.scale(largest: $0, top: top) : layerScale }
+                let layerScale = granularity == .layer ? Self.scale(w.values, top: top) : 1
+                scales = members.map { m in granularity == .channel ? Self.scale(m.map { w.values[$0] }, top: top) : layerScale }
+                scales = capping(scales)
                 for c in 0..<channels { for i in members[c] { q[i] = min(max((w.values[i] * scales[c]).rounded(), -top), top) } }
             case .trinary:
                 var alphas = [Double](repeating: 0, count: channels), signs = [Double](repeating: 0, count: w.count)
@@ -77,10 +121,11 @@ public struct QuantiseWeights: Sendable {
                     for i in members[c] { signs[i] = abs(w.values[i]) > delta ? (w.values[i] > 0 ? 1 : -1) : 0 }
                 }
                 let layerScale = 127 / max(alphas.max() ?? 1, .leastNonzeroMagnitude)
-                scales = alphas.map { granularity == .channel && $0 > 0 ? 127 / $0 : layerScale }
+                scales = capping(alphas.map { granularity == .channel && $0 > 0 ? 127 / $0 : layerScale })
                 for c in 0..<channels { for i in members[c] { q[i] = signs[i] * (alphas[c] * scales[c]).rounded() } }
             }
             var signal = 0.0, noise = 0.0
+            if capped { log.append("\(layer.name): scale lowered so that biases and thresholds fit the target's widths") }
             for c in 0..<channels {
                 for i in members[c] {
                     signal += w.values[i] * w.values[i]
@@ -91,7 +136,6 @@ public struct QuantiseWeights: Sendable {
             out.set(layer, "weight", Tensor(shape: w.shape, values: q) ?? w, origin: "quantised \(mode)")
             let floor: Double = binary ? -.infinity : 1
             var note = ""
-            let bias = graph.tensor(layer, "bias")
             if granularity == .channel {
                 // Each channel's leak, bias and threshold take that channel's scale.
                 let leak = neuron.leak

@@ -1,4 +1,5 @@
 import Frontend
+import Hardware
 import Passes
 import SpikeIR
 import TesseraSupport
@@ -20,14 +21,19 @@ public struct Conversion: Sendable {
 extension Network {
     /// Runs the conversion passes that `settings` (by default the file's `compile:` section)
     /// enable. Balancing reads its calibration set from the settings' `.npy` files unless
-    /// `calibration` is given.
-    public func convert(_ settings: ConversionSettings? = nil, calibration: [[String: [Double]]]? = nil) throws(DiagnosticError) -> Conversion {
+    /// `calibration` is given. With a `target`, quantisation keeps biases and thresholds
+    /// within its leak and threshold widths.
+    public func convert(_ settings: ConversionSettings? = nil, calibration: [[String: [Double]]]? = nil,
+                        target: Target? = nil) throws(DiagnosticError) -> Conversion {
         let settings = settings ?? conversion
         var samples = calibration ?? []
         if calibration == nil, let files = settings.balance?.calibration, !files.isEmpty {
             samples = try SampleSet.load(files, for: graph, relativeTo: settings.baseDirectory).samples
         }
-        let stages = try ConversionPipeline(settings).run(graph, calibration: samples)
+        let limits = target.map { t in
+            QuantiseWeights.Limits(bias: CoreSpec.signedRange(bits: t.core.leakBits).upperBound, threshold: t.core.thresholdRange.upperBound)
+        }
+        let stages = try ConversionPipeline(settings, limits: limits).run(graph, calibration: samples)
         var converted = self
         converted.graph = stages.last?.result.graph ?? graph
         return Conversion(stages: stages, network: converted)

@@ -8,7 +8,10 @@ struct CompileCommand: ParsableCommand {
         commandName: "compile",
         abstract: "Map a network with integer weights onto cores and write its core map.",
         discussion: """
-        The network must be exact in integers (see `tessera simulate`). Each layer gets the \
+        A network in floating point is first converted by the passes its compile: section \
+        or the options below enable (batch-norm folding, decay approximation, threshold \
+        balancing, weight quantisation, binarisation); each prints what it did. The result \
+        must be exact in integers (see `tessera simulate`). Each layer gets the \
         cheapest exact weight encoding (signed, up to 4 levels per neuron, or 4-bit \
         bit-sliced). Convolutions, pooling and upsampling are tiled (rows x cols x channel \
         block, chosen to minimise cores); dense layers are packed neuron by neuron. Neurons \
@@ -36,8 +39,8 @@ struct CompileCommand: ParsableCommand {
     @Flag(name: .long, help: "Fail instead of splitting a fan-in into partial sums (an approximation).")
     var strict = false
 
-    @Flag(name: .long, help: "Print the network after each stage of the pipeline.")
-    var printAfterEachPass = false
+    @OptionGroup(title: "Conversion passes (override the network file's compile: section)")
+    var conversion: ConversionOptions
 
     @Option(name: .long, help: "Ticks of random input used to measure the error of split fan-ins.")
     var measureTicks = 64
@@ -46,15 +49,13 @@ struct CompileCommand: ParsableCommand {
         do throws(DiagnosticError) {
             let started = Date()
             let hardware = try Target.load(target)
-            let net = try Network.load(network)
-            report(net.warnings)
-            if printAfterEachPass { print("== after load ==\n\(net.text)") }
+            let net = try conversion.convert(network, target: hardware).conversion.network
             let integer = try IntegerNetwork.check(net.graph, target: hardware)
-            if printAfterEachPass { print("== after integer check: every weight, bias, threshold and leak is an integer within \(hardware.name)'s widths ==\n") }
+            if conversion.printAfterEachPass { print("== after integer check: every weight, bias, threshold and leak is an integer within \(hardware.name)'s widths ==\n") }
             let progress = Progress()
             let compiled = try Compiler(integer, options: Compiler.Options(strict: strict)).compile { progress.show(text: $0) }
             progress.finish()
-            if printAfterEachPass { print("== after analysis, partition and placement ==") }
+            if conversion.printAfterEachPass { print("== after analysis, partition and placement ==") }
             let table = CompileTable(compiled)
             table.lines.forEach { print($0) }
             var error: ApproximationError?

@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import Tessera
+
+/// The conversion passes' options on the command line; each one overrides the same setting
+/// of the network file's `compile:` section (docs/conversion.md).
+struct ConversionOptions: ParsableArguments {
+    @Flag(inversion: .prefixedNo, help: "Fold batch norm into the layer before it (default on).")
+    var foldBatchnorm: Bool?
+
+    @Flag(inversion: .prefixedNo, help: "Replace lif decays by the measured best linear leak (default on).")
+    var approximateDecay: Bool?
+
+    @Option(help: "Calibration samples for threshold balancing: PATH.npy (the only input) or INPUT=PATH.npy; repeat for several inputs.")
+    var calibration: [String] = []
+
+    @Option(help: "Percentile of positive activations taken as each layer's maximum (default 99.9).")
+    var percentile: Double?
+
+    @Option(help: "Balance per layer or per channel.")
+    var balancePer: ScaleGranularity?
+
+    @Option(help: "Quantise weights to 2..8-bit integers or trinary.")
+    var quantise: String?
+
+    @Option(help: "Quantisation scale per layer or per channel.")
+    var quantisePer: ScaleGranularity?
+
+    @Flag(inversion: .prefixedNo, help: "Bring binary (Eedn) layers to exact integer form (default on).")
+    var binarise: Bool?
+
+    @Flag(name: .long, help: "Print the IR after each pass of the pipeline.")
+    var printAfterEachPass = false
+
+    func validate() throws {
+        if let percentile, !(percentile > 0 && percentile <= 100) { throw ValidationError("--percentile must be in (0, 100]") }
+        if let quantise {
+            guard let format = WeightFormat(quantise) else { throw ValidationError("--quantise '\(quantise)': expected 2..8 or trinary") }
+            if case let .bits(k) = format, !(2...8).contains(k) { throw ValidationError("--quantise \(k): k must be 2..8") }
+        }
+    }
+
+    /// The file's settings with these options applied; command-line paths are relative to
+    /// the working directory.
+    func apply(to file: ConversionSettings, inputs: [String]) throws(DiagnosticError) -> ConversionSettings {
+        var s = file
+        if let foldBatchnorm { s.foldBatchNorm = foldBatchnorm }
+        if let approximateDecay { s.approximateDecay = approximateDecay }
+        if let binarise { s.binarise = binarise }
+        if !calibration.isEmpty || percentile != nil || balancePer != nil {
+            var balance = s.balance ?? ConversionSettings.Balance()
+            if let percentile { balance.percentile = percentile }
+            if let balancePer { balance.granularity = balancePer }
+            if !calibration.isEmpty {
+                let cwd = FileManager.default.currentDirectoryPath
+                balance.calibration = [:]
+                for item in calibration {
+                    let (input, path) = try Self.split(item, inputs: inputs)
+                    balance.calibration[input] = path.hasPrefix("/") ? path : URL(fileURLWithPath: cwd).appendingPathComponent(path).path
+                }
+            }
+            if balance.calibration.isEmpty { throw DiagnosticError("threshold balancing needs calibration samples: --calibration PATH.npy") }
+            s.balance = balance
+        }
+        if quantise != nil || quantisePer != nil {
+            var q = s.quantise ?? ConversionSettings.Quantise(format: .bits(4))
+            if let quantise, let format = WeightFormat(quantise) { q.format = format }
+            if let quantisePer { q.granularity = quantisePer }
+            s.quantise = q
+        }
+        return s
+    }
+
+    /// `INPUT=PATH` or a bare path for a single-input network.
+    static func split(_ item: String, inputs: [String]) throws(DiagnosticError) -> (String, String) {
+        if let eq = item.firstIndex(of: "="), !FileManager.default.fileExists(atPath: item) {
+            return (String(item[..<eq]), String(item[item.index(after: eq)...]))
+        }
+        guard inputs.count == 1, let only = inputs.first else {
+            throw DiagnosticError("there are \(inputs.count) inputs (\(inputs.joined(separator: ", "))); name them: INPUT=PATH")
+        }
+        return (only, item)
+    }
+
+    /// Loads the network and runs the enabled passes, printing each pass's log (and the IR
+    /// after it when asked).
+    func convert(_ path: String, target: Target) throws(DiagnosticError) -> (original: Network, conversion: Conversion) {
+        let net = try Network.load(path)
+        report(net.warnings)
+        if printAfterEachPass { print("== after load ==\n\(net.text)") }
+        let settings = try apply(to: net.conversion, inputs: net.graph.inputLayers.map(\.name))
+        let conversion = try net.convert(settings, target: target)
+        for stage in conversion.stages {
+            print("\(stage.pass):" + (stage.result.log.isEmpty ? " nothing to do" : ""))
+            stage.result.log.forEach { print("  \($0)") }
+            if printAfterEachPass { print("== after \(stage.pass) ==\n\(GraphPrinter.render(stage.result.graph))") }
+        }
+        return (net, conversion)
+    }
+}
+
+extension ScaleGranularity: ExpressibleByArgument {}
