@@ -12,7 +12,11 @@ import Testing
 
     @Test func binaryNetworkMatchesItsIntegerForwardPass() throws {
         let target = try Target.load(TestSupport.target("truenorth"))
-        let network = try Network.load(Self.fixture("binary.yaml"))
+        // Through the conversion pipeline: BinariseActivations rewrites the layers (bias
+        // 1 - m, threshold 1), which must not change a single bit.
+        let converted = try Network.load(Self.fixture("binary.yaml")).convert()
+        #expect(converted.stages.map(\.pass) == ["binarise-activations"])
+        let network = converted.network
         let compiled = try Compiler(try IntegerNetwork.check(network.graph, target: target)).compile()
         let map = compiled.map
         let images = try NPYFile.read(path: Self.fixture("test_images.npy"))
