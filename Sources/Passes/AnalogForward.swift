@@ -66,6 +66,19 @@ public struct AnalogForward: Sendable {
     }
 }
 
+extension AnalogForward {
+    /// The fraction of samples whose largest score, in the first output layer read without
+    /// its ReLU, is at the label's index.
+    public func accuracy(_ samples: [[String: [Double]]], labels: [Int]) -> Double {
+        guard let output = graph.outputs.first, let k = position[output] else { return 0 }
+        let correct = zip(samples, labels).filter { sample, label in
+            let scores = run(sample, linear: [output])[k]
+            return scores.firstIndex(of: scores.max() ?? 0) == label
+        }.count
+        return Double(correct) / Double(max(samples.count, 1))
+    }
+}
+
 /// A batch-norm layer's per-channel affine map y = scale * x + shift, from its
 /// `running_mean`, `running_var`, `weight` (gamma) and `bias` (beta) tensors.
 struct BatchNormParameters {

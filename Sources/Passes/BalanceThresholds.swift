@@ -68,7 +68,7 @@ public struct BalanceThresholds: Sendable {
             case .dense, .conv2d:
                 lambda[k] = samples[k].map { Self.robustMaximum($0.sorted(), percentile: percentile).map { $0 > 0 ? $0 : 1 } ?? 1 }
                 guard let w = graph.tensor(layer, "weight"), let inShape = graph.layers[position[layer.inputs[0]] ?? 0].shape else { continue }
-                let channelOf = FoldBatchNorm.outputChannel(of: layer.op, weightShape: w.shape)
+                let channelOf = layer.op.outputChannel(weightShape: w.shape)
                 var scaled = w.values
                 for i in scaled.indices {
                     // The input element (dense, [out, in]) or input channel (conv,

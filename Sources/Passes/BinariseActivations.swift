@@ -25,9 +25,7 @@ public struct BinariseActivations: Sendable {
             guard var neuron = layer.neuron, neuron.kind == .binary, let shape = layer.shape,
                   let w = graph.tensor(layer, "weight") else { continue }
             let channels = max(shape.channels, 1)
-            let channelOf = FoldBatchNorm.outputChannel(of: layer.op, weightShape: w.shape)
-            var members = [[Int]](repeating: [], count: channels)
-            for i in w.values.indices { members[min(channelOf(i), channels - 1)].append(i) }
+            let members = layer.op.channelMembers(weightShape: w.shape, count: w.count, channels: channels)
             let bias = graph.tensor(layer, "bias")?.values
             var weights = w.values
             var minimum = [Double](repeating: 0, count: channels)

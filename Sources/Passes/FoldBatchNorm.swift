@@ -38,7 +38,7 @@ public struct FoldBatchNorm: Sendable {
                 diagnostics.error("batchnorm '\(layer.name)' follows \(producer.op.name) '\(source)', which has no weights to fold into; place it after a conv2d, convtranspose2d or dense layer", at: layer.location)
                 continue
             }
-            let channelOf = Self.outputChannel(of: producer.op, weightShape: w.shape)
+            let channelOf = producer.op.outputChannel(weightShape: w.shape)
             let weights = w.values.indices.map { w.values[$0] * p.scale[channelOf($0)] }
             let oldBias = out.tensor(producer, "bias")?.values ?? Array(repeating: 0, count: p.scale.count)
             let bias = p.scale.indices.map { p.scale[$0] * oldBias[$0] + p.shift[$0] }
@@ -60,18 +60,5 @@ public struct FoldBatchNorm: Sendable {
         for k in out.layers.indices { out.layers[k].inputs = out.layers[k].inputs.map { renamed[$0] ?? $0 } }
         out.outputs = out.outputs.map { renamed[$0] ?? $0 }
         return PassResult(graph: out, log: log)
-    }
-
-    /// For weight element i, its output channel, from the op's PyTorch layout: conv2d and
-    /// dense lead with the output channel; convtranspose2d is `[in, out/groups, kh, kw]`.
-    static func outputChannel(of op: Operation, weightShape s: [Int]) -> (Int) -> Int {
-        switch op {
-        case let .convTranspose2d(c) where s.count == 4:
-            let taps = s[2] * s[3], outPerGroup = s[1], inPerGroup = max(s[0] / max(c.groups, 1), 1)
-            return { i in (i / (outPerGroup * taps)) / inPerGroup * outPerGroup + (i / taps) % outPerGroup }
-        default:
-            let per = s.dropFirst().reduce(1, *)
-            return { i in i / max(per, 1) }
-        }
     }
 }

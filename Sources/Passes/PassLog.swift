@@ -26,6 +26,27 @@ extension SpikeGraph {
 }
 
 extension SpikeIR.Operation {
+    /// For weight element i, its output channel, from the op's PyTorch layout: conv2d and
+    /// dense lead with the output channel; convtranspose2d is `[in, out/groups, kh, kw]`.
+    func outputChannel(weightShape s: [Int]) -> (Int) -> Int {
+        switch self {
+        case let .convTranspose2d(c) where s.count == 4:
+            let taps = s[2] * s[3], outPerGroup = s[1], inPerGroup = max(s[0] / max(c.groups, 1), 1)
+            return { i in (i / (outPerGroup * taps)) / inPerGroup * outPerGroup + (i / taps) % outPerGroup }
+        default:
+            let per = s.dropFirst().reduce(1, *)
+            return { i in i / max(per, 1) }
+        }
+    }
+
+    /// The weight elements of each output channel (`channels` of them).
+    func channelMembers(weightShape: [Int], count: Int, channels: Int) -> [[Int]] {
+        let channelOf = outputChannel(weightShape: weightShape)
+        var members = [[Int]](repeating: [], count: max(channels, 1))
+        for i in 0..<count { members[min(channelOf(i), members.count - 1)].append(i) }
+        return members
+    }
+
     /// The op with its bias enabled (conv, transposed conv, dense), for passes that give a
     /// layer a bias it was declared without (folding a batch norm, moving a leak).
     var withBias: SpikeIR.Operation {

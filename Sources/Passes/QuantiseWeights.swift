@@ -86,9 +86,7 @@ public struct QuantiseWeights: Sendable {
                 continue
             }
             let channels = max(shape.channels, 1)
-            let channelOf = FoldBatchNorm.outputChannel(of: layer.op, weightShape: w.shape)
-            var members = [[Int]](repeating: [], count: channels)
-            for i in w.values.indices { members[min(channelOf(i), channels - 1)].append(i) }
+            let members = layer.op.channelMembers(weightShape: w.shape, count: w.count, channels: channels)
             guard w.values.contains(where: { $0 != 0 }) else { continue }
             var q = [Double](repeating: 0, count: w.count)
             var scales = [Double](repeating: 1, count: channels)

@@ -53,10 +53,8 @@ struct ConversionOptions: ParsableArguments {
             if let balancePer { balance.granularity = balancePer }
             if !calibration.isEmpty {
                 let cwd = FileManager.default.currentDirectoryPath
-                balance.calibration = [:]
-                for item in calibration {
-                    let (input, path) = try Self.split(item, inputs: inputs)
-                    balance.calibration[input] = path.hasPrefix("/") ? path : URL(fileURLWithPath: cwd).appendingPathComponent(path).path
+                balance.calibration = try namedPaths(calibration, names: inputs, option: "--calibration").mapValues { path in
+                    path.hasPrefix("/") ? path : URL(fileURLWithPath: cwd).appendingPathComponent(path).path
                 }
             }
             if balance.calibration.isEmpty { throw DiagnosticError("threshold balancing needs calibration samples: --calibration PATH.npy") }
@@ -69,17 +67,6 @@ struct ConversionOptions: ParsableArguments {
             s.quantise = q
         }
         return s
-    }
-
-    /// `INPUT=PATH` or a bare path for a single-input network.
-    static func split(_ item: String, inputs: [String]) throws(DiagnosticError) -> (String, String) {
-        if let eq = item.firstIndex(of: "="), !FileManager.default.fileExists(atPath: item) {
-            return (String(item[..<eq]), String(item[item.index(after: eq)...]))
-        }
-        guard inputs.count == 1, let only = inputs.first else {
-            throw DiagnosticError("there are \(inputs.count) inputs (\(inputs.joined(separator: ", "))); name them: INPUT=PATH")
-        }
-        return (only, item)
     }
 
     /// Loads the network and runs the enabled passes, printing each pass's log (and the IR

@@ -55,11 +55,7 @@ struct EvaluateCommand: ParsableCommand {
             let hardware = try Target.load(target)
             let (original, converted) = try conversion.convert(network, target: hardware)
             let inputs = original.graph.inputLayers.map(\.name)
-            var files: [String: String] = [:]
-            for item in images {
-                let (input, path) = try ConversionOptions.split(item, inputs: inputs)
-                files[input] = path
-            }
+            let files = try namedPaths(images, names: inputs, option: "--images")
             let samples = try SampleSet.load(files, for: original.graph).samples
             let labelTensor: Tensor
             do { labelTensor = try NPYFile.read(path: labels) } catch { throw DiagnosticError("\(labels): \(error.message)") }
@@ -94,17 +90,10 @@ struct EvaluateCommand: ParsableCommand {
         }
     }
 
-    /// Accuracy of the float network (ReLU hidden layers, linear outputs), nil when it has
-    /// binary layers.
+    /// Accuracy of the float network, nil when it has binary layers (no ReLU reading).
     static func floatAccuracy(_ graph: SpikeGraph, samples: [[String: [Double]]], labels: [Int]) -> Double? {
-        guard !graph.layers.contains(where: { $0.neuron?.kind == .binary }), let output = graph.outputs.first,
-              let k = graph.layers.firstIndex(where: { $0.name == output }) else { return nil }
-        let forward = AnalogForward(graph)
-        let correct = zip(samples, labels).filter { sample, label in
-            let scores = forward.run(sample, linear: [output])[k]
-            return scores.firstIndex(of: scores.max() ?? 0) == label
-        }.count
-        return Double(correct) / Double(max(samples.count, 1))
+        guard !graph.layers.contains(where: { $0.neuron?.kind == .binary }) else { return nil }
+        return AnalogForward(graph).accuracy(samples, labels: labels)
     }
 }
 

@@ -25,17 +25,7 @@ struct InputOptions: ParsableArguments {
     /// The samples to run and whether they came as a batch.
     func samples(ports: [InputPort], ticks: Int) throws(DiagnosticError) -> ([SpikeInput], Bool) {
         if let spikes { return ([try SpikeFile.readInput(path: spikes, ports: ports)], false) }
-        var files: [String: String] = [:]
-        for item in inputs {
-            if let eq = item.firstIndex(of: "="), !FileManager.default.fileExists(atPath: item) {
-                files[String(item[..<eq])] = String(item[item.index(after: eq)...])
-            } else {
-                guard ports.count == 1, let only = ports.first else {
-                    throw DiagnosticError("there are \(ports.count) inputs (\(ports.map(\.name).joined(separator: ", "))); name them: --input PORT=PATH")
-                }
-                files[only.name] = item
-            }
-        }
+        let files = try namedPaths(inputs, names: ports.map(\.name), option: "--input")
         let batch = try SampleSet.load(files, ports: ports)
         var samples: [SpikeInput] = []
         for (k, values) in batch.samples.enumerated() {
@@ -70,4 +60,21 @@ func writeResults(_ results: [EmulationResult], isBatch: Bool, ticks: Int, to ou
         print("\(prefix)\(ports)\(stats)")
     }
     print("wrote \(output)")
+}
+
+/// `NAME=PATH` items (or one bare path when there is a single name) as a name-to-path table,
+/// for `--input`, `--calibration` and `--images`.
+func namedPaths(_ items: [String], names: [String], option: String) throws(DiagnosticError) -> [String: String] {
+    var files: [String: String] = [:]
+    for item in items {
+        if let eq = item.firstIndex(of: "="), !FileManager.default.fileExists(atPath: item) {
+            files[String(item[..<eq])] = String(item[item.index(after: eq)...])
+        } else {
+            guard names.count == 1, let only = names.first else {
+                throw DiagnosticError("there are \(names.count) inputs (\(names.joined(separator: ", "))); name them: \(option) NAME=PATH")
+            }
+            files[only] = item
+        }
+    }
+    return files
 }

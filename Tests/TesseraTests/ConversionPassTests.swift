@@ -68,8 +68,8 @@ import Testing
         // input channel 1 feeds outputs 3..5.
         let one = Operation.convTranspose2d(ConvolutionTranspose(outChannels: 3, vertical: Window(kernel: 1), horizontal: Window(kernel: 1)))
         let two = Operation.convTranspose2d(ConvolutionTranspose(outChannels: 6, vertical: Window(kernel: 1), horizontal: Window(kernel: 1), groups: 2))
-        #expect((0..<6).map(FoldBatchNorm.outputChannel(of: one, weightShape: [2, 3, 1, 1])) == [0, 1, 2, 0, 1, 2])
-        #expect((0..<6).map(FoldBatchNorm.outputChannel(of: two, weightShape: [2, 3, 1, 1])) == [0, 1, 2, 3, 4, 5])
+        #expect((0..<6).map(one.outputChannel(weightShape: [2, 3, 1, 1])) == [0, 1, 2, 0, 1, 2])
+        #expect((0..<6).map(two.outputChannel(weightShape: [2, 3, 1, 1])) == [0, 1, 2, 3, 4, 5])
     }
 
     // MARK: BalanceThresholds
@@ -250,8 +250,9 @@ import Testing
 
     // MARK: The compile: section and the pipeline
 
-    @Test func compileSectionIsRead() throws {
-        let yaml = """
+    /// A one-layer network whose `compile:` section holds `lines` (line 8 onwards).
+    static func compileSection(_ lines: String) -> String {
+        """
         network: n
         inputs: { x: { shape: [2] } }
         init: { seed: 1 }
@@ -259,10 +260,16 @@ import Testing
           - { name: d, op: dense, out: 2, input: x }
         outputs: [d]
         compile:
+        \(lines)
+        """
+    }
+
+    @Test func compileSectionIsRead() throws {
+        let yaml = Self.compileSection("""
           fold_batchnorm: false
           balance: { percentile: 99, per: channel, calibration: c.npy }
           quantise: { weights: trinary, per: channel }
-        """
+        """)
         let net = try Network.load(yaml: yaml, file: "/tmp/somewhere/n.yaml")
         #expect(net.conversion.foldBatchNorm == false)
         #expect(net.conversion.balance == .init(percentile: 99, granularity: .channel, calibration: ["x": "c.npy"]))
@@ -277,17 +284,7 @@ import Testing
         ("balance: { per: neuron, calibration: c.npy }", "9:19: error: unknown granularity ('per') 'neuron'"),
     ])
     func badCompileSectionsAreLocated(line: String, message: String) throws {
-        let yaml = """
-        network: n
-        inputs: { x: { shape: [2] } }
-        init: { seed: 1 }
-        layers:
-          - { name: d, op: dense, out: 2, input: x }
-        outputs: [d]
-        compile:
-          fold_batchnorm: true
-          \(line)
-        """
+        let yaml = Self.compileSection("  fold_batchnorm: true\n  \(line)")
         let error = #expect(throws: DiagnosticError.self) { try Network.load(yaml: yaml, file: "n.yaml") }
         #expect(error?.description.contains("n.yaml:\(message)") == true, "\(error?.description ?? "")")
     }

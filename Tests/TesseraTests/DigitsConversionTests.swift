@@ -20,12 +20,7 @@ import Testing
     /// The float network's accuracy (ReLU hidden layers, linear scores), which must equal
     /// what the training script measured.
     static func floatAccuracy(_ network: Network, images: [[String: [Double]]], labels: [Int], summaryKey: String) throws -> Double {
-        let forward = AnalogForward(network.graph)
-        let correct = images.indices.filter { i in
-            let scores = forward.run(images[i], linear: ["out"]).last ?? []
-            return scores.firstIndex(of: scores.max() ?? 0) == labels[i]
-        }.count
-        let accuracy = Double(correct) / Double(images.count)
+        let accuracy = AnalogForward(network.graph).accuracy(images, labels: labels)
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: fixture("summary.json")))) as? [String: Any]
         #expect(abs(accuracy - (summary?[summaryKey] as? Double ?? -1)) < 1e-9)
         return accuracy
