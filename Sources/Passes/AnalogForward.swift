@@ -67,10 +67,10 @@ public struct AnalogForward: Sendable {
 }
 
 extension AnalogForward {
-    /// The fraction of samples whose largest score, in the first output layer read without
-    /// its ReLU, is at the label's index.
-    public func accuracy(_ samples: [[String: [Double]]], labels: [Int]) -> Double {
-        guard let output = graph.outputs.first, let k = position[output] else { return 0 }
+    /// The fraction of samples whose largest score, in `output` (by default the last output
+    /// layer) read without its ReLU, is at the label's index.
+    public func accuracy(_ samples: [[String: [Double]]], labels: [Int], output: String? = nil) -> Double {
+        guard let output = output ?? graph.outputs.last, let k = position[output] else { return 0 }
         let correct = zip(samples, labels).filter { sample, label in
             let scores = run(sample, linear: [output])[k]
             return scores.firstIndex(of: scores.max() ?? 0) == label

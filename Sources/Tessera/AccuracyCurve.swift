@@ -4,7 +4,7 @@ import Hardware
 import TesseraSupport
 
 /// Classification accuracy of an emulated core map as a function of the ticks each sample
-/// is shown for: the predicted class after T ticks is the output neuron with the most spikes
+/// is shown for, read on one output port (by default the last): the predicted class after T ticks is the output neuron with the most spikes
 /// in the first T ticks after the port's latency (ties to the lower index; no spike is a
 /// miss). One emulation per sample, of the longest T, gives the whole curve.
 ///
@@ -20,8 +20,14 @@ public struct AccuracyCurve: Sendable, Equatable {
     public var encoding: InputEncoding
 
     public static func measure(_ map: CoreMap, samples: [[String: [Double]]], labels: [Int], ticks: [Int],
-                               encoding: InputEncoding = .rate, seed: UInt64 = 1, target: Target? = nil) throws(DiagnosticError) -> AccuracyCurve {
-        guard let port = map.outputs.first else { throw DiagnosticError("the core map has no output port to classify with") }
+                               encoding: InputEncoding = .rate, seed: UInt64 = 1, target: Target? = nil,
+                               output: String? = nil) throws(DiagnosticError) -> AccuracyCurve {
+        let chosen = output ?? map.outputs.last?.name
+        guard let slot = map.outputs.firstIndex(where: { $0.name == chosen }) else {
+            throw DiagnosticError(map.outputs.isEmpty ? "the core map has no output port to classify with"
+                                  : "'\(chosen ?? "")' is not an output port\(Suggestion.hint(for: chosen ?? "", among: map.outputs.map(\.name))); ports: \(map.outputs.map(\.name).joined(separator: ", "))")
+        }
+        let port = map.outputs[slot]
         guard labels.count == samples.count else { throw DiagnosticError("\(samples.count) samples but \(labels.count) labels") }
         guard let longest = ticks.max(), ticks.allSatisfy({ $0 >= 1 }) else { throw DiagnosticError("ticks must be at least 1 (got \(ticks))") }
         let classes = port.shape.reduce(1, *)
@@ -37,7 +43,7 @@ public struct AccuracyCurve: Sendable, Equatable {
             do { input = try InputEncoder.encode(sample, ports: map.inputs, encoding: encoding, ticks: longest, seed: seed, sample: i) } catch {
                 throw DiagnosticError("sample \(i): \(error.description)")
             }
-            let spikes = emulator.run(input, ticks: longest + port.latency).outputs[0].spikes
+            let spikes = emulator.run(input, ticks: longest + port.latency).outputs[slot].spikes
             for (k, t) in ticks.enumerated() {
                 var counts = [Int](repeating: 0, count: classes)
                 for e in spikes where e.tick < t + port.latency { counts[e.index] += 1 }

@@ -39,6 +39,9 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Input encoding: rate, poisson or binary (default: the input's own).")
     var encoding: InputEncoding?
 
+    @Option(help: "The output layer whose spike counts classify (default: the last output).")
+    var output: String?
+
     @Option(help: "Seed of the Poisson encoding.")
     var seed: UInt64 = 1
 
@@ -62,15 +65,15 @@ struct EvaluateCommand: ParsableCommand {
             guard labelTensor.values.allSatisfy({ $0 == $0.rounded() }) else { throw DiagnosticError("\(labels): labels must be integers") }
             let labelValues = labelTensor.values.map { Int($0) }
 
-            let floatAccuracy = Self.floatAccuracy(original.graph, samples: samples, labels: labelValues)
+            let floatAccuracy = Self.floatAccuracy(original.graph, samples: samples, labels: labelValues, output: output)
             let integer = try IntegerNetwork.check(converted.network.graph, target: hardware)
             let compiled = try Compiler(integer).compile()
             let map = compiled.map
             var declared = InputEncoding.rate
             if case let .input(_, e)? = original.graph.inputLayers.first?.op { declared = e }
             let chosen = encoding ?? declared
-            let curve = try AccuracyCurve.measure(map, samples: samples, labels: labelValues, ticks: tickList, encoding: chosen, seed: seed, target: hardware)
-            let latency = map.outputs.first?.latency ?? 0
+            let curve = try AccuracyCurve.measure(map, samples: samples, labels: labelValues, ticks: tickList, encoding: chosen, seed: seed, target: hardware, output: output)
+            let latency = map.outputs.first { $0.name == (output ?? map.outputs.last?.name) }?.latency ?? 0
             print("\(compiled.coreCount) cores on \(hardware.name); output latency \(latency) ticks; \(samples.count) samples, \(chosen.rawValue) encoding")
             print("float (ANN) accuracy: " + (floatAccuracy.map { String(format: "%.2f%%", $0 * 100) } ?? "n/a (binary layers have no ReLU reading)"))
             var table = [["ticks", "ticks per frame", "accuracy"]]
@@ -91,9 +94,9 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     /// Accuracy of the float network, nil when it has binary layers (no ReLU reading).
-    static func floatAccuracy(_ graph: SpikeGraph, samples: [[String: [Double]]], labels: [Int]) -> Double? {
+    static func floatAccuracy(_ graph: SpikeGraph, samples: [[String: [Double]]], labels: [Int], output: String?) -> Double? {
         guard !graph.layers.contains(where: { $0.neuron?.kind == .binary }) else { return nil }
-        return AnalogForward(graph).accuracy(samples, labels: labels)
+        return AnalogForward(graph).accuracy(samples, labels: labels, output: output)
     }
 }
 
