@@ -27,18 +27,7 @@ public struct ApproximationError: Sendable, Codable, Equatable {
         let latency = compiled.latencies.map(\.ticks).max() ?? 0
         let total = ticks + latency
         guard synapses * total <= budget, compiled.coreCount <= 20_000 else { return nil }
-        var random = SeededRandom(seed: seed)
-        var spikes: [String: [SpikeInput.Event]] = [:]
-        for input in network.graph.inputLayers {
-            let count = input.shape?.count ?? 0
-            let rates = (0..<count).map { _ in random.nextUnit() }
-            var events: [SpikeInput.Event] = []
-            for t in 0..<ticks {
-                for i in 0..<count where random.nextUnit() < rates[i] { events.append(SpikeInput.Event(tick: t, index: i)) }
-            }
-            spikes[input.name] = events
-        }
-        let stimulus = SpikeInput(ticks: total, spikes: spikes)
+        let stimulus = FiringRates.randomStimulus(network.graph, ticks: ticks, seed: seed, length: total)
         let emulated = try Emulator(map: compiled.map, target: network.target).run(stimulus, ticks: total)
         let simulated = ReferenceSimulator(network).run(stimulus, ticks: total)
         var result = ApproximationError(ticks: ticks, seed: seed, neurons: 0, differing: 0, meanRateError: 0, maxRateError: 0)

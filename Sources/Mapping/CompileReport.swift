@@ -14,7 +14,7 @@ public struct CompileReport: Encodable, Sendable {
     public var neurons: Int
     public var hardwareNeurons: Int
     public var latency: [String: Int]
-    public var placement: [String: Int]
+    public var placement: PlacementReport
     /// Relay cores and the routes they carry (delays the hardware cannot give directly).
     public var relays: [String: Int]
     /// Layers whose fan-in was split (approximated), and the error measured at the outputs.
@@ -32,9 +32,7 @@ public struct CompileReport: Encodable, Sendable {
         neurons = compiled.layers.reduce(0) { $0 + $1.neurons }
         hardwareNeurons = compiled.layers.reduce(0) { $0 + $1.hardwareNeurons }
         latency = Dictionary(compiled.latencies.map { ($0.name, $0.ticks) }, uniquingKeysWith: { a, _ in a })
-        let p = compiled.placement
-        placement = ["hops": p.hops, "chipCrossings": p.chipCrossings, "rowMajorHops": p.rowMajorHops,
-                     "rowMajorChipCrossings": p.rowMajorChipCrossings, "crossingCost": p.crossingCost]
+        placement = compiled.placement
         relays = ["cores": compiled.relayCores, "routes": compiled.relayedRoutes]
         approximatedLayers = compiled.approximations.map(\.layer)
         measuredError = error

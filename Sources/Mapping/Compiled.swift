@@ -61,11 +61,26 @@ public struct LayerReport: Encodable, Sendable {
     public var depth: Int
 }
 
-public struct PlacementReport: Sendable {
+/// Placement figures: routes' hops and chip crossings as the map holds them (one route
+/// per axon fed), and the same weighted by the expected firing rates, per tick, which is
+/// what the placer minimises; each next to row-major placement's.
+public struct PlacementReport: Encodable, Sendable {
     public var hops: Int
     public var chipCrossings: Int
     public var rowMajorHops: Int
     public var rowMajorChipCrossings: Int
+    /// Expected spike hops and chip crossings per tick (routes x their sender's rate); nil
+    /// when no rates are known.
+    public var spikeHopsPerTick: Double?
+    public var spikeCrossingsPerTick: Double?
+    public var rowMajorSpikeHopsPerTick: Double?
+    public var rowMajorSpikeCrossingsPerTick: Double?
+    /// Where the rates came from (``FiringRates/source``), or why every axon weighs alike.
+    public var rateSource: String
+    /// What the search minimised, placed and row-major: hops + `crossingCost` x crossings
+    /// over all routes, each weighted by its expected spikes per 1,000 ticks (at least 1).
+    public var objective: Int
+    public var rowMajorObjective: Int
     /// What a chip crossing costs in hops when placing (target's chipCrossing / hop energy).
     public var crossingCost: Int
     /// False when the network had too many cores for the local search (row-major kept).

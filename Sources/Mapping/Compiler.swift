@@ -23,7 +23,13 @@ public struct Compiler: Sendable {
     public struct Options: Sendable {
         /// Refuse to split a fan-in into partial sums (an approximation): error instead.
         public var strict = false
-        public init(strict: Bool = false) { self.strict = strict }
+        /// Firing rates to weigh traffic by in placement; nil measures them on random input
+        /// (``FiringRates/measure(_:ticks:seed:budget:)``) when the network is small enough.
+        public var rates: FiringRates?
+        public init(strict: Bool = false, rates: FiringRates? = nil) {
+            self.strict = strict
+            self.rates = rates
+        }
     }
 
     let network: IntegerNetwork
@@ -89,10 +95,18 @@ public struct Compiler: Sendable {
         guard state.recipes.count <= target.board.coresTotal else {
             throw DiagnosticError("the network needs \(state.recipes.count) cores but target '\(target.name)' has \(target.board.coresTotal) (\(target.board.chips[0])x\(target.board.chips[1]) chips of \(target.board.coresPerChipTotal))")
         }
+        progress?("measuring firing rates for placement")
+        let rates = options.rates ?? FiringRates.measure(network)
+        let coreRates = rates.map { rates in
+            let byLayer = layers.map { rates.rate(of: $0.name) }
+            return state.recipes.map { byLayer[$0.layer] }
+        }
         progress?("placing \(state.recipes.count) cores")
-        let placer = Placer(target: target, cores: state.recipes.count, traffic: state.traffic)
+        let placer = Placer(target: target, cores: state.recipes.count, traffic: state.traffic, coreRates: coreRates)
         let slots = placer.place()
-        let (placed, naive) = (placer.cost(slots), placer.cost(Array(0..<state.recipes.count)))
+        let rowMajor = Array(0..<state.recipes.count)
+        let (placed, naive) = (placer.cost(slots), placer.cost(rowMajor))
+        let expected = rates.map { _ in placer.expected(slots) }, naiveExpected = rates.map { _ in placer.expected(rowMajor) }
         let inputs = network.graph.inputLayers.compactMap { input -> (String, [Int], RouteTable)? in
             guard let k = layers.firstIndex(where: { $0.name == input.name }), let shape = input.shape else { return nil }
             return (input.name, [shape.channels, shape.height, shape.width],
@@ -101,7 +115,12 @@ public struct Compiler: Sendable {
         return Compiled(compiler: self, recipes: state.recipes, routes: state.routes, mergeHome: state.mergeHome, parts: state.parts,
                         inputs: inputs, slots: slots, placer: placer, layers: reports.reversed(),
                         placement: PlacementReport(hops: placed.hops, chipCrossings: placed.crossings, rowMajorHops: naive.hops,
-                                                   rowMajorChipCrossings: naive.crossings, crossingCost: placer.crossingCost, searched: placer.searches),
+                                                   rowMajorChipCrossings: naive.crossings,
+                                                   spikeHopsPerTick: expected?.hops, spikeCrossingsPerTick: expected?.crossings,
+                                                   rowMajorSpikeHopsPerTick: naiveExpected?.hops, rowMajorSpikeCrossingsPerTick: naiveExpected?.crossings,
+                                                   rateSource: rates?.source ?? "none (the network is too large to simulate at compile time): every axon weighs alike",
+                                                   objective: placer.objective(slots), rowMajorObjective: placer.objective(rowMajor),
+                                                   crossingCost: placer.crossingCost, searched: placer.searches),
                         relayedRoutes: state.relayedRoutes)
     }
 }

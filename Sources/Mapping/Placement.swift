@@ -6,14 +6,18 @@ import TesseraSupport
 ///
 /// The placer starts from the row-major order the partitioner produced and improves it by
 /// local search: a core moves to another slot (swapping with the core there) when that
-/// lowers the traffic-weighted cost. Traffic between two cores is the number of axons one
-/// feeds on the other (each carries every spike of its neuron); the cost of a path is its
-/// mesh hops plus its chip crossings times `crossingCost`, the ratio of the target's
-/// chip-crossing and hop energies when both are given (else 1).
+/// lowers the traffic-weighted cost. Traffic between two cores is the spikes expected on
+/// the axons one feeds on the other: axons x the firing rate of the sending core's layer
+/// (``FiringRates``; every axon alike when no rates are known), since each spike, not each
+/// axon, is a packet that costs energy per hop. The cost of a path is its mesh hops plus
+/// its chip crossings times `crossingCost`, the ratio of the target's chip-crossing and
+/// hop energies when both are given (else 1).
 struct Placer: Sendable {
     let board: Board
     /// (from core, to core, axons fed), as the partition recorded them.
     let pairs: [(from: Int32, to: Int32, weight: Int32)]
+    /// Expected spikes per tick per axon of each core's neurons (its layer's firing rate).
+    let coreRates: [Double]
     let cores: Int
     let crossingCost: Int
     /// Above this many cores the local search is skipped (it costs time and memory per
@@ -25,9 +29,11 @@ struct Placer: Sendable {
         var crossings = 0
     }
 
-    init(target: Target, cores: Int, traffic pairs: [(from: Int32, to: Int32, weight: Int32)], searchLimit: Int = 100_000) {
+    init(target: Target, cores: Int, traffic pairs: [(from: Int32, to: Int32, weight: Int32)], coreRates: [Double]? = nil,
+         searchLimit: Int = 100_000) {
         board = target.board
         self.pairs = pairs
+        self.coreRates = coreRates ?? Array(repeating: 1, count: cores)
         self.cores = cores
         self.searchLimit = searchLimit
         if let hop = target.energy["hop"]?.value, let crossing = target.energy["chipCrossing"]?.value, hop > 0 {
@@ -37,13 +43,20 @@ struct Placer: Sendable {
         }
     }
 
+    /// What the search weighs a pair by: expected spikes per 1,000 ticks on its axons,
+    /// at least 1 (a layer silent on the measured input still keeps its readers near).
+    func searchWeight(_ pair: (from: Int32, to: Int32, weight: Int32)) -> Int {
+        max(1, Int((Double(pair.weight) * coreRates[Int(pair.from)] * 1000).rounded()))
+    }
+
     /// Undirected traffic per core, summed per pair, neighbours sorted: deterministic
     /// whatever the order the pairs were recorded in.
     func adjacency() -> [[(core: Int, weight: Int)]] {
         var lists = [[(core: Int, weight: Int)]](repeating: [], count: cores)
         for p in pairs where p.from != p.to {
-            lists[Int(p.from)].append((Int(p.to), Int(p.weight)))
-            lists[Int(p.to)].append((Int(p.from), Int(p.weight)))
+            let w = searchWeight(p)
+            lists[Int(p.from)].append((Int(p.to), w))
+            lists[Int(p.to)].append((Int(p.from), w))
         }
         return lists.map { list in
             var merged: [(core: Int, weight: Int)] = []
@@ -65,7 +78,30 @@ struct Placer: Sendable {
                 chipY * board.coresPerChip[1] + within / board.coresPerChip[0], chipX, chipY)
     }
 
-    /// Hops and chip crossings of all traffic.
+    /// Expected spike hops and chip crossings per tick: each route's hops times the firing
+    /// rate of the neuron that sends on it.
+    func expected(_ slots: [Int]) -> (hops: Double, crossings: Double) {
+        var hops = 0.0, crossings = 0.0
+        for pair in pairs where pair.from != pair.to {
+            let (p, q) = (position(slots[Int(pair.from)]), position(slots[Int(pair.to)]))
+            let spikes = Double(pair.weight) * coreRates[Int(pair.from)]
+            hops += spikes * Double(abs(p.x - q.x) + abs(p.y - q.y))
+            crossings += spikes * Double(abs(p.chipX - q.chipX) + abs(p.chipY - q.chipY))
+        }
+        return (hops, crossings)
+    }
+
+    /// The search's objective: weighted hops plus `crossingCost` x weighted crossings.
+    func objective(_ slots: [Int]) -> Int {
+        var total = 0
+        for pair in pairs where pair.from != pair.to {
+            let (p, q) = (position(slots[Int(pair.from)]), position(slots[Int(pair.to)]))
+            total += searchWeight(pair) * (abs(p.x - q.x) + abs(p.y - q.y) + crossingCost * (abs(p.chipX - q.chipX) + abs(p.chipY - q.chipY)))
+        }
+        return total
+    }
+
+    /// Hops and chip crossings of all routes (one per axon fed), as the map holds them.
     func cost(_ slots: [Int]) -> Cost {
         var total = Cost()
         for pair in pairs where pair.from != pair.to {

@@ -59,6 +59,22 @@ public struct ReferenceSimulator: Sendable {
     }
 
     public func run(_ input: SpikeInput, ticks: Int) -> EmulationResult {
+        simulate(input, ticks: ticks).result
+    }
+
+    /// A run and the spikes per neuron per tick of every layer with neurons, by layer name:
+    /// the expected traffic the placer weighs routes by (``FiringRates``).
+    public func runMeasuringRates(_ input: SpikeInput, ticks: Int) -> (result: EmulationResult, rates: [String: Double]) {
+        let (result, counts) = simulate(input, ticks: ticks)
+        var rates: [String: Double] = [:]
+        for (k, layer) in network.graph.layers.enumerated() where layer.neuron != nil && depth[k] != nil {
+            let neurons = layer.shape?.count ?? 0
+            rates[layer.name] = neurons == 0 || ticks == 0 ? 0 : Double(counts[k]) / Double(neurons * ticks)
+        }
+        return (result, rates)
+    }
+
+    private func simulate(_ input: SpikeInput, ticks: Int) -> (result: EmulationResult, layerSpikes: [Int]) {
         let layers = network.graph.layers
         let spec = network.target.core
         let (low, high) = (spec.membraneRange.lowerBound, spec.membraneRange.upperBound)
@@ -79,6 +95,7 @@ public struct ReferenceSimulator: Sendable {
             return (k, EmulationResult.Port(name: name, shape: [shape.count], spikes: [], counts: Array(repeating: 0, count: shape.count)))
         }
         var fired = 0
+        var layerSpikes = [Int](repeating: 0, count: layers.count)
 
         for t in 0..<ticks {
             let slot = t % history
@@ -123,7 +140,9 @@ public struct ReferenceSimulator: Sendable {
                 }
                 potential[k] = v
                 spikes[k][slot] = out
-                fired += out.reduce(0, +)
+                let count = out.reduce(0, +)
+                fired += count
+                layerSpikes[k] += count
             }
             for p in outputs.indices {
                 for (i, s) in spikes[outputs[p].0][slot].enumerated() where s != 0 {
@@ -134,6 +153,6 @@ public struct ReferenceSimulator: Sendable {
         }
         var stats = EmulationStats()
         stats.spikes = fired
-        return EmulationResult(ticks: ticks, outputs: outputs.map(\.1), stats: stats)
+        return (EmulationResult(ticks: ticks, outputs: outputs.map(\.1), stats: stats), layerSpikes)
     }
 }

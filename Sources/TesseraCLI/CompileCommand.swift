@@ -45,6 +45,10 @@ struct CompileCommand: ParsableCommand {
     @Option(name: .long, help: "Ticks of random input used to measure the error of split fan-ins.")
     var measureTicks = 64
 
+    @Option(name: .long, help: ArgumentHelp("Firing rates per layer to weigh placement by (written by `tessera simulate --write-rates`).",
+                                            discussion: "Without it, rates are measured on random input when the network is small enough."))
+    var rates: String?
+
     func run() throws {
         do throws(DiagnosticError) {
             let started = Date()
@@ -53,7 +57,8 @@ struct CompileCommand: ParsableCommand {
             let integer = try IntegerNetwork.check(net.graph, target: hardware)
             if conversion.printAfterEachPass { print("== after integer check: every weight, bias, threshold and leak is an integer within \(hardware.name)'s widths ==\n") }
             let progress = Progress()
-            let compiled = try Compiler(integer, options: Compiler.Options(strict: strict)).compile { progress.show(text: $0) }
+            let given = try rates.map { path throws(DiagnosticError) in try FiringRates.load(path: path, graph: net.graph) }
+            let compiled = try Compiler(integer, options: Compiler.Options(strict: strict, rates: given)).compile { progress.show(text: $0) }
             progress.finish()
             if conversion.printAfterEachPass { print("== after analysis, partition and placement ==") }
             let table = CompileTable(compiled)
@@ -64,7 +69,7 @@ struct CompileCommand: ParsableCommand {
                 print("approximated: fan-in split into partial sums in \(names)")
                 if let measured = try ApproximationError.measure(compiled, ticks: measureTicks) {
                     error = measured
-                    print(String(format: "measured on %d ticks of random rate-coded input (seed %llu): %d of %d output neurons differ, mean rate error %.4f, max %.4f spikes/tick",
+                    print(String(format: "measured on %ld ticks of random rate-coded input (seed %llu): %ld of %ld output neurons differ, mean rate error %.4f, max %.4f spikes/tick",
                                  measured.ticks, measured.seed, measured.differing, measured.neurons, measured.meanRateError, measured.maxRateError))
                 } else {
                     print("error not measured: the network is too large to run the reference at compile time")
@@ -112,7 +117,13 @@ struct CompileTable {
             lines.append("relays: \(compiled.relayCores) relay cores carry \(compiled.relayedRoutes) routes whose delay the target cannot give directly (beyond its longest axonal delay, or from an input read late)")
         }
         if !p.searched { lines.append("placement: row-major, in partition order (local search is skipped above 100,000 cores)") }
-        lines.append("placement: \(p.hops) hops and \(p.chipCrossings) chip crossings of traffic (row-major: \(p.rowMajorHops) and \(p.rowMajorChipCrossings)); a crossing counts as \(p.crossingCost) hops (target chipCrossing / hop energy)")
+        lines.append("placement: routes take \(p.hops) hops and \(p.chipCrossings) chip crossings (row-major: \(p.rowMajorHops) and \(p.rowMajorChipCrossings))")
+        if let hops = p.spikeHopsPerTick, let crossings = p.spikeCrossingsPerTick, let naiveHops = p.rowMajorSpikeHopsPerTick,
+           let naiveCrossings = p.rowMajorSpikeCrossingsPerTick {
+            lines.append(String(format: "placement: expected %.1f spike hops and %.2f chip crossings per tick (row-major: %.1f and %.2f)",
+                                hops, crossings, naiveHops, naiveCrossings))
+        }
+        lines.append("placement: a chip crossing counts as \(p.crossingCost) hops (target chipCrossing / hop energy); firing rates from \(p.rateSource)")
         self.lines = lines
     }
 }

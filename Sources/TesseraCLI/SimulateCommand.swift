@@ -34,6 +34,10 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Target whose widths the integers must fit (default: truenorth).")
     var target: String = "truenorth"
 
+    @Option(name: .long, help: ArgumentHelp("Write each layer's firing rate (spikes per neuron per tick, averaged over the samples) here.",
+                                            discussion: "`tessera compile --rates` weighs placement by them."))
+    var writeRates: String?
+
     func validate() throws {
         guard ticks >= 0 else { throw ValidationError("--ticks must not be negative") }
     }
@@ -46,10 +50,19 @@ struct SimulateCommand: ParsableCommand {
             let simulator = ReferenceSimulator(try IntegerNetwork.check(net.graph, target: hardware))
             let ports = net.graph.inputLayers.map { InputPort(name: $0.name, shape: $0.shape.map { [$0.channels, $0.height, $0.width] } ?? [], targets: []) }
             let (samples, isBatch) = try input.samples(ports: ports, ticks: ticks)
-            let results = samples.map { simulator.run($0, ticks: ticks) }
+            let runs = samples.map { simulator.runMeasuringRates($0, ticks: ticks) }
+            let results = runs.map(\.result)
             let latencies = net.graph.outputs.map { "\($0) \(simulator.latency(of: $0))" }.joined(separator: ", ")
             FileHandle.standardError.write(Data("latency in ticks: \(latencies)\n".utf8))
             try writeResults(results, isBatch: isBatch, ticks: ticks, to: output, withStats: false)
+            if let writeRates {
+                var sums: [String: Double] = [:]
+                for run in runs {
+                    for (layer, rate) in run.rates { sums[layer, default: 0] += rate }
+                }
+                let mean = sums.mapValues { $0 / Double(max(samples.count, 1)) }
+                try FiringRates(rates: mean, source: "tessera simulate, \(samples.count) sample(s) of \(ticks) ticks").save(to: writeRates)
+            }
         } catch {
             report(error.diagnostics)
             throw ExitCode(1)
