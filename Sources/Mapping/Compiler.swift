@@ -105,8 +105,12 @@ public struct Compiler: Sendable {
         let placer = Placer(target: target, cores: state.recipes.count, traffic: state.traffic, coreRates: coreRates)
         let slots = placer.place()
         let rowMajor = Array(0..<state.recipes.count)
-        let (placed, naive) = (placer.cost(slots), placer.cost(rowMajor))
-        let expected = rates.map { _ in placer.expected(slots) }, naiveExpected = rates.map { _ in placer.expected(rowMajor) }
+        // Without a search the placement is row-major: each figure is computed once.
+        let same = slots == rowMajor
+        let naive = placer.cost(rowMajor), placed = same ? naive : placer.cost(slots)
+        let naiveExpected = rates.map { _ in placer.expected(rowMajor) }
+        let expected = same ? naiveExpected : rates.map { _ in placer.expected(slots) }
+        let naiveObjective = placer.objective(rowMajor), objective = same ? naiveObjective : placer.objective(slots)
         let inputs = network.graph.inputLayers.compactMap { input -> (String, [Int], RouteTable)? in
             guard let k = layers.firstIndex(where: { $0.name == input.name }), let shape = input.shape else { return nil }
             return (input.name, [shape.channels, shape.height, shape.width],
@@ -119,7 +123,7 @@ public struct Compiler: Sendable {
                                                    spikeHopsPerTick: expected?.hops, spikeCrossingsPerTick: expected?.crossings,
                                                    rowMajorSpikeHopsPerTick: naiveExpected?.hops, rowMajorSpikeCrossingsPerTick: naiveExpected?.crossings,
                                                    rateSource: rates?.source ?? "none (the network is too large to simulate at compile time): every axon weighs alike",
-                                                   objective: placer.objective(slots), rowMajorObjective: placer.objective(rowMajor),
+                                                   objective: objective, rowMajorObjective: naiveObjective,
                                                    crossingCost: placer.crossingCost, searched: placer.searches),
                         relayedRoutes: state.relayedRoutes)
     }
