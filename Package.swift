@@ -32,7 +32,10 @@ let package = Package(
         .target(name: "Reference", dependencies: ["TesseraSupport", "SpikeIR", "Hardware", "Emulator"]),
         .target(name: "Passes", dependencies: ["TesseraSupport", "SpikeIR"]),
         .target(name: "Mapping", dependencies: ["TesseraSupport", "SpikeIR", "Hardware", "CoreMap", "Emulator", "Reference"]),
-        .target(name: "Tessera", dependencies: ["TesseraSupport", "SpikeIR", "Hardware", "Frontend", "CoreMap", "Emulator", "Reference", "Passes", "Mapping"]),
+        .target(name: "Estimate", dependencies: ["TesseraSupport", "Hardware", "CoreMap", "Emulator"]),
+        .target(name: "Render", dependencies: ["TesseraSupport", "Hardware", "CoreMap", "Estimate"]),
+        .target(name: "Tessera", dependencies: ["TesseraSupport", "SpikeIR", "Hardware", "Frontend", "CoreMap", "Emulator", "Reference", "Passes", "Mapping",
+                                                "Estimate", "Render"]),
         .executableTarget(name: "TesseraCLI", dependencies: [
             "Tessera",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

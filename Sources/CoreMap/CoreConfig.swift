@@ -15,6 +15,10 @@ public struct CoreConfig: Sendable, Equatable {
     public var crossbar: Crossbar
     /// Neurons in use, in ascending index order; the others are off.
     public var neurons: [NeuronConfig]
+    /// Index into ``CoreMap/layers`` of the layer the core computes, and its role there
+    /// (labels for reports; the emulator ignores them).
+    public var layer: Int?
+    public var role: CoreRole = .whole
 
     public init(id: Int, chip: [Int], place: [Int], seed: UInt64 = 0, axonTypes: [UInt8], crossbar: Crossbar, neurons: [NeuronConfig]) {
         self.id = id

@@ -22,9 +22,12 @@ public struct CoreMap: Sendable, Equatable {
     public var cores: [CoreConfig]
     public var inputs: [InputPort]
     public var outputs: [OutputPort]
+    /// The network layers the cores compute (``CoreConfig/layer`` indexes this list), so
+    /// that reports and pictures can speak per layer; empty for maps built by hand.
+    public var layers: [LayerLabel]
 
     public init(target: String, geometry: CoreGeometry, chips: [Int], coresPerChip: [Int],
-                cores: [CoreConfig] = [], inputs: [InputPort] = [], outputs: [OutputPort] = []) {
+                cores: [CoreConfig] = [], inputs: [InputPort] = [], outputs: [OutputPort] = [], layers: [LayerLabel] = []) {
         self.target = target
         self.geometry = geometry
         self.chips = chips
@@ -32,6 +35,7 @@ public struct CoreMap: Sendable, Equatable {
         self.cores = cores
         self.inputs = inputs
         self.outputs = outputs
+        self.layers = layers
     }
 
     /// The global mesh position of a core: chip offset plus core coordinates, so that hop

@@ -7,8 +7,8 @@ struct CoreMapDecoder {
     typealias Failure = JSONScanner.Failure
     var s: JSONScanner
 
-    static let topFields = ["format", "version", "target", "core", "board", "cores", "inputs", "outputs"]
-    static let coreFields = ["id", "chip", "xy", "seed", "axonTypes", "crossbar", "neurons"]
+    static let topFields = ["format", "version", "target", "core", "board", "cores", "inputs", "outputs", "layers"]
+    static let coreFields = ["id", "chip", "xy", "seed", "layer", "role", "axonTypes", "crossbar", "neurons"]
     static let neuronKeys: [StaticString] = ["index", "weights", "leak", "threshold", "negThreshold", "reset", "resetPotential",
                                              "negative", "thresholdMask", "stochasticSynapse", "stochasticLeak", "leakReversal",
                                              "initialPotential", "destination"]
@@ -41,7 +41,7 @@ struct CoreMapDecoder {
     mutating func decode() throws(Failure) -> CoreMap {
         var format: String?, version: Int?, target: String?
         var geometry: CoreGeometry?, chips: [Int]?, perChip: [Int]?
-        var cores: [CoreConfig] = [], inputs: [InputPort] = [], outputs: [OutputPort] = []
+        var cores: [CoreConfig] = [], inputs: [InputPort] = [], outputs: [OutputPort] = [], layers: [LayerLabel] = []
         // Crossbars need the geometry; if 'cores' comes before 'core', read it afterwards.
         var deferredCores: Int?
         try s.beginObject("the core map")
@@ -94,6 +94,13 @@ struct CoreMapDecoder {
                     firstPort = false
                     outputs.append(try outputPort(outputs.count))
                 }
+            case "layers":
+                try s.beginArray("layers")
+                var firstLayer = true
+                while try s.nextElement(first: firstLayer) {
+                    firstLayer = false
+                    layers.append(try layerLabel(layers.count))
+                }
             default:
                 throw unknown(key, in: "top level", among: Self.topFields)
             }
@@ -110,7 +117,32 @@ struct CoreMapDecoder {
             throw s.fail("missing field '\(name)'", at: 0)
         }
         guard let target, let geometry, let chips, let perChip else { throw s.fail("incomplete core map", at: 0) }
-        return CoreMap(target: target, geometry: geometry, chips: chips, coresPerChip: perChip, cores: cores, inputs: inputs, outputs: outputs)
+        return CoreMap(target: target, geometry: geometry, chips: chips, coresPerChip: perChip, cores: cores, inputs: inputs, outputs: outputs,
+                       layers: layers)
+    }
+
+    /// `{ "name": ..., "op": ..., "neurons": N }`.
+    mutating func layerLabel(_ position: Int) throws(Failure) -> LayerLabel {
+        let what = "layers[\(position)]"
+        let at = s.position
+        var name: String?, op: String?, neurons: Int?
+        try s.beginObject(what)
+        var first = true
+        while let key = try s.nextKey(first: first) {
+            first = false
+            switch key {
+            case "name": name = try s.string("\(what).name")
+            case "op": op = try s.string("\(what).op")
+            case "neurons":
+                let start = s.position
+                let value = try s.int("\(what).neurons")
+                guard value >= 0 else { throw s.fail("\(what).neurons: must not be negative", at: start) }
+                neurons = value
+            default: throw unknown(key, in: what, among: ["name", "op", "neurons"])
+            }
+        }
+        guard let name, let op, let neurons else { throw s.fail("\(what): needs 'name', 'op' and 'neurons'", at: at) }
+        return LayerLabel(name: name, op: op, neurons: neurons)
     }
 
     mutating func cores(_ geometry: CoreGeometry) throws(Failure) -> [CoreConfig] {
@@ -147,7 +179,7 @@ struct CoreMapDecoder {
     mutating func core(position: Int, geometry g: CoreGeometry) throws(Failure) -> CoreConfig {
         let what = "core \(position)"
         let at = s.position
-        var id: Int?, chip: [Int]?, place: [Int]?, seed: UInt64 = 0
+        var id: Int?, chip: [Int]?, place: [Int]?, seed: UInt64 = 0, layer: Int?, role = CoreRole.whole
         var types = [UInt8](repeating: 0, count: g.axons)
         var crossbar = Crossbar(axons: g.axons, neurons: g.neurons)
         var neurons: [NeuronConfig] = []
@@ -164,6 +196,18 @@ struct CoreMapDecoder {
                 let value = try s.int("\(what).seed")
                 guard value >= 0, value < 1 << 53 else { throw s.fail("\(what).seed: must be an integer in 0..2^53-1 (so every JSON reader holds it exactly)", at: start) }
                 seed = UInt64(value)
+            case "layer":
+                let start = s.position
+                let value = try s.int("\(what).layer")
+                guard value >= 0 else { throw s.fail("\(what).layer: must be an index into 'layers'", at: start) }
+                layer = value
+            case "role":
+                let start = s.position
+                let text = try s.string("\(what).role")
+                guard let value = CoreRole(rawValue: text) else {
+                    throw s.fail("\(what).role: '\(text)' is not one of \(CoreRole.allCases.map(\.rawValue).joined(separator: ", "))", at: start)
+                }
+                role = value
             case "axonTypes":
                 let start = s.position
                 let list = try ints("\(what).axonTypes")
@@ -198,7 +242,10 @@ struct CoreMapDecoder {
             }
         }
         guard let id, let chip, let place else { throw s.fail("\(what): needs 'id', 'chip' and 'xy'", at: at) }
-        return CoreConfig(id: id, chip: chip, place: place, seed: seed, axonTypes: types, crossbar: crossbar, neurons: neurons)
+        var config = CoreConfig(id: id, chip: chip, place: place, seed: seed, axonTypes: types, crossbar: crossbar, neurons: neurons)
+        config.layer = layer
+        config.role = role
+        return config
     }
 
     /// Hex digit to its nibble with the bit order reversed (the digit's MSB is the lowest

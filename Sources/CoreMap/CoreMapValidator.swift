@@ -38,6 +38,9 @@ public enum CoreMapValidator {
         var places = Set<[Int]>()
 
         for (position, core) in map.cores.enumerated() {
+            if let layer = core.layer, layer >= map.layers.count {
+                fail("core \(position): layer \(layer) is out of range: the map lists \(map.layers.count) layers")
+            }
             if problems.count >= limit { break }
             let at = "core \(position)"
             if core.seed >= 1 << 53 { fail("\(at): seed \(core.seed) must be below 2^53 (so every JSON reader holds it exactly)") }

@@ -41,13 +41,24 @@ public enum CoreMapWriter {
             out += i == 0 ? "\n" : ",\n"
             out += "    { \"name\": \(quote(port.name)), \"shape\": \(list(port.shape)), \"latency\": \(port.latency) }"
         }
-        out += map.outputs.isEmpty ? "]\n" : "\n  ]\n"
-        out += "}\n"
+        out += map.outputs.isEmpty ? "]" : "\n  ]"
+        if !map.layers.isEmpty {
+            out += ",\n  \"layers\": ["
+            for (i, layer) in map.layers.enumerated() {
+                out += i == 0 ? "\n" : ",\n"
+                out += "    { \"name\": \(quote(layer.name)), \"op\": \(quote(layer.op)), \"neurons\": \(layer.neurons) }"
+            }
+            out += "\n  ]"
+        }
+        out += "\n}\n"
         try emit(out)
     }
 
     static func write(_ core: CoreConfig, to out: inout String) {
-        out += "    {\n      \"id\": \(core.id), \"chip\": \(list(core.chip)), \"xy\": \(list(core.place)), \"seed\": \(core.seed),\n"
+        out += "    {\n      \"id\": \(core.id), \"chip\": \(list(core.chip)), \"xy\": \(list(core.place)), \"seed\": \(core.seed)"
+        if let layer = core.layer { out += ", \"layer\": \(layer)" }
+        if core.role != .whole { out += ", \"role\": \"\(core.role.rawValue)\"" }
+        out += ",\n"
         let lastType = core.axonTypes.lastIndex { $0 != 0 }.map { $0 + 1 } ?? 0
         out += "      \"axonTypes\": \(list(core.axonTypes.prefix(lastType).map { Int($0) })),\n"
         let lastRow = (0..<core.crossbar.axons).last { !core.crossbar.isEmptyRow($0) }.map { $0 + 1 } ?? 0

@@ -105,6 +105,7 @@ public struct EnergyModel: Hashable, Sendable {
         ("chipPower", "mW", "power of one chip running a real-time network"),
         ("staticPower", "mW", "leakage power of one chip, independent of activity"),
         ("synapticEvent", "pJ", "energy per synaptic event (one spike at one connected synapse)"),
+        ("activeSynapticEvent", "pJ", "active energy per synaptic event, without the static power an estimate counts apart"),
         ("sopsPerWatt", "GSOPS/W", "synaptic operations per second per watt, typical"),
         ("sopsPerWattPeak", "GSOPS/W", "synaptic operations per second per watt, best case"),
         ("neuronUpdate", "pJ", "energy per neuron update (one neuron, one tick)"),

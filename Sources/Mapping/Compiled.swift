@@ -13,6 +13,8 @@ public struct Compiled: Sendable {
     let inputs: [(String, [Int], RouteTable)]
     let slots: [Int]
     let placer: Placer
+    /// Per graph layer: its index in the map's `layers`, nil when it has no cores.
+    let labelIndex: [Int?]
     /// One row per layer with neurons, in graph order.
     public let layers: [LayerReport]
     public let placement: PlacementReport

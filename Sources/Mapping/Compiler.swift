@@ -117,7 +117,8 @@ public struct Compiler: Sendable {
                     RouteTable(requests: state.requests[k], elements: shape.count, isOutput: false))
         }
         return Compiled(compiler: self, recipes: state.recipes, routes: state.routes, mergeHome: state.mergeHome, parts: state.parts,
-                        inputs: inputs, slots: slots, placer: placer, layers: reports.reversed(),
+                        inputs: inputs, slots: slots, placer: placer,
+                        labelIndex: Compiled.labelIndex(state.recipes, layers: layers.count), layers: reports.reversed(),
                         placement: PlacementReport(hops: placed.hops, chipCrossings: placed.crossings, rowMajorHops: naive.hops,
                                                    rowMajorChipCrossings: naive.crossings,
                                                    spikeHopsPerTick: expected?.hops, spikeCrossingsPerTick: expected?.crossings,

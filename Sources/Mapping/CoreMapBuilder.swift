@@ -146,10 +146,8 @@ extension Compiled {
     /// The core with its chip and place on the chip from the placement.
     private func placed(_ core: CoreConfig) -> CoreConfig {
         var core = core
-        let p = placer.position(slots[core.id])
-        let board = compiler.target.board
-        core.chip = [p.chipX, p.chipY]
-        core.place = [p.x - p.chipX * board.coresPerChip[0], p.y - p.chipY * board.coresPerChip[1]]
+        let labels = self.labels(core.id)
+        (core.chip, core.place, core.layer, core.role) = (labels.chip, labels.place, labels.layer, labels.role)
         return core
     }
 
@@ -194,7 +192,23 @@ extension Compiled {
             })
         }
         map.outputs = outputPorts
+        map.layers = compiler.layers.indices.compactMap { k in
+            guard labelIndex[k] != nil, let shape = compiler.layers[k].shape else { return nil }
+            return LayerLabel(name: compiler.layers[k].name, op: compiler.layers[k].op.name, neurons: shape.count)
+        }
         return map
+    }
+
+    /// Position in the map's `layers` of each graph layer that has cores (nil otherwise).
+    static func labelIndex(_ recipes: [CoreRecipe], layers: Int) -> [Int?] {
+        var used = [Bool](repeating: false, count: layers)
+        for recipe in recipes { used[recipe.layer] = true }
+        var next = 0
+        return used.map { u in
+            guard u else { return nil }
+            defer { next += 1 }
+            return next
+        }
     }
 
     /// Output ports: an output of hardware depth d has latency d - 1.
@@ -225,5 +239,31 @@ extension Compiled {
         case let .relay(neurons, _):
             return neurons.map { _ in (k, -1, recipe.stage) }
         }
+    }
+}
+
+extension Compiled {
+    /// The map's layer labels (as ``map`` would list them), without building any core.
+    public var layerLabels: [LayerLabel] { header.layers }
+
+    /// Core c's place, labels and neurons in use, from its recipe: what a picture or a
+    /// count needs, without materialising its crossbar (for maps too large to write).
+    public func coreSummary(_ c: Int) -> (chip: [Int], place: [Int], layer: Int?, role: CoreRole, neurons: Int) {
+        let l = labels(c)
+        return (l.chip, l.place, l.layer, l.role, identities(of: c).count)
+    }
+
+    /// Core c's chip, place on the chip, layer label and role.
+    func labels(_ c: Int) -> (chip: [Int], place: [Int], layer: Int?, role: CoreRole) {
+        let p = placer.position(slots[c])
+        let board = compiler.target.board
+        let role: CoreRole = switch recipes[c].stage {
+        case .whole: .whole
+        case .partial: .partial
+        case .merge: .merge
+        case .relay: .relay
+        }
+        return ([p.chipX, p.chipY], [p.x - p.chipX * board.coresPerChip[0], p.y - p.chipY * board.coresPerChip[1]],
+                labelIndex[recipes[c].layer], role)
     }
 }

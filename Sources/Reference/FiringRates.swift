@@ -56,9 +56,14 @@ public struct FiringRates: Sendable, Equatable {
     /// `source:` is optional. Unknown layers and rates outside 0...1 are errors at their
     /// line and column; layers the file leaves out are weighed by the mean of those given.
     public static func load(path: String, graph: SpikeGraph) throws(DiagnosticError) -> FiringRates {
+        try load(path: path, layers: graph.layers.filter { $0.neuron != nil }.map(\.name))
+    }
+
+    /// Reads a rates file whose layers must be among `layers` (e.g. a core map's labels).
+    public static func load(path: String, layers: [String]) throws(DiagnosticError) -> FiringRates {
         let document = try YAMLDocument.load(path: path)
         var reader = YAMLReader(file: path)
-        let names = Set(graph.layers.filter { $0.neuron != nil }.map(\.name))
+        let names = Set(layers)
         var rates: [String: Double] = [:]
         var source = "rates file \(path)"
         if let top = reader.mapping(document.root, what: "rates file", allowed: ["rates", "source"]) {
@@ -93,8 +98,12 @@ public struct FiringRates: Sendable, Equatable {
     /// The rate the placer uses for a layer: its own, else the mean of the known rates
     /// (else 1: every axon weighs alike).
     public func rate(of layer: String) -> Double {
-        if let rate = rates[layer] { return rate }
-        // Summed in name order: the same bytes out whatever the dictionary's order.
-        return rates.isEmpty ? 1 : rates.sorted { $0.key < $1.key }.reduce(0) { $0 + $1.value } / Double(rates.count)
+        rates[layer] ?? meanRate
+    }
+
+    /// The mean of the rates given (1 when none), summed in name order so the same file
+    /// gives the same bits whatever the dictionary's order.
+    public var meanRate: Double {
+        rates.isEmpty ? 1 : rates.sorted { $0.key < $1.key }.reduce(0) { $0 + $1.value } / Double(rates.count)
     }
 }

@@ -41,6 +41,12 @@ public struct Network: Sendable {
 
     public var summary: GraphSummary { GraphSummary(graph) }
 
+    /// Multiply-accumulates of one forward pass of the float network: the synapses of its
+    /// weighted layers (conv2d, transposed conv, dense, xcorr); pooling and add only add.
+    public var multiplyAccumulates: Int {
+        summary.rows.filter { ["conv2d", "convtranspose2d", "dense", "xcorr"].contains($0.layer.op.name) }.reduce(0) { $0 + $1.cost.synapses }
+    }
+
     /// The IR as text, one line per layer, then totals.
     public var text: String { GraphPrinter.render(graph) }
 

@@ -1,0 +1,99 @@
+import CoreMap
+import Emulator
+import Foundation
+import TesseraSupport
+
+/// The work a core map does in one frame: the counts the energy model multiplies by the
+/// target's coefficients. Either expected from firing rates (``analytic(_:rates:inputRate:ticks:)``)
+/// or taken from an emulation's counters (``measured(_:ticks:neurons:)``).
+public struct Activity: Sendable, Encodable, Equatable {
+    /// Ticks the frame lasts.
+    public var ticks: Double
+    /// Neuron firings, wherever they go.
+    public var spikes: Double
+    /// Spikes arriving at connected synapses (each axon spike times its crossbar row's ones).
+    public var synapticEvents: Double
+    /// Neuron updates: every used neuron, every tick (the hardware updates each one each tick).
+    public var neuronUpdates: Double
+    /// Core-to-core hops of spike packets, and the chip-boundary crossings among them.
+    public var hops: Double
+    public var chipCrossings: Double
+    /// Where the counts come from.
+    public var source: String
+
+    /// Expected counts for `ticks` ticks when every neuron of layer L fires `rates(L)` spikes
+    /// per tick and every input element `inputRate`: spikes = neurons x rate; synaptic events
+    /// = for each neuron and input element, its rate x the ones of the crossbar row it
+    /// feeds; hops and crossings = rate x the route's |dx| + |dy| and chip steps.
+    public static func analytic(_ map: CoreMap, rates: (String) -> Double, inputRate: Double, ticks: Int, source: String) -> Activity {
+        let layerRates = map.layers.map { rates($0.name) }
+        var a = Activity(ticks: Double(ticks), spikes: 0, synapticEvents: 0, neuronUpdates: 0, hops: 0, chipCrossings: 0, source: source)
+        for (c, core) in map.cores.enumerated() {
+            let rate = core.layer.map { layerRates.indices.contains($0) ? layerRates[$0] : 0 } ?? 0
+            a.neuronUpdates += Double(core.neurons.count)
+            a.spikes += rate * Double(core.neurons.count)
+            for neuron in core.neurons {
+                guard case let .axon(target, axon, _)? = neuron.destination, map.cores.indices.contains(target) else { continue }
+                let (p, q) = (map.meshPosition(of: c), map.meshPosition(of: target))
+                a.synapticEvents += rate * Double(map.cores[target].crossbar.fanOut(of: axon))
+                a.hops += rate * Double(abs(p.x - q.x) + abs(p.y - q.y))
+                a.chipCrossings += rate * Double(abs(core.chip[0] - map.cores[target].chip[0]) + abs(core.chip[1] - map.cores[target].chip[1]))
+            }
+        }
+        for port in map.inputs {
+            for address in port.targets.joined() where map.cores.indices.contains(address.core) {
+                a.synapticEvents += inputRate * Double(map.cores[address.core].crossbar.fanOut(of: address.axon))
+            }
+        }
+        for key in [\Activity.spikes, \.synapticEvents, \.neuronUpdates, \.hops, \.chipCrossings] { a[keyPath: key] *= Double(ticks) }
+        return a
+    }
+
+    /// Counts from an emulation: the run's counters scaled to a frame of `ticks` ticks
+    /// (counter x ticks / ticks run); neuron updates are the map's used neurons per tick.
+    public static func measured(_ run: EmulationStats, ticksRun: Int, ticks: Int, neurons: Int, source: String) -> Activity {
+        let scale = ticksRun == 0 ? 0 : Double(ticks) / Double(ticksRun)
+        return Activity(ticks: Double(ticks), spikes: Double(run.spikes) * scale, synapticEvents: Double(run.synapticEvents) * scale,
+                        neuronUpdates: Double(neurons * ticks), hops: Double(run.hops) * scale, chipCrossings: Double(run.chipCrossings) * scale,
+                        source: source)
+    }
+
+    /// Reads the counters of a `tessera emulate` output file (one result, or a batch whose
+    /// samples' counters and ticks add up).
+    public static func loadCounters(path: String) throws(DiagnosticError) -> (stats: EmulationStats, ticks: Int) {
+        guard let data = FileManager.default.contents(atPath: path) else { throw DiagnosticError("cannot read activity file '\(path)'") }
+        let top: [String: Any]
+        do {
+            guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                throw DiagnosticError("activity file '\(path)': expected a JSON object, the output of `tessera emulate`")
+            }
+            top = object
+        } catch let error as DiagnosticError {
+            throw error
+        } catch {
+            throw DiagnosticError("activity file '\(path)': not valid JSON (\(error.localizedDescription))")
+        }
+        guard let ticks = (top["ticks"] as? NSNumber)?.intValue, ticks >= 0 else {
+            throw DiagnosticError("activity file '\(path)': needs 'ticks', a non-negative integer")
+        }
+        let results = (top["samples"] as? [[String: Any]]) ?? [top]
+        var total = EmulationStats()
+        for (i, result) in results.enumerated() {
+            guard let stats = result["stats"] as? [String: Any] else {
+                throw DiagnosticError("activity file '\(path)'\(results.count > 1 ? ", sample \(i)" : ""): has no 'stats'; write it with `tessera emulate ... -o FILE`")
+            }
+            func count(_ key: String) throws(DiagnosticError) -> Int {
+                guard let value = (stats[key] as? NSNumber)?.intValue, value >= 0 else {
+                    throw DiagnosticError("activity file '\(path)': stats.\(key) must be a non-negative integer")
+                }
+                return value
+            }
+            total.spikes += try count("spikes")
+            total.synapticEvents += try count("synapticEvents")
+            total.hops += try count("hops")
+            total.chipCrossings += try count("chipCrossings")
+            total.activeCoreTicks += try count("activeCoreTicks")
+        }
+        return (total, ticks * results.count)
+    }
+}

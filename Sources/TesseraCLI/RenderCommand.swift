@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import Tessera
+
+/// `tessera render`: a picture of the board a core map occupies.
+struct RenderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render",
+        abstract: "Draw the board as an SVG: cores coloured by layer, shaded by use, chip boundaries, a legend, the heaviest routes.",
+        discussion: """
+        The input is a core map, or a network file (.yaml), which is compiled for --target \
+        and drawn from the compiler's cores without writing the map (for networks whose map \
+        is too large to write). Boards larger than a picture can show core by core are \
+        drawn in square blocks of cores, each coloured by its most common layer.
+
+        Examples:
+          tessera render digits.coremap.json -o chip.svg --routes 20
+          tessera render examples/deeplab.yaml --target truenorth-32x32 -o docs/deeplab-chip.svg
+        """
+    )
+
+    @Argument(help: "A core map (JSON v1), or a network (.yaml) to compile and draw.")
+    var input: String
+
+    @Option(name: .shortAndLong, help: "Where to write the SVG.")
+    var output: String
+
+    @Option(name: .shortAndLong, help: "Target (default: the map's; truenorth for a network).")
+    var target: String?
+
+    @Option(help: "Draw the heaviest core-to-core routes (by neurons routed), up to this many (core maps only).")
+    var routes = 0
+
+    @Option(help: "Most cells in the grid before cores are drawn in blocks.")
+    var maxCells = 20_000
+
+    func run() throws {
+        do throws(DiagnosticError) {
+            let usage: BoardUsage
+            let title: String
+            if input.hasSuffix(".yaml") || input.hasSuffix(".yml") {
+                let hardware = try Target.load(target ?? "truenorth")
+                let net = try Network.load(input)
+                report(net.warnings)
+                let converted = try net.convert(net.conversion, calibration: nil, target: hardware).network
+                let compiled = try Compiler(try IntegerNetwork.check(converted.graph, target: hardware)).compile()
+                let cores = (0..<compiled.coreCount).map { c in
+                    let s = compiled.coreSummary(c)
+                    return BoardUsage.Core(x: s.chip[0] * hardware.board.coresPerChip[0] + s.place[0], y: s.chip[1] * hardware.board.coresPerChip[1] + s.place[1],
+                                           layer: s.layer, role: s.role, utilisation: Double(s.neurons) / Double(hardware.core.neurons))
+                }
+                usage = BoardUsage(chips: hardware.board.chips, coresPerChip: hardware.board.coresPerChip, layers: compiled.layerLabels, cores: cores)
+                title = "\(converted.graph.name) on \(hardware.name)"
+            } else {
+                let hardware = try target.map { name throws(DiagnosticError) in try Target.load(name) }
+                let coreMap = try CoreMap.load(input, target: hardware)
+                usage = BoardUsage(coreMap)
+                title = "\(URL(fileURLWithPath: input).lastPathComponent) on \(coreMap.target)"
+            }
+            let picture = ChipPicture(usage, title: title, routes: routes, maxCells: maxCells)
+            do {
+                try Data(picture.svg().utf8).write(to: URL(fileURLWithPath: output))
+            } catch {
+                throw DiagnosticError("cannot write '\(output)': \(error.localizedDescription)")
+            }
+            print("wrote \(output): \(usage.cores.count) cores, \(picture.blockSide == 1 ? "one cell per core" : "blocks of \(picture.blockSide)x\(picture.blockSide) cores")")
+        } catch {
+            report(error.diagnostics)
+            throw ExitCode(1)
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import Tessera
+
+/// `tessera report`: resources, timing and energy per frame of a core map.
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Resources, frame rate and energy per frame of a core map, each figure traced to its counts and the target's coefficients.",
+        discussion: """
+        Resources are counted from the map (cores, chips, neurons, copies for fan-out, \
+        synapses, axon and neuron utilisation per layer, relay/splitter, partial-sum and merge \
+        cores, input and output pins). A frame lasts --ticks ticks; frames per second = the \
+        target's tick rate / ticks per frame.
+
+        Energy per frame = static power x chips x frame time + synaptic events, spikes, neuron \
+        updates, hops and chip crossings each times the target's figure (docs/estimates.md). \
+        The counts are analytic, from firing rates (--rate for every layer, or --rates R.json \
+        from `tessera simulate --write-rates`), or measured, from the counters of an \
+        emulation (--activity OUT.json, written by `tessera emulate ... -o OUT.json`). \
+        --ann NET.yaml compares with the float network's MACs on the target's 45 nm figures.
+
+        Examples:
+          tessera report digits.coremap.json --rate 0.1 --ticks 64
+          tessera report digits.coremap.json --activity out.json --ticks 64 --ann digits.yaml --json
+        """
+    )
+
+    @Argument(help: "The core map (JSON v1).")
+    var map: String
+
+    @Option(name: .shortAndLong, help: "Target (default: the one the map names).")
+    var target: String?
+
+    @Option(help: "Ticks per frame (how long one input is presented).")
+    var ticks = 1
+
+    @Option(help: "Analytic mode: every layer fires this many spikes per neuron per tick (0...1).")
+    var rate: Double?
+
+    @Option(help: "Analytic mode: firing rates per layer (a rates file, e.g. from `tessera simulate --write-rates`).")
+    var rates: String?
+
+    @Option(help: "Analytic mode: spikes per input element per tick (default: --rate, or the mean of --rates).")
+    var inputRate: Double?
+
+    @Option(help: "Measured mode: the output of `tessera emulate` whose counters to use.")
+    var activity: String?
+
+    @Option(help: "The float network, for the ANN comparison (MACs x E_MAC vs synaptic events x E_AC).")
+    var ann: String?
+
+    @Flag(help: "Print the report as JSON.")
+    var json = false
+
+    func validate() throws {
+        guard ticks >= 1 else { throw ValidationError("--ticks must be at least 1") }
+        let modes = [rate != nil, rates != nil, activity != nil].filter { $0 }.count
+        guard modes == 1 else { throw ValidationError("give exactly one of --rate, --rates (analytic) or --activity (measured)") }
+        for value in [rate, inputRate].compactMap({ $0 }) where !(0...1).contains(value) {
+            throw ValidationError("rates are spikes per neuron per tick, in 0...1 (got \(value))")
+        }
+    }
+
+    func run() throws {
+        do throws(DiagnosticError) {
+            let hardware = try target.map { name throws(DiagnosticError) in try Target.load(name) }
+            let coreMap = try CoreMap.load(map, target: hardware)
+            let resolved: Target
+            if let hardware { resolved = hardware } else { resolved = try Target.load(coreMap.target) }
+            let activity: Activity
+            if let path = self.activity {
+                let counters = try Activity.loadCounters(path: path)
+                let neurons = coreMap.cores.reduce(0) { $0 + $1.neurons.count }
+                activity = Activity.measured(counters.stats, ticksRun: counters.ticks, ticks: ticks, neurons: neurons,
+                                             source: "measured: counters of \(path), \(counters.ticks) ticks")
+            } else if let path = rates {
+                let given = try FiringRates.load(path: path, layers: coreMap.layers.map(\.name))
+                activity = Activity.analytic(coreMap, rates: given.rate(of:), inputRate: inputRate ?? given.meanRate, ticks: ticks,
+                                             source: "analytic: \(given.source)")
+            } else {
+                let r = rate ?? 0
+                activity = Activity.analytic(coreMap, rates: { _ in r }, inputRate: inputRate ?? r, ticks: ticks,
+                                             source: "analytic: every layer at \(r) spikes per neuron per tick, inputs at \(inputRate ?? r)")
+            }
+            let macs = try ann.map { path throws(DiagnosticError) in try Network.load(path).multiplyAccumulates }
+            let report = EstimateReport(map: coreMap, target: resolved, activity: activity, annMACs: macs)
+            if json { print(report.json(), terminator: "") } else { report.lines.forEach { print($0) } }
+        } catch {
+            report(error.diagnostics)
+            throw ExitCode(1)
+        }
+    }
+}

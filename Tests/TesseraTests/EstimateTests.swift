@@ -1,0 +1,161 @@
+import Foundation
+import Testing
+@testable import Tessera
+
+/// Resource and energy estimates worked out by hand for a two-core network, analytic and
+/// measured modes agreeing when the rates agree, and the chip picture.
+@Suite struct EstimateTests {
+    /// tiny's geometry with every energy coefficient set to a round number, so each term
+    /// below can be checked by hand.
+    static let yaml = """
+    name: estimate-test
+    description: tiny cores with round energy figures
+    core: { axons: 16, neurons: 16, axonTypes: 4, weightBits: 9, leakBits: 9, membraneBits: 20, thresholdBits: 18,
+            negThresholdBits: 18, resetBits: 18, thresholdMaskBits: 17, randomBits: 8 }
+    timing: { tickHz: 1000, delay: [1, 15] }
+    chip: { cores: [4, 4] }
+    board: { chips: [2, 2] }
+    energy:
+      staticPower: { value: 40, unit: mW, source: test }
+      activeSynapticEvent: { value: 10, unit: pJ, source: test }
+      spike: { value: 3, unit: pJ, source: test }
+      neuronUpdate: { value: 1, unit: pJ, source: test }
+      hop: { value: 2, unit: pJ, source: test }
+      chipCrossing: { value: 100, unit: pJ, source: test }
+      mac45nm: { value: 4.6, unit: pJ, source: test }
+      ac45nm: { value: 0.9, unit: pJ, source: test }
+    """
+
+    static func target() throws -> Target {
+        try Target.load(TestSupport.write(yaml, named: "estimate-test.yaml"))
+    }
+
+    /// Input x (2 elements) -> core 0 (layer a, chip [0,0]) -> core 1 (layer b, chip [1,0],
+    /// 4 mesh hops and 1 chip crossing away) -> output y. Crossbars: core 0 axon 0 -> neurons
+    /// 0, 1 and axon 1 -> neuron 1; core 1 axon 0 -> neuron 0 and axon 1 -> neurons 0, 1.
+    /// Neuron i of core 0 feeds axon i of core 1. Weights 1, threshold 1, reset to 0.
+    static func map() -> CoreMap {
+        func core(_ id: Int, chip: [Int], rows: [[Int]], destinations: [Destination], layer: Int) -> CoreConfig {
+            var crossbar = Crossbar(axons: 16, neurons: 16)
+            for (axon, neurons) in rows.enumerated() { for n in neurons { crossbar[axon, n] = true } }
+            var config = CoreConfig(id: id, chip: chip, place: [0, 0], axonTypes: [UInt8](repeating: 0, count: 16), crossbar: crossbar,
+                                    neurons: destinations.enumerated().map { NeuronConfig(index: $0, weights: [1, 0, 0, 0], destination: $1) })
+            config.layer = layer
+            return config
+        }
+        var map = CoreMap(target: "estimate-test", geometry: CoreGeometry(axons: 16, neurons: 16, axonTypes: 4), chips: [2, 2], coresPerChip: [4, 4])
+        map.cores = [
+            core(0, chip: [0, 0], rows: [[0, 1], [1]], destinations: [.axon(core: 1, axon: 0, delay: 1), .axon(core: 1, axon: 1, delay: 1)], layer: 0),
+            core(1, chip: [1, 0], rows: [[0], [0, 1]], destinations: [.output(port: "y", index: 0), .output(port: "y", index: 1)], layer: 1),
+        ]
+        map.inputs = [InputPort(name: "x", shape: [2], targets: [[AxonAddress(core: 0, axon: 0)], [AxonAddress(core: 0, axon: 1)]])]
+        map.outputs = [OutputPort(name: "y", shape: [2], latency: 1)]
+        map.layers = [LayerLabel(name: "a", op: "dense", neurons: 2), LayerLabel(name: "b", op: "dense", neurons: 2)]
+        return map
+    }
+
+    @Test func resourcesOfTheTwoCoreMap() throws {
+        let map = Self.map()
+        // The labels survive the file: written, read back, equal.
+        #expect(try CoreMapReader.parse(Data(map.json.utf8), file: "two.json", target: try Self.target()) == map)
+        let r = ResourceEstimate(map)
+        #expect((r.cores, r.chips, r.hardwareNeurons, r.networkNeurons, r.duplicatedNeurons) == (2, 2, 4, 4, 0))
+        // 4 axons with synapses (2 per core) carrying 3 + 3 synapses; 2 input pins, 2 output pins.
+        #expect((r.axonsUsed, r.synapses, r.inputPins, r.outputPins) == (4, 6, 2, 2))
+        #expect(r.layers.map(\.name) == ["a", "b"] && r.layers.map(\.synapses) == [3, 3])
+        #expect(r.layers[0].axonUtilisation == 2.0 / 16 && r.layers[0].neuronUtilisation == 2.0 / 16)
+    }
+
+    /// Every neuron fires every tick when both inputs spike every tick (core 0: neuron 0
+    /// gets 1, neuron 1 gets 2; core 1: neuron 0 gets 2, neuron 1 gets 1; threshold 1). So
+    /// at rate 1, per tick: synaptic events = inputs (2 + 1) + core 0's spikes (1 + 2) = 6;
+    /// spikes 4; neuron updates 4; hops 2 routes x 4 = 8; chip crossings 2.
+    /// A frame of 10 ticks at 1 kHz lasts 0.01 s:
+    ///   static     40 mW x 2 chips x 0.01 s = 0.8 mJ
+    ///   events     60 x 10 pJ  =   600 pJ
+    ///   spikes     40 x 3 pJ   =   120 pJ
+    ///   updates    40 x 1 pJ   =    40 pJ
+    ///   hops       80 x 2 pJ   =   160 pJ
+    ///   crossings  20 x 100 pJ = 2,000 pJ      total 0.8 mJ + 2,920 pJ
+    @Test func energyOfTheTwoCoreMapByHand() throws {
+        let target = try Self.target()
+        let activity = Activity.analytic(Self.map(), rates: { _ in 1 }, inputRate: 1, ticks: 10, source: "test")
+        #expect((activity.synapticEvents, activity.spikes, activity.neuronUpdates, activity.hops, activity.chipCrossings) == (60, 40, 40, 80, 20))
+        let energy = EnergyEstimate(activity: activity, chips: 2, target: target)
+        let terms = Dictionary(uniqueKeysWithValues: energy.terms.map { ($0.name, $0.joules ?? -1) })
+        #expect(abs((terms["static"] ?? 0) - 0.8e-3) < 1e-15)
+        for (name, pJ) in [("synaptic events", 600.0), ("spikes", 120), ("neuron updates", 40), ("hops", 160), ("chip crossings", 2000)] {
+            #expect(abs((terms[name] ?? 0) - pJ * 1e-12) < 1e-18, "\(name)")
+        }
+        #expect(abs(energy.joules - (0.8e-3 + 2920e-12)) < 1e-15)
+        // 100 MACs x 4.6 pJ = 460 pJ against 60 events x 0.9 pJ = 54 pJ.
+        let ann = try #require(AnnComparison(macs: 100, synapticEvents: activity.synapticEvents, target: target))
+        #expect(abs(ann.ratio - 460.0 / 54.0) < 1e-12)
+        // Frames: 10 ticks at 1 kHz = 100 frames/s; the last output 10 + 1 ticks after a frame starts.
+        let report = EstimateReport(map: Self.map(), target: target, activity: activity, annMACs: 100)
+        #expect(report.timing.framesPerSecond == 100 && report.timing.ticksToLastOutput == 11)
+        #expect(report.lines.contains { $0.contains("chip crossings: 20 crossings x 100 pJ (chipCrossing) = 2 nJ") })
+    }
+
+    /// The emulator's counters over one steady-state tick (a run of 6 ticks minus a run of
+    /// 5, both with every input spiking every tick) equal the analytic counts at rate 1.
+    @Test func measuredAgreesWithAnalyticAtTheSameRates() throws {
+        let target = try Self.target()
+        let map = Self.map()
+        let emulator = try Emulator(map: map, target: target)
+        func run(_ ticks: Int) -> EmulationStats {
+            let events = (0..<ticks).flatMap { t in [SpikeInput.Event(tick: t, index: 0), SpikeInput.Event(tick: t, index: 1)] }
+            return emulator.run(SpikeInput(ticks: ticks, spikes: ["x": events]), ticks: ticks).stats
+        }
+        let (long, short) = (run(6), run(5))
+        var step = EmulationStats()
+        step.spikes = long.spikes - short.spikes
+        step.synapticEvents = long.synapticEvents - short.synapticEvents
+        step.hops = long.hops - short.hops
+        step.chipCrossings = long.chipCrossings - short.chipCrossings
+        let measured = Activity.measured(step, ticksRun: 1, ticks: 10, neurons: 4, source: "emulator")
+        let analytic = Activity.analytic(map, rates: { _ in 1 }, inputRate: 1, ticks: 10, source: "emulator")
+        #expect(measured == analytic)
+        let (e1, e2) = (EnergyEstimate(activity: measured, chips: 2, target: target), EnergyEstimate(activity: analytic, chips: 2, target: target))
+        #expect(e1.joules == e2.joules)
+    }
+
+    /// A target without a coefficient leaves its term out and says so; TrueNorth's folds
+    /// spikes and neuron updates into its active synaptic-event figure.
+    @Test func missingCoefficientsAreNamed() throws {
+        let truenorth = try Target.load(TestSupport.target("truenorth"))
+        let activity = Activity.analytic(Self.map(), rates: { _ in 0.5 }, inputRate: 0.5, ticks: 1, source: "test")
+        let energy = EnergyEstimate(activity: activity, chips: 1, target: truenorth)
+        #expect(energy.terms.filter { $0.joules == nil }.map(\.coefficientKey) == ["spike", "neuronUpdate"])
+        let report = EstimateReport(map: Self.map(), target: truenorth, activity: activity)
+        #expect(report.lines.contains("  spikes: not modelled (target has no 'spike')"))
+    }
+
+    @Test func badActivityFilesAreNamed() throws {
+        let missing = try TestSupport.write("{\"ticks\": 4, \"outputs\": {}}", named: "activity.json")
+        #expect(throws: DiagnosticError.self) { try Activity.loadCounters(path: missing) }
+        let garbage = try TestSupport.write("{\"ticks\": 4,", named: "garbage.json")
+        do {
+            _ = try Activity.loadCounters(path: garbage)
+            Issue.record("a truncated activity file was accepted")
+        } catch {
+            #expect(error.description.contains("garbage.json") && error.description.contains("not valid JSON"))
+        }
+    }
+
+    /// The picture: one cell per core, coloured by layer, the legend names both layers with
+    /// their cores; a board too large for one cell per core is drawn in blocks.
+    @Test func chipPicture() throws {
+        let svg = ChipPicture(BoardUsage(Self.map()), title: "two cores", routes: 1).svg()
+        #expect(svg.hasPrefix("<svg") && svg.hasSuffix("</svg>\n"))
+        #expect(svg.contains(">a (1)</text>") && svg.contains(">b (1)</text>"))
+        #expect(svg.contains("fill=\"\(ChipPicture.palette[0])\"") && svg.contains("fill=\"\(ChipPicture.palette[1])\""))
+        #expect(svg.components(separatedBy: "<line ").count == 2)  // one route drawn
+        // 64 x 64 chips of 64 x 64 cores, one core per chip used at the far corner: blocks.
+        let cores = (0..<64).map { BoardUsage.Core(x: $0 * 64 + 63, y: 63 * 64 + 63, layer: 0, role: .whole, utilisation: 1) }
+        let big = ChipPicture(BoardUsage(chips: [64, 64], coresPerChip: [64, 64], layers: [LayerLabel(name: "a", op: "dense", neurons: 1)], cores: cores),
+                              title: "big")
+        #expect(big.blockSide == 32)  // 4096 x 4096 cores / 32 = 128 x 128 = 16,384 cells <= 20,000
+        #expect(big.svg() == big.svg())
+    }
+}
