@@ -46,10 +46,7 @@ struct EmulateCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let hardware = try target.map { name throws(DiagnosticError) in try Target.load(name) }
-            let coreMap = try CoreMap.load(map, target: hardware)
-            let resolved: Target
-            if let hardware { resolved = hardware } else { resolved = try Target.load(coreMap.target) }
+            let (coreMap, resolved) = try loadMap(map, target: target)
             if let core = traceCore, !(0..<coreMap.cores.count).contains(core) {
                 throw DiagnosticError("--trace-potentials \(core): the map has cores 0..\(coreMap.cores.count - 1)")
             }

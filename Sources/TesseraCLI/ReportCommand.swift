@@ -64,10 +64,7 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         do throws(DiagnosticError) {
-            let hardware = try target.map { name throws(DiagnosticError) in try Target.load(name) }
-            let coreMap = try CoreMap.load(map, target: hardware)
-            let resolved: Target
-            if let hardware { resolved = hardware } else { resolved = try Target.load(coreMap.target) }
+            let (coreMap, resolved) = try loadMap(map, target: target)
             let activity: Activity
             if let path = self.activity {
                 let counters = try Activity.loadCounters(path: path)
