@@ -33,7 +33,9 @@ let package = Package(
         .target(name: "Passes", dependencies: ["TesseraSupport", "SpikeIR"]),
         .target(name: "Mapping", dependencies: ["TesseraSupport", "SpikeIR", "Hardware", "CoreMap", "Emulator", "Reference"]),
         .target(name: "Estimate", dependencies: ["TesseraSupport", "Hardware", "CoreMap", "Emulator"]),
-        .target(name: "Render", dependencies: ["TesseraSupport", "Hardware", "CoreMap", "Estimate"]),
+        // Cairo rasterises pictures to PNG; `make deps` installs it (Debian: libcairo2-dev).
+        .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
+        .target(name: "Render", dependencies: ["TesseraSupport", "Hardware", "CoreMap", "Estimate", "CCairo"]),
         .target(name: "Tessera", dependencies: ["TesseraSupport", "SpikeIR", "Hardware", "Frontend", "CoreMap", "Emulator", "Reference", "Passes", "Mapping",
                                                 "Estimate", "Render"]),
         .executableTarget(name: "TesseraCLI", dependencies: [

@@ -67,6 +67,8 @@ public final class Emulator: @unchecked Sendable {
         }
         let ports = names.map { inputPorts[$0] }
         let L = layout
+        let buckets = LayerSpikes.buckets(map)
+        var layerSpikes = LayerSpikes(names: buckets.names, perTick: [])
         let clock = ContinuousClock()
         var lastReport = clock.now
 
@@ -81,13 +83,16 @@ public final class Emulator: @unchecked Sendable {
             // Deliver what fired: to an axon d ticks later (in parallel, each worker writing
             // only its own cores), or to an output port now.
             state.deliver(tick: t)
+            var perLayer = [Int](repeating: 0, count: buckets.names.count)
             for w in 0..<state.workerCount {
+                for k in 0..<state.firedCount[w] { perLayer[buckets.ofCore[Int(state.fired[w][k]) / L.neurons]] += 1 }
                 stats.spikes += state.firedCount[w]
                 stats.synapticEvents += state.synapticEvents[w]
                 stats.activeCoreTicks += state.activeCores[w]
                 stats.hops += state.hops[w]
                 stats.chipCrossings += state.chipCrossings[w]
             }
+            layerSpikes.perTick.append(perLayer)
             for k in 0..<state.outputCount {
                 let code = Int(state.outputCodes[k])
                 let p = Int(L.destA[code]), index = Int(L.destB[code])
@@ -101,6 +106,6 @@ public final class Emulator: @unchecked Sendable {
             }
         }
         for p in outputs.indices { outputs[p].spikes.sort() }
-        return EmulationResult(ticks: ticks, outputs: outputs, stats: stats, trace: trace)
+        return EmulationResult(ticks: ticks, outputs: outputs, stats: stats, trace: trace, layerSpikes: layerSpikes)
     }
 }

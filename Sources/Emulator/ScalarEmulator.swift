@@ -27,6 +27,8 @@ public struct ScalarEmulator {
         var stats = EmulationStats()
         var outputs = map.outputs.map { EmulationResult.Port(name: $0.name, shape: $0.shape, spikes: [], counts: Array(repeating: 0, count: $0.count)) }
         let outputIndex = Dictionary(uniqueKeysWithValues: map.outputs.enumerated().map { ($1.name, $0) })
+        let buckets = LayerSpikes.buckets(map)
+        var layerSpikes = LayerSpikes(names: buckets.names, perTick: [])
         var trace = traceCore.map { PotentialTrace(core: $0, neurons: cores[$0].neurons.map(\.index), potentials: []) }
         var injected: [Int: [(port: String, index: Int)]] = [:]
         for (port, events) in input.spikes { for e in events { injected[e.tick, default: []].append((port, e.index)) } }
@@ -99,8 +101,10 @@ public struct ScalarEmulator {
                 }
             }
             // Deliver: a spike fired in tick t with delay d is integrated in tick t + d.
+            var perLayer = [Int](repeating: 0, count: buckets.names.count)
             for (c, n) in fired {
                 stats.spikes += 1
+                perLayer[buckets.ofCore[c]] += 1
                 switch n.destination {
                 case let .axon(core, axon, delay)?:
                     pending[(t + delay) % ring][core].insert(axon)
@@ -116,9 +120,10 @@ public struct ScalarEmulator {
                     break
                 }
             }
+            layerSpikes.perTick.append(perLayer)
             if let core = traceCore { trace?.potentials.append(potential[core]) }
         }
         for p in outputs.indices { outputs[p].spikes.sort() }
-        return EmulationResult(ticks: ticks, outputs: outputs, stats: stats, trace: trace)
+        return EmulationResult(ticks: ticks, outputs: outputs, stats: stats, trace: trace, layerSpikes: layerSpikes)
     }
 }

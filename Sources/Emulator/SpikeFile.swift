@@ -71,6 +71,10 @@ public enum SpikeFile {
         lines.append("\(indent)  },")
         let s = result.stats
         var stats = "\(indent)  \"stats\": { \"spikes\": \(s.spikes), \"synapticEvents\": \(s.synapticEvents), \"hops\": \(s.hops), \"chipCrossings\": \(s.chipCrossings), \"activeCoreTicks\": \(s.activeCoreTicks) }"
+        if let layers = result.layerSpikes {
+            stats += ",\n\(indent)  \"layerSpikes\": { \"names\": [" + layers.names.map(quote).joined(separator: ", ") + "], \"perTick\": ["
+            stats += layers.perTick.map { "\n\(indent)    " + list($0) }.joined(separator: ",") + "\n\(indent)  ] }"
+        }
         if let trace = result.trace {
             stats += ",\n\(indent)  \"trace\": { \"core\": \(trace.core), \"neurons\": \(list(trace.neurons)), \"potentials\": ["
             stats += trace.potentials.map { "\n\(indent)    " + list($0) }.joined(separator: ",") + "\n\(indent)  ] }"

@@ -50,12 +50,15 @@ public struct EmulationResult: Sendable, Equatable {
     public var stats: EmulationStats
     /// Membrane potential of each used neuron of the traced core after every tick.
     public var trace: PotentialTrace?
+    /// Spikes fired per tick by each layer's cores (the map's layer labels).
+    public var layerSpikes: LayerSpikes?
 
-    public init(ticks: Int, outputs: [Port], stats: EmulationStats, trace: PotentialTrace? = nil) {
+    public init(ticks: Int, outputs: [Port], stats: EmulationStats, trace: PotentialTrace? = nil, layerSpikes: LayerSpikes? = nil) {
         self.ticks = ticks
         self.outputs = outputs
         self.stats = stats
         self.trace = trace
+        self.layerSpikes = layerSpikes
     }
 }
 

@@ -1,7 +1,7 @@
 import CoreMap
 import Foundation
 
-/// The board as a picture (SVG): a grid of cores coloured by layer, shaded by neuron
+/// The board as a picture (a ``Drawing``, written as SVG or PNG): a grid of cores coloured by layer, shaded by neuron
 /// utilisation (pale = few neurons used), chip boundaries, a legend with each layer's
 /// cores, and optionally the heaviest core-to-core routes. Boards of more cores than a
 /// picture can show one by one are drawn in square blocks of cores (a power of two that
@@ -43,9 +43,16 @@ public struct ChipPicture: Sendable {
     public static let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
                           "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5"]
 
-    static func colour(_ layer: Int?) -> String { layer.map { palette[$0 % palette.count] } ?? "#444444" }
+    public static func colour(_ layer: Int?) -> Drawing.Colour {
+        layer.flatMap { Drawing.Colour(hex: palette[$0 % palette.count]) } ?? Drawing.Colour(0x44, 0x44, 0x44)
+    }
 
-    public func svg() -> String {
+    public static let grey = Drawing.Colour(0x55, 0x55, 0x55)
+
+    /// The picture as SVG text.
+    public func svg() -> String { SVGWriter.svg(drawing()) }
+
+    public func drawing() -> Drawing {
         let b = blockSide
         let (cols, rows) = (meshWidth / b, meshHeight / b)
         // Cell size in pixels: the grid fits about 900 px on its longer side.
@@ -63,76 +70,62 @@ public struct ChipPicture: Sendable {
             blocks[key, default: Block()].n += 1
             layerCores[core.layer.map { min($0, usage.layers.count) } ?? usage.layers.count] += 1
         }
-        let width = margin + gridW + margin + legendW, height = max(top + gridH + margin, top + Double(min(usage.layers.count, 40) + 3) * 16)
-        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(fmt(width))\" height=\"\(fmt(height))\" viewBox=\"0 0 \(fmt(width)) \(fmt(height))\" font-family=\"sans-serif\">\n"
-        out += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        out += "<text x=\"\(fmt(margin))\" y=\"18\" font-size=\"14\">\(escape(title))</text>\n"
+        var d = Drawing(width: margin + gridW + margin + legendW, height: max(top + gridH + margin, top + Double(min(usage.layers.count, 40) + 3) * 16))
+        d.rect(x: 0, y: 0, width: d.width, height: d.height, fill: .white)
+        d.text(title, x: margin, y: 18, size: 14)
         let blockNote = b == 1 ? "one cell per core" : "one cell per \(b)x\(b) block of cores"
-        out += "<text x=\"\(fmt(margin))\" y=\"33\" font-size=\"11\" fill=\"#555\">\(usage.cores.count) cores on \(meshWidth / usage.coresPerChip[0])x\(meshHeight / usage.coresPerChip[1]) chips of \(usage.coresPerChip[0])x\(usage.coresPerChip[1]); \(blockNote); shade = neurons used</text>\n"
-        out += "<rect x=\"\(fmt(margin))\" y=\"\(fmt(top))\" width=\"\(fmt(gridW))\" height=\"\(fmt(gridH))\" fill=\"#f4f4f4\"/>\n<g shape-rendering=\"crispEdges\"\(cell >= 6 ? " stroke=\"white\" stroke-width=\"0.5\"" : "")>\n"
+        d.text("\(usage.cores.count) cores on \(meshWidth / usage.coresPerChip[0])x\(meshHeight / usage.coresPerChip[1]) chips of \(usage.coresPerChip[0])x\(usage.coresPerChip[1]); \(blockNote); shade = neurons used",
+               x: margin, y: 33, size: 11, colour: Self.grey)
+        d.rect(x: margin, y: top, width: gridW, height: gridH, fill: Drawing.Colour(0xf4, 0xf4, 0xf4))
+        let gap: Drawing.Colour? = cell >= 6 ? .white : nil
         for key in blocks.keys.sorted() {
             guard let block = blocks[key] else { continue }
             let layer = block.counts.sorted { ($0.value, -$0.key) > ($1.value, -$1.key) }.first?.key ?? -1
             let opacity = 0.25 + 0.75 * min(1, block.use / Double(max(block.n, 1)))
-            let (x, y) = (margin + Double(key % cols) * cell, top + Double(key / cols) * cell)
-            out += "<rect x=\"\(fmt(x))\" y=\"\(fmt(y))\" width=\"\(fmt(cell))\" height=\"\(fmt(cell))\" fill=\"\(Self.colour(layer < 0 ? nil : layer))\" fill-opacity=\"\(fmt(opacity))\"/>\n"
+            d.rect(x: margin + Double(key % cols) * cell, y: top + Double(key / cols) * cell, width: cell, height: cell,
+                   fill: Self.colour(layer < 0 ? nil : layer), opacity: opacity, stroke: gap, strokeWidth: 0.5)
         }
-        out += "</g>\n"
         // Chip boundaries.
         let (chipCols, chipRows) = (meshWidth / usage.coresPerChip[0], meshHeight / usage.coresPerChip[1])
         let (chipW, chipH) = (Double(usage.coresPerChip[0] / b) * cell, Double(usage.coresPerChip[1] / b) * cell)
-        out += "<g fill=\"none\" stroke=\"#222\" stroke-width=\"\(fmt(chipCols > 16 ? 0.5 : 1.5))\">\n"
         for cy in 0..<chipRows {
             for cx in 0..<chipCols {
-                out += "<rect x=\"\(fmt(margin + Double(cx) * chipW))\" y=\"\(fmt(top + Double(cy) * chipH))\" width=\"\(fmt(chipW))\" height=\"\(fmt(chipH))\"/>\n"
+                d.rect(x: margin + Double(cx) * chipW, y: top + Double(cy) * chipH, width: chipW, height: chipH, fill: nil,
+                       stroke: Drawing.Colour(0x22, 0x22, 0x22), strokeWidth: chipCols > 16 ? 0.5 : 1.5)
             }
         }
-        out += "</g>\n"
         if routes > 0 {
             let shown = usage.traffic.prefix(routes)
             let heaviest = Double(shown.first?.routes ?? 1)
-            out += "<g stroke=\"black\" stroke-opacity=\"0.6\" fill=\"none\">\n"
             for route in shown {
                 let (p, q) = (usage.cores[route.from], usage.cores[route.to])
                 func centre(_ c: BoardUsage.Core) -> (Double, Double) {
                     (margin + (Double(c.x / b) + 0.5) * cell, top + (Double(c.y / b) + 0.5) * cell)
                 }
                 let (a, z) = (centre(p), centre(q))
-                out += "<line x1=\"\(fmt(a.0))\" y1=\"\(fmt(a.1))\" x2=\"\(fmt(z.0))\" y2=\"\(fmt(z.1))\" stroke-width=\"\(fmt(0.5 + 2.5 * Double(route.routes) / heaviest))\"/>\n"
+                d.line(x1: a.0, y1: a.1, x2: z.0, y2: z.1, width: 0.5 + 2.5 * Double(route.routes) / heaviest, opacity: 0.6)
             }
-            out += "</g>\n"
         }
         // Legend: layers in order with their cores; past 40 layers the rest are summed.
         var y = top + 12
         let x = margin + gridW + margin
-        out += "<text x=\"\(fmt(x))\" y=\"\(fmt(y))\" font-size=\"12\" font-weight=\"bold\">layer (cores)</text>\n"
+        d.text("layer (cores)", x: x, y: y, size: 12, bold: true)
         let listed = usage.layers.indices.filter { layerCores[$0] > 0 }
         for k in listed.prefix(40) {
             y += 16
-            out += "<rect x=\"\(fmt(x))\" y=\"\(fmt(y - 10))\" width=\"12\" height=\"12\" fill=\"\(Self.colour(k))\"/>"
-            out += "<text x=\"\(fmt(x + 18))\" y=\"\(fmt(y))\" font-size=\"11\">\(escape(usage.layers[k].name)) (\(layerCores[k]))</text>\n"
+            d.rect(x: x, y: y - 10, width: 12, height: 12, fill: Self.colour(k))
+            d.text("\(usage.layers[k].name) (\(layerCores[k]))", x: x + 18, y: y, size: 11)
         }
         if listed.count > 40 {
             y += 16
-            out += "<text x=\"\(fmt(x))\" y=\"\(fmt(y))\" font-size=\"11\">\(listed.count - 40) more layers (\(listed.dropFirst(40).reduce(0) { $0 + layerCores[$1] }) cores)</text>\n"
+            d.text("\(listed.count - 40) more layers (\(listed.dropFirst(40).reduce(0) { $0 + layerCores[$1] }) cores)", x: x, y: y, size: 11)
         }
         if layerCores[usage.layers.count] > 0 {
             y += 16
-            out += "<rect x=\"\(fmt(x))\" y=\"\(fmt(y - 10))\" width=\"12\" height=\"12\" fill=\"\(Self.colour(nil))\"/>"
-            out += "<text x=\"\(fmt(x + 18))\" y=\"\(fmt(y))\" font-size=\"11\">unlabelled (\(layerCores[usage.layers.count]))</text>\n"
+            d.rect(x: x, y: y - 10, width: 12, height: 12, fill: Self.colour(nil))
+            d.text("unlabelled (\(layerCores[usage.layers.count]))", x: x + 18, y: y, size: 11)
         }
-        out += "</svg>\n"
-        return out
+        return d
     }
 }
 
-/// Numbers in SVG: at most two decimals, no trailing zeros (deterministic text).
-func fmt(_ x: Double) -> String {
-    let rounded = (x * 100).rounded() / 100
-    return rounded == rounded.rounded() ? String(Int(rounded)) : String(format: "%.2f", rounded).replacingOccurrences(of: "0$", with: "", options: .regularExpression)
-}
-
-/// Text content escaped for XML.
-func escape(_ s: String) -> String {
-    s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-}

@@ -6,7 +6,7 @@ import Tessera
 struct RenderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "render",
-        abstract: "Draw the board as an SVG: cores coloured by layer, shaded by use, chip boundaries, a legend, the heaviest routes.",
+        abstract: "Draw the board as an SVG or PNG: cores coloured by layer, shaded by use, chip boundaries, a legend, the heaviest routes.",
         discussion: """
         The input is a core map, or a network file (.yaml), which is compiled for --target \
         and drawn from the compiler's cores without writing the map (for networks whose map \
@@ -15,6 +15,7 @@ struct RenderCommand: ParsableCommand {
 
         Examples:
           tessera render digits.coremap.json -o chip.svg --routes 20
+          tessera render digits.coremap.json -o chip.png --scale 2
           tessera render examples/deeplab.yaml --target truenorth-32x32 -o docs/deeplab-chip.svg
         """
     )
@@ -22,7 +23,7 @@ struct RenderCommand: ParsableCommand {
     @Argument(help: "A core map (JSON v1), or a network (.yaml) to compile and draw.")
     var input: String
 
-    @Option(name: .shortAndLong, help: "Where to write the SVG.")
+    @Option(name: .shortAndLong, help: "Where to write the picture: SVG, or PNG if the name ends in .png.")
     var output: String
 
     @Option(name: .shortAndLong, help: "Target (default: the map's; truenorth for a network).")
@@ -30,6 +31,9 @@ struct RenderCommand: ParsableCommand {
 
     @Option(help: "Draw the heaviest core-to-core routes (by neurons routed), up to this many (core maps only).")
     var routes = 0
+
+    @Option(help: "Pixels per drawing unit in a PNG (e.g. 2 for a high-resolution picture).")
+    var scale = 1.0
 
     @Option(help: "Most cells in the grid before cores are drawn in blocks.")
     var maxCells = 20_000
@@ -58,11 +62,7 @@ struct RenderCommand: ParsableCommand {
                 title = "\(URL(fileURLWithPath: input).lastPathComponent) on \(coreMap.target)"
             }
             let picture = ChipPicture(usage, title: title, routes: routes, maxCells: maxCells)
-            do {
-                try Data(picture.svg().utf8).write(to: URL(fileURLWithPath: output))
-            } catch {
-                throw DiagnosticError("cannot write '\(output)': \(error.localizedDescription)")
-            }
+            try writePicture(picture.drawing(), to: output, scale: scale)
             print("wrote \(output): \(usage.cores.count) cores, \(picture.blockSide == 1 ? "one cell per core" : "blocks of \(picture.blockSide)x\(picture.blockSide) cores")")
         } catch {
             report(error.diagnostics)

@@ -158,4 +158,43 @@ import Testing
         #expect(big.blockSide == 32)  // 4096 x 4096 cores / 32 = 128 x 128 = 16,384 cells <= 20,000
         #expect(big.svg() == big.svg())
     }
+
+    /// The activity of one input frame, counted by hand: both inputs spike at tick 0, so in
+    /// tick 0 core 0's neuron 0 (axon 0, weight 1) and neuron 1 (axons 0 and 1) reach the
+    /// threshold 1: layer a fires 2. Delay 1: in tick 1 core 1's axons 0 and 1 spike, neuron
+    /// 0 sees 2 and neuron 1 sees 1: layer b fires 2, both to output y. Tick 2 is silent.
+    /// Rates over 3 ticks: 2 spikes / (2 neurons x 3 ticks) = 0.333 for each layer.
+    @Test func activityPlotOfTheTwoCoreMap() throws {
+        let map = Self.map(), target = try Self.target()
+        let input = SpikeInput(ticks: 1, spikes: ["x": [.init(tick: 0, index: 0), .init(tick: 0, index: 1)]])
+        let result = try Emulator(map: map, target: target).run(input, ticks: 3)
+        let expected = LayerSpikes(names: ["a", "b", "(unlabelled)"], perTick: [[2, 0, 0], [0, 2, 0], [0, 0, 0]])
+        #expect(result.layerSpikes == expected)
+        let scalar = ScalarEmulator(map: map, target: target).run(input, ticks: 3)
+        #expect(scalar == result)
+        let path = try TestSupport.write(SpikeFile.json(result) + "\n", named: "two-core-activity.json")
+        let record = try ActivityRecord.load(path: path)
+        #expect(record.outputs == [ActivityRecord.Port(name: "y", count: 2, spikes: [[1, 0], [1, 1]])])
+        let plot = ActivityPlot(record, map: map, title: "two cores")
+        #expect(plot.layers.map(\.name) == ["a", "b"] && plot.layers.map(\.neurons) == [2, 2])
+        let rates: [Double] = plot.layers.map(\.rate)
+        #expect(rates == [2.0 / 6, 2.0 / 6])
+        let svg = SVGWriter.svg(plot.drawing())
+        #expect(svg.contains(">0.333</text>") && svg.contains(">output 'y': 2 spikes from 2 elements</text>"))
+
+        // The PNG of the same drawing: a PNG signature and, in its IHDR chunk, the drawing's
+        // size times the scale (rounded up).
+        let drawing = plot.drawing()
+        let png = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-activity-\(getpid()).png").path
+        try PNGWriter.write(drawing, to: png, scale: 2)
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: png)))
+        #expect(Array(bytes.prefix(8)) == [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
+        func be32(_ at: Int) -> Int { bytes[at..<(at + 4)].reduce(0) { $0 << 8 | Int($1) } }
+        #expect(be32(16) == Int((drawing.width * 2).rounded(.up)) && be32(20) == Int((drawing.height * 2).rounded(.up)))
+
+        // A file without layer counts, or asking for a sample that is not there, is refused.
+        let bare = try TestSupport.write("{\"ticks\": 3, \"outputs\": {}}", named: "bare-activity.json")
+        #expect(throws: DiagnosticError.self) { try ActivityRecord.load(path: bare) }
+        #expect(throws: DiagnosticError.self) { try ActivityRecord.load(path: path, sample: 1) }
+    }
 }
