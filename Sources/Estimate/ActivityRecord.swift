@@ -37,7 +37,7 @@ public struct ActivityRecord: Sendable, Equatable {
         guard samples.indices.contains(sample) else { throw fail("has \(samples.count) sample(s); sample \(sample) does not exist") }
         let result = samples[sample]
         guard let layers = result["layerSpikes"] as? [String: Any] else {
-            throw fail("has no 'layerSpikes'; write it with `tessera emulate ... -o FILE` (without --no-stats)")
+            throw fail("has no 'layerSpikes'; write it with `tessera emulate MAP ... -o FILE`")
         }
         guard let names = layers["names"] as? [String], let rows = layers["perTick"] as? [[NSNumber]] else {
             throw fail("layerSpikes needs 'names' (strings) and 'perTick' (rows of integers)")

@@ -32,9 +32,14 @@ public struct EstimateReport: Sendable, Encodable {
     public var ann: AnnComparison?
 
     public init(map: CoreMap, target: Target, activity: Activity, annMACs: Int? = nil) {
+        self.init(header: map, resources: ResourceEstimate(map), target: target, activity: activity, annMACs: annMACs)
+    }
+
+    /// From resources counted elsewhere (``BoardTally``); `header` gives the output ports.
+    public init(header: CoreMap, resources: ResourceEstimate, target: Target, activity: Activity, annMACs: Int? = nil) {
         self.target = target.name
-        resources = ResourceEstimate(map)
-        timing = FrameTiming(map, ticks: Int(activity.ticks), target: target)
+        self.resources = resources
+        timing = FrameTiming(header, ticks: Int(activity.ticks), target: target)
         energy = EnergyEstimate(activity: activity, chips: resources.chips, target: target)
         ann = annMACs.flatMap { AnnComparison(macs: $0, synapticEvents: activity.synapticEvents, target: target) }
     }

@@ -46,58 +46,39 @@ public struct ResourceEstimate: Sendable, Encodable {
     public var neuronUtilisation: Double
     public var layers: [Layer]
 
+    /// Counts a loaded map (through ``BoardTally``, as a board built core by core is).
     public init(_ map: CoreMap) {
-        let g = map.geometry
-        var rows = map.layers.map { Layer(name: $0.name, op: $0.op, cores: 0, neurons: $0.neurons, hardwareNeurons: 0, axonsUsed: 0, synapses: 0,
-                                          axonUtilisation: 0, neuronUtilisation: 0, relayCores: 0, partialCores: 0, mergeCores: 0) }
-        var unlabelled = Layer(name: "-", op: "-", cores: 0, neurons: 0, hardwareNeurons: 0, axonsUsed: 0, synapses: 0,
-                               axonUtilisation: 0, neuronUtilisation: 0, relayCores: 0, partialCores: 0, mergeCores: 0)
-        var layerCopies = [Int](repeating: 0, count: map.layers.count)
-        var outputPins = 0
+        var tally = BoardTally(header: map, rate: 0, inputRate: 0)
         for core in map.cores {
-            var axons = 0, synapses = 0
-            for a in 0..<g.axons {
-                let ones = core.crossbar.fanOut(of: a)
-                if ones > 0 { axons += 1 }
-                synapses += ones
-            }
-            outputPins += core.neurons.reduce(0) { n, neuron in if case .output? = neuron.destination { n + 1 } else { n } }
-            func add(_ row: inout Layer) {
-                row.cores += 1
-                row.hardwareNeurons += core.neurons.count
-                row.axonsUsed += axons
-                row.synapses += synapses
-                switch core.role {
-                case .relay: row.relayCores += 1
-                case .partial: row.partialCores += 1
-                case .merge: row.mergeCores += 1
-                case .whole: break
-                }
-            }
-            if let k = core.layer, rows.indices.contains(k) {
-                add(&rows[k])
-                if core.role == .whole || core.role == .merge { layerCopies[k] += core.neurons.count }
-            } else {
-                add(&unlabelled)
+            tally.add(core) { c in
+                let c = map.cores.indices.contains(c) ? c : core.id
+                let p = map.meshPosition(of: c)
+                return (p.x, p.y, map.cores[c].chip)
             }
         }
-        if unlabelled.cores > 0 { rows.append(unlabelled) }
+        self = tally.resources()
+    }
+
+    /// Totals and utilisation from per-layer rows (``BoardTally/resources()``).
+    init(rows: [Layer], header: CoreMap, cores: Int, chips: Int, layerCopies: [Int], inputPins: Int, outputPins: Int) {
+        let g = header.geometry
+        var rows = rows
         for i in rows.indices where rows[i].cores > 0 {
             rows[i].axonUtilisation = Double(rows[i].axonsUsed) / Double(rows[i].cores * g.axons)
             rows[i].neuronUtilisation = Double(rows[i].hardwareNeurons) / Double(rows[i].cores * g.neurons)
         }
         layers = rows
-        cores = map.cores.count
-        chips = Set(map.cores.map(\.chip)).count
+        self.cores = cores
+        self.chips = chips
         hardwareNeurons = rows.reduce(0) { $0 + $1.hardwareNeurons }
-        networkNeurons = map.layers.reduce(0) { $0 + $1.neurons }
-        duplicatedNeurons = zip(map.layers, layerCopies).reduce(0) { $0 + max(0, $1.1 - $1.0.neurons) }
+        networkNeurons = header.layers.reduce(0) { $0 + $1.neurons }
+        duplicatedNeurons = zip(header.layers, layerCopies).reduce(0) { $0 + max(0, $1.1 - $1.0.neurons) }
         axonsUsed = rows.reduce(0) { $0 + $1.axonsUsed }
         synapses = rows.reduce(0) { $0 + $1.synapses }
         relayCores = rows.reduce(0) { $0 + $1.relayCores }
         partialCores = rows.reduce(0) { $0 + $1.partialCores }
         mergeCores = rows.reduce(0) { $0 + $1.mergeCores }
-        inputPins = Set(map.inputs.flatMap { $0.targets.flatMap { $0 } }.map { [$0.core, $0.axon] }).count
+        self.inputPins = inputPins
         self.outputPins = outputPins
         axonUtilisation = cores == 0 ? 0 : Double(axonsUsed) / Double(cores * g.axons)
         neuronUtilisation = cores == 0 ? 0 : Double(hardwareNeurons) / Double(cores * g.neurons)

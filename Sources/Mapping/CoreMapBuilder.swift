@@ -246,6 +246,18 @@ extension Compiled {
     /// The map's layer labels (as ``map`` would list them), without building any core.
     public var layerLabels: [LayerLabel] { header.layers }
 
+    /// The map without its cores: geometry, board, ports and layer labels.
+    public var mapHeader: CoreMap { header }
+
+    /// Core c as ``map`` would hold it, built alone (to count a board too large to hold).
+    public func buildCore(_ c: Int) -> CoreConfig { core(c) }
+
+    /// Core c's position on the board's mesh of cores and its chip, from the placement alone.
+    public func meshPosition(of c: Int) -> (x: Int, y: Int, chip: [Int]) {
+        let p = placer.position(slots[c])
+        return (p.x, p.y, [p.chipX, p.chipY])
+    }
+
     /// Core c's place, labels and neurons in use, from its recipe: what a picture or a
     /// count needs, without materialising its crossbar (for maps too large to write).
     public func coreSummary(_ c: Int) -> (chip: [Int], place: [Int], layer: Int?, role: CoreRole, neurons: Int) {

@@ -8,3 +8,17 @@ func loadMap(_ path: String, target name: String?) throws(DiagnosticError) -> (m
     if let hardware { return (map, hardware) }
     return (map, try Target.load(map.target))
 }
+
+/// Whether a path names a network file rather than a core map.
+func isNetworkFile(_ path: String) -> Bool { path.hasSuffix(".yaml") || path.hasSuffix(".yml") }
+
+/// Compiles a network with its own `compile:` settings for `--target` (default truenorth),
+/// without writing its map: what `render` and `report` count when a map is too large to write.
+func compileNetwork(_ path: String, target name: String?) throws(DiagnosticError) -> (compiled: Compiled, target: Target, name: String) {
+    let hardware = try Target.load(name ?? "truenorth")
+    let net = try Network.load(path)
+    report(net.warnings)
+    let converted = try net.convert(net.conversion, calibration: nil, target: hardware).network
+    let compiled = try Compiler(try IntegerNetwork.check(converted.graph, target: hardware)).compile()
+    return (compiled, hardware, converted.graph.name)
+}

@@ -42,19 +42,15 @@ struct RenderCommand: ParsableCommand {
         do throws(DiagnosticError) {
             let usage: BoardUsage
             let title: String
-            if input.hasSuffix(".yaml") || input.hasSuffix(".yml") {
-                let hardware = try Target.load(target ?? "truenorth")
-                let net = try Network.load(input)
-                report(net.warnings)
-                let converted = try net.convert(net.conversion, calibration: nil, target: hardware).network
-                let compiled = try Compiler(try IntegerNetwork.check(converted.graph, target: hardware)).compile()
+            if isNetworkFile(input) {
+                let (compiled, hardware, name) = try compileNetwork(input, target: target)
                 let cores = (0..<compiled.coreCount).map { c in
                     let s = compiled.coreSummary(c)
                     return BoardUsage.Core(x: s.chip[0] * hardware.board.coresPerChip[0] + s.place[0], y: s.chip[1] * hardware.board.coresPerChip[1] + s.place[1],
                                            layer: s.layer, role: s.role, utilisation: Double(s.neurons) / Double(hardware.core.neurons))
                 }
                 usage = BoardUsage(chips: hardware.board.chips, coresPerChip: hardware.board.coresPerChip, layers: compiled.layerLabels, cores: cores)
-                title = "\(converted.graph.name) on \(hardware.name)"
+                title = "\(name) on \(hardware.name)"
             } else {
                 let hardware = try target.map { name throws(DiagnosticError) in try Target.load(name) }
                 let coreMap = try CoreMap.load(input, target: hardware)

@@ -20,16 +20,21 @@ struct ReportCommand: ParsableCommand {
         emulation (--activity OUT.json, written by `tessera emulate ... -o OUT.json`). \
         --ann NET.yaml compares with the float network's MACs on the target's 45 nm figures.
 
+        Given a network (.yaml) instead of a map, the network is compiled for --target and \
+        its cores are built, counted and dropped one by one (for networks whose map is too \
+        large to write); the counts equal those of the written map. Only --rate applies.
+
         Examples:
           tessera report digits.coremap.json --rate 0.1 --ticks 64
           tessera report digits.coremap.json --activity out.json --ticks 64 --ann digits.yaml --json
+          tessera report examples/deeplab.yaml --target truenorth-32x32 --rate 0.05 --ticks 64 --ann examples/deeplab.yaml
         """
     )
 
-    @Argument(help: "The core map (JSON v1).")
+    @Argument(help: "The core map (JSON v1), or a network (.yaml) to compile for --target and count core by core (--rate only).")
     var map: String
 
-    @Option(name: .shortAndLong, help: "Target (default: the one the map names).")
+    @Option(name: .shortAndLong, help: "Target (default: the one the map names; truenorth for a network).")
     var target: String?
 
     @Option(help: "Ticks per frame (how long one input is presented).")
@@ -64,6 +69,15 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         do throws(DiagnosticError) {
+            let macs = try ann.map { path throws(DiagnosticError) in try Network.load(path).multiplyAccumulates }
+            if isNetworkFile(map) {
+                guard let r = rate else { throw DiagnosticError("a network is counted at one rate for every layer: give --rate (per-layer rates and measured activity need a core map)") }
+                let (compiled, hardware, name) = try compileNetwork(map, target: target)
+                let tally = compiled.tally(rate: r, inputRate: inputRate ?? r)
+                let activity = tally.activity(ticks: ticks, source: "analytic: every layer of \(name) at \(r) spikes per neuron per tick, inputs at \(inputRate ?? r); counted core by core")
+                print(EstimateReport(header: compiled.mapHeader, resources: tally.resources(), target: hardware, activity: activity, annMACs: macs), json)
+                return
+            }
             let (coreMap, resolved) = try loadMap(map, target: target)
             let activity: Activity
             if let path = self.activity {
@@ -80,12 +94,14 @@ struct ReportCommand: ParsableCommand {
                 activity = Activity.analytic(coreMap, rates: { _ in r }, inputRate: inputRate ?? r, ticks: ticks,
                                              source: "analytic: every layer at \(r) spikes per neuron per tick, inputs at \(inputRate ?? r)")
             }
-            let macs = try ann.map { path throws(DiagnosticError) in try Network.load(path).multiplyAccumulates }
-            let report = EstimateReport(map: coreMap, target: resolved, activity: activity, annMACs: macs)
-            if json { print(report.json(), terminator: "") } else { report.lines.forEach { print($0) } }
+            print(EstimateReport(map: coreMap, target: resolved, activity: activity, annMACs: macs), json)
         } catch {
             report(error.diagnostics)
             throw ExitCode(1)
         }
+    }
+
+    private func print(_ report: EstimateReport, _ json: Bool) {
+        if json { Swift.print(report.json(), terminator: "") } else { report.lines.forEach { Swift.print($0) } }
     }
 }

@@ -197,4 +197,27 @@ import Testing
         #expect(throws: DiagnosticError.self) { try ActivityRecord.load(path: bare) }
         #expect(throws: DiagnosticError.self) { try ActivityRecord.load(path: path, sample: 1) }
     }
+
+    /// A board counted core by core (as for networks whose map is too large to write) gives
+    /// the written map's figures: the same resources, and uniform-rate activity equal to the
+    /// map's analytic activity, which counts synaptic events on the sending side (each
+    /// neuron's target row) where the tally counts them on the receiving side (each axon).
+    @Test func countedCoreByCoreEqualsTheMap() throws {
+        let target = try Target.load("truenorth")
+        let net = try Network.load(TestSupport.fixtures + "/digits/cnn.yaml")
+        let converted = try net.convert(net.conversion, calibration: nil, target: target).network
+        let compiled = try Compiler(try IntegerNetwork.check(converted.graph, target: target)).compile()
+        let map = compiled.map
+        let tally = compiled.tally(rate: 0.1, inputRate: 0.3)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let (a, b) = (try encoder.encode(tally.resources()), try encoder.encode(ResourceEstimate(map)))
+        #expect(String(decoding: a, as: UTF8.self) == String(decoding: b, as: UTF8.self))
+        let streamed = tally.activity(ticks: 32, source: "tally")
+        let analytic = Activity.analytic(map, rates: { _ in 0.1 }, inputRate: 0.3, ticks: 32, source: "map")
+        for key in [\Activity.spikes, \.synapticEvents, \.neuronUpdates, \.hops, \.chipCrossings] {
+            #expect(abs(streamed[keyPath: key] - analytic[keyPath: key]) <= 1e-9 * max(1, analytic[keyPath: key]))
+        }
+        #expect(streamed.synapticEvents > 0 && streamed.hops > 0)
+    }
 }

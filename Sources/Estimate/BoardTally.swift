@@ -1,0 +1,129 @@
+import CoreMap
+
+/// Resources and uniform-rate activity counted one core at a time, so a board whose map is
+/// too large to hold (a full-size DeepLab is about 4 million cores) can be costed from cores
+/// built one by one and dropped. Tallies of disjoint core ranges merge, so the counting can
+/// run in parallel. ``ResourceEstimate/init(_:)`` counts a loaded map through the same code.
+///
+///     var tally = BoardTally(header: map, rate: 0.1, inputRate: 0.1)
+///     for c in map.cores.indices { tally.add(map.cores[c], position: position) }
+///     let resources = tally.resources()
+public struct BoardTally: Sendable {
+    /// Where a core sits: its mesh position and its chip.
+    public typealias Position = (x: Int, y: Int, chip: [Int])
+
+    let header: CoreMap
+    let rate: Double
+    let inputRate: Double
+    /// Input-pin axons, as core x axons + axon.
+    let inputPins: Set<Int>
+    var rows: [ResourceEstimate.Layer]
+    var unlabelled: ResourceEstimate.Layer
+    var layerCopies: [Int]
+    var chips: Set<[Int]> = []
+    var cores = 0
+    var outputPins = 0
+    var spikes = 0.0, synapticEvents = 0.0, neuronUpdates = 0.0, hops = 0.0, chipCrossings = 0.0
+
+    /// `header` gives the layers, ports and geometry (its cores are not read). Every neuron
+    /// fires `rate` spikes per tick and every input element `inputRate`.
+    public init(header: CoreMap, rate: Double, inputRate: Double) {
+        self.header = header
+        self.rate = rate
+        self.inputRate = inputRate
+        let axons = header.geometry.axons
+        inputPins = Set(header.inputs.flatMap { $0.targets.flatMap { $0 } }.map { $0.core * axons + $0.axon })
+        func row(_ name: String, _ op: String, _ neurons: Int) -> ResourceEstimate.Layer {
+            ResourceEstimate.Layer(name: name, op: op, cores: 0, neurons: neurons, hardwareNeurons: 0, axonsUsed: 0, synapses: 0,
+                                   axonUtilisation: 0, neuronUtilisation: 0, relayCores: 0, partialCores: 0, mergeCores: 0)
+        }
+        rows = header.layers.map { row($0.name, $0.op, $0.neurons) }
+        unlabelled = row("-", "-", 0)
+        layerCopies = [Int](repeating: 0, count: header.layers.count)
+    }
+
+    /// Counts core `core` (its `id` is its index on the board); `position` places any core.
+    public mutating func add(_ core: CoreConfig, position: (Int) -> Position) {
+        let g = header.geometry
+        var axons = 0, synapses = 0
+        for a in 0..<g.axons {
+            let ones = core.crossbar.fanOut(of: a)
+            guard ones > 0 else { continue }
+            axons += 1
+            synapses += ones
+            synapticEvents += Double(ones) * (inputPins.contains(core.id * g.axons + a) ? inputRate : rate)
+        }
+        let here = position(core.id)
+        for neuron in core.neurons {
+            switch neuron.destination {
+            case .output?:
+                outputPins += 1
+            case let .axon(target, _, _)?:
+                let there = position(target)
+                hops += rate * Double(abs(here.x - there.x) + abs(here.y - there.y))
+                chipCrossings += rate * Double(abs(here.chip[0] - there.chip[0]) + abs(here.chip[1] - there.chip[1]))
+            case nil:
+                break
+            }
+        }
+        spikes += rate * Double(core.neurons.count)
+        neuronUpdates += Double(core.neurons.count)
+        cores += 1
+        chips.insert(core.chip)
+        func add(_ row: inout ResourceEstimate.Layer) {
+            row.cores += 1
+            row.hardwareNeurons += core.neurons.count
+            row.axonsUsed += axons
+            row.synapses += synapses
+            switch core.role {
+            case .relay: row.relayCores += 1
+            case .partial: row.partialCores += 1
+            case .merge: row.mergeCores += 1
+            case .whole: break
+            }
+        }
+        if let k = core.layer, rows.indices.contains(k) {
+            add(&rows[k])
+            if core.role == .whole || core.role == .merge { layerCopies[k] += core.neurons.count }
+        } else {
+            add(&unlabelled)
+        }
+    }
+
+    /// Adds the counts of a tally of other cores of the same board.
+    public mutating func merge(_ other: BoardTally) {
+        func sum(_ a: inout ResourceEstimate.Layer, _ b: ResourceEstimate.Layer) {
+            a.cores += b.cores
+            a.hardwareNeurons += b.hardwareNeurons
+            a.axonsUsed += b.axonsUsed
+            a.synapses += b.synapses
+            a.relayCores += b.relayCores
+            a.partialCores += b.partialCores
+            a.mergeCores += b.mergeCores
+        }
+        for k in rows.indices { sum(&rows[k], other.rows[k]) }
+        sum(&unlabelled, other.unlabelled)
+        for k in layerCopies.indices { layerCopies[k] += other.layerCopies[k] }
+        chips.formUnion(other.chips)
+        cores += other.cores
+        outputPins += other.outputPins
+        spikes += other.spikes
+        synapticEvents += other.synapticEvents
+        neuronUpdates += other.neuronUpdates
+        hops += other.hops
+        chipCrossings += other.chipCrossings
+    }
+
+    /// The resources of the cores added so far.
+    public func resources() -> ResourceEstimate {
+        ResourceEstimate(rows: unlabelled.cores > 0 ? rows + [unlabelled] : rows, header: header, cores: cores, chips: chips.count,
+                         layerCopies: layerCopies, inputPins: inputPins.count, outputPins: outputPins)
+    }
+
+    /// The activity of a frame of `ticks` ticks at the tally's rates.
+    public func activity(ticks: Int, source: String) -> Activity {
+        let t = Double(ticks)
+        return Activity(ticks: t, spikes: spikes * t, synapticEvents: synapticEvents * t, neuronUpdates: neuronUpdates * t,
+                        hops: hops * t, chipCrossings: chipCrossings * t, source: source)
+    }
+}

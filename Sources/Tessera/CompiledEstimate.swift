@@ -1,0 +1,47 @@
+import Dispatch
+import Estimate
+import Mapping
+
+extension Compiled {
+    /// Resources and uniform-rate activity of the compiled board, counted core by core: each
+    /// core is built, counted and dropped, in parallel over ranges of cores, so a network
+    /// whose map is too large to write (a full-size DeepLab) can still be costed. The counts
+    /// equal those of ``map`` (`tessera report MAP --rate r`), without holding it.
+    ///
+    ///     let tally = compiled.tally(rate: 0.1, inputRate: 0.1)
+    ///     let report = EstimateReport(header: compiled.mapHeader, resources: tally.resources(),
+    ///                                 target: target, activity: tally.activity(ticks: 32, source: "r = 0.1"))
+    public func tally(rate: Double, inputRate: Double) -> BoardTally {
+        let header = mapHeader
+        let count = coreCount
+        // Chunks in a fixed order and merged in that order: the sums do not depend on threads.
+        let chunks = max(1, min(count / 256, 64))
+        let results = ChunkResults(count: chunks)
+        DispatchQueue.concurrentPerform(iterations: chunks) { k in
+            var tally = BoardTally(header: header, rate: rate, inputRate: inputRate)
+            for c in (count * k / chunks)..<(count * (k + 1) / chunks) {
+                tally.add(buildCore(c), position: meshPosition(of:))
+            }
+            results.set(k, tally)
+        }
+        var total = BoardTally(header: header, rate: rate, inputRate: inputRate)
+        for k in 0..<chunks { if let part = results.get(k) { total.merge(part) } }
+        return total
+    }
+}
+
+/// One slot per chunk, each written by one worker before all are read.
+private final class ChunkResults: @unchecked Sendable {
+    private var slots: [BoardTally?]
+    private let lock = DispatchSemaphore(value: 1)
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ k: Int, _ tally: BoardTally) {
+        lock.wait()
+        slots[k] = tally
+        lock.signal()
+    }
+
+    func get(_ k: Int) -> BoardTally? { slots[k] }
+}
