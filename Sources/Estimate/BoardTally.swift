@@ -27,12 +27,13 @@ public struct BoardTally: Sendable {
 
     /// `header` gives the layers, ports and geometry (its cores are not read). Every neuron
     /// fires `rate` spikes per tick and every input element `inputRate`.
-    public init(header: CoreMap, rate: Double, inputRate: Double) {
+    /// `inputPins` (``inputPins(of:)``) may be passed in when many tallies of one board are
+    /// made, so the set is built once.
+    public init(header: CoreMap, rate: Double, inputRate: Double, inputPins: Set<Int>? = nil) {
         self.header = header
         self.rate = rate
         self.inputRate = inputRate
-        let axons = header.geometry.axons
-        inputPins = Set(header.inputs.flatMap { $0.targets.flatMap { $0 } }.map { $0.core * axons + $0.axon })
+        self.inputPins = inputPins ?? Self.inputPins(of: header)
         func row(_ name: String, _ op: String, _ neurons: Int) -> ResourceEstimate.Layer {
             ResourceEstimate.Layer(name: name, op: op, cores: 0, neurons: neurons, hardwareNeurons: 0, axonsUsed: 0, synapses: 0,
                                    axonUtilisation: 0, neuronUtilisation: 0, relayCores: 0, partialCores: 0, mergeCores: 0)
@@ -40,6 +41,14 @@ public struct BoardTally: Sendable {
         rows = header.layers.map { row($0.name, $0.op, $0.neurons) }
         unlabelled = row("-", "-", 0)
         layerCopies = [Int](repeating: 0, count: header.layers.count)
+    }
+
+    /// The axons fed from outside the board, as core x axons + axon.
+    public static func inputPins(of header: CoreMap) -> Set<Int> {
+        let axons = header.geometry.axons
+        var pins = Set<Int>()
+        for port in header.inputs { for targets in port.targets { for t in targets { pins.insert(t.core * axons + t.axon) } } }
+        return pins
     }
 
     /// Counts core `core` (its `id` is its index on the board); `position` places any core.

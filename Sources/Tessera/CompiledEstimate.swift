@@ -13,18 +13,19 @@ extension Compiled {
     ///                                 target: target, activity: tally.activity(ticks: 32, source: "r = 0.1"))
     public func tally(rate: Double, inputRate: Double) -> BoardTally {
         let header = mapHeader
+        let pins = BoardTally.inputPins(of: header)
         let count = coreCount
         // Chunks in a fixed order and merged in that order: the sums do not depend on threads.
         let chunks = max(1, min(count / 256, 64))
         let results = ChunkResults(count: chunks)
         DispatchQueue.concurrentPerform(iterations: chunks) { k in
-            var tally = BoardTally(header: header, rate: rate, inputRate: inputRate)
+            var tally = BoardTally(header: header, rate: rate, inputRate: inputRate, inputPins: pins)
             for c in (count * k / chunks)..<(count * (k + 1) / chunks) {
                 tally.add(buildCore(c), position: meshPosition(of:))
             }
             results.set(k, tally)
         }
-        var total = BoardTally(header: header, rate: rate, inputRate: inputRate)
+        var total = BoardTally(header: header, rate: rate, inputRate: inputRate, inputPins: pins)
         for k in 0..<chunks { if let part = results.get(k) { total.merge(part) } }
         return total
     }
