@@ -2,7 +2,7 @@
 # installed by hand: Swift and the packages come with the machine image (see README).
 SWIFT ?= swift
 EXAMPLE ?= examples/siamsnn.yaml
-TARGET ?= truenorth-4x4
+TARGET ?= truenorth-32x32
 
 .PHONY: deps build test run bench clean
 
@@ -25,9 +25,13 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 
-## The main job on a bundled example: check the SiamSNN tracker against a 4x4 TrueNorth board.
+## The main job on a bundled example: compile the full-size SiamSNN tracker for a board of
+## 32x32 TrueNorth chips, print its report (cores, chips, latency, energy per frame at a
+## firing rate of 0.05, the ANN comparison) and write its chip picture. The map (788,089
+## cores) is too large to write, so its cores are built and counted one at a time.
 run: build
-	.build/release/tessera check $(EXAMPLE) --target $(TARGET)
+	.build/release/tessera report $(EXAMPLE) --target $(TARGET) --rate 0.05 --ticks 64 --ann $(EXAMPLE)
+	.build/release/tessera render $(EXAMPLE) --target $(TARGET) -o siamsnn-chip.svg
 
 clean:
 	rm -rf .build
