@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "Estimate", dependencies: ["TesseraSupport", "Hardware", "CoreMap", "Emulator"]),
         // Cairo rasterises pictures to PNG; `make deps` installs it (Debian: libcairo2-dev).
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
-        .target(name: "Render", dependencies: ["TesseraSupport", "Hardware", "CoreMap", "Estimate", "CCairo"]),
+        .target(name: "Render", dependencies: ["TesseraSupport", "Hardware", "CoreMap", "Emulator", "Estimate", "CCairo"]),
         .target(name: "Tessera", dependencies: ["TesseraSupport", "SpikeIR", "Hardware", "Frontend", "CoreMap", "Emulator", "Reference", "Passes", "Mapping",
                                                 "Estimate", "Render"]),
         .executableTarget(name: "TesseraCLI", dependencies: [

@@ -12,8 +12,8 @@ public struct LayerSpikes: Sendable, Equatable {
         self.perTick = perTick
     }
 
-    /// The buckets of a map and each core's bucket.
-    static func buckets(_ map: CoreMap) -> (names: [String], ofCore: [Int]) {
+    /// The buckets of a map and each core's bucket (its layer, or the last for unlabelled).
+    public static func buckets(_ map: CoreMap) -> (names: [String], ofCore: [Int]) {
         let names = map.layers.map(\.name) + ["(unlabelled)"]
         let ofCore = map.cores.map { core in core.layer.flatMap { map.layers.indices.contains($0) ? $0 : nil } ?? map.layers.count }
         return (names, ofCore)

@@ -61,22 +61,8 @@ public struct Activity: Sendable, Encodable, Equatable {
     /// Reads the counters of a `tessera emulate` output file (one result, or a batch whose
     /// samples' counters and ticks add up).
     public static func loadCounters(path: String) throws(DiagnosticError) -> (stats: EmulationStats, ticks: Int) {
-        guard let data = FileManager.default.contents(atPath: path) else { throw DiagnosticError("cannot read activity file '\(path)'") }
-        let top: [String: Any]
-        do {
-            guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                throw DiagnosticError("activity file '\(path)': expected a JSON object, the output of `tessera emulate`")
-            }
-            top = object
-        } catch let error as DiagnosticError {
-            throw error
-        } catch {
-            throw DiagnosticError("activity file '\(path)': not valid JSON (\(error.localizedDescription))")
-        }
-        guard let ticks = (top["ticks"] as? NSNumber)?.intValue, ticks >= 0 else {
-            throw DiagnosticError("activity file '\(path)': needs 'ticks', a non-negative integer")
-        }
-        let results = (top["samples"] as? [[String: Any]]) ?? [top]
+        let file = try EmulationOutputFile.load(path: path)
+        let results = file.results
         var total = EmulationStats()
         for (i, result) in results.enumerated() {
             guard let stats = result["stats"] as? [String: Any] else {
@@ -94,6 +80,6 @@ public struct Activity: Sendable, Encodable, Equatable {
             total.chipCrossings += try count("chipCrossings")
             total.activeCoreTicks += try count("activeCoreTicks")
         }
-        return (total, ticks * results.count)
+        return (total, file.ticks * results.count)
     }
 }

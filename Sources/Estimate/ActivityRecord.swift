@@ -28,12 +28,8 @@ public struct ActivityRecord: Sendable, Equatable {
     /// Reads sample `sample` of an emulation output (sample 0 of a single result).
     public static func load(path: String, sample: Int = 0) throws(DiagnosticError) -> ActivityRecord {
         func fail(_ message: String) -> DiagnosticError { DiagnosticError("activity file '\(path)': \(message)") }
-        guard let data = FileManager.default.contents(atPath: path) else { throw DiagnosticError("cannot read activity file '\(path)'") }
-        guard let top = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw fail("not a JSON object; expected the output of `tessera emulate ... -o FILE`")
-        }
-        guard let ticks = (top["ticks"] as? NSNumber)?.intValue, ticks >= 0 else { throw fail("needs 'ticks', a non-negative integer") }
-        let samples = (top["samples"] as? [[String: Any]]) ?? [top]
+        let file = try EmulationOutputFile.load(path: path)
+        let (ticks, samples) = (file.ticks, file.results)
         guard samples.indices.contains(sample) else { throw fail("has \(samples.count) sample(s); sample \(sample) does not exist") }
         let result = samples[sample]
         guard let layers = result["layerSpikes"] as? [String: Any] else {

@@ -1,4 +1,5 @@
 import CoreMap
+import Emulator
 import Estimate
 
 /// A picture of one emulation: per-layer firing rates (spikes per hardware neuron per tick),
@@ -27,11 +28,9 @@ public struct ActivityPlot: Sendable {
 
     /// Layers with neurons on the map, in the map's order.
     public init(_ record: ActivityRecord, map: CoreMap, title: String) {
-        var neurons = [Int](repeating: 0, count: map.layers.count + 1)
-        for core in map.cores {
-            neurons[core.layer.flatMap { map.layers.indices.contains($0) ? $0 : nil } ?? map.layers.count] += core.neurons.count
-        }
-        let names = map.layers.map(\.name) + ["(unlabelled)"]
+        let (names, ofCore) = LayerSpikes.buckets(map)
+        var neurons = [Int](repeating: 0, count: names.count)
+        for (c, core) in map.cores.enumerated() { neurons[ofCore[c]] += core.neurons.count }
         layers = names.indices.compactMap { k in
             guard neurons[k] > 0 else { return nil }
             let column = record.layerNames.firstIndex(of: names[k])
