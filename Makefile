@@ -1,7 +1,7 @@
 # Tessera: every entry point a developer or CI needs. Nothing here relies on tools
 # installed by hand: Swift and the packages come with the machine image (see README).
 SWIFT ?= swift
-EXAMPLE ?= examples/siamsnn.yaml
+EXAMPLE ?= examples/siamsnn/siamsnn.yaml
 TARGET ?= truenorth-32x32
 
 .PHONY: deps build test run bench clean

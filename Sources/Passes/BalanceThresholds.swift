@@ -43,6 +43,9 @@ public struct BalanceThresholds: Sendable {
         }
         // lambda per layer and channel: inputs (values in [0, 1]) are 1; wiring passes its source's on.
         var lambda = graph.layers.map { _ in [1.0] }
+        let own = samples.map { $0.map { Self.robustMaximum($0.sorted(), percentile: percentile).map { $0 > 0 ? $0 : 1 } ?? 1 } }
+        let ownLayer = samples.map { Self.robustMaximum($0.flatMap { $0 }.sorted(), percentile: percentile).map { $0 > 0 ? $0 : 1 } ?? 1 }
+        let tied = TiedScales(graph, perChannel: perChannel, own: perChannel ? own : ownLayer.map { [$0] })
         var log: [String] = []
         var out = graph
         let position = forward.position
@@ -66,7 +69,7 @@ public struct BalanceThresholds: Sendable {
             let counts = samples[k].map(\.count).reduce(0, +)
             switch layer.op {
             case .dense, .conv2d:
-                lambda[k] = samples[k].map { Self.robustMaximum($0.sorted(), percentile: percentile).map { $0 > 0 ? $0 : 1 } ?? 1 }
+                lambda[k] = tied.scales[k] ?? own[k]
                 guard let w = graph.tensor(layer, "weight"), let inShape = graph.layers[position[layer.inputs[0]] ?? 0].shape else { continue }
                 let channelOf = layer.op.outputChannel(weightShape: w.shape)
                 var scaled = w.values
@@ -100,11 +103,14 @@ public struct BalanceThresholds: Sendable {
                     lambda[k] = (0..<max(shape.channels, 1)).map { input[min($0 * plane, max(input.count - 1, 0))] }
                     neuron.threshold = window
                 } else {
-                    let all = samples[k].flatMap { $0 }.sorted()
-                    lambda[k] = [Self.robustMaximum(all, percentile: percentile).map { $0 > 0 ? $0 : 1 } ?? 1]
+                    lambda[k] = tied.scales[k] ?? [ownLayer[k]]
                     neuron.threshold = window * lambda[k][0] / (input.first ?? 1)
                 }
-                if case .add = layer.op, let a = input.first, input.contains(where: { abs($0 - a) > 1e-9 * a }) {
+                // An add's inputs (equal shapes, concatenated in `input`) must carry one scale
+                // per element; TiedScales arranges it unless an input cannot be rescaled.
+                let part = input.count / max(layer.inputs.count, 1)
+                if case .add = layer.op, part > 0,
+                   input.indices.contains(where: { abs(input[$0] - input[$0 % part]) > 1e-9 * input[$0 % part] }) {
                     log.append("\(layer.name): warning: its inputs carry different scales (\(fmt(input.min() ?? 0))..\(fmt(input.max() ?? 0))), which unit weights cannot equalise")
                 }
             }
@@ -114,7 +120,9 @@ public struct BalanceThresholds: Sendable {
             out.layers[k].neuron = neuron
             let l = lambda[k]
             let range = l.count == 1 ? "lambda = \(fmt(l[0]))" : "lambda per channel \(fmt(l.min() ?? 0))..\(fmt(l.max() ?? 0))"
-            log.append("\(layer.name): \(range) (\(fmt(percentile))th percentile of \(counts) positive activations), threshold \(fmt(neuron.threshold))")
+            let source = tied.scales[k] == nil ? "\(fmt(percentile))th percentile of \(counts) positive activations"
+                : "tied with \(tied.partners[k, default: []].joined(separator: ", ")) for their add"
+            log.append("\(layer.name): \(range) (\(source)), threshold \(fmt(neuron.threshold))")
         }
         return PassResult(graph: out, log: log)
     }

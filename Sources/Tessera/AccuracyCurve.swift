@@ -4,9 +4,10 @@ import Hardware
 import TesseraSupport
 
 /// Classification accuracy of an emulated core map as a function of the ticks each sample
-/// is shown for, read on one output port (by default the last): the predicted class after T ticks is the output neuron with the most spikes
-/// in the first T ticks after the port's latency (ties to the lower index; no spike is a
-/// miss). One emulation per sample, of the longest T, gives the whole curve.
+/// is shown for, read on one output port (by default the last): the predicted class after
+/// T ticks is the output neuron with the most spikes in the first T ticks after the port's
+/// latency (ties to the lower index; no spike is a miss). One emulation per sample, of the
+/// longest T, gives the whole curve.
 ///
 /// ```swift
 /// let curve = try AccuracyCurve.measure(map, samples: images, labels: labels, ticks: [1, 2, 4, 8, 16, 32, 64, 128])
@@ -22,31 +23,15 @@ public struct AccuracyCurve: Sendable, Equatable {
     public static func measure(_ map: CoreMap, samples: [[String: [Double]]], labels: [Int], ticks: [Int],
                                encoding: InputEncoding = .rate, seed: UInt64 = 1, target: Target? = nil,
                                output: String? = nil) throws(DiagnosticError) -> AccuracyCurve {
-        let chosen = output ?? map.outputs.last?.name
-        guard let slot = map.outputs.firstIndex(where: { $0.name == chosen }) else {
-            throw DiagnosticError(map.outputs.isEmpty ? "the core map has no output port to classify with"
-                                  : "'\(chosen ?? "")' is not an output port\(Suggestion.hint(for: chosen ?? "", among: map.outputs.map(\.name))); ports: \(map.outputs.map(\.name).joined(separator: ", "))")
-        }
-        let port = map.outputs[slot]
+        let readout = try EmulatedReadout(map, ticks: ticks, target: target, output: output)
         guard labels.count == samples.count else { throw DiagnosticError("\(samples.count) samples but \(labels.count) labels") }
-        guard let longest = ticks.max(), ticks.allSatisfy({ $0 >= 1 }) else { throw DiagnosticError("ticks must be at least 1 (got \(ticks))") }
-        let classes = port.shape.reduce(1, *)
+        let classes = readout.port.shape.reduce(1, *)
         if let bad = labels.first(where: { !(0..<classes).contains($0) }) {
-            throw DiagnosticError("label \(bad) is not a class of output '\(port.name)' (0..<\(classes))")
+            throw DiagnosticError("label \(bad) is not a class of output '\(readout.port.name)' (0..<\(classes))")
         }
-        let resolved: Target
-        if let target { resolved = target } else { resolved = try TargetLoader.load(map.target) }
-        let emulator = try Emulator(map: map, target: resolved)
         var correct = [Int](repeating: 0, count: ticks.count)
         for (i, sample) in samples.enumerated() {
-            let input: SpikeInput
-            do { input = try InputEncoder.encode(sample, ports: map.inputs, encoding: encoding, ticks: longest, seed: seed, sample: i) } catch {
-                throw DiagnosticError("sample \(i): \(error.description)")
-            }
-            let spikes = emulator.run(input, ticks: longest + port.latency).outputs[slot].spikes
-            for (k, t) in ticks.enumerated() {
-                var counts = [Int](repeating: 0, count: classes)
-                for e in spikes where e.tick < t + port.latency { counts[e.index] += 1 }
+            for (k, counts) in try readout.counts(sample, index: i, encoding: encoding, seed: seed).enumerated() {
                 if let best = counts.max(), best > 0, counts.firstIndex(of: best) == labels[i] { correct[k] += 1 }
             }
         }

@@ -13,7 +13,7 @@ struct CheckCommand: ParsableCommand {
         the network can occupy on the target, and exits 0. Otherwise prints every problem as \
         file:line:column: error: ... and exits 1.
 
-        Example:  tessera check examples/siamsnn.yaml --target truenorth-4x4
+        Example:  tessera check examples/siamsnn/siamsnn.yaml --target truenorth-4x4
         """
     )
 

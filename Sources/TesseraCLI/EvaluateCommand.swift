@@ -2,12 +2,13 @@ import ArgumentParser
 import Foundation
 import Tessera
 
-/// `tessera evaluate`: convert, compile and emulate a classifier on labelled samples, and
-/// print its accuracy per number of ticks next to the float network's.
+/// `tessera evaluate`: convert, compile and emulate a classifier on labelled samples (or a
+/// segmentation network on masked images), and print its accuracy (or mean IoU) per number
+/// of ticks next to the float network's.
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
-        abstract: "Accuracy of a converted, compiled and emulated classifier per number of ticks.",
+        abstract: "Accuracy (or mean IoU) of a converted, compiled and emulated network per number of ticks.",
         discussion: """
         The network is converted (its compile: section and the options below), compiled for \
         the target, and each sample is emulated on the core map for the longest tick count; \
@@ -15,9 +16,17 @@ struct EvaluateCommand: ParsableCommand {
         after the output's latency. The float (ANN) accuracy comes from the unconverted \
         network with ReLU activations and linear outputs.
 
+        With --masks instead of --labels the output is read as a segmentation: per pixel, \
+        the class whose neuron fired most ([classes, H, W]; background, class 0, where none \
+        fired), scored by mean IoU and pixel accuracy against the masks, and by mean IoU \
+        against the float network's own segmentation.
+
         Example:  tessera evaluate Tests/TesseraTests/Fixtures/digits/mlp.yaml \\
                     --images Tests/TesseraTests/Fixtures/digits/test_images.npy \\
                     --labels Tests/TesseraTests/Fixtures/digits/test_labels.npy --report acc.json
+                  tessera evaluate Tests/TesseraTests/Fixtures/segmentation/deeplab.yaml \
+                    --images Tests/TesseraTests/Fixtures/segmentation/test_images.npy \
+                    --masks Tests/TesseraTests/Fixtures/segmentation/test_masks.npy --ticks 16,32,64
         """
     )
 
@@ -27,8 +36,11 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Labelled samples: PATH.npy (the only input, [N, C, H, W]) or INPUT=PATH.npy.")
     var images: [String]
 
-    @Option(help: "Class labels, [N] integers.")
-    var labels: String
+    @Option(help: "Class labels, [N] integers (classification).")
+    var labels: String?
+
+    @Option(help: "Class per pixel, [N, H, W] integers (segmentation; instead of --labels).")
+    var masks: String?
 
     @Option(name: .shortAndLong, help: "Hardware target: truenorth, truenorth-4x4, tiny, or a path.")
     var target: String = "truenorth"
@@ -55,36 +67,25 @@ struct EvaluateCommand: ParsableCommand {
         do throws(DiagnosticError) {
             let tickList = ticks.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard !tickList.isEmpty, tickList.allSatisfy({ $0 >= 1 }) else { throw DiagnosticError("--ticks '\(ticks)': expected positive integers separated by commas") }
+            guard (labels == nil) != (masks == nil) else { throw DiagnosticError("give either --labels (classification) or --masks (segmentation)") }
             let hardware = try Target.load(target)
             let (original, converted) = try conversion.convert(network, target: hardware)
             let inputs = original.graph.inputLayers.map(\.name)
             let files = try namedPaths(images, names: inputs, option: "--images")
             let samples = try SampleSet.load(files, for: original.graph).samples
-            let labelTensor: Tensor
-            do { labelTensor = try NPYFile.read(path: labels) } catch { throw DiagnosticError("\(labels): \(error.message)") }
-            guard labelTensor.values.allSatisfy({ $0 == $0.rounded() }) else { throw DiagnosticError("\(labels): labels must be integers") }
-            let labelValues = labelTensor.values.map { Int($0) }
-
-            let floatAccuracy = Self.floatAccuracy(original.graph, samples: samples, labels: labelValues, output: output)
             let integer = try IntegerNetwork.check(converted.network.graph, target: hardware)
             let compiled = try Compiler(integer).compile()
-            let map = compiled.map
             var declared = InputEncoding.rate
             if case let .input(_, e)? = original.graph.inputLayers.first?.op { declared = e }
-            let chosen = encoding ?? declared
-            let curve = try AccuracyCurve.measure(map, samples: samples, labels: labelValues, ticks: tickList, encoding: chosen, seed: seed, target: hardware, output: output)
-            let latency = map.outputs.first { $0.name == (output ?? map.outputs.last?.name) }?.latency ?? 0
-            print("\(compiled.coreCount) cores on \(hardware.name); output latency \(latency) ticks; \(samples.count) samples, \(chosen.rawValue) encoding")
-            print("float (ANN) accuracy: " + (floatAccuracy.map { String(format: "%.2f%%", $0 * 100) } ?? "n/a (binary layers have no ReLU reading)"))
-            var table = [["ticks", "ticks per frame", "accuracy"]]
-            for (t, a) in zip(curve.ticks, curve.accuracy) { table.append(["\(t)", "\(t + latency)", String(format: "%.2f%%", a * 100)]) }
-            GraphPrinter.align(table, rightAligned: [0, 1, 2]).forEach { print($0) }
+            let run = EvaluationRun(original: original.graph, compiled: compiled, target: hardware, samples: samples, ticks: tickList,
+                                    encoding: encoding ?? declared, seed: seed, output: output,
+                                    passes: converted.stages.map { .init(pass: $0.pass, log: $0.result.log) })
+            let result: AccuracyReport
+            if let masks { result = try run.segment(masks: try Self.integers(masks, what: "masks")) } else {
+                result = try run.classify(labels: try Self.integers(labels ?? "", what: "labels"))
+            }
             if let reportPath {
-                let report = AccuracyReport(network: original.graph.name, target: hardware.name, samples: samples.count, encoding: chosen.rawValue,
-                                            floatAccuracy: floatAccuracy, cores: compiled.coreCount, latency: latency,
-                                            curve: zip(curve.ticks, curve.accuracy).map { .init(ticks: $0, ticksPerFrame: $0 + latency, accuracy: $1) },
-                                            passes: converted.stages.map { .init(pass: $0.pass, log: $0.result.log) })
-                try report.save(to: reportPath)
+                try result.save(to: reportPath)
                 print("wrote \(reportPath)")
             }
         } catch {
@@ -93,40 +94,11 @@ struct EvaluateCommand: ParsableCommand {
         }
     }
 
-    /// Accuracy of the float network, nil when it has binary layers (no ReLU reading).
-    static func floatAccuracy(_ graph: SpikeGraph, samples: [[String: [Double]]], labels: [Int], output: String?) -> Double? {
-        guard !graph.layers.contains(where: { $0.neuron?.kind == .binary }) else { return nil }
-        return AnalogForward(graph).accuracy(samples, labels: labels, output: output)
-    }
-}
-
-/// What `tessera evaluate --report` writes.
-struct AccuracyReport: Encodable {
-    struct Point: Encodable {
-        var ticks: Int
-        var ticksPerFrame: Int
-        var accuracy: Double
-    }
-    struct Pass: Encodable {
-        var pass: String
-        var log: [String]
-    }
-    var network: String
-    var target: String
-    var samples: Int
-    var encoding: String
-    var floatAccuracy: Double?
-    var cores: Int
-    var latency: Int
-    var curve: [Point]
-    var passes: [Pass]
-
-    func save(to path: String) throws(DiagnosticError) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        do { try encoder.encode(self).write(to: URL(fileURLWithPath: path)) } catch {
-            throw DiagnosticError("cannot write report '\(path)': \(error.localizedDescription)")
-        }
+    /// The integers of a NumPy file, with its shape.
+    static func integers(_ path: String, what: String) throws(DiagnosticError) -> Tensor {
+        let tensor: Tensor
+        do { tensor = try NPYFile.read(path: path) } catch { throw DiagnosticError("\(path): \(error.message)") }
+        guard tensor.values.allSatisfy({ $0 == $0.rounded() }) else { throw DiagnosticError("\(path): \(what) must be integers") }
+        return tensor
     }
 }

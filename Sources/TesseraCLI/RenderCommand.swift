@@ -16,7 +16,7 @@ struct RenderCommand: ParsableCommand {
         Examples:
           tessera render digits.coremap.json -o chip.svg --routes 20
           tessera render digits.coremap.json -o chip.png --scale 2
-          tessera render examples/deeplab.yaml --target truenorth-32x32 -o docs/deeplab-chip.svg
+          tessera render examples/deeplab/deeplab.yaml --target truenorth-32x32 -o docs/deeplab-chip.svg
         """
     )
 

@@ -27,7 +27,7 @@ struct ReportCommand: ParsableCommand {
         Examples:
           tessera report digits.coremap.json --rate 0.1 --ticks 64
           tessera report digits.coremap.json --activity out.json --ticks 64 --ann digits.yaml --json
-          tessera report examples/deeplab.yaml --target truenorth-32x32 --rate 0.05 --ticks 64 --ann examples/deeplab.yaml
+          tessera report examples/deeplab/deeplab.yaml --target truenorth-32x32 --rate 0.05 --ticks 64 --ann examples/deeplab/deeplab.yaml
         """
     )
 

@@ -117,6 +117,30 @@ import Testing
         #expect(balanced.log.first?.contains("lambda per channel 0.7..1") == true)
     }
 
+    /// An add of two branches with different ranges: a = ReLU(4 x), b = ReLU(x), s = a + b,
+    /// calibrated on x = 1 (x[1] unused): a = 4, b = 1, s = 5. Alone, lambda_a = 4 and
+    /// lambda_b = 1, and a spike of b would stand for a quarter of a spike of a in the add's
+    /// unit-weight sum. Tied, both take lambda = 4: W_a = 4 x 1 / 4 = 1, W_b = 1 x 1 / 4 =
+    /// 0.25, and s (lambda 5) has threshold 5 / 4 = 1.25: at x = 1, a fires every tick, b
+    /// every fourth tick on average, s receives 1 + 0.25 = 1.25 per tick and fires every
+    /// tick, which stands for 5 = a + b.
+    @Test(arguments: [BalanceThresholds.Granularity.layer, .channel])
+    func addInputsShareOneScale(_ granularity: BalanceThresholds.Granularity) throws {
+        let graph = try Self.graph([Self.input,
+                                    Layer(name: "a", op: .dense(Dense(outFeatures: 1, bias: false)), inputs: ["x"], neuron: NeuronModel(), parameterKey: "a"),
+                                    Layer(name: "b", op: .dense(Dense(outFeatures: 1, bias: false)), inputs: ["x"], neuron: NeuronModel(), parameterKey: "b"),
+                                    Layer(name: "s", op: .add, inputs: ["a", "b"], neuron: NeuronModel())],
+                                   outputs: ["s"], tensors: ["a.weight": Self.tensor([1, 2], [4, 0]), "b.weight": Self.tensor([1, 2], [1, 0])])
+        let balanced = try BalanceThresholds(percentile: 100, granularity: granularity).run(graph, calibration: [["x": [1, 0]]])
+        #expect(Self.close(Self.values(balanced.graph, "a.weight"), [1, 0]))
+        #expect(Self.close(Self.values(balanced.graph, "b.weight"), [0.25, 0]))
+        let s = try #require(balanced.graph.layer(named: "s")?.neuron)
+        // Per channel the add keeps its inputs' lambda (4) and its threshold is its window, 1.
+        #expect(abs(s.threshold - (granularity == .layer ? 1.25 : 1)) < 1e-12)
+        #expect(balanced.log.contains { $0.hasPrefix("b: lambda = 4 (tied with a for their add)") }, "\(balanced.log)")
+        #expect(!balanced.log.contains { $0.contains("warning") })
+    }
+
     // MARK: QuantiseWeights
 
     /// W = [[0.6, -1], [0.4, 0.45]], b = [0.3, -0.3], threshold 1.

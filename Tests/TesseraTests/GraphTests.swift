@@ -4,7 +4,7 @@ import Testing
 @Suite struct GraphTests {
     /// Two instances of one block share parameter keys, so they read the same tensors.
     @Test func blockInstancesShareWeights() throws {
-        let net = try Network.load(TestSupport.example("siamsnn.yaml"))
+        let net = try Network.load(TestSupport.example("siamsnn/siamsnn.yaml"))
         let z = try #require(net.graph.layer(named: "z/conv3"))
         let x = try #require(net.graph.layer(named: "x/conv3"))
         #expect(z.parameterKey == "backbone/conv3" && x.parameterKey == "backbone/conv3")

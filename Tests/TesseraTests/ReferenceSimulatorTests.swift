@@ -92,7 +92,7 @@ import Testing
             #expect(error.description.contains("quantise the weights first"))
             #expect(error.diagnostics.first?.location?.line == 12)
         }
-        let fcn = try Network.load(TestSupport.example("fcn-small.yaml"))
+        let fcn = try Network.load(TestSupport.example("fcn/fcn-small.yaml"))
         do {
             _ = try IntegerNetwork.check(fcn.graph, target: Self.truenorth)
             Issue.record("batchnorm and decay accepted")

@@ -65,7 +65,7 @@ import Testing
     }
 
     @Test func siamsnnShapes() throws {
-        let net = try Network.load(TestSupport.example("siamsnn.yaml"))
+        let net = try Network.load(TestSupport.example("siamsnn/siamsnn.yaml"))
         // Exemplar: 127 -> (127-11)/2+1 = 59 -> (59-3)/2+1 = 29 -> 25 -> (25-3)/2+1 = 12 -> 10 -> 8 -> 6.
         #expect(net.shape(of: "z/conv1") == TensorShape(96, 59, 59))
         #expect(net.shape(of: "z/pool2") == TensorShape(256, 12, 12))
@@ -78,7 +78,7 @@ import Testing
     }
 
     @Test func deeplabShapes() throws {
-        let net = try Network.load(TestSupport.example("deeplab.yaml"))
+        let net = try Network.load(TestSupport.example("deeplab/deeplab.yaml"))
         #expect(net.shape(of: "pool3") == TensorShape(256, 28, 28))     // 224 / 8
         #expect(net.shape(of: "conv5_3") == TensorShape(512, 28, 28))   // dilation 2, padding 2 keeps size
         #expect(net.shape(of: "fc6") == TensorShape(1024, 28, 28))      // dilation 12, padding 12 keeps size

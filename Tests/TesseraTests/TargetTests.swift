@@ -42,10 +42,10 @@ import Testing
     /// A network whose lower bound of cores exceeds the board is rejected when the target is
     /// given: SiamSNN needs more than one chip's 4096 cores but fits a 4x4 board.
     @Test func capacityIsCheckedAgainstTheBoard() throws {
-        let single = try TestSupport.tessera(["check", "examples/siamsnn.yaml", "--target", "truenorth"])
+        let single = try TestSupport.tessera(["check", "examples/siamsnn/siamsnn.yaml", "--target", "truenorth"])
         #expect(single.status == 1)
         #expect(single.stderr.contains("but target 'truenorth' has 4096 cores"))
-        let board = try TestSupport.tessera(["check", "examples/siamsnn.yaml", "--target", "truenorth-4x4"])
+        let board = try TestSupport.tessera(["check", "examples/siamsnn/siamsnn.yaml", "--target", "truenorth-4x4"])
         #expect(board.status == 0, "\(board.stderr)")
     }
 

@@ -21,7 +21,7 @@ import Testing
     /// has `c*k*k*h*h`; the xcorr head has one neuron per response position, each reading
     /// every element of the 256x6x6 template window.
     @Test func siamsnnCounts() throws {
-        let net = try Network.load(TestSupport.example("siamsnn.yaml"))
+        let net = try Network.load(TestSupport.example("siamsnn/siamsnn.yaml"))
         func conv(_ cout: Int, _ cin: Int, _ k: Int, _ h: Int) -> (Int, Int) { (cout * h * h, cout * cin * k * k * h * h) }
         func pool(_ c: Int, _ k: Int, _ h: Int) -> (Int, Int) { (c * h * h, c * k * k * h * h) }
         let expected: [String: (Int, Int)] = [
@@ -49,7 +49,7 @@ import Testing
     /// upsampling (align_corners = false) gives each output two taps except the f/2 outputs
     /// at each border that clamp to one: `2hf - f` per axis.
     @Test func deeplabCounts() throws {
-        let net = try Network.load(TestSupport.example("deeplab.yaml"))
+        let net = try Network.load(TestSupport.example("deeplab/deeplab.yaml"))
         func same3(_ cout: Int, _ cin: Int, _ h: Int, d: Int = 1) -> (Int, Int) {
             (cout * h * h, cout * cin * (3 * h - 2 * d) * (3 * h - 2 * d))
         }

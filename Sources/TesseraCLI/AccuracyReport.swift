@@ -1,0 +1,40 @@
+import Foundation
+import Tessera
+
+/// What `tessera evaluate --report` writes.
+struct AccuracyReport: Encodable {
+    struct Point: Encodable {
+        var ticks: Int
+        var ticksPerFrame: Int
+        /// Classification: fraction correct.
+        var accuracy: Double?
+        /// Segmentation: against the masks, and mean IoU against the float network's maps.
+        var meanIou: Double?
+        var pixelAccuracy: Double?
+        var meanIouVsFloat: Double?
+    }
+    struct Pass: Encodable {
+        var pass: String
+        var log: [String]
+    }
+    var network: String
+    var target: String
+    var samples: Int
+    var encoding: String
+    var floatAccuracy: Double?
+    var floatMeanIou: Double?
+    var floatPixelAccuracy: Double?
+    var cores: Int
+    var latency: Int
+    var curve: [Point]
+    var passes: [Pass]
+
+    func save(to path: String) throws(DiagnosticError) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        do { try encoder.encode(self).write(to: URL(fileURLWithPath: path)) } catch {
+            throw DiagnosticError("cannot write report '\(path)': \(error.localizedDescription)")
+        }
+    }
+}
