@@ -70,6 +70,33 @@ import Testing
         Self.expectCounts(expected, in: net)
     }
 
+    /// FCN-8s pads its 3x3 convolutions (3h - 2 connections per axis, as for DeepLab) and
+    /// pools 2x2 by 2 (each input read once). A transposed convolution of kernel k, stride s
+    /// and padding p from h inputs: input i reaches outputs s i - p .. s i - p + k - 1, all
+    /// inside but at the borders: k4 s2 p1 from 7 loses one output at each end, 4 x 7 - 2 =
+    /// 26 per axis (from 14: 54); k16 s8 p4 from 28 loses four at each end, 16 x 28 - 8 =
+    /// 440. Every output channel reads every input channel. An add reads two inputs.
+    @Test func fcnCounts() throws {
+        let net = try Network.load(TestSupport.example("fcn/fcn.yaml"))
+        func same3(_ cout: Int, _ cin: Int, _ h: Int) -> (Int, Int) { (cout * h * h, cout * cin * (3 * h - 2) * (3 * h - 2)) }
+        func pool(_ c: Int, _ h: Int) -> (Int, Int) { (c * h / 2 * h / 2, c * h * h) }
+        func one(_ cout: Int, _ cin: Int, _ h: Int) -> (Int, Int) { (cout * h * h, cout * cin * h * h) }
+        func up(_ h: Int, axis: Int) -> (Int, Int) { (21 * h * h, 21 * 21 * axis * axis) }
+        let expected: [String: (Int, Int)] = [
+            "conv1_1": same3(64, 3, 224), "conv1_2": same3(64, 64, 224), "pool1": pool(64, 224),
+            "conv2_1": same3(128, 64, 112), "conv2_2": same3(128, 128, 112), "pool2": pool(128, 112),
+            "conv3_1": same3(256, 128, 56), "conv3_2": same3(256, 256, 56), "conv3_3": same3(256, 256, 56), "pool3": pool(256, 56),
+            "conv4_1": same3(512, 256, 28), "conv4_2": same3(512, 512, 28), "conv4_3": same3(512, 512, 28), "pool4": pool(512, 28),
+            "conv5_1": same3(512, 512, 14), "conv5_2": same3(512, 512, 14), "conv5_3": same3(512, 512, 14), "pool5": pool(512, 14),
+            "fc6": same3(1024, 512, 7), "fc7": one(1024, 1024, 7), "score_fr": one(21, 1024, 7),
+            "upscore2": up(14, axis: 26), "score_pool4": one(21, 512, 14), "fuse_pool4": (21 * 14 * 14, 2 * 21 * 14 * 14),
+            "upscore_pool4": up(28, axis: 54), "score_pool3": one(21, 256, 28), "fuse_pool3": (21 * 28 * 28, 2 * 21 * 28 * 28),
+            "upscore8": up(224, axis: 440),
+        ]
+        Self.expectCounts(expected, in: net)
+        #expect(net.shape(of: "upscore8") == TensorShape(21, 224, 224))
+    }
+
     /// Small cases of every op, brute-forced: enumerate (output, input) pairs with a nonzero
     /// connection directly from the definition of each op and count them.
     @Test func synapseCountsMatchBruteForce() throws {
