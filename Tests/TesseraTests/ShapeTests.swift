@@ -86,9 +86,13 @@ import Testing
     }
 
     @Test func everyExampleChecks() throws {
-        let examples = try FileManager.default.contentsOfDirectory(atPath: TestSupport.packageRoot.appendingPathComponent("examples").path)
-            .filter { $0.hasSuffix(".yaml") }
-        #expect(examples.count >= 5)
+        // The examples folder and its workload folders (siamsnn/, deeplab/, fcn/).
+        let root = TestSupport.packageRoot.appendingPathComponent("examples").path
+        let examples = (FileManager.default.subpaths(atPath: root) ?? []).filter { $0.hasSuffix(".yaml") }.sorted()
+        #expect(examples.count >= 8)
+        for folder in ["siamsnn/siamsnn.yaml", "deeplab/deeplab.yaml", "deeplab/deeplab-small.yaml", "fcn/fcn.yaml", "fcn/fcn-small.yaml"] {
+            #expect(examples.contains(folder))
+        }
         for example in examples {
             let run = try TestSupport.tessera(["check", "examples/\(example)"])
             #expect(run.status == 0, "\(example): \(run.stderr)")
