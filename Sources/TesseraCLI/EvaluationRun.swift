@@ -38,10 +38,14 @@ struct EvaluationRun {
         guard masks.shape.count == 3, masks.shape[0] == samples.count else {
             throw DiagnosticError("masks have shape \(masks.shape); expected [\(samples.count), H, W], one per image")
         }
+        let name = output ?? original.outputs.last ?? ""
+        if let shape = original.layer(named: name)?.shape, !shape.isVector, [shape.height, shape.width] != Array(masks.shape[1...]) {
+            throw DiagnosticError("masks are \(masks.shape[1])x\(masks.shape[2]) per image; output '\(name)' is \(shape) (classes x H x W)")
+        }
         let pixels = masks.shape[1] * masks.shape[2]
         let maps = (0..<samples.count).map { i in masks.values[i * pixels..<(i + 1) * pixels].map { Int($0) } }
         guard let float = AnalogForward(original).segmentation(samples, output: output) else {
-            throw DiagnosticError("output '\(output ?? original.outputs.last ?? "")' is a vector; a segmentation reads [classes, H, W]")
+            throw DiagnosticError("output '\(name)' is a vector; a segmentation reads [classes, H, W]")
         }
         let curve = try SegmentationCurve.measure(compiled.map, samples: samples, masks: maps, ticks: ticks, reference: float,
                                                   encoding: encoding, seed: seed, target: target, output: output)

@@ -111,6 +111,32 @@ import Testing
         #expect((curve.agreement.last?.meanIoU ?? 0) > (curve.agreement.first?.meanIoU ?? 1))
     }
 
+    /// A one-pixel "segmentation" read from the dense network of TestSupport: fc = [[-3, -2,
+    /// -1, 0], [1, 2, 3, 4]] x, all four inputs at rate 1. Class 0's neuron gets -6 a tick
+    /// and never fires, class 1's gets 10 and fires every tick, so the pixel is class 1.
+    /// Masks that do not fit the output, or name a class it does not have, are refused.
+    @Test func curveOnADenseNetworkAndBadMasks() throws {
+        let (path, _) = try TestSupport.integerDenseNetwork(spikes: "{}")
+        let target = try Target.load(TestSupport.target("truenorth"))
+        let network = try Network.load(path)
+        let map = try Compiler(try IntegerNetwork.check(network.graph, target: target)).compile().map
+        let sample: [String: [Double]] = ["x": [1, 1, 1, 1]]
+        let curve = try SegmentationCurve.measure(map, samples: [sample], masks: [[1]], ticks: [4], target: target)
+        #expect(curve.predictions == [[1]])
+        #expect(curve.scores[0].perClass == [nil, 1])
+        func refused(_ masks: [[Int]], _ message: String) {
+            let error = #expect(throws: DiagnosticError.self) {
+                try SegmentationCurve.measure(map, samples: [sample], masks: masks, ticks: [4], target: target)
+            }
+            #expect(error?.description.contains(message) == true, "\(error?.description ?? "")")
+        }
+        refused([[2]], "class 2 is not a class of output 'fc' (0..<2)")
+        refused([[0, 0, 0]], "not a whole number of classes for masks of 3 pixels")
+        refused([[0], [1]], "1 images but 2 masks")
+        let both = try TestSupport.tessera(["evaluate", path, "--images", "x.npy", "--labels", "l.npy", "--masks", "m.npy"])
+        #expect(both.status == 1 && both.stderr.contains("give either --labels (classification) or --masks (segmentation)"))
+    }
+
     /// Per-pixel reading and IoU by hand: 2 classes on 4 pixels.
     @Test func scoreByHand() {
         // counts [2 classes, 1 x 4]: pixel 0 silent (background), 1 class 1, 2 a tie (lower
