@@ -111,6 +111,41 @@ import Testing
         #expect((curve.agreement.last?.meanIoU ?? 0) > (curve.agreement.first?.meanIoU ?? 1))
     }
 
+    /// Exact where the lowering is exact. On TrueNorth's 256-axon cores both maps split c2
+    /// and c3 (above); on a hypothetical core of 1,024 axons every layer's fan-in fits
+    /// (c3: 144 inputs x 7 lanes = 1,008), nothing is approximated, and the chip's output
+    /// spikes, and so its segmentation, equal the reference simulator's spike for spike.
+    @Test(arguments: ["deeplab", "fcn"])
+    func onCoresWideEnoughTheSegmentationIsExact(_ name: String) throws {
+        let f = try Self.load(name, count: 0)
+        let folder = try TestSupport.temporaryDirectory()
+        try FileManager.default.copyItem(atPath: TestSupport.target("truenorth"), toPath: folder.appendingPathComponent("truenorth.yaml").path)
+        let wide = folder.appendingPathComponent("wide.yaml").path
+        try """
+        base: truenorth.yaml
+        name: wide
+        description: TrueNorth with 1024-axon cores (hypothetical), one chip of 64x64 cores
+        core: { axons: 1024, neurons: 256, axonTypes: 4, weightBits: 9, leakBits: 9, membraneBits: 20, thresholdBits: 18, negThresholdBits: 18, resetBits: 18, thresholdMaskBits: 17, randomBits: 8 }
+        chip: { cores: [64, 64] }
+        board: { chips: [1, 1] }
+        """.write(toFile: wide, atomically: true, encoding: .utf8)
+        let target = try Target.load(wide)
+        let conversion = try f.network.convert(f.network.conversion, target: target)
+        let integer = try IntegerNetwork.check(conversion.network.graph, target: target)
+        let compiled = try Compiler(integer).compile()
+        #expect(compiled.approximations.isEmpty)
+        let port = try #require(compiled.map.outputs.last)
+        let reference = ReferenceSimulator(integer)
+        #expect(port.latency == reference.latency(of: port.name))
+        let emulator = try Emulator(map: compiled.map, target: target)
+        for i in 0..<Self.simulated {
+            let input = try InputEncoder.encode(f.samples[i], ports: compiled.map.inputs, encoding: .rate, ticks: 64, seed: 1, sample: i)
+            let chip = emulator.run(input, ticks: 64 + port.latency)
+            #expect(chip.outputs == reference.run(input, ticks: 64 + port.latency).outputs, "\(name), image \(i)")
+            #expect(chip.outputs[0].counts.reduce(0, +) > 0)
+        }
+    }
+
     /// A one-pixel "segmentation" read from the dense network of TestSupport: fc = [[-3, -2,
     /// -1, 0], [1, 2, 3, 4]] x, all four inputs at rate 1. Class 0's neuron gets -6 a tick
     /// and never fires, class 1's gets 10 and fires every tick, so the pixel is class 1.
