@@ -43,9 +43,10 @@ public struct BalanceThresholds: Sendable {
         }
         // lambda per layer and channel: inputs (values in [0, 1]) are 1; wiring passes its source's on.
         var lambda = graph.layers.map { _ in [1.0] }
+        // Each layer's own lambdas (one per channel, or one for the layer: then `samples` has
+        // one bucket), before an add ties some of them together.
         let own = samples.map { $0.map { Self.robustMaximum($0.sorted(), percentile: percentile).map { $0 > 0 ? $0 : 1 } ?? 1 } }
-        let ownLayer = samples.map { Self.robustMaximum($0.flatMap { $0 }.sorted(), percentile: percentile).map { $0 > 0 ? $0 : 1 } ?? 1 }
-        let tied = TiedScales(graph, perChannel: perChannel, own: perChannel ? own : ownLayer.map { [$0] })
+        let tied = TiedScales(graph, perChannel: perChannel, own: own)
         var log: [String] = []
         var out = graph
         let position = forward.position
@@ -103,7 +104,7 @@ public struct BalanceThresholds: Sendable {
                     lambda[k] = (0..<max(shape.channels, 1)).map { input[min($0 * plane, max(input.count - 1, 0))] }
                     neuron.threshold = window
                 } else {
-                    lambda[k] = tied.scales[k] ?? [ownLayer[k]]
+                    lambda[k] = tied.scales[k] ?? own[k]
                     neuron.threshold = window * lambda[k][0] / (input.first ?? 1)
                 }
                 // An add's inputs (equal shapes, concatenated in `input`) must carry one scale
