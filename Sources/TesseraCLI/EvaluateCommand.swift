@@ -24,8 +24,8 @@ struct EvaluateCommand: ParsableCommand {
         Example:  tessera evaluate Tests/TesseraTests/Fixtures/digits/mlp.yaml \\
                     --images Tests/TesseraTests/Fixtures/digits/test_images.npy \\
                     --labels Tests/TesseraTests/Fixtures/digits/test_labels.npy --report acc.json
-                  tessera evaluate Tests/TesseraTests/Fixtures/segmentation/deeplab.yaml \
-                    --images Tests/TesseraTests/Fixtures/segmentation/test_images.npy \
+                  tessera evaluate Tests/TesseraTests/Fixtures/segmentation/deeplab.yaml \\
+                    --images Tests/TesseraTests/Fixtures/segmentation/test_images.npy \\
                     --masks Tests/TesseraTests/Fixtures/segmentation/test_masks.npy --ticks 16,32,64
         """
     )
