@@ -24,7 +24,7 @@ struct TiedScales {
             let layer = graph.layers[j]
             guard layer.neuron != nil else { return nil }
             switch layer.op {
-            case .dense, .conv2d: return [j]
+            case .dense, .conv2d, .convTranspose2d: return [j]
             case .avgpool, .sumpool, .upsample, .add:
                 guard perChannel else { return [j] }
                 var all: [Int] = []

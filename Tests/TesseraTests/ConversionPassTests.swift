@@ -141,6 +141,23 @@ import Testing
         #expect(!balanced.log.contains { $0.contains("warning") })
     }
 
+    /// A transposed convolution mixes channels, so it is balanced as a weighted layer:
+    /// h = ReLU(diag(1, 0.5) x), t = convtranspose 1x1 from h's 2 channels to 1, weights
+    /// [in 2, out 1, 1, 1] = [2, 1]. On x = [1, 1]: h = [1, 0.5], t = 2 + 0.5 = 2.5.
+    /// Per channel lambda_h = [1, 0.5], so W_t = [2 x 1, 1 x 0.5] / 2.5 = [0.8, 0.2]; per
+    /// layer lambda_h = 1 and W_t = [2, 1] / 2.5 = [0.8, 0.4]. Threshold 1 either way.
+    @Test(arguments: [BalanceThresholds.Granularity.layer, .channel])
+    func transposedConvolutionIsBalancedByItsWeights(_ granularity: BalanceThresholds.Granularity) throws {
+        let transposed = ConvolutionTranspose(outChannels: 1, vertical: Window(kernel: 1), horizontal: Window(kernel: 1), bias: false)
+        let graph = try Self.graph([Self.input,
+                                    Layer(name: "h", op: .dense(Dense(outFeatures: 2, bias: false)), inputs: ["x"], neuron: NeuronModel(), parameterKey: "h"),
+                                    Layer(name: "t", op: .convTranspose2d(transposed), inputs: ["h"], neuron: NeuronModel(threshold: 3), parameterKey: "t")],
+                                   outputs: ["t"], tensors: ["h.weight": Self.tensor([2, 2], [1, 0, 0, 0.5]), "t.weight": Self.tensor([2, 1, 1, 1], [2, 1])])
+        let balanced = try BalanceThresholds(percentile: 100, granularity: granularity).run(graph, calibration: [["x": [1, 1]]])
+        #expect(Self.close(Self.values(balanced.graph, "t.weight"), granularity == .channel ? [0.8, 0.2] : [0.8, 0.4]), "\(Self.values(balanced.graph, "t.weight"))")
+        #expect(balanced.graph.layer(named: "t")?.neuron?.threshold == 1)
+    }
+
     // MARK: QuantiseWeights
 
     /// W = [[0.6, -1], [0.4, 0.45]], b = [0.3, -0.3], threshold 1.
