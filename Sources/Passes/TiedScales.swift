@@ -8,9 +8,9 @@ import SpikeIR
 ///
 /// Per channel, pooling and upsampling pass their input's lambdas on, so the scales are
 /// set by the weighted layers behind them (the add's *owners*); per layer, every layer
-/// has its own lambda and the add's direct inputs are tied. Network inputs (lambda 1),
-/// wiring (concat, flatten) and layers balancing does not rescale cannot be tied: an add reading them is left alone,
-/// and balancing logs that its scales differ.
+/// has its own lambda and the add's direct inputs are tied. Network inputs (lambda 1) and
+/// wiring (concat, flatten) cannot be rescaled: an add reading them is left alone, and
+/// balancing logs that its scales differ.
 struct TiedScales {
     /// The common lambda of each tied layer.
     var scales: [Int: [Double]] = [:]

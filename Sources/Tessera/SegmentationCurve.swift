@@ -4,8 +4,8 @@ import TesseraSupport
 
 /// Segmentation quality of an emulated core map as a function of the ticks each image is
 /// shown for: after T ticks, each pixel's class is read from the output port's spike
-/// counts ([classes, H, W], H x W being the masks' size) by `Segmentation.classes`, and scored against the true masks
-/// by `SegmentationScore` (mean IoU, pixel accuracy). One emulation per image, of the
+/// counts ([classes, H, W], H x W being the masks' size) by `Segmentation.classes`, and
+/// scored against the true masks by `SegmentationScore` (mean IoU, pixel accuracy). One emulation per image, of the
 /// longest T, gives the whole curve; `agreement`, when a reference segmentation is given
 /// (the float network's, say), scores the emulated maps against it instead of the truth.
 ///

@@ -49,8 +49,7 @@ struct EvaluationRun {
         }
         let curve = try SegmentationCurve.measure(compiled.map, samples: samples, masks: maps, ticks: ticks, reference: float,
                                                   encoding: encoding, seed: seed, target: target, output: output)
-        var floatScore = SegmentationScore(classes: curve.scores.first?.classes ?? 1)
-        for (f, m) in zip(float, maps) { floatScore.add(predicted: f, truth: m) }
+        let floatScore = SegmentationScore(classes: curve.scores.first?.classes ?? 1, predicted: float, truth: maps)
         printHeader()
         print("float (ANN): mean IoU \(Self.percent(floatScore.meanIoU)), pixel accuracy \(Self.percent(floatScore.pixelAccuracy))")
         var table = [["ticks", "ticks per frame", "mean IoU", "pixel accuracy", "mean IoU vs float"]]

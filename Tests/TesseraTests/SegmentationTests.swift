@@ -36,9 +36,14 @@ import Testing
     }
 
     static func score(_ predicted: [[Int]], _ truth: [[Int]]) -> SegmentationScore {
-        var score = SegmentationScore(classes: classes)
-        for (p, t) in zip(predicted, truth) { score.add(predicted: p, truth: t) }
-        return score
+        SegmentationScore(classes: classes, predicted: predicted, truth: truth)
+    }
+
+    /// The fixture converted by its compile: section and compiled for `target`.
+    static func compile(_ f: Fixture, for target: Target) throws -> (integer: IntegerNetwork, compiled: Compiled) {
+        let conversion = try f.network.convert(f.network.conversion, target: target)
+        let integer = try IntegerNetwork.check(conversion.network.graph, target: target)
+        return (integer, try Compiler(integer).compile())
     }
 
     /// The float network as Tessera reads it (ReLU layers, linear scores, the same per-pixel
@@ -62,9 +67,7 @@ import Testing
     func emulatedCoreMapSegmentsLikeTheReferenceAndTheFloatNetwork(_ name: String) throws {
         let f = try Self.load(name, count: Self.emulated)
         let target = try Target.load(TestSupport.target("truenorth"))
-        let conversion = try f.network.convert(f.network.conversion, target: target)
-        let integer = try IntegerNetwork.check(conversion.network.graph, target: target)
-        let compiled = try Compiler(integer).compile()
+        let (integer, compiled) = try Self.compile(f, for: target)
         // c1 (9 inputs) fits a core's axons; c2 (72) and c3 (144) do not.
         #expect(compiled.approximations.map(\.layer).sorted() == ["c2", "c3"])
         let map = compiled.map
@@ -130,9 +133,7 @@ import Testing
         board: { chips: [1, 1] }
         """.write(toFile: wide, atomically: true, encoding: .utf8)
         let target = try Target.load(wide)
-        let conversion = try f.network.convert(f.network.conversion, target: target)
-        let integer = try IntegerNetwork.check(conversion.network.graph, target: target)
-        let compiled = try Compiler(integer).compile()
+        let (integer, compiled) = try Self.compile(f, for: target)
         #expect(compiled.approximations.isEmpty)
         let port = try #require(compiled.map.outputs.last)
         let reference = ReferenceSimulator(integer)
