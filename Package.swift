@@ -26,7 +26,7 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
-        .target(name: "CoreMap", dependencies: ["TesseraSupport", "Hardware"]),
+        .target(name: "CoreMap", dependencies: ["TesseraSupport", "Hardware", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "CPrefetch"),
         .target(name: "Emulator", dependencies: ["TesseraSupport", "Hardware", "CoreMap", "CPrefetch"]),
         .target(name: "Reference", dependencies: ["TesseraSupport", "SpikeIR", "Hardware", "Emulator"]),
@@ -44,7 +44,7 @@ let package = Package(
         ]),
         // `make bench`: measurements, kept apart from the tests.
         .executableTarget(name: "TesseraBench", dependencies: ["Tessera"]),
-        .testTarget(name: "TesseraTests", dependencies: ["Tessera"], exclude: ["Fixtures"]),
+        .testTarget(name: "TesseraTests", dependencies: ["Tessera", .product(name: "ZIPFoundation", package: "ZIPFoundation")], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,9 +1,12 @@
 import CoreMap
 import Hardware
 
-/// The fast emulator's view of a core map: every per-neuron parameter as contiguous
-/// 8-lane vectors (core-major, lane-minor), crossbar rows as one byte per 8 neurons, and
-/// destinations as flat arrays. Built once per map; read-only while running.
+/// The fast emulator's view of a packed core map: the parameters of each shared neuron
+/// block as contiguous 8-lane vectors (block-major, lane-minor), each distinct pair of
+/// crossbar and axon-type vector as one record per axon, and destinations as flat arrays
+/// per [core][neuron]. Memory grows with the shared tables plus a few bytes per neuron, not
+/// with a copy of every crossbar: the cores of one convolution read the same records.
+/// Built once per map; read-only while running.
 final class BoardLayout: @unchecked Sendable {
     typealias Lane = SIMD8<Int32>
     /// Lane masks are stored as integer lanes, all ones (true) or zero, for bitwise selects.
@@ -15,9 +18,14 @@ final class BoardLayout: @unchecked Sendable {
     let lanes: Int
     let types: Int
     let axonWords: Int
+    let blocks: Int
 
-    let weights: UnsafeMutablePointer<Lane>      // [core][type][lane]
-    let leak: UnsafeMutablePointer<Lane>
+    /// Per core: its neuron block and its record table.
+    let blockOf: UnsafeMutablePointer<Int32>
+    let recordOf: UnsafeMutablePointer<Int32>
+
+    let weights: UnsafeMutablePointer<Lane>      // [block][type][lane]
+    let leak: UnsafeMutablePointer<Lane>         // [block][lane], as the ones below
     let alpha: UnsafeMutablePointer<Lane>
     let beta: UnsafeMutablePointer<Lane>
     let resetPotential: UnsafeMutablePointer<Lane>
@@ -28,7 +36,7 @@ final class BoardLayout: @unchecked Sendable {
     let saturate: UnsafeMutablePointer<Mask>
     /// Used, deterministic neurons: the lanes the vector pass decides for.
     let enabled: UnsafeMutablePointer<Mask>
-    /// One record per [core][axon], `recordStride` bytes, 64-byte aligned: the crossbar
+    /// One record per [table][axon], `recordStride` bytes, 64-byte aligned: the crossbar
     /// row (one byte per 8 neurons, bit k = neuron 8l+k), then the row's number of ones
     /// (Int32) and the axon's type (UInt8). An active axon is at a random place in a large
     /// array, so everything the step needs about it shares one cache line when it can.
@@ -40,22 +48,22 @@ final class BoardLayout: @unchecked Sendable {
     let destKind: UnsafeMutablePointer<UInt8>
     let destA: UnsafeMutablePointer<Int32>        // core, or output port
     let destB: UnsafeMutablePointer<Int32>        // axon, or output element
-    let destDelay: UnsafeMutablePointer<Int32>
-    /// Cores whose neurons change without input (a leak or a stochastic neuron).
+    let destDelay: UnsafeMutablePointer<UInt8>
+    /// Per block: its neurons change without input (a leak or a stochastic neuron).
     let selfDriven: [Bool]
-    /// Per core: the shared parameters when every used deterministic neuron has the same
+    /// Per block: the shared parameters when every used deterministic neuron has the same
     /// ones (typical of compiled layers and of the benchmark), so the update reads only
     /// the potentials; nil when they differ and the per-lane arrays are used.
     let shared: [NeuronParameters?]
-    /// Per core: every lane is a used deterministic neuron, so no enable mask is needed.
+    /// Per block: every lane is a used deterministic neuron, so no enable mask is needed.
     let allEnabled: [Bool]
-    /// Per core: each axon type's weight is the same for every used neuron; then
-    /// `typeWeight[core * types + type]` holds it and the weight arrays are not read.
+    /// Per block: each axon type's weight is the same for every used neuron; then
+    /// `typeWeight[block * types + type]` holds it and the weight arrays are not read.
     let uniformWeights: [Bool]
     let typeWeight: [Lane]
-    /// Stochastic neurons per core, handled one by one in spec order.
+    /// Per block: stochastic neurons, handled one by one in spec order.
     let stochastic: [[NeuronConfig]]
-    /// Used neuron indices per core (for traces).
+    /// Per block: used neuron indices (for traces).
     let used: [[Int]]
     let seeds: [UInt64]
     let mesh: [(x: Int32, y: Int32)]
@@ -66,62 +74,72 @@ final class BoardLayout: @unchecked Sendable {
         Lane((0..<8).map { (byte >> $0) & 1 == 1 ? -1 : 0 })
     }
 
-    init(map: CoreMap, outputIndex: [String: Int]) {
-        let g = map.geometry
-        cores = map.cores.count
+    init(map: PackedCoreMap) {
+        let g = map.header.geometry
+        cores = map.coreCount
         axons = g.axons
         neurons = g.neurons
         lanes = (g.neurons + 7) / 8
         types = g.axonTypes
         axonWords = (g.axons + 63) / 64
-        let laneCount = max(cores * lanes, 1)
+        blocks = map.neuronBlocks.count
+        let laneCount = max(blocks * lanes, 1)
         func lanesBuffer(_ count: Int = laneCount) -> UnsafeMutablePointer<Lane> {
             let p = UnsafeMutablePointer<Lane>.allocate(capacity: count)
             p.initialize(repeating: Lane(repeating: 0), count: count)
             return p
         }
-        func maskBuffer() -> UnsafeMutablePointer<Mask> { lanesBuffer() }
         func buffer<T>(_ count: Int, _ value: T) -> UnsafeMutablePointer<T> {
             let p = UnsafeMutablePointer<T>.allocate(capacity: max(count, 1))
             p.initialize(repeating: value, count: max(count, 1))
             return p
         }
-        weights = lanesBuffer(max(cores * types * lanes, 1))
+        weights = lanesBuffer(max(blocks * types * lanes, 1))
         leak = lanesBuffer(); alpha = lanesBuffer(); beta = lanesBuffer(); resetPotential = lanesBuffer(); initial = lanesBuffer()
-        leakReversal = maskBuffer(); resetNormal = maskBuffer(); resetLinear = maskBuffer(); saturate = maskBuffer(); enabled = maskBuffer()
+        leakReversal = lanesBuffer(); resetNormal = lanesBuffer(); resetLinear = lanesBuffer(); saturate = lanesBuffer(); enabled = lanesBuffer()
+
+        // Record tables: one per distinct (crossbar, axon types) pair, in order of first use.
+        blockOf = buffer(cores, 0)
+        recordOf = buffer(cores, 0)
+        var pairs: [Int64: Int32] = [:]
+        var tables: [(Int, Int)] = []
+        for c in 0..<cores {
+            blockOf[c] = map.coreBlock[c]
+            let key = Int64(map.coreCrossbar[c]) << 32 | Int64(map.coreAxonTypes[c])
+            if let k = pairs[key] { recordOf[c] = k } else {
+                let k = Int32(tables.count)
+                pairs[key] = k
+                tables.append((Int(map.coreCrossbar[c]), Int(map.coreAxonTypes[c])))
+                recordOf[c] = k
+            }
+        }
         fanOutOffset = (lanes + 3) / 4 * 4
         typeOffset = fanOutOffset + 4
         recordStride = (typeOffset + 1 + 63) / 64 * 64
-        let recordBytes = max(cores * axons * recordStride, 64)
+        let recordBytes = max(tables.count * axons * recordStride, 64)
         records = UnsafeMutableRawPointer.allocate(byteCount: recordBytes, alignment: 64)
         records.initializeMemory(as: UInt8.self, repeating: 0, count: recordBytes)
-        destKind = buffer(cores * neurons, 0)
-        destA = buffer(cores * neurons, 0)
-        destB = buffer(cores * neurons, 0)
-        destDelay = buffer(cores * neurons, 0)
-
-        var selfDriven: [Bool] = []
-        var shared: [NeuronParameters?] = []
-        var allEnabled: [Bool] = []
-        var uniformWeights: [Bool] = []
-        var typeWeight: [Lane] = []
-        var stochastic: [[NeuronConfig]] = []
-        var used: [[Int]] = []
-        for (c, core) in map.cores.enumerated() {
+        for (k, (x, t)) in tables.enumerated() {
+            let crossbar = map.crossbars[x], types = map.axonTypeTables[t]
             for a in 0..<axons {
-                let record = records + (c * axons + a) * recordStride
-                let row = core.crossbar.row(a)
+                let record = records + (k * axons + a) * recordStride
+                let row = crossbar.row(a)
                 for l in 0..<lanes {
                     record.storeBytes(of: UInt8(truncatingIfNeeded: row[row.startIndex + l / 8] >> UInt64(8 * (l % 8))), toByteOffset: l, as: UInt8.self)
                 }
                 record.storeBytes(of: Int32(row.reduce(0) { $0 + $1.nonzeroBitCount }), toByteOffset: fanOutOffset, as: Int32.self)
-                record.storeBytes(of: core.axonTypes[a], toByteOffset: typeOffset, as: UInt8.self)
+                record.storeBytes(of: types[a], toByteOffset: typeOffset, as: UInt8.self)
             }
+        }
+
+        var selfDriven: [Bool] = [], shared: [NeuronParameters?] = [], allEnabled: [Bool] = [], uniformWeights: [Bool] = []
+        var typeWeight: [Lane] = [], stochastic: [[NeuronConfig]] = [], used: [[Int]] = []
+        for (b, block) in map.neuronBlocks.enumerated() {
             var driven = false
             var stoch: [NeuronConfig] = []
-            for n in core.neurons {
-                let (l, k) = (c * lanes + n.index / 8, n.index % 8)
-                for t in 0..<min(types, 4) { weights[(c * types + t) * lanes + n.index / 8][k] = Int32(n.weights[t]) }
+            for n in block.neurons {
+                let (l, k) = (b * lanes + n.index / 8, n.index % 8)
+                for t in 0..<min(types, 4) { weights[(b * types + t) * lanes + n.index / 8][k] = Int32(n.weights[t]) }
                 leak[l][k] = Int32(n.leak)
                 alpha[l][k] = Int32(n.threshold)
                 beta[l][k] = Int32(n.negThreshold)
@@ -134,18 +152,9 @@ final class BoardLayout: @unchecked Sendable {
                 enabled[l][k] = n.isStochastic ? 0 : -1
                 if n.isStochastic { stoch.append(n) }
                 if n.leak != 0 || n.isStochastic { driven = true }
-                let d = c * neurons + n.index
-                switch n.destination {
-                case let .axon(core, axon, delay)?:
-                    destKind[d] = 1; destA[d] = Int32(core); destB[d] = Int32(axon); destDelay[d] = Int32(delay)
-                case let .output(port, index)?:
-                    destKind[d] = 2; destA[d] = Int32(outputIndex[port] ?? 0); destB[d] = Int32(index)
-                case nil:
-                    destKind[d] = 0
-                }
             }
             selfDriven.append(driven)
-            let deterministic = core.neurons.filter { !$0.isStochastic }
+            let deterministic = block.neurons.filter { !$0.isStochastic }
             let first = deterministic.first
             let same = deterministic.allSatisfy {
                 $0.leak == first?.leak && $0.threshold == first?.threshold && $0.negThreshold == first?.negThreshold
@@ -158,7 +167,7 @@ final class BoardLayout: @unchecked Sendable {
             uniformWeights.append(sameWeights)
             for t in 0..<types { typeWeight.append(Lane(repeating: Int32(sameWeights && t < 4 ? first?.weights[t] ?? 0 : 0))) }
             stochastic.append(stoch)
-            used.append(core.neurons.map(\.index))
+            used.append(block.neurons.map(\.index))
         }
         self.selfDriven = selfDriven
         self.shared = shared
@@ -167,13 +176,29 @@ final class BoardLayout: @unchecked Sendable {
         self.typeWeight = typeWeight
         self.stochastic = stochastic
         self.used = used
-        seeds = map.cores.map(\.seed)
+
+        destKind = buffer(cores * neurons, 0)
+        destA = buffer(cores * neurons, 0)
+        destB = buffer(cores * neurons, 0)
+        destDelay = buffer(cores * neurons, 0)
+        for c in 0..<cores {
+            let block = map.neuronBlocks[Int(map.coreBlock[c])].neurons
+            let start = map.coreNeuronStart[c]
+            for (k, n) in block.enumerated() {
+                let d = c * neurons + n.index, e = start + k
+                destKind[d] = map.destKind[e]
+                destA[d] = map.destTarget[e]
+                destB[d] = map.destIndex[e]
+                destDelay[d] = map.destDelay[e]
+            }
+        }
+        seeds = map.coreSeed
         mesh = (0..<cores).map { let p = map.meshPosition(of: $0); return (Int32(p.x), Int32(p.y)) }
-        chip = map.cores.map { (Int32($0.chip[0]), Int32($0.chip[1])) }
+        chip = (0..<cores).map { (map.coreChip[2 * $0], map.coreChip[2 * $0 + 1]) }
     }
 
     @inline(__always) func record(core c: Int, axon a: Int) -> UnsafeMutableRawPointer {
-        records + (c * axons + a) * recordStride
+        records + (Int(recordOf[c]) * axons + a) * recordStride
     }
 
     deinit {
@@ -181,6 +206,7 @@ final class BoardLayout: @unchecked Sendable {
             p.deallocate()
         }
         records.deallocate()
+        blockOf.deallocate(); recordOf.deallocate()
         destKind.deallocate(); destA.deallocate(); destB.deallocate(); destDelay.deallocate()
     }
 }

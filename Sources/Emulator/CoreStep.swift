@@ -9,7 +9,9 @@ extension RunState {
         let words = pending + (slot * L.cores + c) * L.axonWords
         var anyInput = false
         for k in 0..<L.axonWords where words[k] != 0 { anyInput = true; break }
-        if !anyInput && !L.selfDriven[c] && !unstable[c] { return }
+        // Parameters are the core's shared neuron block's; potentials are the core's own.
+        let b = Int(L.blockOf[c])
+        if !anyInput && !L.selfDriven[b] && !unstable[c] { return }
         activeCores[w] += 1
 
         // Active axons in ascending order; the slot is cleared for its next use.
@@ -29,14 +31,14 @@ extension RunState {
 
         let lanes = L.lanes
         let v = potential + c * lanes
-        let stochastic = L.stochastic[c]
+        let stochastic = L.stochastic[b]
         var saved: [Int] = []
         if !stochastic.isEmpty { saved = stochastic.map { Int(v[$0.index / 8][$0.index % 8]) } }
 
         // 1. Synaptic integration: each active axon adds its type's weight to every neuron
         //    its crossbar row connects, eight neurons per vector through a byte-to-mask table.
         var events = 0
-        let uniform = L.uniformWeights[c]
+        let uniform = L.uniformWeights[b]
         BoardLayout.maskTable.withUnsafeBufferPointer { table in
             for i in 0..<count {
                 let record = L.record(core: c, axon: Int(axons[i]))
@@ -44,10 +46,10 @@ extension RunState {
                 let type = Int(record.load(fromByteOffset: L.typeOffset, as: UInt8.self))
                 let row = record.assumingMemoryBound(to: UInt8.self)
                 if uniform {
-                    let weight = L.typeWeight[c * L.types + type]
+                    let weight = L.typeWeight[b * L.types + type]
                     for l in 0..<lanes { v[l] &+= weight & table[Int(row[l])] }
                 } else {
-                    let weight = L.weights + (c * L.types + type) * lanes
+                    let weight = L.weights + (b * L.types + type) * lanes
                     for l in 0..<lanes { v[l] &+= weight[l] & table[Int(row[l])] }
                 }
             }
@@ -55,11 +57,11 @@ extension RunState {
         synapticEvents[w] += events
 
         // 2-3. Leak and threshold, vector by vector; shared parameters are read once.
-        let base = c * lanes
+        let base = b * lanes
         var stillUnstable = false
         let out = fired[w]
         let everyLane = Mask(repeating: -1)
-        let allEnabled = L.allEnabled[c]
+        let allEnabled = L.allEnabled[b]
         // Emits the neurons of lane l that fired.
         @inline(__always) func emit(_ spike: Mask, lane l: Int) {
             guard isAnySet(spike) else { return }
@@ -68,7 +70,7 @@ extension RunState {
                 firedCount[w] += 1
             }
         }
-        if let shared = L.shared[c] {
+        if let shared = L.shared[b] {
             // One parameter set for the whole core, kept in registers; the common modes
             // (no leak reversal, linear reset, saturating negative side) take a shorter path.
             let (leak, alpha, beta, r) = (shared.leak, shared.alpha, shared.beta, shared.resetPotential)

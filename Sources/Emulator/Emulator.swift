@@ -19,20 +19,36 @@ import TesseraSupport
 /// print(result.outputs[0].counts, result.stats.synapticEvents)
 /// ```
 public final class Emulator: @unchecked Sendable {
-    public let map: CoreMap
+    /// Target, geometry, ports and layer labels of the map being run (its `cores` is empty).
+    public let header: CoreMap
     public let target: Target
+    /// Cores in the map.
+    public let coreCount: Int
     let layout: BoardLayout
     let ring: Int
     let outputIndex: [String: Int]
     let inputPorts: [String: InputPort]
+    let buckets: (names: [String], ofCore: [Int])
     /// Worker threads per tick; 1 for small maps, where threads cost more than they save.
     public var workers: Int
 
     /// Prepares a map for emulation; throws if it breaks the target's limits or if the
     /// target's widths exceed the emulator's 32-bit lanes.
-    public init(map: CoreMap, target: Target) throws(DiagnosticError) {
+    public convenience init(map: CoreMap, target: Target) throws(DiagnosticError) {
         let problems = CoreMapValidator.validate(map, target: target)
         guard problems.isEmpty else { throw DiagnosticError(problems.map { .error($0) }) }
+        try self.init(checked: PackedCoreMap(map), target: target)
+    }
+
+    /// Prepares a packed (v2) map for emulation: memory is the per-neuron state plus the
+    /// shared tables, so a full-size map runs without a copy of every crossbar.
+    public convenience init(packed: PackedCoreMap, target: Target) throws(DiagnosticError) {
+        let problems = PackedCoreMapValidator.validate(packed, target: target)
+        guard problems.isEmpty else { throw DiagnosticError(problems.map { .error($0) }) }
+        try self.init(checked: packed, target: target)
+    }
+
+    private init(checked map: PackedCoreMap, target: Target) throws(DiagnosticError) {
         let spec = target.core
         // Worst case within one tick: a saturated membrane plus every axon at the largest
         // weight, plus threshold and leak terms, must fit in Int32 lanes.
@@ -41,13 +57,15 @@ public final class Emulator: @unchecked Sendable {
         guard worst < Int(Int32.max) else {
             throw DiagnosticError("target '\(target.name)': membrane \(spec.membraneBits) bits with \(spec.axons) axons of \(spec.weightBits)-bit weights exceeds the emulator's 32-bit arithmetic")
         }
-        self.map = map
+        header = map.header
         self.target = target
+        coreCount = map.coreCount
         self.ring = target.timing.delays.upperBound + 1
-        self.outputIndex = Dictionary(uniqueKeysWithValues: map.outputs.enumerated().map { ($1.name, $0) })
-        self.inputPorts = Dictionary(uniqueKeysWithValues: map.inputs.map { ($0.name, $0) })
-        self.layout = BoardLayout(map: map, outputIndex: outputIndex)
-        self.workers = map.cores.count >= 64 ? max(1, ProcessInfo.processInfo.activeProcessorCount) : 1
+        self.outputIndex = Dictionary(map.header.outputs.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+        self.inputPorts = Dictionary(map.header.inputs.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        self.layout = BoardLayout(map: map)
+        self.buckets = LayerSpikes.buckets(layers: map.header.layers, coreLayer: map.coreLayer.map { Int($0) })
+        self.workers = map.coreCount >= 64 ? max(1, ProcessInfo.processInfo.activeProcessorCount) : 1
     }
 
     /// Runs `ticks` ticks from the reset state (initial potentials, fresh PRNGs, no spikes
@@ -56,7 +74,7 @@ public final class Emulator: @unchecked Sendable {
                     progress: ((Int) -> Void)? = nil) -> EmulationResult {
         let state = RunState(layout: layout, ring: ring, workers: workers, membrane: target.core.membraneRange, randomBits: target.core.randomBits)
         var stats = EmulationStats()
-        var outputs = map.outputs.map { EmulationResult.Port(name: $0.name, shape: $0.shape, spikes: [], counts: Array(repeating: 0, count: $0.count)) }
+        var outputs = header.outputs.map { EmulationResult.Port(name: $0.name, shape: $0.shape, spikes: [], counts: Array(repeating: 0, count: $0.count)) }
         var trace = traceCore.map { PotentialTrace(core: $0, neurons: layout.used[$0], potentials: []) }
         var injected = Array(repeating: [(Int, Int)](), count: max(ticks, 0))
         let names = Array(inputPorts.keys).sorted()
@@ -67,7 +85,6 @@ public final class Emulator: @unchecked Sendable {
         }
         let ports = names.map { inputPorts[$0] }
         let L = layout
-        let buckets = LayerSpikes.buckets(map)
         var layerSpikes = LayerSpikes(names: buckets.names, perTick: [])
         let clock = ContinuousClock()
         var lastReport = clock.now

@@ -14,8 +14,12 @@ public struct LayerSpikes: Sendable, Equatable {
 
     /// The buckets of a map and each core's bucket (its layer, or the last for unlabelled).
     public static func buckets(_ map: CoreMap) -> (names: [String], ofCore: [Int]) {
-        let names = map.layers.map(\.name) + ["(unlabelled)"]
-        let ofCore = map.cores.map { core in core.layer.flatMap { map.layers.indices.contains($0) ? $0 : nil } ?? map.layers.count }
-        return (names, ofCore)
+        buckets(layers: map.layers, coreLayer: map.cores.map { $0.layer ?? -1 })
+    }
+
+    /// The same from each core's layer index (-1 or out of range: unlabelled).
+    public static func buckets(layers: [LayerLabel], coreLayer: [Int]) -> (names: [String], ofCore: [Int]) {
+        let names = layers.map(\.name) + ["(unlabelled)"]
+        return (names, coreLayer.map { layers.indices.contains($0) ? $0 : layers.count })
     }
 }

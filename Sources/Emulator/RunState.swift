@@ -42,7 +42,10 @@ final class RunState: @unchecked Sendable {
         self.ring = ring
         let laneCount = max(layout.cores * layout.lanes, 1)
         potential = .allocate(capacity: laneCount)
-        potential.initialize(from: layout.initial, count: laneCount)
+        for c in 0..<layout.cores {
+            (potential + c * layout.lanes).initialize(from: layout.initial + Int(layout.blockOf[c]) * layout.lanes, count: layout.lanes)
+        }
+        if layout.cores == 0 { potential.initialize(to: .zero) }
         let words = max(ring * layout.cores * layout.axonWords, 1)
         pending = .allocate(capacity: words)
         pending.initialize(repeating: 0, count: words)
@@ -74,9 +77,10 @@ final class RunState: @unchecked Sendable {
         randomMask = UInt32(truncatingIfNeeded: (UInt64(1) << UInt64(randomBits)) - 1)
         // A neuron that starts at or beyond a threshold changes in tick 0 without input.
         for c in 0..<layout.cores {
+            let block = Int(layout.blockOf[c]) * layout.lanes
             for l in 0..<layout.lanes {
-                let p = c * layout.lanes + l
-                let (_, _, restless) = neuronUpdate(potential[p], low: low, high: high, leak: .zero, alpha: layout.alpha[p],
+                let p = block + l
+                let (_, _, restless) = neuronUpdate(potential[c * layout.lanes + l], low: low, high: high, leak: .zero, alpha: layout.alpha[p],
                                                     beta: layout.beta[p], reset: .zero, reversal: .zero, normal: .zero, linear: .zero,
                                                     saturate: .zero, enabled: layout.enabled[p], settledOnly: true)
                 if restless { unstable[c] = true }
@@ -104,7 +108,7 @@ final class RunState: @unchecked Sendable {
     }
 
     func potentials(core: Int) -> [Int] {
-        L.used[core].map { Int(potential[core * L.lanes + $0 / 8][$0 % 8]) }
+        L.used[Int(L.blockOf[core])].map { Int(potential[core * L.lanes + $0 / 8][$0 % 8]) }
     }
 
     /// Steps every core for the tick whose pending spikes are in `slot`.

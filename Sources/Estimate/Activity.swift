@@ -49,6 +49,36 @@ public struct Activity: Sendable, Encodable, Equatable {
         return a
     }
 
+    /// ``analytic(_:rates:inputRate:ticks:source:)`` for a packed map, counted from its
+    /// tables in the same order, so the figures are the same.
+    public static func analytic(_ map: PackedCoreMap, rates: (String) -> Double, inputRate: Double, ticks: Int, source: String) -> Activity {
+        let layerRates = map.header.layers.map { rates($0.name) }
+        let fanOuts = map.crossbarFanOuts()
+        var a = Activity(ticks: Double(ticks), spikes: 0, synapticEvents: 0, neuronUpdates: 0, hops: 0, chipCrossings: 0, source: source)
+        for c in 0..<map.coreCount {
+            let layer = Int(map.coreLayer[c])
+            let rate = layer >= 0 && layerRates.indices.contains(layer) ? layerRates[layer] : 0
+            let start = map.coreNeuronStart[c], end = map.coreNeuronStart[c + 1]
+            a.neuronUpdates += Double(end - start)
+            a.spikes += rate * Double(end - start)
+            let p = map.meshPosition(of: c)
+            for k in start..<end where map.destKind[k] == 1 {
+                let target = Int(map.destTarget[k])
+                let q = map.meshPosition(of: target)
+                a.synapticEvents += rate * Double(fanOuts[Int(map.coreCrossbar[target])][Int(map.destIndex[k])])
+                a.hops += rate * Double(abs(p.x - q.x) + abs(p.y - q.y))
+                a.chipCrossings += rate * Double(abs(map.coreChip[2 * c] - map.coreChip[2 * target]) + abs(map.coreChip[2 * c + 1] - map.coreChip[2 * target + 1]))
+            }
+        }
+        for port in map.header.inputs {
+            for address in port.targets.joined() where (0..<map.coreCount).contains(address.core) {
+                a.synapticEvents += inputRate * Double(fanOuts[Int(map.coreCrossbar[address.core])][address.axon])
+            }
+        }
+        for key in [\Activity.spikes, \.synapticEvents, \.neuronUpdates, \.hops, \.chipCrossings] { a[keyPath: key] *= Double(ticks) }
+        return a
+    }
+
     /// Counts from an emulation: the run's counters scaled to a frame of `ticks` ticks
     /// (counter x ticks / ticks run); neuron updates are the map's used neurons per tick.
     public static func measured(_ run: EmulationStats, ticksRun: Int, ticks: Int, neurons: Int, source: String) -> Activity {

@@ -68,32 +68,97 @@ public struct BoardTally: Sendable {
             case .output?:
                 outputPins += 1
             case let .axon(target, _, _)?:
-                let there = position(target)
-                hops += rate * Double(abs(here.x - there.x) + abs(here.y - there.y))
-                chipCrossings += rate * Double(abs(here.chip[0] - there.chip[0]) + abs(here.chip[1] - there.chip[1]))
+                route(from: here, to: position(target))
             case nil:
                 break
             }
         }
-        spikes += rate * Double(core.neurons.count)
-        neuronUpdates += Double(core.neurons.count)
+        count(neurons: core.neurons.count, axons: axons, synapses: synapses, chip: core.chip, layer: core.layer, role: core.role)
+    }
+
+    /// What counting a packed map reads for every core: per crossbar table its fan-out per
+    /// axon, ones and used axons, and per core the input pins it holds.
+    public struct PackedTables: Sendable {
+        let fanOuts: [[Int32]]
+        let ones: [Int]
+        let usedAxons: [Int]
+        /// Pins (axons) of core c: `pinAxons[pinStart[c]..<pinStart[c + 1]]`.
+        let pinStart: [Int]
+        let pinAxons: [Int32]
+
+        public init(_ map: PackedCoreMap, inputPins: Set<Int>) {
+            fanOuts = map.crossbarFanOuts()
+            ones = fanOuts.map { $0.reduce(0) { $0 + Int($1) } }
+            usedAxons = fanOuts.map { $0.reduce(0) { $0 + ($1 > 0 ? 1 : 0) } }
+            let axons = map.header.geometry.axons
+            var count = [Int](repeating: 0, count: map.coreCount + 1)
+            for pin in inputPins where pin / axons < map.coreCount { count[pin / axons + 1] += 1 }
+            for c in 0..<map.coreCount { count[c + 1] += count[c] }
+            var fill = count, axonsOf = [Int32](repeating: 0, count: count.last ?? 0)
+            for pin in inputPins.sorted() where pin / axons < map.coreCount {
+                axonsOf[fill[pin / axons]] = Int32(pin % axons)
+                fill[pin / axons] += 1
+            }
+            pinStart = count
+            pinAxons = axonsOf
+        }
+    }
+
+    /// Counts core `c` of a packed map from its shared tables (``PackedTables``, made once
+    /// per map). Gives the figures of ``add(_:position:)`` for the same core.
+    public mutating func add(packed map: PackedCoreMap, core c: Int, tables: PackedTables) {
+        let x = Int(map.coreCrossbar[c])
+        let fan = tables.fanOuts[x]
+        var pinned = 0
+        for k in tables.pinStart[c]..<tables.pinStart[c + 1] { pinned += Int(fan[Int(tables.pinAxons[k])]) }
+        synapticEvents += Double(tables.ones[x] - pinned) * rate + Double(pinned) * inputRate
+        let per = map.header.coresPerChip
+        let (cx, cy) = (Int(map.coreChip[2 * c]), Int(map.coreChip[2 * c + 1]))
+        let (hx, hy) = (cx * per[0] + Int(map.coreXY[2 * c]), cy * per[1] + Int(map.coreXY[2 * c + 1]))
+        let start = map.coreNeuronStart[c], end = map.coreNeuronStart[c + 1]
+        var hopSum = 0, crossingSum = 0
+        for k in start..<end {
+            switch map.destKind[k] {
+            case 2: outputPins += 1
+            case 1:
+                let t = Int(map.destTarget[k])
+                let (tx, ty) = (Int(map.coreChip[2 * t]), Int(map.coreChip[2 * t + 1]))
+                hopSum += abs(hx - tx * per[0] - Int(map.coreXY[2 * t])) + abs(hy - ty * per[1] - Int(map.coreXY[2 * t + 1]))
+                crossingSum += abs(cx - tx) + abs(cy - ty)
+            default: break
+            }
+        }
+        hops += rate * Double(hopSum)
+        chipCrossings += rate * Double(crossingSum)
+        count(neurons: end - start, axons: tables.usedAxons[x], synapses: tables.ones[x], chip: [cx, cy],
+              layer: map.coreLayer[c] < 0 ? nil : Int(map.coreLayer[c]), role: CoreRole.allCases[Int(map.coreRole[c])])
+    }
+
+    private mutating func route(from here: Position, to there: Position) {
+        hops += rate * Double(abs(here.x - there.x) + abs(here.y - there.y))
+        chipCrossings += rate * Double(abs(here.chip[0] - there.chip[0]) + abs(here.chip[1] - there.chip[1]))
+    }
+
+    private mutating func count(neurons: Int, axons: Int, synapses: Int, chip: [Int], layer: Int?, role: CoreRole) {
+        spikes += rate * Double(neurons)
+        neuronUpdates += Double(neurons)
         cores += 1
-        chips.insert(core.chip)
+        chips.insert(chip)
         func add(_ row: inout ResourceEstimate.Layer) {
             row.cores += 1
-            row.hardwareNeurons += core.neurons.count
+            row.hardwareNeurons += neurons
             row.axonsUsed += axons
             row.synapses += synapses
-            switch core.role {
+            switch role {
             case .relay: row.relayCores += 1
             case .partial: row.partialCores += 1
             case .merge: row.mergeCores += 1
             case .whole: break
             }
         }
-        if let k = core.layer, rows.indices.contains(k) {
+        if let k = layer, rows.indices.contains(k) {
             add(&rows[k])
-            if core.role == .whole || core.role == .merge { layerCopies[k] += core.neurons.count }
+            if role == .whole || role == .merge { layerCopies[k] += neurons }
         } else {
             add(&unlabelled)
         }

@@ -35,6 +35,11 @@ public struct EstimateReport: Sendable, Encodable {
         self.init(header: map, resources: ResourceEstimate(map), target: target, activity: activity, annMACs: annMACs)
     }
 
+    /// The report of a packed map, counted from its shared tables.
+    public init(packed map: PackedCoreMap, target: Target, activity: Activity, annMACs: Int? = nil) {
+        self.init(header: map.header, resources: ResourceEstimate(map), target: target, activity: activity, annMACs: annMACs)
+    }
+
     /// From resources counted elsewhere (``BoardTally``); `header` gives the output ports.
     public init(header: CoreMap, resources: ResourceEstimate, target: Target, activity: Activity, annMACs: Int? = nil) {
         self.target = target.name

@@ -59,6 +59,14 @@ public struct ResourceEstimate: Sendable, Encodable {
         self = tally.resources()
     }
 
+    /// Counts a packed map from its shared tables (the same figures as the unpacked map's).
+    public init(_ map: PackedCoreMap) {
+        var tally = BoardTally(header: map.header, rate: 0, inputRate: 0)
+        let tables = BoardTally.PackedTables(map, inputPins: tally.inputPins)
+        for c in 0..<map.coreCount { tally.add(packed: map, core: c, tables: tables) }
+        self = tally.resources()
+    }
+
     /// Totals and utilisation from per-layer rows (``BoardTally/resources()``).
     init(rows: [Layer], header: CoreMap, cores: Int, chips: Int, layerCopies: [Int], inputPins: Int, outputPins: Int) {
         let g = header.geometry

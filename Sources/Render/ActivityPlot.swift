@@ -27,10 +27,13 @@ public struct ActivityPlot: Sendable {
     public let outputs: [ActivityRecord.Port]
 
     /// Layers with neurons on the map, in the map's order.
-    public init(_ record: ActivityRecord, map: CoreMap, title: String) {
-        let (names, ofCore) = LayerSpikes.buckets(map)
+    public init(_ record: ActivityRecord, map: CoreMap, title: String) { self.init(record, map: PackedCoreMap(map), title: title) }
+
+    /// The same for a packed map of any size.
+    public init(_ record: ActivityRecord, map: PackedCoreMap, title: String) {
+        let (names, ofCore) = LayerSpikes.buckets(layers: map.header.layers, coreLayer: map.coreLayer.map { Int($0) })
         var neurons = [Int](repeating: 0, count: names.count)
-        for (c, core) in map.cores.enumerated() { neurons[ofCore[c]] += core.neurons.count }
+        for c in 0..<map.coreCount { neurons[ofCore[c]] += map.coreNeuronStart[c + 1] - map.coreNeuronStart[c] }
         layers = names.indices.compactMap { k in
             guard neurons[k] > 0 else { return nil }
             let column = record.layerNames.firstIndex(of: names[k])

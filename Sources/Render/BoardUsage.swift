@@ -39,22 +39,26 @@ public struct BoardUsage: Sendable {
     }
 
     /// From a core map: each core's place and labels, and its routes to other cores.
-    public init(_ map: CoreMap) {
-        chips = map.chips
-        coresPerChip = map.coresPerChip
-        layers = map.layers
-        cores = map.cores.indices.map { c in
+    public init(_ map: CoreMap) { self.init(PackedCoreMap(map)) }
+
+    /// From a packed map (any size): each core's place and labels, and its routes.
+    public init(_ map: PackedCoreMap) {
+        let h = map.header
+        chips = h.chips
+        coresPerChip = h.coresPerChip
+        layers = h.layers
+        cores = (0..<map.coreCount).map { c in
             let p = map.meshPosition(of: c)
-            return Core(x: p.x, y: p.y, layer: map.cores[c].layer, role: map.cores[c].role,
-                        utilisation: Double(map.cores[c].neurons.count) / Double(map.geometry.neurons))
+            return Core(x: p.x, y: p.y, layer: map.coreLayer[c] < 0 ? nil : Int(map.coreLayer[c]), role: CoreRole.allCases[Int(map.coreRole[c])],
+                        utilisation: Double(map.coreNeuronStart[c + 1] - map.coreNeuronStart[c]) / Double(h.geometry.neurons))
         }
-        var pairs: [[Int]: Int] = [:]
-        for (c, core) in map.cores.enumerated() {
-            for neuron in core.neurons {
-                if case let .axon(target, _, _)? = neuron.destination, target != c { pairs[[c, target], default: 0] += 1 }
+        var pairs: [Int64: Int] = [:]
+        for c in 0..<map.coreCount {
+            for k in map.coreNeuronStart[c]..<map.coreNeuronStart[c + 1] where map.destKind[k] == 1 && Int(map.destTarget[k]) != c {
+                pairs[Int64(c) << 32 | Int64(map.destTarget[k]), default: 0] += 1
             }
         }
-        traffic = pairs.map { (from: $0.key[0], to: $0.key[1], routes: $0.value) }
+        traffic = pairs.map { (from: Int($0.key >> 32), to: Int($0.key & 0xFFFF_FFFF), routes: $0.value) }
             .sorted { ($0.routes, $1.from, $1.to) > ($1.routes, $0.from, $0.to) }
     }
 }

@@ -67,6 +67,17 @@ func benchLoading(_ board: Target) throws {
         guard loaded == map else { throw DiagnosticError("the round trip changed the map") }
         var line = "\(count) cores, \(fmt(Double(data.count) / 1e6, 1)) MB: load + validate \(fmt(loadTime, 3)) s "
             + "(\(fmt(loadTime / Double(count) * 1000, 3)) s per 1,000 cores), write \(fmt(writeTime, 3)) s"
+        // The same map as v2 (an .npz): these random cores share nothing, the worst case for
+        // its shared tables, so the figures bound v2 from above.
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-bench-\(count).npz").path
+        var summary: ArchiveSummary?
+        let writeV2 = try elapsed { summary = try CoreMapArchiveWriter.write(PackedCoreMap(map), to: path) }
+        var packed: PackedCoreMap?
+        let loadV2 = try elapsed { packed = try PackedCoreMap.load(path, target: board) }
+        try? FileManager.default.removeItem(atPath: path)
+        guard packed?.unpacked() == map, let summary else { throw DiagnosticError("the v2 round trip changed the map") }
+        line += "; v2: \(fmt(Double(summary.bytes) / 1e6, 1)) MB (\(fmt(Double(data.count) / Double(summary.bytes), 1)) x smaller), "
+            + "load + validate \(fmt(loadV2, 3)) s (\(fmt(loadTime / loadV2, 1)) x faster), write \(fmt(writeV2, 3)) s"
         if count == 1000 {
             let parseTime = try elapsed { _ = try JSONSerialization.jsonObject(with: data) }
             line += "; a bare JSONSerialization parse takes \(fmt(parseTime, 3)) s = \(fmt(parseTime / loadTime, 1)) x the full load"

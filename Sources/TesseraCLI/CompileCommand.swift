@@ -30,7 +30,7 @@ struct CompileCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Hardware target: truenorth, truenorth-4x4, tiny, or a path.")
     var target: String = "truenorth"
 
-    @Option(name: .shortAndLong, help: "Where to write the core map (JSON v1). Without it, only the report.")
+    @Option(name: .shortAndLong, help: "Where to write the core map: NAME.npz writes v2 (compact, for any size), NAME.json v1. Without it, only the report.")
     var output: String?
 
     @Option(name: .customLong("report"), help: "Where to write the compile report (JSON).")
@@ -76,9 +76,13 @@ struct CompileCommand: ParsableCommand {
                 }
             }
             if let output {
+                let cores = compiled.coreCount
                 progress.show(text: "writing \(output)")
-                try compiled.write(to: output)
+                let summary = try compiled.write(to: output) { done in progress.show(text: "writing \(output): \(done) of \(cores) cores") }
                 progress.finish()
+                if let summary {
+                    print("core map v2: \(summary.bytes) bytes; shared tables: \(summary.crossbars) crossbars, \(summary.axonTypeTables) axon-type vectors, \(summary.neuronBlocks) neuron blocks for \(summary.cores) cores and \(summary.neurons) neurons")
+                }
             }
             let seconds = Date().timeIntervalSince(started)
             if let reportPath {

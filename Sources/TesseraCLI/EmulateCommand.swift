@@ -23,13 +23,17 @@ struct EmulateCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "The core map (JSON v1).")
+    @Argument(help: "The core map (v2 .npz or JSON v1).")
     var map: String
 
     @OptionGroup var input: InputOptions
 
     @Option(help: "Number of ticks to run.")
     var ticks: Int
+
+    @Option(help: ArgumentHelp("Ticks the --input tensors are presented (default: all of --ticks).",
+                               discussion: "A frame of 64 ticks read out after the map's latency: --present 64 --ticks 77."))
+    var present: Int?
 
     @Option(name: .shortAndLong, help: "Write the result JSON here instead of standard output.")
     var output: String?
@@ -42,16 +46,17 @@ struct EmulateCommand: ParsableCommand {
 
     func validate() throws {
         guard ticks >= 0 else { throw ValidationError("--ticks must not be negative") }
+        if let present, !(0...ticks).contains(present) { throw ValidationError("--present must be in 0...--ticks (\(ticks))") }
     }
 
     func run() throws {
         do {
             let (coreMap, resolved) = try loadMap(map, target: target)
-            if let core = traceCore, !(0..<coreMap.cores.count).contains(core) {
-                throw DiagnosticError("--trace-potentials \(core): the map has cores 0..\(coreMap.cores.count - 1)")
+            if let core = traceCore, !(0..<coreMap.coreCount).contains(core) {
+                throw DiagnosticError("--trace-potentials \(core): the map has cores 0..\(coreMap.coreCount - 1)")
             }
-            let emulator = try Emulator(map: coreMap, target: resolved)
-            let (samples, isBatch) = try input.samples(ports: coreMap.inputs, ticks: ticks)
+            let emulator = try Emulator(packed: coreMap, target: resolved)
+            let (samples, isBatch) = try input.samples(ports: coreMap.header.inputs, ticks: present ?? ticks)
             let progress = Progress(total: ticks * samples.count)
             var results: [EmulationResult] = []
             for (k, sample) in samples.enumerated() {

@@ -1,12 +1,13 @@
 import Tessera
 
-/// Loads a core map validated against `--target` when given, else against the target the
-/// map names, and returns both: what `emulate` and `report` start from.
-func loadMap(_ path: String, target name: String?) throws(DiagnosticError) -> (map: CoreMap, target: Target) {
+/// Loads a core map of either version in packed form, validated against `--target` when
+/// given, else against the target the map names, and returns both: what `emulate`,
+/// `report` and `render` start from.
+func loadMap(_ path: String, target name: String?) throws(DiagnosticError) -> (map: PackedCoreMap, target: Target) {
     let hardware = try name.map { name throws(DiagnosticError) in try Target.load(name) }
-    let map = try CoreMap.load(path, target: hardware)
+    let map = try PackedCoreMap.load(path, target: hardware)
     if let hardware { return (map, hardware) }
-    return (map, try Target.load(map.target))
+    return (map, try Target.load(map.header.target))
 }
 
 /// Whether a path names a network file rather than a core map.

@@ -20,7 +20,7 @@ struct RenderCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "A core map (JSON v1), or a network (.yaml) to compile and draw.")
+    @Argument(help: "A core map (v2 .npz or JSON v1), or a network (.yaml) to compile and draw.")
     var input: String
 
     @Option(name: .shortAndLong, help: "Where to write the picture: SVG, or PNG if the name ends in .png.")
@@ -52,10 +52,9 @@ struct RenderCommand: ParsableCommand {
                 usage = BoardUsage(chips: hardware.board.chips, coresPerChip: hardware.board.coresPerChip, layers: compiled.layerLabels, cores: cores)
                 title = "\(name) on \(hardware.name)"
             } else {
-                let hardware = try target.map { name throws(DiagnosticError) in try Target.load(name) }
-                let coreMap = try CoreMap.load(input, target: hardware)
+                let (coreMap, _) = try loadMap(input, target: target)
                 usage = BoardUsage(coreMap)
-                title = "\(URL(fileURLWithPath: input).lastPathComponent) on \(coreMap.target)"
+                title = "\(URL(fileURLWithPath: input).lastPathComponent) on \(coreMap.header.target)"
             }
             let picture = ChipPicture(usage, title: title, routes: routes, maxCells: maxCells)
             try writePicture(picture.drawing(), to: output, scale: scale)

@@ -31,7 +31,7 @@ struct ReportCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "The core map (JSON v1), or a network (.yaml) to compile for --target and count core by core (--rate only).")
+    @Argument(help: "The core map (v2 .npz or JSON v1), or a network (.yaml) to compile for --target and count core by core (--rate only).")
     var map: String
 
     @Option(name: .shortAndLong, help: "Target (default: the one the map names; truenorth for a network).")
@@ -82,11 +82,11 @@ struct ReportCommand: ParsableCommand {
             let activity: Activity
             if let path = self.activity {
                 let counters = try Activity.loadCounters(path: path)
-                let neurons = coreMap.cores.reduce(0) { $0 + $1.neurons.count }
+                let neurons = coreMap.neuronCount
                 activity = Activity.measured(counters.stats, ticksRun: counters.ticks, ticks: ticks, neurons: neurons,
                                              source: "measured: counters of \(path), \(counters.ticks) ticks")
             } else if let path = rates {
-                let given = try FiringRates.load(path: path, layers: coreMap.layers.map(\.name))
+                let given = try FiringRates.load(path: path, layers: coreMap.header.layers.map(\.name))
                 activity = Activity.analytic(coreMap, rates: given.rate(of:), inputRate: inputRate ?? given.meanRate, ticks: ticks,
                                              source: "analytic: \(given.source)")
             } else {
@@ -94,7 +94,7 @@ struct ReportCommand: ParsableCommand {
                 activity = Activity.analytic(coreMap, rates: { _ in r }, inputRate: inputRate ?? r, ticks: ticks,
                                              source: "analytic: every layer at \(r) spikes per neuron per tick, inputs at \(inputRate ?? r)")
             }
-            print(EstimateReport(map: coreMap, target: resolved, activity: activity, annMACs: macs), json)
+            print(EstimateReport(packed: coreMap, target: resolved, activity: activity, annMACs: macs), json)
         } catch {
             report(error.diagnostics)
             throw ExitCode(1)

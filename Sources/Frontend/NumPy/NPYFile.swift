@@ -1,5 +1,6 @@
 import Foundation
 import SpikeIR
+import TesseraSupport
 
 /// A reader for NumPy's `.npy` format (versions 1.0, 2.0 and 3.0), as written by
 /// `numpy.save` and found inside `.npz` archives.
@@ -78,40 +79,14 @@ public enum NPYFile {
         return tensor
     }
 
-    /// Parses the Python dict literal of the header, e.g.
-    /// `{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }`.
+    /// Parses the Python dict literal of the header (``NPYHeader/parseDict(_:)``).
     static func parseHeader(_ header: String) throws(FormatError) -> (String, Bool, [Int]) {
-        func value(of key: String) -> Substring? {
-            guard let range = header.range(of: "'\(key)'") ?? header.range(of: "\"\(key)\"") else { return nil }
-            let rest = header[range.upperBound...].drop { $0 == " " || $0 == ":" }
-            return rest
+        do throws(NPYHeader.FormatError) {
+            let parsed = try NPYHeader.parseDict(header)
+            return (parsed.descr, parsed.fortranOrder, parsed.shape)
+        } catch {
+            throw FormatError(error.message)
         }
-        guard let descrRest = value(of: "descr"), let quote = descrRest.first, quote == "'" || quote == "\"",
-              let end = descrRest.dropFirst().firstIndex(of: quote) else {
-            throw FormatError("header has no 'descr' (dtype): \(header)")
-        }
-        let descr = String(descrRest[descrRest.index(after: descrRest.startIndex)..<end])
-        guard let fortranRest = value(of: "fortran_order") else {
-            throw FormatError("header has no 'fortran_order': \(header)")
-        }
-        let fortran: Bool
-        if fortranRest.hasPrefix("True") { fortran = true } else if fortranRest.hasPrefix("False") { fortran = false } else {
-            throw FormatError("header 'fortran_order' is neither True nor False: \(header)")
-        }
-        guard let shapeRest = value(of: "shape"), shapeRest.first == "(", let close = shapeRest.firstIndex(of: ")") else {
-            throw FormatError("header has no 'shape' tuple: \(header)")
-        }
-        let inner = shapeRest[shapeRest.index(after: shapeRest.startIndex)..<close]
-        var shape: [Int] = []
-        for part in inner.split(separator: ",") {
-            let text = part.trimmingCharacters(in: .whitespaces)
-            if text.isEmpty { continue }
-            guard let dim = Int(text.hasSuffix("L") ? String(text.dropLast()) : text), dim >= 0 else {
-                throw FormatError("header shape has a bad dimension '\(text)': \(header)")
-            }
-            shape.append(dim)
-        }
-        return (descr, fortran, shape)
     }
 
     static func parseDescr(_ descr: String) throws(FormatError) -> (DType, Bool) {

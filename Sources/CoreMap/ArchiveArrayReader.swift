@@ -1,0 +1,100 @@
+import Foundation
+import TesseraSupport
+import ZIPFoundation
+
+/// Reads the `.npy` members of a ZIP archive into typed arrays, checking each member's
+/// dtype, rank and byte count before it allocates, so that a truncated, corrupt or lying
+/// archive is reported by member name rather than crashing or exhausting memory.
+struct ArchiveArrayReader {
+    let path: String
+    let archive: Archive
+
+    init(path: String) throws(DiagnosticError) {
+        self.path = path
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw DiagnosticError("cannot read core map '\(path)': no such file")
+        }
+        do {
+            archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
+        } catch {
+            throw DiagnosticError("\(path): not a readable .npz (zip) archive (\(error)); a v2 core map is a ZIP of .npy arrays")
+        }
+    }
+
+    func fail(_ member: String, _ message: String) -> DiagnosticError {
+        DiagnosticError("\(path): member '\(member).npy': \(message)")
+    }
+
+    var memberNames: [String] { archive.map(\.path) }
+
+    /// The array `name` (without `.npy`) as `T`, with its shape. `rank` is checked when given.
+    func read<T: FixedWidthInteger>(_ name: String, as dtype: ArchiveDType, rank: Int? = nil) throws(DiagnosticError) -> (shape: [Int], values: [T]) {
+        guard MemoryLayout<T>.size == dtype.size else { throw fail(name, "internal: \(T.self) does not hold \(dtype.rawValue)") }
+        guard let entry = archive[name + ".npy"] else {
+            throw fail(name, "missing: a v2 core map has this array (see docs/coremap-format.md)")
+        }
+        let declared = Int(entry.uncompressedSize), stored = Int(entry.compressedSize)
+        // Deflate expands at most about 1032:1; a larger claim is a corrupt directory.
+        guard declared >= 0, declared <= stored * 1100 + 4096 else {
+            throw fail(name, "declares \(declared) bytes in \(stored) compressed bytes, more than deflate can hold; the archive is corrupt")
+        }
+        var prefix = Data()
+        var header: NPYHeader?
+        var values: [T] = []
+        var filled = 0
+        var problem: DiagnosticError?
+        let expectedBytes = { (h: NPYHeader) in h.count * dtype.size }
+        do {
+            _ = try archive.extract(entry, bufferSize: 1 << 20, skipCRC32: false) { chunk in
+                guard problem == nil else { return }
+                var rest = chunk[...]
+                if header == nil {
+                    prefix += chunk
+                    guard prefix.count >= 10 else { return }
+                    let parsed: (NPYHeader, Int)
+                    do throws(NPYHeader.FormatError) { parsed = try NPYHeader.parse(prefix) } catch {
+                        if prefix.count < 1 << 16 && error.message.contains("truncated") { return }
+                        problem = fail(name, error.message)
+                        return
+                    }
+                    let h = parsed.0
+                    guard dtype.spellings.contains(h.descr) else {
+                        problem = fail(name, "dtype '\(h.descr)', expected '\(dtype.rawValue)'")
+                        return
+                    }
+                    guard !h.fortranOrder else { problem = fail(name, "stored in Fortran order; expected C order"); return }
+                    if let rank, h.shape.count != rank {
+                        problem = fail(name, "shape \(h.shape) has \(h.shape.count) dimensions, expected \(rank)")
+                        return
+                    }
+                    guard h.shape.allSatisfy({ $0 >= 0 }), h.shape.reduce(1, { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }) <= (declared - parsed.1) / dtype.size,
+                          expectedBytes(h) == declared - parsed.1 else {
+                        problem = fail(name, "shape \(h.shape) of \(dtype.rawValue) needs \(h.count * dtype.size) bytes, the member holds \(declared - parsed.1)")
+                        return
+                    }
+                    header = h
+                    values = [T](repeating: 0, count: h.count)
+                    rest = prefix[(prefix.startIndex + parsed.1)...]
+                }
+                let bytes = rest.count
+                guard filled + bytes <= values.count * dtype.size else {
+                    problem = fail(name, "holds more data than its shape declares")
+                    return
+                }
+                _ = values.withUnsafeMutableBytes { raw in
+                    rest.copyBytes(to: UnsafeMutableRawBufferPointer(rebasing: raw[filled..<(filled + bytes)]))
+                }
+                filled += bytes
+            }
+        } catch {
+            throw fail(name, "corrupt or truncated (\(error))")
+        }
+        if let problem { throw problem }
+        guard let header else { throw fail(name, "truncated: shorter than a .npy header") }
+        guard filled == values.count * dtype.size else {
+            throw fail(name, "truncated: \(filled) of \(values.count * dtype.size) data bytes")
+        }
+        if dtype.size > 1 { for k in values.indices { values[k] = T(littleEndian: values[k]) } }
+        return (header.shape, values)
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import TesseraSupport
+import ZIPFoundation
+
+/// The members of a v2 archive, in the order they are written, and the ZIP writing itself
+/// (`docs/coremap-format.md` documents each array).
+enum CoreMapArchiveLayout {
+    /// ZIP entries carry a modification time; a fixed one keeps the bytes reproducible.
+    static let entryDate = Date(timeIntervalSince1970: 946_684_800)  // 2000-01-01
+
+    /// `header`, then the shared tables: crossbars, axon-type vectors, neuron blocks.
+    static func headerAndTables(_ map: PackedCoreMap) -> [ArchiveMember] {
+        let g = map.header.geometry
+        let words = (g.neurons + 63) / 64
+        var crossbarWords: [UInt64] = []
+        crossbarWords.reserveCapacity(map.crossbars.count * g.axons * words)
+        for x in map.crossbars { crossbarWords += x.words }
+        var start: [Int64] = [0], index: [Int32] = [], weights: [Int32] = [], leak: [Int32] = [], threshold: [Int32] = []
+        var negThreshold: [Int32] = [], mask: [Int32] = [], resetPotential: [Int32] = [], initial: [Int32] = []
+        var reset: [UInt8] = [], negative: [UInt8] = [], flags: [UInt8] = []
+        for block in map.neuronBlocks {
+            for n in block.neurons {
+                index.append(Int32(truncatingIfNeeded: n.index))
+                for g in 0..<4 { weights.append(Int32(truncatingIfNeeded: n.weights.indices.contains(g) ? n.weights[g] : 0)) }
+                leak.append(Int32(truncatingIfNeeded: n.leak))
+                threshold.append(Int32(truncatingIfNeeded: n.threshold))
+                negThreshold.append(Int32(truncatingIfNeeded: n.negThreshold))
+                mask.append(Int32(truncatingIfNeeded: n.thresholdMask))
+                resetPotential.append(Int32(truncatingIfNeeded: n.resetPotential))
+                initial.append(Int32(truncatingIfNeeded: n.initialPotential))
+                reset.append(NeuronBlock.code(n.reset))
+                negative.append(NeuronBlock.code(n.negative))
+                flags.append(NeuronBlock.flags(n))
+            }
+            start.append(Int64(index.count))
+        }
+        let headerBytes = Array(headerJSON(map.header).utf8)
+        return [
+            .array("header", headerBytes, dtype: .uint8),
+            .array("crossbars", crossbarWords, dtype: .uint64, shape: [map.crossbars.count, g.axons, words]),
+            .array("axon_types", map.axonTypeTables.flatMap { $0 }, dtype: .uint8, shape: [map.axonTypeTables.count, g.axons]),
+            .array("block_start", start, dtype: .int64),
+            .array("block_index", index, dtype: .int32),
+            .array("block_weights", weights, dtype: .int32, shape: [index.count, 4]),
+            .array("block_leak", leak, dtype: .int32),
+            .array("block_threshold", threshold, dtype: .int32),
+            .array("block_neg_threshold", negThreshold, dtype: .int32),
+            .array("block_threshold_mask", mask, dtype: .int32),
+            .array("block_reset_potential", resetPotential, dtype: .int32),
+            .array("block_initial_potential", initial, dtype: .int32),
+            .array("block_reset", reset, dtype: .uint8),
+            .array("block_negative", negative, dtype: .uint8),
+            .array("block_flags", flags, dtype: .uint8),
+        ]
+    }
+
+    /// The per-core and per-neuron arrays of a map held in memory.
+    static func coreArrays(_ map: PackedCoreMap) -> [ArchiveMember] {
+        let n = map.coreCount
+        return [
+            .array("core_chip", map.coreChip, dtype: .int32, shape: [n, 2]),
+            .array("core_xy", map.coreXY, dtype: .int32, shape: [n, 2]),
+            .array("core_seed", map.coreSeed, dtype: .uint64),
+            .array("core_layer", map.coreLayer, dtype: .int32),
+            .array("core_role", map.coreRole, dtype: .uint8),
+            .array("core_crossbar", map.coreCrossbar, dtype: .int32),
+            .array("core_axon_types", map.coreAxonTypes, dtype: .int32),
+            .array("core_neurons", map.coreBlock, dtype: .int32),
+            .array("core_neuron_start", map.coreNeuronStart.map { Int64($0) }, dtype: .int64),
+            .array("dest_kind", map.destKind, dtype: .uint8),
+            .array("dest_target", map.destTarget, dtype: .int32),
+            .array("dest_index", map.destIndex, dtype: .int32),
+            .array("dest_delay", map.destDelay, dtype: .uint8),
+        ]
+    }
+
+    /// The input ports' targets: element e of the concatenated ports reaches
+    /// `input_core[k], input_axon[k]` for k in `input_start[e]..<input_start[e + 1]`.
+    static func inputs(_ header: CoreMap) -> [ArchiveMember] {
+        var start: [Int64] = [0], core: [Int32] = [], axon: [Int32] = []
+        for port in header.inputs {
+            for list in port.targets {
+                for a in list {
+                    core.append(Int32(truncatingIfNeeded: a.core))
+                    axon.append(Int32(truncatingIfNeeded: a.axon))
+                }
+                start.append(Int64(core.count))
+            }
+        }
+        return [.array("input_start", start, dtype: .int64), .array("input_core", core, dtype: .int32), .array("input_axon", axon, dtype: .int32)]
+    }
+
+    /// The `header` member: JSON with the format, version, target, geometry, board, ports
+    /// (their targets are arrays) and layer labels, keys in a fixed order.
+    static func headerJSON(_ map: CoreMap) -> String {
+        let q = CoreMapWriter.quote
+        func list(_ v: [Int]) -> String { "[" + v.map(String.init).joined(separator: ", ") + "]" }
+        var out = "{\"format\": \(q(CoreMap.format)), \"version\": \(PackedCoreMap.version), \"target\": \(q(map.target)),\n"
+        out += " \"core\": {\"axons\": \(map.geometry.axons), \"neurons\": \(map.geometry.neurons), \"axonTypes\": \(map.geometry.axonTypes)},\n"
+        out += " \"board\": {\"chips\": \(list(map.chips)), \"coresPerChip\": \(list(map.coresPerChip))},\n"
+        out += " \"inputs\": [" + map.inputs.map { "{\"name\": \(q($0.name)), \"shape\": \(list($0.shape))}" }.joined(separator: ", ") + "],\n"
+        out += " \"outputs\": [" + map.outputs.map { "{\"name\": \(q($0.name)), \"shape\": \(list($0.shape)), \"latency\": \($0.latency)}" }.joined(separator: ", ") + "],\n"
+        out += " \"layers\": [" + map.layers.map { "{\"name\": \(q($0.name)), \"op\": \(q($0.op)), \"neurons\": \($0.neurons)}" }.joined(separator: ", ") + "]}\n"
+        return out
+    }
+
+    /// Writes `members` as `NAME.npy` entries of a new ZIP file at `path`, deflated, with
+    /// ZIP64 records where sizes or offsets pass 4 GiB; returns the file's size.
+    static func write(_ members: [ArchiveMember], to path: String) throws(DiagnosticError) -> Int {
+        let url = URL(fileURLWithPath: path)
+        do {
+            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(at: url) }
+            let archive = try Archive(url: url, accessMode: .create)
+            for member in members {
+                let head = Data(member.header.encoded())
+                let total = head.count + member.byteCount
+                try archive.addEntry(with: member.name + ".npy", type: .file, uncompressedSize: Int64(total), modificationDate: entryDate,
+                                     permissions: 0o644, compressionMethod: .deflate, bufferSize: 1 << 20) { position, size in
+                    let p = Int(position)
+                    var chunk = Data()
+                    if p < head.count { chunk = head.subdata(in: p..<min(head.count, p + size)) }
+                    let dataStart = max(p - head.count, 0), wanted = size - chunk.count
+                    if wanted > 0 { chunk += try member.read(dataStart, min(wanted, member.byteCount - dataStart)) }
+                    return chunk
+                }
+            }
+        } catch {
+            throw DiagnosticError("cannot write core map '\(path)': \(error)")
+        }
+        return ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
+    }
+}

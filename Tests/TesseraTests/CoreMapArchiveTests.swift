@@ -1,0 +1,223 @@
+import Foundation
+import Testing
+import ZIPFoundation
+@testable import Tessera
+
+/// Core map v2 (an `.npz` of NumPy arrays): v1 -> v2 -> v1 is byte-identical on random maps
+/// of every neuron mode, emulating the v2 map equals emulating the v1 map spike for spike
+/// and counter for counter (and equals the scalar reference), and malformed archives are
+/// rejected with a message naming what is wrong.
+@Suite struct CoreMapArchiveTests {
+    static let tiny = NeuronModeTests.tiny
+
+    /// A random map; for odd `seed / 2` its cores after the first reuse core 0's crossbar,
+    /// axon types and neuron parameters (with their own destinations), as a layer's tiles do,
+    /// so the shared tables are exercised.
+    static func randomMap(seed: Int) -> CoreMap {
+        var options = SyntheticCoreMap.Options()
+        options.stochastic = seed % 2 == 1
+        options.uniformCores = seed % 3 == 0
+        options.cores = 1...9
+        var map = SyntheticCoreMap.random(target: tiny, seed: UInt64(seed), options: options)
+        if (seed / 2) % 2 == 1, let first = map.cores.first {
+            for c in map.cores.indices.dropFirst() {
+                var core = map.cores[c]
+                let destinations = core.neurons.map(\.destination)
+                core.crossbar = first.crossbar
+                core.axonTypes = first.axonTypes
+                core.neurons = first.neurons.enumerated().map { k, n in
+                    var copy = n
+                    copy.destination = destinations.isEmpty ? n.destination : destinations[k % destinations.count]
+                    return copy
+                }
+                map.cores[c] = core
+            }
+        }
+        return map
+    }
+
+    @Test(arguments: 0..<240)
+    func v1ToV2ToV1IsByteIdenticalAndEmulatesAlike(seed: Int) throws {
+        let map = Self.randomMap(seed: seed)
+        // Only maps the v1 validator accepts are written (copied neurons may drive an output
+        // element twice, which is allowed, or leave one undriven, which is not).
+        guard CoreMapValidator.validate(map, target: Self.tiny).isEmpty else { return }
+        let dir = try TestSupport.temporaryDirectory()
+        let v1 = dir.appendingPathComponent("m.json").path, v2 = dir.appendingPathComponent("m.npz").path
+        try map.save(to: v1)
+        let loaded1 = try CoreMap.load(v1, target: Self.tiny)
+        try loaded1.save(to: v2)
+        let packed = try PackedCoreMap.load(v2, target: Self.tiny)
+        #expect(packed.unpacked().json == map.json, "seed \(seed): v1 -> v2 -> v1 changed the map")
+        if (seed / 2) % 2 == 1 && map.cores.count > 1 {
+            #expect(packed.crossbars.count == 1 && packed.axonTypeTables.count == 1, "seed \(seed): shared tables stored more than once")
+        }
+        // The same archive again: the writer is deterministic.
+        let again = dir.appendingPathComponent("again.npz").path
+        try packed.save(to: again)
+        #expect(FileManager.default.contents(atPath: again) == FileManager.default.contents(atPath: v2))
+
+        let input = SyntheticCoreMap.randomInput(for: map, ticks: 20, rate: 0.3, seed: UInt64(seed) &+ 7)
+        let fromV1 = try Emulator(map: loaded1, target: Self.tiny)
+        let fromV2 = try Emulator(packed: packed, target: Self.tiny)
+        fromV2.workers = seed % 2 + 1
+        let reference = ScalarEmulator(map: map, target: Self.tiny)
+        let a = fromV1.run(input, ticks: 28, traceCore: 0), b = fromV2.run(input, ticks: 28, traceCore: 0)
+        let r = reference.run(input, ticks: 28, traceCore: 0)
+        #expect(a.outputs == b.outputs && a.stats == b.stats && a.trace == b.trace && a.layerSpikes == b.layerSpikes, "seed \(seed): v1 and v2 emulate differently")
+        #expect(b.outputs == r.outputs && b.stats == r.stats && b.trace == r.trace, "seed \(seed): the v2 map differs from the scalar reference")
+    }
+
+    /// The same figures from a v2 map and from its v1 file: resources, analytic activity.
+    @Test func reportsOfBothVersionsAgree() throws {
+        let map = Self.randomMap(seed: 6)
+        let packed = PackedCoreMap(map)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        #expect(try encoder.encode(ResourceEstimate(packed)) == encoder.encode(ResourceEstimate(map)))
+        let a = Activity.analytic(map, rates: { _ in 0.2 }, inputRate: 0.4, ticks: 16, source: "")
+        let b = Activity.analytic(packed, rates: { _ in 0.2 }, inputRate: 0.4, ticks: 16, source: "")
+        #expect(a.spikes == b.spikes && a.synapticEvents == b.synapticEvents && a.hops == b.hops && a.chipCrossings == b.chipCrossings)
+    }
+
+    // MARK: - Malformed archives
+
+    /// A valid two-core archive, as member name -> bytes.
+    static func baseMembers() throws -> (map: CoreMap, members: [String: Data]) {
+        var crossbar = Crossbar(axons: 16, neurons: 16)
+        crossbar[0, 0] = true
+        crossbar[1, 1] = true
+        let a = CoreConfig(id: 0, chip: [0, 0], place: [0, 0], seed: 1, axonTypes: [0, 1], crossbar: crossbar,
+                           neurons: [NeuronConfig(index: 0, weights: [1, 0, 0, 0], destination: .axon(core: 1, axon: 0, delay: 2)),
+                                     NeuronConfig(index: 1, weights: [0, 1, 0, 0], destination: .output(port: "o", index: 1))])
+        let b = CoreConfig(id: 1, chip: [1, 0], place: [0, 0], seed: 2, axonTypes: [], crossbar: crossbar,
+                           neurons: [NeuronConfig(index: 0, weights: [1, 0, 0, 0], destination: .output(port: "o", index: 0))])
+        let map = CoreMap(target: "tiny", geometry: CoreGeometry(axons: 16, neurons: 16, axonTypes: 4), chips: [2, 2], coresPerChip: [4, 4],
+                          cores: [a, b], inputs: [InputPort(name: "x", shape: [2], targets: [[AxonAddress(core: 0, axon: 0)], [AxonAddress(core: 0, axon: 1)]])],
+                          outputs: [OutputPort(name: "o", shape: [2], latency: 2)])
+        let path = try TestSupport.temporaryDirectory().appendingPathComponent("base.npz").path
+        try map.save(to: path)
+        let archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
+        var members: [String: Data] = [:]
+        for entry in archive {
+            var data = Data()
+            _ = try archive.extract(entry) { data.append($0) }
+            members[entry.path] = data
+        }
+        return (map, members)
+    }
+
+    /// Writes members (in sorted order) to a new archive and returns its path.
+    static func archive(_ members: [String: Data], compression: CompressionMethod = .deflate) throws -> String {
+        let path = try TestSupport.temporaryDirectory().appendingPathComponent("bad.npz").path
+        let archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .create)
+        for (name, data) in members.sorted(by: { $0.key < $1.key }) {
+            try archive.addEntry(with: name, type: .file, uncompressedSize: Int64(data.count), compressionMethod: compression) { position, size in
+                data.subdata(in: Int(position)..<(Int(position) + size))
+            }
+        }
+        return path
+    }
+
+    /// A `.npy` member of little-endian integers.
+    static func npy<T: FixedWidthInteger>(_ values: [T], descr: String, shape: [Int]? = nil) -> Data {
+        var data = Data(NPYHeader(descr: descr, shape: shape ?? [values.count]).encoded())
+        for v in values { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
+        return data
+    }
+
+    static func header(version: Int = 2, format: String = "tessera.coremap") -> Data {
+        let json = """
+        {"format": "\(format)", "version": \(version), "target": "tiny", "core": {"axons": 16, "neurons": 16, "axonTypes": 4},
+         "board": {"chips": [2, 2], "coresPerChip": [4, 4]}, "inputs": [{"name": "x", "shape": [2]}],
+         "outputs": [{"name": "o", "shape": [2], "latency": 2}], "layers": []}
+        """
+        return npy(Array(json.utf8), descr: "|u1")
+    }
+
+    /// Each change to a valid archive and a phrase its rejection must contain.
+    static let cases: [(String, ([String: Data]) -> [String: Data], String)] = [
+        ("a missing member", { var m = $0; m["core_seed.npy"] = nil; return m }, "member 'core_seed.npy': missing"),
+        ("a wrong dtype", { var m = $0; m["core_crossbar.npy"] = npy([Int64(0), 0], descr: "<i8"); return m }, "dtype '<i8', expected '<i4'"),
+        ("a float array", { var m = $0; m["dest_target.npy"] = npy([UInt32(0), 0, 0], descr: "<f4"); return m }, "dtype '<f4', expected '<i4'"),
+        ("a wrong shape", { var m = $0; m["core_chip.npy"] = npy([Int32](repeating: 0, count: 6), descr: "<i4", shape: [2, 3]); return m }, "core_chip.npy': shape [2, 3], expected [2, 2]"),
+        ("a crossbar reference out of range", { var m = $0; m["core_crossbar.npy"] = npy([Int32(0), 5], descr: "<i4"); return m }, "core 1: core_crossbar 5 is out of range"),
+        ("a neuron block reference out of range", { var m = $0; m["core_neurons.npy"] = npy([Int32(-1), 0], descr: "<i4"); return m }, "core 0: core_neurons -1 is out of range"),
+        ("an axon-type reference out of range", { var m = $0; m["core_axon_types.npy"] = npy([Int32(0), 3], descr: "<i4"); return m }, "core 1: core_axon_types 3 is out of range"),
+        ("an axon type beyond the target's", { var m = $0; m["axon_types.npy"] = npy([UInt8](repeating: 7, count: 32), descr: "|u1", shape: [2, 16]); return m }, "axon type 7 is out of range 0..3"),
+        ("truncated member data", { var m = $0; if let d = m["dest_index.npy"] { m["dest_index.npy"] = d.prefix(d.count - 4) }; return m }, "dest_index.npy': shape [3] of <i4 needs 12 bytes, the member holds 8"),
+        ("a member without a header", { var m = $0; m["core_role.npy"] = Data([0x93, 0x4E]); return m }, "core_role.npy': truncated"),
+        ("an unknown version", { var m = $0; m["header.npy"] = header(version: 3); return m }, "unsupported core map version 3"),
+        ("another format", { var m = $0; m["header.npy"] = header(format: "other.map"); return m }, "this is not a Tessera core map"),
+        ("a header that is not JSON", { var m = $0; m["header.npy"] = npy(Array("{version".utf8), descr: "|u1"); return m }, "not a JSON object"),
+        ("a destination core out of range", { var m = $0; m["dest_target.npy"] = npy([Int32(9), 0, 0], descr: "<i4"); return m }, "core 0, neuron 0: destination core 9 does not exist"),
+        ("a delay outside the target's range", { var m = $0; m["dest_delay.npy"] = npy([UInt8(0), 0, 0], descr: "|u1"); return m }, "core 0, neuron 0: delay 0 is outside the target's range"),
+        ("a weight beyond its bit width", { var m = $0; m["block_weights.npy"] = npy([Int32](repeating: 300, count: 12), descr: "<i4", shape: [3, 4]); return m }, "weight 300 for axon type 0 exceeds the 9-bit signed range"),
+        ("an unknown destination kind", { var m = $0; m["dest_kind.npy"] = npy([UInt8(7), 2, 2], descr: "|u1"); return m }, "dest_kind[0] is 7"),
+        ("an inconsistent neuron start", { var m = $0; m["core_neuron_start.npy"] = npy([Int64(0), 1, 3], descr: "<i8"); return m }, "core 0: core_neuron_start[1] is 1, expected 2"),
+        ("two cores in one place", { var m = $0; m["core_chip.npy"] = npy([Int32](repeating: 0, count: 4), descr: "<i4", shape: [2, 2]); return m }, "core 1: chip [0, 0] xy [0, 0] is already used by another core"),
+        ("an output element driven by no neuron", { var m = $0; m["dest_index.npy"] = npy([Int32(0), 0, 0], descr: "<i4"); return m }, "output 'o' element 1 is driven by no neuron"),
+        ("an unknown reset code", { var m = $0; m["block_reset.npy"] = npy([UInt8(0), 5, 0], descr: "|u1"); return m }, "block_reset.npy': entry 1 (block 0) is 5"),
+        ("an input target out of range", { var m = $0; m["input_core.npy"] = npy([Int32(0), 4], descr: "<i4"); return m }, "input 'x' element 1: core 4 does not exist"),
+        ("a crossbar table of the wrong width", { var m = $0; m["crossbars.npy"] = npy([UInt64](repeating: 0, count: 32), descr: "<u8", shape: [1, 16, 2]); return m }, "crossbars.npy': shape [1, 16, 2], expected [tables, 16, 1]"),
+        ("input targets that do not add up", { var m = $0; m["input_start.npy"] = npy([Int64(0), 1], descr: "<i8"); return m }, "input_start.npy': 2 entries, expected 3"),
+    ]
+
+    @Test(arguments: 0..<cases.count)
+    func malformedArchiveIsRejected(index: Int) throws {
+        let (what, change, phrase) = Self.cases[index]
+        let base = try Self.baseMembers()
+        let path = try Self.archive(change(base.members))
+        do {
+            let map = try PackedCoreMap.load(path, target: Self.tiny)
+            Issue.record("\(what): accepted a map of \(map.coreCount) cores")
+        } catch {
+            let text = error.diagnostics.map(\.message).joined(separator: "\n")
+            #expect(text.contains(phrase), "\(what): expected '\(phrase)' in: \(text)")
+        }
+    }
+
+    /// The unchanged members read back as the map they came from (so each case above
+    /// fails for its own change).
+    @Test func baseArchiveIsValid() throws {
+        let base = try Self.baseMembers()
+        #expect(try PackedCoreMap.load(try Self.archive(base.members), target: Self.tiny).unpacked() == base.map)
+        #expect(try PackedCoreMap.load(try Self.archive(base.members, compression: .none), target: Self.tiny).unpacked() == base.map)
+    }
+
+    /// Damaged files: cut short, bytes flipped inside deflated data, not a ZIP at all. The
+    /// command exits 1 with a message, never a crash.
+    @Test func damagedFilesExitOne() throws {
+        let base = try Self.baseMembers()
+        let good = try Self.archive(base.members)
+        let bytes = try #require(FileManager.default.contents(atPath: good))
+        let dir = try TestSupport.temporaryDirectory()
+        var flipped = bytes
+        // Inside the first member's deflated data (past its local header): its CRC fails.
+        for k in 60..<90 { flipped[k] ^= 0x5A }
+        let files = [("truncated.npz", bytes.prefix(bytes.count / 2)), ("flipped.npz", flipped), ("text.npz", Data("not a zip".utf8))]
+        for (name, data) in files {
+            let path = dir.appendingPathComponent(name).path
+            try data.write(to: URL(fileURLWithPath: path))
+            #expect(throws: DiagnosticError.self, "\(name)") { try PackedCoreMap.load(path, target: Self.tiny) }
+            let run = try TestSupport.tessera(["emulate", path, "--ticks", "2", "--target", TestSupport.target("tiny")])
+            #expect(run.status == 1, "\(name): exit \(run.status), stderr \(run.stderr)")
+            #expect(run.stderr.contains(name), "\(name): \(run.stderr)")
+        }
+    }
+
+    /// `tessera convert` both ways: v1 -> v2 -> v1 gives the same bytes.
+    @Test func convertCommandRoundTrips() throws {
+        let map = Self.randomMap(seed: 2)
+        let dir = try TestSupport.temporaryDirectory()
+        let v1 = dir.appendingPathComponent("a.json").path, v2 = dir.appendingPathComponent("a.npz").path
+        let back = dir.appendingPathComponent("b.json").path
+        try map.save(to: v1)
+        let tiny = TestSupport.target("tiny")
+        let there = try TestSupport.tessera(["convert", v1, v2, "--target", tiny])
+        #expect(there.status == 0, "\(there.stderr)")
+        let home = try TestSupport.tessera(["convert", v2, back, "--target", tiny])
+        #expect(home.status == 0, "\(home.stderr)")
+        #expect(FileManager.default.contents(atPath: back) == FileManager.default.contents(atPath: v1))
+    }
+}
