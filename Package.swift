@@ -44,7 +44,7 @@ let package = Package(
         ]),
         // `make bench`: measurements, kept apart from the tests.
         .executableTarget(name: "TesseraBench", dependencies: ["Tessera"]),
-        .testTarget(name: "TesseraTests", dependencies: ["Tessera", .product(name: "ZIPFoundation", package: "ZIPFoundation")], exclude: ["Fixtures"]),
+        .testTarget(name: "TesseraTests", dependencies: ["Tessera"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

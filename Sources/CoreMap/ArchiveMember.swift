@@ -23,20 +23,25 @@ public enum ArchiveDType: String, Sendable, CaseIterable {
     }
 }
 
-/// One `.npy` member as the archive writer emits it: its header, then `byteCount` bytes
-/// from `read` (called with increasing offsets, a chunk at a time).
+/// One `.npy` member as the archive writer emits it: its header bytes, then `byteCount`
+/// bytes from `read` (called with increasing offsets, a chunk at a time).
 struct ArchiveMember {
     var name: String
-    var header: NPYHeader
+    var head: [UInt8]
     var byteCount: Int
     var read: (_ offset: Int, _ count: Int) throws -> Data
 
     /// A member whose data is an array in memory.
     static func array<T: FixedWidthInteger>(_ name: String, _ values: [T], dtype: ArchiveDType, shape: [Int]? = nil) -> ArchiveMember {
         let bytes = values.withUnsafeBytes { Data($0) }
-        return ArchiveMember(name: name, header: NPYHeader(descr: dtype.rawValue, shape: shape ?? [values.count]), byteCount: bytes.count) { offset, count in
+        return ArchiveMember(name: name, head: NPYHeader(descr: dtype.rawValue, shape: shape ?? [values.count]).encoded(), byteCount: bytes.count) { offset, count in
             bytes.subdata(in: offset..<(offset + count))
         }
+    }
+
+    /// A member whose bytes are given whole (header included), as they are.
+    static func raw(_ name: String, _ bytes: Data) -> ArchiveMember {
+        ArchiveMember(name: name, head: Array(bytes), byteCount: 0) { _, _ in Data() }
     }
 }
 
@@ -82,7 +87,7 @@ final class SpillColumn {
         try flush()
         try handle.close()
         let reader = try FileHandle(forReadingFrom: url)
-        return ArchiveMember(name: name, header: NPYHeader(descr: dtype.rawValue, shape: shape ?? [count]), byteCount: count * dtype.size) { offset, size in
+        return ArchiveMember(name: name, head: NPYHeader(descr: dtype.rawValue, shape: shape ?? [count]).encoded(), byteCount: count * dtype.size) { offset, size in
             try reader.seek(toOffset: UInt64(offset))
             return try reader.read(upToCount: size) ?? Data()
         }

@@ -7,6 +7,7 @@ import ZIPFoundation
 enum CoreMapArchiveLayout {
     /// ZIP entries carry a modification time; a fixed one keeps the bytes reproducible.
     static let entryDate = Date(timeIntervalSince1970: 946_684_800)  // 2000-01-01
+    static let zipLock = NSLock()
 
     /// `header`, then the shared tables: crossbars, axon-type vectors, neuron blocks.
     static func headerAndTables(_ map: PackedCoreMap) -> [ArchiveMember] {
@@ -106,16 +107,20 @@ enum CoreMapArchiveLayout {
 
     /// Writes `members` as `NAME.npy` entries of a new ZIP file at `path`, deflated, with
     /// ZIP64 records where sizes or offsets pass 4 GiB; returns the file's size.
-    static func write(_ members: [ArchiveMember], to path: String) throws(DiagnosticError) -> Int {
+    static func write(_ members: [ArchiveMember], to path: String, compressed: Bool = true) throws(DiagnosticError) -> Int {
         let url = URL(fileURLWithPath: path)
+        // ZIPFoundation stamps entries through gmtime(3), whose result is one buffer per
+        // process: archives written on two threads at once could swap timestamps.
+        zipLock.lock()
+        defer { zipLock.unlock() }
         do {
             if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(at: url) }
             let archive = try Archive(url: url, accessMode: .create)
             for member in members {
-                let head = Data(member.header.encoded())
+                let head = Data(member.head)
                 let total = head.count + member.byteCount
                 try archive.addEntry(with: member.name + ".npy", type: .file, uncompressedSize: Int64(total), modificationDate: entryDate,
-                                     permissions: 0o644, compressionMethod: .deflate, bufferSize: 1 << 20) { position, size in
+                                     permissions: 0o644, compressionMethod: compressed ? .deflate : .none, bufferSize: 1 << 20) { position, size in
                     let p = Int(position)
                     var chunk = Data()
                     if p < head.count { chunk = head.subdata(in: p..<min(head.count, p + size)) }

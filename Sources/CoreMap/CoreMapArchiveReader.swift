@@ -92,6 +92,21 @@ public enum CoreMapArchiveReader {
         return map
     }
 
+    /// Every member of an archive as raw bytes (`NAME.npy` -> its `.npy` bytes), for
+    /// inspecting or editing an archive by hand; nothing is validated.
+    public static func members(path: String) throws(DiagnosticError) -> [String: Data] {
+        let r = try ArchiveArrayReader(path: path)
+        var members: [String: Data] = [:]
+        for entry in r.archive {
+            var data = Data()
+            do { _ = try r.archive.extract(entry, bufferSize: 1 << 20, skipCRC32: false) { data.append($0) } } catch {
+                throw DiagnosticError("\(path): member '\(entry.path)': corrupt or truncated (\(error))")
+            }
+            members[entry.path] = data
+        }
+        return members
+    }
+
     static func readHeader(_ r: ArchiveArrayReader) throws(DiagnosticError) -> Header {
         let bytes: (shape: [Int], values: [UInt8]) = try r.read("header", as: .uint8, rank: 1)
         let data = Data(bytes.values)

@@ -109,6 +109,16 @@ public final class CoreMapArchiveWriter {
     }
 }
 
+extension CoreMapArchiveWriter {
+    /// Writes `members` (name without `.npy` -> the member's bytes, header included) as an
+    /// archive, in the given order: for building archives by hand, such as damaged maps for
+    /// tests. Returns the file's size.
+    @discardableResult
+    public static func write(npyMembers members: [(name: String, bytes: Data)], to path: String, compressed: Bool = true) throws(DiagnosticError) -> Int {
+        try CoreMapArchiveLayout.write(members.map { ArchiveMember.raw($0.name, $0.bytes) }, to: path, compressed: compressed)
+    }
+}
+
 /// What a written v2 archive holds: its size in bytes and the sizes of its tables.
 public struct ArchiveSummary: Sendable, Equatable {
     public var bytes: Int
