@@ -44,11 +44,19 @@ final class BoardLayout: @unchecked Sendable {
     let recordStride: Int
     let fanOutOffset: Int
     let typeOffset: Int
-    /// Destination per [core][neuron]: kind 0 none, 1 axon, 2 output.
+    /// Destinations of the used neurons, core by core as the packed map holds them (see
+    /// ``dest(_:)``): kind 0 none, 1 axon, 2 output.
     let destKind: UnsafeMutablePointer<UInt8>
     let destA: UnsafeMutablePointer<Int32>        // core, or output port
     let destB: UnsafeMutablePointer<Int32>        // axon, or output element
     let destDelay: UnsafeMutablePointer<UInt8>
+    /// Per core: its first entry in the destination arrays (and, at `cores`, their end).
+    let destStart: UnsafeMutablePointer<Int>
+    /// Per [block][neuron]: the neuron's rank among its block's used neurons (-1 unused).
+    let rank: UnsafeMutablePointer<Int32>
+    /// Used neurons in all, and those that drive an output port.
+    let usedNeurons: Int
+    let outputNeurons: Int
     /// Per block: its neurons change without input (a leak or a stochastic neuron).
     let selfDriven: [Bool]
     /// Per block: the shared parameters when every used deterministic neuron has the same
@@ -177,24 +185,31 @@ final class BoardLayout: @unchecked Sendable {
         self.stochastic = stochastic
         self.used = used
 
-        destKind = buffer(cores * neurons, 0)
-        destA = buffer(cores * neurons, 0)
-        destB = buffer(cores * neurons, 0)
-        destDelay = buffer(cores * neurons, 0)
-        for c in 0..<cores {
-            let block = map.neuronBlocks[Int(map.coreBlock[c])].neurons
-            let start = map.coreNeuronStart[c]
-            for (k, n) in block.enumerated() {
-                let d = c * neurons + n.index, e = start + k
-                destKind[d] = map.destKind[e]
-                destA[d] = map.destTarget[e]
-                destB[d] = map.destIndex[e]
-                destDelay[d] = map.destDelay[e]
-            }
+        usedNeurons = map.destKind.count
+        func copy<T>(_ values: [T]) -> UnsafeMutablePointer<T> {
+            let p = UnsafeMutablePointer<T>.allocate(capacity: max(values.count, 1))
+            values.withUnsafeBufferPointer { if let base = $0.baseAddress { p.initialize(from: base, count: values.count) } }
+            return p
+        }
+        destKind = copy(map.destKind)
+        destA = copy(map.destTarget)
+        destB = copy(map.destIndex)
+        destDelay = copy(map.destDelay)
+        outputNeurons = map.destKind.reduce(0) { $0 + ($1 == 2 ? 1 : 0) }
+        destStart = copy(map.coreNeuronStart)
+        rank = buffer(blocks * neurons, -1)
+        for (b, block) in map.neuronBlocks.enumerated() {
+            for (k, n) in block.neurons.enumerated() { rank[b * neurons + n.index] = Int32(k) }
         }
         seeds = map.coreSeed
         mesh = (0..<cores).map { let p = map.meshPosition(of: $0); return (Int32(p.x), Int32(p.y)) }
         chip = (0..<cores).map { (map.coreChip[2 * $0], map.coreChip[2 * $0 + 1]) }
+    }
+
+    /// The destination entry of fired neuron `code` (`core * neurons + index`).
+    @inline(__always) func dest(_ code: Int) -> Int {
+        let (c, n) = code.quotientAndRemainder(dividingBy: neurons)
+        return destStart[c] + Int(rank[Int(blockOf[c]) * neurons + n])
     }
 
     @inline(__always) func record(core c: Int, axon a: Int) -> UnsafeMutableRawPointer {
@@ -208,6 +223,7 @@ final class BoardLayout: @unchecked Sendable {
         records.deallocate()
         blockOf.deallocate(); recordOf.deallocate()
         destKind.deallocate(); destA.deallocate(); destB.deallocate(); destDelay.deallocate()
+        destStart.deallocate(); rank.deallocate()
     }
 }
 

@@ -111,8 +111,8 @@ public final class Emulator: @unchecked Sendable {
             }
             layerSpikes.perTick.append(perLayer)
             for k in 0..<state.outputCount {
-                let code = Int(state.outputCodes[k])
-                let p = Int(L.destA[code]), index = Int(L.destB[code])
+                let e = L.dest(Int(state.outputCodes[k]))
+                let p = Int(L.destA[e]), index = Int(L.destB[e])
                 outputs[p].spikes.append(SpikeInput.Event(tick: t, index: index))
                 outputs[p].counts[index] += 1
             }

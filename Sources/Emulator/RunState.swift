@@ -53,12 +53,13 @@ final class RunState: @unchecked Sendable {
         for (c, seed) in layout.seeds.enumerated() { (prng + c).initialize(to: CorePRNG(seed: seed)) }
         unstable = .allocate(capacity: max(layout.cores, 1))
         unstable.initialize(repeating: false, count: max(layout.cores, 1))
-        let cores = layout.cores, neurons = layout.neurons
+        let cores = layout.cores
         let n = max(1, min(workers, cores))
         workerCount = n
         let ranges = (0..<n).map { w in (cores * w / n)..<(cores * (w + 1) / n) }
         self.ranges = ranges
-        fired = ranges.map { UnsafeMutablePointer<Int32>.allocate(capacity: max($0.count * neurons, 1)) }
+        // At most every used neuron of a worker's cores fires in one tick.
+        fired = ranges.map { UnsafeMutablePointer<Int32>.allocate(capacity: max(layout.destStart[$0.upperBound] - layout.destStart[$0.lowerBound], 1)) }
         firedCount = .allocate(capacity: workerCount)
         firedCount.initialize(repeating: 0, count: workerCount)
         synapticEvents = .allocate(capacity: workerCount)
@@ -69,7 +70,7 @@ final class RunState: @unchecked Sendable {
         hops.initialize(repeating: 0, count: workerCount)
         chipCrossings = .allocate(capacity: workerCount)
         chipCrossings.initialize(repeating: 0, count: workerCount)
-        outputCodes = .allocate(capacity: max(layout.cores * layout.neurons, 1))
+        outputCodes = .allocate(capacity: max(layout.outputNeurons, 1))
         scratchAxons = (0..<workerCount).map { _ in .allocate(capacity: max(layout.axons, 1)) }
         self.membrane = membrane
         low = Lane(repeating: Int32(membrane.lowerBound))
@@ -138,11 +139,12 @@ final class RunState: @unchecked Sendable {
             let buffer = fired[source]
             for k in 0..<firedCount[source] {
                 let code = Int(buffer[k])
-                switch L.destKind[code] {
+                let e = L.dest(code)
+                switch L.destKind[e] {
                 case 1:
-                    let target = Int(L.destA[code])
+                    let target = Int(L.destA[e])
                     guard mine.contains(target) else { continue }
-                    schedule(slot: (t + Int(L.destDelay[code])) % ring, core: target, axon: Int(L.destB[code]))
+                    schedule(slot: (t + Int(L.destDelay[e])) % ring, core: target, axon: Int(L.destB[e]))
                     let c = code / L.neurons
                     hopCount += Int(abs(L.mesh[c].x - L.mesh[target].x) + abs(L.mesh[c].y - L.mesh[target].y))
                     crossings += Int(abs(L.chip[c].x - L.chip[target].x) + abs(L.chip[c].y - L.chip[target].y))

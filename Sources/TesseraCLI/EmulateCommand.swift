@@ -49,14 +49,20 @@ struct EmulateCommand: ParsableCommand {
         if let present, !(0...ticks).contains(present) { throw ValidationError("--present must be in 0...--ticks (\(ticks))") }
     }
 
+    /// The emulator of the map; the loaded map itself is dropped on return, so that only
+    /// the emulator's layout (tables, destinations, state) stays in memory while it runs.
+    private func prepare() throws(DiagnosticError) -> Emulator {
+        let (coreMap, resolved) = try loadMap(map, target: target)
+        if let core = traceCore, !(0..<coreMap.coreCount).contains(core) {
+            throw DiagnosticError("--trace-potentials \(core): the map has cores 0..\(coreMap.coreCount - 1)")
+        }
+        return try Emulator(packed: coreMap, target: resolved)
+    }
+
     func run() throws {
-        do {
-            let (coreMap, resolved) = try loadMap(map, target: target)
-            if let core = traceCore, !(0..<coreMap.coreCount).contains(core) {
-                throw DiagnosticError("--trace-potentials \(core): the map has cores 0..\(coreMap.coreCount - 1)")
-            }
-            let emulator = try Emulator(packed: coreMap, target: resolved)
-            let (samples, isBatch) = try input.samples(ports: coreMap.header.inputs, ticks: present ?? ticks)
+        do throws(DiagnosticError) {
+            let emulator = try prepare()
+            let (samples, isBatch) = try input.samples(ports: emulator.header.inputs, ticks: present ?? ticks)
             let progress = Progress(total: ticks * samples.count)
             var results: [EmulationResult] = []
             for (k, sample) in samples.enumerated() {
@@ -65,7 +71,7 @@ struct EmulateCommand: ParsableCommand {
             }
             progress.finish()
             try writeResults(results, isBatch: isBatch, ticks: ticks, to: output)
-        } catch let error as DiagnosticError {
+        } catch {
             report(error.diagnostics)
             throw ExitCode(1)
         }
