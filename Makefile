@@ -20,10 +20,13 @@ deps:
 build: deps
 	$(SWIFT) build -c release
 
-## All tests (Swift Testing), on a debug build.
+## All tests (Swift Testing), on an optimised build with testable imports, in its own
+## build folder (.build-test) so that `make build` is not rebuilt with other flags. The
+## emulator-heavy and full-layer tests run about 13 times faster than on a debug build.
+TEST_FLAGS := -c release --scratch-path .build-test -Xswiftc -enable-testing
 test: deps
-	$(SWIFT) build --build-tests
-	$(SWIFT) test
+	$(SWIFT) build --build-tests $(TEST_FLAGS)
+	$(SWIFT) test --skip-build $(TEST_FLAGS)
 
 ## The main job on a bundled example: compile the full-size SiamSNN tracker for a board of
 ## 32x32 TrueNorth chips, print its report (cores, chips, latency, energy per frame at a
@@ -34,7 +37,7 @@ run: build
 	.build/release/tessera render $(EXAMPLE) --target $(TARGET) -o siamsnn-chip.svg
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-test
 
 ## Benchmarks (release build): emulator on a full synthetic chip vs the scalar reference,
 ## core map loading vs a bare JSON parse. Figures: docs/performance.md.

@@ -2,6 +2,7 @@
 // each against a simple baseline measured in the same run. Figures go to docs/performance.md.
 //
 //   tessera-bench [TICKS] [emulator|load|parse]
+//   tessera-bench 0 map PATH      load + validate a core map file (v1 or v2), e.g. a full-size one
 import Foundation
 import Tessera
 
@@ -95,6 +96,17 @@ func benchParse(_ target: Target) throws {
     }
 }
 
+/// Load + validate of a map file, then its report counts, as a user's `tessera report` does.
+func benchMapFile(_ path: String) throws {
+    var map: PackedCoreMap?
+    let loadTime = try elapsed { map = try PackedCoreMap.load(path) }
+    guard let map else { return }
+    var resources: ResourceEstimate?
+    let countTime = elapsed { resources = ResourceEstimate(map) }
+    print("\(path): \(map.coreCount) cores, \(map.neuronCount) neurons, tables \(map.crossbars.count) crossbars / \(map.axonTypeTables.count) axon-type vectors / \(map.neuronBlocks.count) neuron blocks; "
+          + "load + validate \(fmt(loadTime)) s, resources counted from the tables in \(fmt(countTime)) s (\(resources?.synapses ?? 0) synapses)")
+}
+
 let arguments = CommandLine.arguments
 let ticks = arguments.count > 1 ? Int(arguments[1]) ?? 1000 : 1000
 let part = arguments.count > 2 ? arguments[2] : "all"
@@ -104,6 +116,7 @@ do {
     if part == "all" { print("") }
     if part == "all" || part == "load" { try benchLoading(try Target.load("truenorth-4x4")) }
     if part == "parse" { try benchParse(truenorth) }
+    if part == "map", arguments.count > 3 { try benchMapFile(arguments[3]) }
 } catch {
     print("benchmark failed: \(error)")
     exit(1)

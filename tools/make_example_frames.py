@@ -1,13 +1,14 @@
-"""One real-looking tracking frame for the full-size SiamSNN (examples/siamsnn).
+"""Real-looking input frames for the full-size workloads: a tracking frame for SiamSNN
+(examples/siamsnn) and an image for the spiking DeepLab (examples/deeplab).
 
 The search image is the photograph of Grace Hopper that matplotlib ships (its
 sample_data/grace_hopper.jpg, a public-domain US Navy photo), resized to 3x255x255; the
-exemplar is the 127x127 window at its centre (her face), as SiamFC crops the target from
-the first frame. Values are in [0, 1] (float32, channel-first), ready for
-`tessera emulate --encoding rate`.
+exemplar is the 127x127 window around her face, as SiamFC crops the target from the first
+frame. DeepLab's image is the same photograph at 3x224x224. Values are in [0, 1]
+(float32, channel-first), ready for `tessera emulate --encoding rate`.
 
     python3 -m venv .venv && .venv/bin/pip install numpy matplotlib
-    .venv/bin/python tools/make_siamsnn_frame.py          # writes examples/siamsnn/frame-*.npy
+    .venv/bin/python tools/make_example_frames.py   # writes examples/{siamsnn,deeplab}/frame-*.npy
 """
 import os
 
@@ -17,6 +18,7 @@ from PIL import Image
 
 here = os.path.dirname(os.path.abspath(__file__))
 out = os.path.join(here, "..", "examples", "siamsnn")
+deeplab = os.path.join(here, "..", "examples", "deeplab")
 photo = os.path.join(os.path.dirname(matplotlib.__file__), "mpl-data", "sample_data", "grace_hopper.jpg")
 
 image = Image.open(photo).convert("RGB")  # 512 x 600
@@ -34,4 +36,5 @@ def chw(im):
 
 np.save(os.path.join(out, "frame-search.npy"), chw(search))
 np.save(os.path.join(out, "frame-exemplar.npy"), chw(exemplar))
+np.save(os.path.join(deeplab, "frame-image.npy"), chw(square.resize((224, 224), Image.BILINEAR)))
 print("search", chw(search).shape, "mean", float(chw(search).mean()), "exemplar", chw(exemplar).shape, "mean", float(chw(exemplar).mean()))
