@@ -33,7 +33,7 @@ public struct NPYHeader: Sendable, Equatable {
     public static func parse(_ bytes: some RandomAccessCollection<UInt8>) throws(FormatError) -> (NPYHeader, Int) {
         let b = Array(bytes.prefix(12))
         guard b.count >= 10, Array(b[0..<6]) == magic else {
-            throw FormatError("not a NumPy .npy array (missing the \\x93NUMPY magic)")
+            throw FormatError("not a NumPy .npy file (missing the \\x93NUMPY magic)")
         }
         let major = b[6]
         let headerLength: Int, headerStart: Int
@@ -49,7 +49,7 @@ public struct NPYHeader: Sendable, Equatable {
             throw FormatError("unsupported .npy format version \(major).\(b[7]) (supported: 1.0, 2.0, 3.0)")
         }
         guard bytes.count >= headerStart + headerLength else {
-            throw FormatError("truncated .npy header: it declares \(headerLength) bytes, the array has \(bytes.count - headerStart)")
+            throw FormatError("truncated .npy header: it declares \(headerLength) bytes, the file has \(bytes.count - headerStart)")
         }
         let start = bytes.index(bytes.startIndex, offsetBy: headerStart)
         let end = bytes.index(start, offsetBy: headerLength)

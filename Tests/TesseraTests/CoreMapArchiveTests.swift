@@ -81,19 +81,9 @@ import Testing
 
     // MARK: - Malformed archives
 
-    /// A valid two-core archive, as member name -> bytes.
+    /// A valid two-core archive (``CoreMapFileTests/baseMap()``), as member name -> bytes.
     static func baseMembers() throws -> (map: CoreMap, members: [String: Data]) {
-        var crossbar = Crossbar(axons: 16, neurons: 16)
-        crossbar[0, 0] = true
-        crossbar[1, 1] = true
-        let a = CoreConfig(id: 0, chip: [0, 0], place: [0, 0], seed: 1, axonTypes: [0, 1], crossbar: crossbar,
-                           neurons: [NeuronConfig(index: 0, weights: [1, 0, 0, 0], destination: .axon(core: 1, axon: 0, delay: 2)),
-                                     NeuronConfig(index: 1, weights: [0, 1, 0, 0], destination: .output(port: "o", index: 1))])
-        let b = CoreConfig(id: 1, chip: [1, 0], place: [0, 0], seed: 2, axonTypes: [], crossbar: crossbar,
-                           neurons: [NeuronConfig(index: 0, weights: [1, 0, 0, 0], destination: .output(port: "o", index: 0))])
-        let map = CoreMap(target: "tiny", geometry: CoreGeometry(axons: 16, neurons: 16, axonTypes: 4), chips: [2, 2], coresPerChip: [4, 4],
-                          cores: [a, b], inputs: [InputPort(name: "x", shape: [2], targets: [[AxonAddress(core: 0, axon: 0)], [AxonAddress(core: 0, axon: 1)]])],
-                          outputs: [OutputPort(name: "o", shape: [2], latency: 2)])
+        let map = CoreMapFileTests.baseMap()
         let path = try TestSupport.temporaryDirectory().appendingPathComponent("base.npz").path
         try map.save(to: path)
         return (map, try CoreMapArchiveReader.members(path: path))
@@ -165,6 +155,9 @@ import Testing
             let text = error.diagnostics.map(\.message).joined(separator: "\n")
             #expect(text.contains(phrase), "\(what): expected '\(phrase)' in: \(text)")
         }
+        // The command line says the same and exits 1.
+        let run = try TestSupport.tessera(["report", path, "--rate", "0.1", "--target", TestSupport.target("tiny")])
+        #expect(run.status == 1 && run.stderr.contains(phrase), "\(what): exit \(run.status), stderr \(run.stderr)")
     }
 
     /// The unchanged members read back as the map they came from (so each case above

@@ -44,8 +44,9 @@ import Testing
         #expect(result.outputs[0].spikes == [SpikeInput.Event(tick: 0, index: 0)])
     }
 
-    /// A valid two-core map as a JSON object, for the malformed cases to break.
-    static func base() throws -> [String: Any] {
+    /// A valid two-core map: core 0 sends neuron 0 to core 1 and neuron 1 to output o[1],
+    /// core 1 drives o[0]; input x reaches axons 0 and 1 of core 0.
+    static func baseMap() -> CoreMap {
         var crossbar = Crossbar(axons: 16, neurons: 16)
         crossbar[0, 0] = true
         crossbar[1, 1] = true
@@ -57,6 +58,12 @@ import Testing
         let map = CoreMap(target: "tiny", geometry: CoreGeometry(axons: 16, neurons: 16, axonTypes: 4), chips: [2, 2], coresPerChip: [4, 4],
                           cores: [a, b], inputs: [InputPort(name: "x", shape: [2], targets: [[AxonAddress(core: 0, axon: 0)], [AxonAddress(core: 0, axon: 1)]])],
                           outputs: [OutputPort(name: "o", shape: [2], latency: 2)])
+        return map
+    }
+
+    /// The base map as a JSON object, for the malformed cases to break.
+    static func base() throws -> [String: Any] {
+        let map = baseMap()
         return try #require(try JSONSerialization.jsonObject(with: Data(map.json.utf8)) as? [String: Any])
     }
 

@@ -21,7 +21,6 @@ public enum NPYFile {
         var size: Int { Int(rawValue.dropFirst()) ?? 0 }
     }
 
-    static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // "\x93NUMPY"
 
     public static func read(path: String) throws(FormatError) -> Tensor {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -32,36 +31,14 @@ public enum NPYFile {
 
     public static func parse(_ data: Data) throws(FormatError) -> Tensor {
         let bytes = [UInt8](data)
-        guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
-            throw FormatError("not a NumPy .npy file (missing the \\x93NUMPY magic)")
-        }
-        let major = bytes[6]
-        let headerLength: Int
-        let headerStart: Int
-        switch major {
-        case 1:
-            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
-            headerStart = 10
-        case 2, 3:
-            guard bytes.count >= 12 else { throw FormatError("truncated .npy header") }
-            headerLength = (0..<4).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) }
-            headerStart = 12
-        default:
-            throw FormatError("unsupported .npy format version \(major).\(bytes[7]) (supported: 1.0, 2.0, 3.0)")
-        }
-        guard bytes.count >= headerStart + headerLength else {
-            throw FormatError("truncated .npy header: it declares \(headerLength) bytes, the file has \(bytes.count - headerStart)")
-        }
-        guard let header = String(bytes: bytes[headerStart..<(headerStart + headerLength)], encoding: major == 3 ? .utf8 : .isoLatin1) else {
-            throw FormatError("unreadable .npy header")
-        }
-        let (descr, fortran, shape) = try parseHeader(header)
+        let header: NPYHeader, payload: Int
+        do throws(NPYHeader.FormatError) { (header, payload) = try NPYHeader.parse(bytes) } catch { throw FormatError(error.message) }
+        let (descr, fortran, shape) = (header.descr, header.fortranOrder, header.shape)
         guard !fortran else {
             throw FormatError("array is stored in Fortran order; save it in C order (numpy.ascontiguousarray) before exporting")
         }
         let (dtype, bigEndian) = try parseDescr(descr)
         let count = shape.reduce(1, *)
-        let payload = headerStart + headerLength
         let needed = count * dtype.size
         guard bytes.count - payload >= needed else {
             throw FormatError("truncated data: shape \(describeShape(shape)) of \(dtype) needs \(needed) bytes, the file has \(bytes.count - payload)")
@@ -77,16 +54,6 @@ public enum NPYFile {
             throw FormatError("inconsistent shape \(describeShape(shape))")
         }
         return tensor
-    }
-
-    /// Parses the Python dict literal of the header (``NPYHeader/parseDict(_:)``).
-    static func parseHeader(_ header: String) throws(FormatError) -> (String, Bool, [Int]) {
-        do throws(NPYHeader.FormatError) {
-            let parsed = try NPYHeader.parseDict(header)
-            return (parsed.descr, parsed.fortranOrder, parsed.shape)
-        } catch {
-            throw FormatError(error.message)
-        }
     }
 
     static func parseDescr(_ descr: String) throws(FormatError) -> (DType, Bool) {
