@@ -20,6 +20,8 @@ public struct Compiled: Sendable {
     public let placement: PlacementReport
     /// Routes carried by relay neurons (delays beyond the target's range, inputs read late).
     public let relayedRoutes: Int
+    /// Tile crossbars built so far, shared by every copy of this value (see ``TileCrossbarCache``).
+    let crossbars = TileCrossbarCache()
 
     /// Relay cores (``Compiler/planRelays(_:state:)``).
     public var relayCores: Int { recipes.reduce(0) { $0 + ($1.stage == .relay ? 1 : 0) } }

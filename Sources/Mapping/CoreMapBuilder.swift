@@ -75,28 +75,33 @@ extension Compiled {
             let axons = TileAxons(op, tile: tile, lanes: analysis.lanes)
             for a in 0..<axons.count { types[a] = UInt8(analysis.encoding.hardwareType(axons.source(of: a, input: op.input).lane)) }
             let slots = tile.slots(from: first, count: count, height: out.height, width: out.width) { analysis.slots($0, routes: routes) }
-            for (i, slot) in slots.enumerated() {
-                let j = Int(slot.element)
-                let (co, y, x) = (j / perChannel, (j / out.width) % out.height, j % out.width)
-                let table = analysis.tables[co]
-                let group = co / op.outPerGroup
-                for ci in tile.slice {
-                    let channel = Int(axons.channelIndex[group * op.inPerGroup + ci])
-                    for (ky, iy) in op.rowTaps[y] {
-                        let r = Int(axons.rowIndex[iy])
-                        for (kx, ix) in op.colTaps[x] {
-                            var mask = analysis.encoding.laneMask(op.weight(co, ci, ky, kx), table: table)
-                            let col = Int(axons.colIndex[ix])
-                            while mask != 0 {
-                                let li = Int(axons.laneIndex[mask.trailingZeroBitCount])
-                                if li >= 0 { crossbar[axons.axon(channel, r, col, li), i] = true }
-                                mask &= mask - 1
+            let key = TileCrossbarKey(layer: k, op: op, tile: tile, axons: axons, slots: slots, width: out.width, perChannel: perChannel)
+            crossbar = crossbars.crossbar(key) {
+                var built = Crossbar(axons: spec.axons, neurons: spec.neurons)
+                for (i, slot) in slots.enumerated() {
+                    let j = Int(slot.element)
+                    let (co, y, x) = (j / perChannel, (j / out.width) % out.height, j % out.width)
+                    let table = analysis.tables[co]
+                    let group = co / op.outPerGroup
+                    for ci in tile.slice {
+                        let channel = Int(axons.channelIndex[group * op.inPerGroup + ci])
+                        for (ky, iy) in op.rowTaps[y] {
+                            let r = Int(axons.rowIndex[iy])
+                            for (kx, ix) in op.colTaps[x] {
+                                var mask = analysis.encoding.laneMask(op.weight(co, ci, ky, kx), table: table)
+                                let col = Int(axons.colIndex[ix])
+                                while mask != 0 {
+                                    let li = Int(axons.laneIndex[mask.trailingZeroBitCount])
+                                    if li >= 0 { built[axons.axon(channel, r, col, li), i] = true }
+                                    mask &= mask - 1
+                                }
                             }
                         }
                     }
                 }
-                neurons.append(neuron(slot, index: i))
+                return built
             }
+            for (i, slot) in slots.enumerated() { neurons.append(neuron(slot, index: i)) }
         case let .merge(elements):
             var local = 0
             for j in elements {

@@ -141,6 +141,21 @@ import Testing
     @Test(arguments: seeds(40, axons: 256, offset: 2000))
     func truenorthTarget(seed: UInt64) throws { try check(seed, on: Self.truenorth) }
 
+    /// Tile crossbars are built once per pattern (`TileCrossbarCache`): building the cores
+    /// in reverse order, so that a different core of each pattern is built first, gives the
+    /// same cores, on targets whose tiles are small (many edge patterns) and large.
+    @Test(arguments: seeds(40, axons: 16, offset: 3000))
+    func tileCrossbarsDoNotDependOnBuildOrder(seed: UInt64) throws {
+        for target in [Self.tiny, Self.mid] {
+            guard let graph = Self.network(seed: seed, axons: target.core.axons) else { continue }
+            let network = try IntegerNetwork.check(graph, target: target)
+            let forward = try Compiler(network, options: Compiler.Options(strict: true)).compile()
+            let backward = try Compiler(network, options: Compiler.Options(strict: true)).compile()
+            let reversed = (0..<backward.coreCount).reversed().map { backward.buildCore($0) }
+            #expect(forward.map.cores == Array(reversed.reversed()), "seed \(seed) on \(target.name)")
+        }
+    }
+
     /// An encoding's name without its level count (`levels(3)` -> `levels`).
     static func kind(_ encoding: WeightEncoding) -> String {
         encoding.description.hasPrefix("levels") ? "levels" : encoding.description

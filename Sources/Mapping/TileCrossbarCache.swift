@@ -1,0 +1,63 @@
+import CoreMap
+import Foundation
+
+/// The crossbars of tile cores, built once per distinct tile pattern. A convolution's tiles
+/// differ mostly in where they sit, not in how their neurons connect to their axons: the
+/// full-size SiamSNN has 788,089 cores but 1,102 distinct crossbars. Building a crossbar
+/// walks every synapse (billions in all), so cores whose ``TileCrossbarKey`` matches take
+/// the crossbar built for the first of them.
+///
+/// Shared by the threads that build cores; entries are only added, and the crossbar of a
+/// key is a function of the key, so which thread adds it first does not change the map.
+final class TileCrossbarCache: @unchecked Sendable {
+    private var entries: [TileCrossbarKey: Crossbar] = [:]
+    private let lock = NSLock()
+    /// A bound on memory should some layer's tiles all differ (about 9 KB an entry).
+    static let capacity = 50_000
+
+    func crossbar(_ key: TileCrossbarKey, build: () -> Crossbar) -> Crossbar {
+        lock.lock()
+        if let hit = entries[key] {
+            lock.unlock()
+            return hit
+        }
+        lock.unlock()
+        let built = build()
+        lock.lock()
+        if entries.count < Self.capacity { entries[key] = built }
+        lock.unlock()
+        return built
+    }
+}
+
+/// Everything a tile core's crossbar depends on: the layer, the input channels the tile
+/// reads (groups and slice), the numbering of its axons (rows and columns it touches), and
+/// for each neuron its output channel (whose weights it takes) with the taps of its row
+/// and column, each tap given as (kernel offset, the axon row or column it lands on).
+/// Two tiles with equal keys connect their neurons to their axons identically.
+struct TileCrossbarKey: Hashable, Sendable {
+    let words: [Int32]
+}
+
+extension TileCrossbarKey {
+    /// The key of layer `layer`'s tile core holding `slots` of `tile`, whose axons are `axons`.
+    init(layer: Int, op: LocalOp, tile: Tile, axons: TileAxons, slots: [Slot], width: Int, perChannel: Int) {
+        var w: [Int32] = [Int32(layer), Int32(tile.channels.lowerBound / op.outPerGroup), Int32((tile.channels.upperBound - 1) / op.outPerGroup),
+                          Int32(tile.slice.lowerBound), Int32(tile.slice.upperBound), Int32(axons.rows.count), Int32(axons.cols.count)]
+        w.reserveCapacity(w.count + 3 * slots.count + 4 * (tile.rows.count + tile.cols.count))
+        for y in tile.rows {
+            w.append(Int32(op.rowTaps[y].count))
+            for (ky, iy) in op.rowTaps[y] { w.append(Int32(ky)); w.append(axons.rowIndex[iy]) }
+        }
+        for x in tile.cols {
+            w.append(Int32(op.colTaps[x].count))
+            for (kx, ix) in op.colTaps[x] { w.append(Int32(kx)); w.append(axons.colIndex[ix]) }
+        }
+        for slot in slots {
+            let j = Int(slot.element)
+            let (co, y, x) = (j / perChannel, (j / width) % (perChannel / width), j % width)
+            w.append(Int32(co)); w.append(Int32(y - tile.rows.lowerBound)); w.append(Int32(x - tile.cols.lowerBound))
+        }
+        words = w
+    }
+}
