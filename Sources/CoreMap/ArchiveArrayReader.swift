@@ -43,7 +43,6 @@ struct ArchiveArrayReader {
         var values: [T] = []
         var filled = 0
         var problem: DiagnosticError?
-        let expectedBytes = { (h: NPYHeader) in h.count * dtype.size }
         do {
             _ = try archive.extract(entry, bufferSize: 1 << 20, skipCRC32: false) { chunk in
                 guard problem == nil else { return }
@@ -67,9 +66,11 @@ struct ArchiveArrayReader {
                         problem = fail(name, "shape \(h.shape) has \(h.shape.count) dimensions, expected \(rank)")
                         return
                     }
-                    guard h.shape.allSatisfy({ $0 >= 0 }), h.shape.reduce(1, { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }) <= (declared - parsed.1) / dtype.size,
-                          expectedBytes(h) == declared - parsed.1 else {
-                        problem = fail(name, "shape \(h.shape) of \(dtype.rawValue) needs \(h.count * dtype.size) bytes, the member holds \(declared - parsed.1)")
+                    // The element count without overflow: a corrupt shape must not trap.
+                    let elements = h.shape.reduce(1) { a, b in a.multipliedReportingOverflow(by: b).overflow ? Int.max : a * b }
+                    let needed = elements.multipliedReportingOverflow(by: dtype.size).overflow ? Int.max : elements * dtype.size
+                    guard needed == declared - parsed.1 else {
+                        problem = fail(name, "shape \(h.shape) of \(dtype.rawValue) needs \(needed == Int.max ? "more than 2^63" : String(needed)) bytes, the member holds \(declared - parsed.1)")
                         return
                     }
                     header = h

@@ -44,14 +44,15 @@ final class BoardLayout: @unchecked Sendable {
     let recordStride: Int
     let fanOutOffset: Int
     let typeOffset: Int
-    /// Destinations of the used neurons, core by core as the packed map holds them (see
-    /// ``dest(_:)``): kind 0 none, 1 axon, 2 output.
-    let destKind: UnsafeMutablePointer<UInt8>
-    let destA: UnsafeMutablePointer<Int32>        // core, or output port
-    let destB: UnsafeMutablePointer<Int32>        // axon, or output element
-    let destDelay: UnsafeMutablePointer<UInt8>
+    /// Destinations of the used neurons, core by core: the packed map's own arrays, shared
+    /// rather than copied (a full-size DeepLab has 764 million), see ``dest(_:)``. Kind 0
+    /// none, 1 axon, 2 output.
+    let destKind: [UInt8]
+    let destA: [Int32]        // core, or output port
+    let destB: [Int32]        // axon, or output element
+    let destDelay: [UInt8]
     /// Per core: its first entry in the destination arrays (and, at `cores`, their end).
-    let destStart: UnsafeMutablePointer<Int>
+    let destStart: [Int]
     /// Per [block][neuron]: the neuron's rank among its block's used neurons (-1 unused).
     let rank: UnsafeMutablePointer<Int32>
     /// Used neurons in all, and those that drive an output port.
@@ -186,17 +187,12 @@ final class BoardLayout: @unchecked Sendable {
         self.used = used
 
         usedNeurons = map.destKind.count
-        func copy<T>(_ values: [T]) -> UnsafeMutablePointer<T> {
-            let p = UnsafeMutablePointer<T>.allocate(capacity: max(values.count, 1))
-            values.withUnsafeBufferPointer { if let base = $0.baseAddress { p.initialize(from: base, count: values.count) } }
-            return p
-        }
-        destKind = copy(map.destKind)
-        destA = copy(map.destTarget)
-        destB = copy(map.destIndex)
-        destDelay = copy(map.destDelay)
+        destKind = map.destKind
+        destA = map.destTarget
+        destB = map.destIndex
+        destDelay = map.destDelay
         outputNeurons = map.destKind.reduce(0) { $0 + ($1 == 2 ? 1 : 0) }
-        destStart = copy(map.coreNeuronStart)
+        destStart = map.coreNeuronStart
         rank = buffer(blocks * neurons, -1)
         for (b, block) in map.neuronBlocks.enumerated() {
             for (k, n) in block.neurons.enumerated() { rank[b * neurons + n.index] = Int32(k) }
@@ -222,8 +218,7 @@ final class BoardLayout: @unchecked Sendable {
         }
         records.deallocate()
         blockOf.deallocate(); recordOf.deallocate()
-        destKind.deallocate(); destA.deallocate(); destB.deallocate(); destDelay.deallocate()
-        destStart.deallocate(); rank.deallocate()
+        rank.deallocate()
     }
 }
 

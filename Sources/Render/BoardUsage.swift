@@ -41,8 +41,10 @@ public struct BoardUsage: Sendable {
     /// From a core map: each core's place and labels, and its routes to other cores.
     public init(_ map: CoreMap) { self.init(PackedCoreMap(map)) }
 
-    /// From a packed map (any size): each core's place and labels, and its routes.
-    public init(_ map: PackedCoreMap) {
+    /// From a packed map (any size): each core's place and labels, and, with `traffic`, its
+    /// routes between cores (counted over every neuron: a picture that draws no routes can
+    /// skip them).
+    public init(_ map: PackedCoreMap, traffic withTraffic: Bool = true) {
         let h = map.header
         chips = h.chips
         coresPerChip = h.coresPerChip
@@ -53,7 +55,7 @@ public struct BoardUsage: Sendable {
                         utilisation: Double(map.coreNeuronStart[c + 1] - map.coreNeuronStart[c]) / Double(h.geometry.neurons))
         }
         var pairs: [Int64: Int] = [:]
-        for c in 0..<map.coreCount {
+        for c in 0..<map.coreCount where withTraffic {
             for k in map.coreNeuronStart[c]..<map.coreNeuronStart[c + 1] where map.destKind[k] == 1 && Int(map.destTarget[k]) != c {
                 pairs[Int64(c) << 32 | Int64(map.destTarget[k]), default: 0] += 1
             }

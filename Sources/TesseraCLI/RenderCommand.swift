@@ -53,7 +53,7 @@ struct RenderCommand: ParsableCommand {
                 title = "\(name) on \(hardware.name)"
             } else {
                 let (coreMap, _) = try loadMap(input, target: target)
-                usage = BoardUsage(coreMap)
+                usage = BoardUsage(coreMap, traffic: routes > 0)
                 title = "\(URL(fileURLWithPath: input).lastPathComponent) on \(coreMap.header.target)"
             }
             let picture = ChipPicture(usage, title: title, routes: routes, maxCells: maxCells)
