@@ -99,10 +99,12 @@ public final class Emulator: @unchecked Sendable {
 
             // Deliver what fired: to an axon d ticks later (in parallel, each worker writing
             // only its own cores), or to an output port now.
-            state.deliver(tick: t)
             var perLayer = [Int](repeating: 0, count: buckets.names.count)
             for w in 0..<state.workerCount {
                 for k in 0..<state.firedCount[w] { perLayer[buckets.ofCore[Int(state.fired[w][k]) / L.neurons]] += 1 }
+            }
+            state.deliver(tick: t)
+            for w in 0..<state.workerCount {
                 stats.spikes += state.firedCount[w]
                 stats.synapticEvents += state.synapticEvents[w]
                 stats.activeCoreTicks += state.activeCores[w]
@@ -110,11 +112,13 @@ public final class Emulator: @unchecked Sendable {
                 stats.chipCrossings += state.chipCrossings[w]
             }
             layerSpikes.perTick.append(perLayer)
-            for k in 0..<state.outputCount {
-                let e = L.dest(Int(state.outputCodes[k]))
-                let p = Int(L.destA[e]), index = Int(L.destB[e])
-                outputs[p].spikes.append(SpikeInput.Event(tick: t, index: index))
-                outputs[p].counts[index] += 1
+            for w in 0..<state.workerCount {
+                for k in 0..<state.outputCount[w] {
+                    let e = Int(state.outputEntries[w][k])
+                    let p = Int(L.destA[e]), index = Int(L.destB[e])
+                    outputs[p].spikes.append(SpikeInput.Event(tick: t, index: index))
+                    outputs[p].counts[index] += 1
+                }
             }
             if let core = traceCore { trace?.potentials.append(state.potentials(core: core)) }
             if let progress, clock.now - lastReport > .milliseconds(200) {

@@ -24,9 +24,10 @@ final class RunState: @unchecked Sendable {
     let activeCores: UnsafeMutablePointer<Int>
     let hops: UnsafeMutablePointer<Int>
     let chipCrossings: UnsafeMutablePointer<Int>
-    /// Neurons (as `core * neurons + index`) that fired into an output port this tick.
-    let outputCodes: UnsafeMutablePointer<Int32>
-    var outputCount = 0
+    /// Per worker: destination entries of its neurons that fired into an output port this
+    /// tick, and their count.
+    let outputEntries: [UnsafeMutablePointer<Int32>]
+    let outputCount: UnsafeMutablePointer<Int>
     /// Per worker scratch: active axons of the core being stepped, saved potentials.
     let scratchAxons: [UnsafeMutablePointer<Int32>]
 
@@ -70,7 +71,9 @@ final class RunState: @unchecked Sendable {
         hops.initialize(repeating: 0, count: workerCount)
         chipCrossings = .allocate(capacity: workerCount)
         chipCrossings.initialize(repeating: 0, count: workerCount)
-        outputCodes = .allocate(capacity: max(layout.outputNeurons, 1))
+        outputEntries = (0..<workerCount).map { _ in .allocate(capacity: max(layout.outputNeurons, 1)) }
+        outputCount = .allocate(capacity: workerCount)
+        outputCount.initialize(repeating: 0, count: workerCount)
         scratchAxons = (0..<workerCount).map { _ in .allocate(capacity: max(layout.axons, 1)) }
         self.membrane = membrane
         low = Lane(repeating: Int32(membrane.lowerBound))
@@ -99,7 +102,8 @@ final class RunState: @unchecked Sendable {
         activeCores.deallocate()
         hops.deallocate()
         chipCrossings.deallocate()
-        outputCodes.deallocate()
+        outputEntries.forEach { $0.deallocate() }
+        outputCount.deallocate()
         fired.forEach { $0.deallocate() }
         scratchAxons.forEach { $0.deallocate() }
     }
@@ -121,44 +125,59 @@ final class RunState: @unchecked Sendable {
         }
     }
 
-    /// Routes this tick's spikes. Worker w applies the spikes bound for its own cores (so
-    /// no two threads write one core's pending words) and counts their hops; worker 0 also
-    /// collects the spikes that leave through output ports.
+    /// Routes this tick's spikes in two parallel passes. First each worker resolves the
+    /// spikes its own cores fired: their destination entries (kept in place of the fired
+    /// codes, -1 for none), hops and chip crossings, and the spikes that leave through
+    /// output ports. Then each worker applies the resolved spikes bound for its own cores,
+    /// so no two threads write one core's pending words. The fired codes are gone after
+    /// this: read them (per-layer counts) before.
     func deliver(tick t: Int) {
         if workerCount == 1 {
-            deliverRange(0, tick: t)
+            resolveRange(0)
+            applyRange(0, tick: t)
         } else {
-            DispatchQueue.concurrentPerform(iterations: workerCount) { w in deliverRange(w, tick: t) }
+            DispatchQueue.concurrentPerform(iterations: workerCount) { w in resolveRange(w) }
+            DispatchQueue.concurrentPerform(iterations: workerCount) { w in applyRange(w, tick: t) }
         }
     }
 
-    private func deliverRange(_ w: Int, tick t: Int) {
-        let mine = ranges[w]
+    private func resolveRange(_ w: Int) {
         var hopCount = 0, crossings = 0, outputs = 0
-        for source in 0..<workerCount {
-            let buffer = fired[source]
-            for k in 0..<firedCount[source] {
-                let code = Int(buffer[k])
-                let e = L.dest(code)
-                switch L.destKind[e] {
-                case 1:
-                    let target = Int(L.destA[e])
-                    guard mine.contains(target) else { continue }
-                    schedule(slot: (t + Int(L.destDelay[e])) % ring, core: target, axon: Int(L.destB[e]))
-                    let c = code / L.neurons
-                    hopCount += Int(abs(L.mesh[c].x - L.mesh[target].x) + abs(L.mesh[c].y - L.mesh[target].y))
-                    crossings += Int(abs(L.chip[c].x - L.chip[target].x) + abs(L.chip[c].y - L.chip[target].y))
-                case 2 where w == 0:
-                    outputCodes[outputs] = Int32(code)
-                    outputs += 1
-                default:
-                    break
-                }
+        let buffer = fired[w], out = outputEntries[w]
+        for k in 0..<firedCount[w] {
+            let code = Int(buffer[k])
+            let e = L.dest(code)
+            switch L.destKind[e] {
+            case 1:
+                let target = Int(L.destA[e]), c = code / L.neurons
+                hopCount += Int(abs(L.mesh[c].x - L.mesh[target].x) + abs(L.mesh[c].y - L.mesh[target].y))
+                crossings += Int(abs(L.chip[c].x - L.chip[target].x) + abs(L.chip[c].y - L.chip[target].y))
+                buffer[k] = Int32(truncatingIfNeeded: e)
+            case 2:
+                out[outputs] = Int32(truncatingIfNeeded: e)
+                outputs += 1
+                buffer[k] = -1
+            default:
+                buffer[k] = -1
             }
         }
         hops[w] = hopCount
         chipCrossings[w] = crossings
-        if w == 0 { outputCount = outputs }
+        outputCount[w] = outputs
+    }
+
+    private func applyRange(_ w: Int, tick t: Int) {
+        let mine = ranges[w]
+        for source in 0..<workerCount {
+            let buffer = fired[source]
+            for k in 0..<firedCount[source] {
+                let e = Int(buffer[k])
+                guard e >= 0 else { continue }
+                let target = Int(L.destA[e])
+                guard mine.contains(target) else { continue }
+                schedule(slot: (t + Int(L.destDelay[e])) % ring, core: target, axon: Int(L.destB[e]))
+            }
+        }
     }
 
     private func stepRange(_ w: Int, slot: Int) {
