@@ -47,15 +47,7 @@ public enum CoreMapFile {
             try CoreMapArchiveWriter.write(map, to: path)
             return
         }
-        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
-            throw DiagnosticError("cannot write core map '\(path)': cannot create the file")
-        }
-        defer { try? handle.close() }
-        try CoreMapWriter.stream(map.header, coreCount: map.coreCount, core: map.core) { (text: String) throws(DiagnosticError) in
-            do { try handle.write(contentsOf: Data(text.utf8)) } catch {
-                throw DiagnosticError("cannot write core map '\(path)': \(error.localizedDescription)")
-            }
-        }
+        try CoreMapWriter.write(map.header, coreCount: map.coreCount, core: map.core, to: path)
     }
 
     static func save(json map: CoreMap, to path: String) throws(DiagnosticError) {

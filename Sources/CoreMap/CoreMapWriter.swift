@@ -1,3 +1,6 @@
+import Foundation
+import TesseraSupport
+
 /// Writes a core map as JSON v1 (`docs/coremap-format.md`), deterministically: fields in
 /// the order of the spec, fields equal to their defaults omitted, trailing empty crossbar
 /// rows and type-0 axons dropped, one neuron per line. Writing a loaded map again gives
@@ -52,6 +55,19 @@ public enum CoreMapWriter {
         }
         out += "\n}\n"
         try emit(out)
+    }
+
+    /// ``stream(_:coreCount:core:emit:)`` into a new file at `path`.
+    public static func write(_ map: CoreMap, coreCount: Int, core: (Int) -> CoreConfig, to path: String) throws(DiagnosticError) {
+        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+            throw DiagnosticError("cannot write core map '\(path)': cannot create the file")
+        }
+        defer { try? handle.close() }
+        try stream(map, coreCount: coreCount, core: core) { (text: String) throws(DiagnosticError) in
+            do { try handle.write(contentsOf: Data(text.utf8)) } catch {
+                throw DiagnosticError("cannot write core map '\(path)': \(error.localizedDescription)")
+            }
+        }
     }
 
     static func write(_ core: CoreConfig, to out: inout String) {

@@ -55,8 +55,7 @@ final class BoardLayout: @unchecked Sendable {
     let destStart: [Int]
     /// Per [block][neuron]: the neuron's rank among its block's used neurons (-1 unused).
     let rank: UnsafeMutablePointer<Int32>
-    /// Used neurons in all, and those that drive an output port.
-    let usedNeurons: Int
+    /// Neurons that drive an output port.
     let outputNeurons: Int
     /// Per block: its neurons change without input (a leak or a stochastic neuron).
     let selfDriven: [Bool]
@@ -186,7 +185,6 @@ final class BoardLayout: @unchecked Sendable {
         self.stochastic = stochastic
         self.used = used
 
-        usedNeurons = map.destKind.count
         destKind = map.destKind
         destA = map.destTarget
         destB = map.destIndex

@@ -26,31 +26,11 @@ public struct Activity: Sendable, Encodable, Equatable {
     /// = for each neuron and input element, its rate x the ones of the crossbar row it
     /// feeds; hops and crossings = rate x the route's |dx| + |dy| and chip steps.
     public static func analytic(_ map: CoreMap, rates: (String) -> Double, inputRate: Double, ticks: Int, source: String) -> Activity {
-        let layerRates = map.layers.map { rates($0.name) }
-        var a = Activity(ticks: Double(ticks), spikes: 0, synapticEvents: 0, neuronUpdates: 0, hops: 0, chipCrossings: 0, source: source)
-        for (c, core) in map.cores.enumerated() {
-            let rate = core.layer.map { layerRates.indices.contains($0) ? layerRates[$0] : 0 } ?? 0
-            a.neuronUpdates += Double(core.neurons.count)
-            a.spikes += rate * Double(core.neurons.count)
-            for neuron in core.neurons {
-                guard case let .axon(target, axon, _)? = neuron.destination, map.cores.indices.contains(target) else { continue }
-                let (p, q) = (map.meshPosition(of: c), map.meshPosition(of: target))
-                a.synapticEvents += rate * Double(map.cores[target].crossbar.fanOut(of: axon))
-                a.hops += rate * Double(abs(p.x - q.x) + abs(p.y - q.y))
-                a.chipCrossings += rate * Double(abs(core.chip[0] - map.cores[target].chip[0]) + abs(core.chip[1] - map.cores[target].chip[1]))
-            }
-        }
-        for port in map.inputs {
-            for address in port.targets.joined() where map.cores.indices.contains(address.core) {
-                a.synapticEvents += inputRate * Double(map.cores[address.core].crossbar.fanOut(of: address.axon))
-            }
-        }
-        for key in [\Activity.spikes, \.synapticEvents, \.neuronUpdates, \.hops, \.chipCrossings] { a[keyPath: key] *= Double(ticks) }
-        return a
+        analytic(PackedCoreMap(map), rates: rates, inputRate: inputRate, ticks: ticks, source: source)
     }
 
-    /// ``analytic(_:rates:inputRate:ticks:source:)`` for a packed map, counted from its
-    /// tables in the same order, so the figures are the same.
+    /// The same for a packed map, counted from its tables (the unpacked form is packed and
+    /// counted here). Destinations to cores the map does not have are skipped.
     public static func analytic(_ map: PackedCoreMap, rates: (String) -> Double, inputRate: Double, ticks: Int, source: String) -> Activity {
         let layerRates = map.header.layers.map { rates($0.name) }
         let fanOuts = map.crossbarFanOuts()
@@ -62,7 +42,7 @@ public struct Activity: Sendable, Encodable, Equatable {
             a.neuronUpdates += Double(end - start)
             a.spikes += rate * Double(end - start)
             let p = map.meshPosition(of: c)
-            for k in start..<end where map.destKind[k] == 1 {
+            for k in start..<end where map.destKind[k] == 1 && (0..<map.coreCount).contains(Int(map.destTarget[k])) {
                 let target = Int(map.destTarget[k])
                 let q = map.meshPosition(of: target)
                 a.synapticEvents += rate * Double(fanOuts[Int(map.coreCrossbar[target])][Int(map.destIndex[k])])

@@ -121,7 +121,8 @@ public struct BoardTally: Sendable {
             switch map.destKind[k] {
             case 2: outputPins += 1
             case 1:
-                let t = Int(map.destTarget[k])
+                // A destination outside the map counts as the core itself (no hops).
+                let t = (0..<map.coreCount).contains(Int(map.destTarget[k])) ? Int(map.destTarget[k]) : c
                 let (tx, ty) = (Int(map.coreChip[2 * t]), Int(map.coreChip[2 * t + 1]))
                 hopSum += abs(hx - tx * per[0] - Int(map.coreXY[2 * t])) + abs(hy - ty * per[1] - Int(map.coreXY[2 * t + 1]))
                 crossingSum += abs(cx - tx) + abs(cy - ty)

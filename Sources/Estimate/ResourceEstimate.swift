@@ -46,18 +46,8 @@ public struct ResourceEstimate: Sendable, Encodable {
     public var neuronUtilisation: Double
     public var layers: [Layer]
 
-    /// Counts a loaded map (through ``BoardTally``, as a board built core by core is).
-    public init(_ map: CoreMap) {
-        var tally = BoardTally(header: map, rate: 0, inputRate: 0)
-        for core in map.cores {
-            tally.add(core) { c in
-                let c = map.cores.indices.contains(c) ? c : core.id
-                let p = map.meshPosition(of: c)
-                return (p.x, p.y, map.cores[c].chip)
-            }
-        }
-        self = tally.resources()
-    }
+    /// Counts a loaded map: packed, then counted from its tables.
+    public init(_ map: CoreMap) { self.init(PackedCoreMap(map)) }
 
     /// Counts a packed map from its shared tables (the same figures as the unpacked map's).
     public init(_ map: PackedCoreMap) {

@@ -11,15 +11,7 @@ extension Compiled {
     @discardableResult
     public func write(to path: String, progress: ((Int) -> Void)? = nil) throws(DiagnosticError) -> ArchiveSummary? {
         if CoreMapFile.writesArchive(path: path) { return try writeArchive(to: path, progress: progress) }
-        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
-            throw DiagnosticError("cannot write core map '\(path)': cannot create the file")
-        }
-        defer { try? handle.close() }
-        try CoreMapWriter.stream(header, coreCount: recipes.count, core: core) { (text: String) throws(DiagnosticError) in
-            do { try handle.write(contentsOf: Data(text.utf8)) } catch {
-                throw DiagnosticError("cannot write core map '\(path)': \(error.localizedDescription)")
-            }
-        }
+        try CoreMapWriter.write(header, coreCount: recipes.count, core: core, to: path)
         return nil
     }
 
