@@ -26,7 +26,9 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
-        .target(name: "CoreMap", dependencies: ["TesseraSupport", "Hardware", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        // zlib deflates the v2 archive's members as they are produced (Debian: zlib1g-dev).
+        .systemLibrary(name: "SystemZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "CoreMap", dependencies: ["TesseraSupport", "Hardware", "SystemZlib", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "CPrefetch"),
         .target(name: "Emulator", dependencies: ["TesseraSupport", "Hardware", "CoreMap", "CPrefetch"]),
         .target(name: "Reference", dependencies: ["TesseraSupport", "SpikeIR", "Hardware", "Emulator"]),

@@ -1,14 +1,9 @@
 import Foundation
 import TesseraSupport
-import ZIPFoundation
 
 /// The members of a v2 archive, in the order they are written, and the ZIP writing itself
 /// (`docs/coremap-format.md` documents each array).
 enum CoreMapArchiveLayout {
-    /// ZIP entries carry a modification time; a fixed one keeps the bytes reproducible.
-    static let entryDate = Date(timeIntervalSince1970: 946_684_800)  // 2000-01-01
-    static let zipLock = NSLock()
-
     /// `header`, then the shared tables: crossbars, axon-type vectors, neuron blocks.
     static func headerAndTables(_ map: PackedCoreMap) -> [ArchiveMember] {
         let g = map.header.geometry
@@ -105,33 +100,28 @@ enum CoreMapArchiveLayout {
         return out
     }
 
-    /// Writes `members` as `NAME.npy` entries of a new ZIP file at `path`, deflated, with
-    /// ZIP64 records where sizes or offsets pass 4 GiB; returns the file's size.
-    static func write(_ members: [ArchiveMember], to path: String, compressed: Bool = true) throws(DiagnosticError) -> Int {
-        let url = URL(fileURLWithPath: path)
-        // ZIPFoundation stamps entries through gmtime(3), whose result is one buffer per
-        // process: archives written on two threads at once could swap timestamps.
-        zipLock.lock()
-        defer { zipLock.unlock() }
+    /// Writes `members` as `NAME.npy` entries of a new ZIP file at `path`, with ZIP64
+    /// records where sizes or offsets pass 4 GiB; returns the file's size.
+    static func write(_ members: [EncodedMember], to path: String, forceZIP64: Bool = false) throws(DiagnosticError) -> Int {
         do {
-            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(at: url) }
-            let archive = try Archive(url: url, accessMode: .create)
-            for member in members {
-                let head = Data(member.head)
-                let total = head.count + member.byteCount
-                try archive.addEntry(with: member.name + ".npy", type: .file, uncompressedSize: Int64(total), modificationDate: entryDate,
-                                     permissions: 0o644, compressionMethod: compressed ? .deflate : .none, bufferSize: 1 << 20) { position, size in
-                    let p = Int(position)
-                    var chunk = Data()
-                    if p < head.count { chunk = head.subdata(in: p..<min(head.count, p + size)) }
-                    let dataStart = max(p - head.count, 0), wanted = size - chunk.count
-                    if wanted > 0 { chunk += try member.read(dataStart, min(wanted, member.byteCount - dataStart)) }
-                    return chunk
+            let zip = try ZIPFileWriter(path: path, forceZIP64: forceZIP64)
+            for m in members {
+                try zip.add(name: m.name + ".npy", method: m.method, crc: m.crc, size: UInt64(m.size), compressedSize: UInt64(m.compressedSize)) { write in
+                    try m.copy(to: write)
                 }
             }
+            return Int(try zip.finish())
         } catch {
+            throw DiagnosticError("cannot write core map '\(path)': \(error.localizedDescription)")
+        }
+    }
+
+    /// Encodes in-memory members (on every CPU) and writes them.
+    static func write(_ members: [ArchiveMember], to path: String, compressed: Bool = true, forceZIP64: Bool = false) throws(DiagnosticError) -> Int {
+        let encoded: [EncodedMember]
+        do { encoded = try ArchiveMember.encode(members, compressed: compressed) } catch {
             throw DiagnosticError("cannot write core map '\(path)': \(error)")
         }
-        return ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
+        return try write(encoded, to: path, forceZIP64: forceZIP64)
     }
 }

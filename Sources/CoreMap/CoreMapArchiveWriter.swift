@@ -1,6 +1,5 @@
 import Foundation
 import TesseraSupport
-import ZIPFoundation
 
 /// Writes core map v2: an `.npz` archive of documented NumPy arrays
 /// (`docs/coremap-format.md`), with the crossbars, axon-type vectors and neuron blocks that
@@ -8,8 +7,9 @@ import ZIPFoundation
 ///
 /// Cores are appended one at a time; the per-core and per-neuron arrays go to temporary
 /// files beside the output and the shared tables stay in memory, so peak memory is the
-/// tables plus what the caller holds, never the whole map. ``finish()`` writes the archive
-/// (deflated members, ZIP64 where a member passes 4 GiB) and removes the temporary files.
+/// tables plus what the caller holds, never the whole map. The per-core arrays are deflated
+/// as they grow; ``finish()`` writes the archive (ZIP64 where a member passes 4 GiB) and
+/// removes the temporary files.
 /// The bytes depend only on the map.
 ///
 ///     let writer = try CoreMapArchiveWriter(path: "net.npz", header: header)
@@ -20,7 +20,7 @@ public final class CoreMapArchiveWriter {
     let header: CoreMap
     let parts: URL
     var packer: CorePacker
-    let columns: [String: SpillColumn]
+    let columns: [String: DeflatedColumn]
     var finished = false
 
     static let coreColumns: [(String, ArchiveDType)] = [
@@ -37,8 +37,8 @@ public final class CoreMapArchiveWriter {
         do {
             try? FileManager.default.removeItem(at: parts)
             try FileManager.default.createDirectory(at: parts, withIntermediateDirectories: true)
-            var columns: [String: SpillColumn] = [:]
-            for (name, dtype) in Self.coreColumns { columns[name] = try SpillColumn(directory: parts, name: name, dtype: dtype) }
+            var columns: [String: DeflatedColumn] = [:]
+            for (name, dtype) in Self.coreColumns { columns[name] = try DeflatedColumn(directory: parts, name: name, dtype: dtype) }
             self.columns = columns
             try columns["core_neuron_start"]?.append(Int64(0))
         } catch {
@@ -50,6 +50,11 @@ public final class CoreMapArchiveWriter {
 
     /// Appends the next core (cores are dense, in order).
     public func append(_ core: CoreConfig) throws(DiagnosticError) {
+        try append(packer.packed(core))
+    }
+
+    /// Appends the next core, given in packed form.
+    public func append(_ core: PackedCore) throws(DiagnosticError) {
         let row = packer.intern(core)
         do {
             guard let chip = columns["core_chip"], let xy = columns["core_xy"], let kind = columns["dest_kind"], let target = columns["dest_target"],
@@ -62,20 +67,10 @@ public final class CoreMapArchiveWriter {
             try columns["core_crossbar"]?.append(row.crossbar)
             try columns["core_axon_types"]?.append(row.axonTypes)
             try columns["core_neurons"]?.append(row.block)
-            var kinds = [UInt8](), targets = [Int32](), indices = [Int32](), delays = [UInt8]()
-            kinds.reserveCapacity(core.neurons.count); targets.reserveCapacity(core.neurons.count)
-            indices.reserveCapacity(core.neurons.count); delays.reserveCapacity(core.neurons.count)
-            for n in core.neurons {
-                let d = CorePacker.encode(n.destination, outputIndex: packer.outputIndex)
-                kinds.append(d.0)
-                targets.append(d.1)
-                indices.append(d.2)
-                delays.append(d.3)
-            }
-            try kind.append(contentsOf: kinds)
-            try target.append(contentsOf: targets)
-            try index.append(contentsOf: indices)
-            try delay.append(contentsOf: delays)
+            try kind.append(contentsOf: core.destKind)
+            try target.append(contentsOf: core.destTarget)
+            try index.append(contentsOf: core.destIndex)
+            try delay.append(contentsOf: core.destDelay)
             try columns["core_neuron_start"]?.append(Int64(kind.count))
         } catch {
             throw DiagnosticError("cannot write core map '\(path)': \(error.localizedDescription)")
@@ -88,17 +83,18 @@ public final class CoreMapArchiveWriter {
         guard !finished else { throw DiagnosticError("core map '\(path)' is already written") }
         finished = true
         let tables = packer.packed
-        var members = CoreMapArchiveLayout.headerAndTables(tables)
+        var members: [EncodedMember] = []
         do {
+            members = try ArchiveMember.encode(CoreMapArchiveLayout.headerAndTables(tables), compressed: true)
             for (name, _) in Self.coreColumns {
                 guard let column = columns[name] else { continue }
                 let pairs = name == "core_chip" || name == "core_xy"
                 members.append(try column.member(name, shape: pairs ? [column.count / 2, 2] : nil))
             }
+            members += try ArchiveMember.encode(CoreMapArchiveLayout.inputs(header), compressed: true)
         } catch {
             throw DiagnosticError("cannot write core map '\(path)': \(error.localizedDescription)")
         }
-        members += CoreMapArchiveLayout.inputs(header)
         let bytes = try CoreMapArchiveLayout.write(members, to: path)
         try? FileManager.default.removeItem(at: parts)
         return ArchiveSummary(bytes: bytes, cores: columns["core_seed"]?.count ?? 0, crossbars: tables.crossbars.count,
@@ -120,9 +116,11 @@ extension CoreMapArchiveWriter {
     /// Writes `members` (name without `.npy` -> the member's bytes, header included) as an
     /// archive, in the given order: for building archives by hand, such as damaged maps for
     /// tests. Returns the file's size.
+    /// `forceZIP64` gives every entry ZIP64 records, which real maps need only past 4 GiB.
     @discardableResult
-    public static func write(npyMembers members: [(name: String, bytes: Data)], to path: String, compressed: Bool = true) throws(DiagnosticError) -> Int {
-        try CoreMapArchiveLayout.write(members.map { ArchiveMember.raw($0.name, $0.bytes) }, to: path, compressed: compressed)
+    public static func write(npyMembers members: [(name: String, bytes: Data)], to path: String, compressed: Bool = true,
+                             forceZIP64: Bool = false) throws(DiagnosticError) -> Int {
+        try CoreMapArchiveLayout.write(members.map { ArchiveMember.raw($0.name, $0.bytes) }, to: path, compressed: compressed, forceZIP64: forceZIP64)
     }
 }
 

@@ -30,21 +30,22 @@ public struct CorePacker: Sendable {
     }
 
     /// Interns `core`'s tables and returns its per-core row.
-    mutating func intern(_ core: CoreConfig) -> Row {
-        let axons = building.header.geometry.axons
-        var types = core.axonTypes
-        if types.count < axons { types += [UInt8](repeating: 0, count: axons - types.count) }
-        func int(_ values: [Int], _ k: Int) -> Int32 { values.indices.contains(k) ? Int32(truncatingIfNeeded: values[k]) : 0 }
-        return Row(chip: (int(core.chip, 0), int(core.chip, 1)), place: (int(core.place, 0), int(core.place, 1)), seed: core.seed,
-                   layer: core.layer.map { Int32(truncatingIfNeeded: $0) } ?? -1,
-                   role: UInt8(CoreRole.allCases.firstIndex(of: core.role) ?? 0),
-                   crossbar: crossbars.intern(core.crossbar, hash: TableHash.words(core.crossbar.words)),
-                   axonTypes: axonTypes.intern(types, hash: TableHash.bytes(types)),
-                   block: blocks.intern(NeuronBlock(core.neurons), hash: TableHash.neurons(core.neurons)))
+    mutating func intern(_ core: PackedCore) -> Row {
+        Row(chip: core.chip, place: core.place, seed: core.seed, layer: core.layer,
+            role: UInt8(CoreRole.allCases.firstIndex(of: core.role) ?? 0),
+            crossbar: crossbars.intern(core.crossbar.value, hash: core.crossbar.hash),
+            axonTypes: axonTypes.intern(core.axonTypes.value, hash: core.axonTypes.hash),
+            block: blocks.intern(core.block.value, hash: core.block.hash))
+    }
+
+    /// `core` in packed form, for this map's geometry and output ports.
+    func packed(_ core: CoreConfig) -> PackedCore {
+        PackedCore(core, axons: building.header.geometry.axons, outputIndex: outputIndex)
     }
 
     /// Appends `core` as the next core (its `id` is not read: cores are dense in order).
     public mutating func append(_ core: CoreConfig) {
+        let core = packed(core)
         let row = intern(core)
         guard keepsCores else { return }
         building.coreChip += [row.chip.0, row.chip.1]
@@ -55,13 +56,10 @@ public struct CorePacker: Sendable {
         building.coreCrossbar.append(row.crossbar)
         building.coreAxonTypes.append(row.axonTypes)
         building.coreBlock.append(row.block)
-        for n in core.neurons {
-            let (kind, target, index, delay) = Self.encode(n.destination, outputIndex: outputIndex)
-            building.destKind.append(kind)
-            building.destTarget.append(target)
-            building.destIndex.append(index)
-            building.destDelay.append(delay)
-        }
+        building.destKind += core.destKind
+        building.destTarget += core.destTarget
+        building.destIndex += core.destIndex
+        building.destDelay += core.destDelay
         building.coreNeuronStart.append(building.destKind.count)
     }
 
@@ -76,7 +74,7 @@ public struct CorePacker: Sendable {
 
     /// A destination as the four destination arrays hold it; an output port missing from
     /// the header becomes port -1 (which the validator rejects).
-    static func encode(_ d: Destination?, outputIndex: [String: Int32]) -> (UInt8, Int32, Int32, UInt8) {
+    public static func encode(_ d: Destination?, outputIndex: [String: Int32]) -> (UInt8, Int32, Int32, UInt8) {
         switch d {
         case let .axon(core, axon, delay)?:
             return (1, Int32(truncatingIfNeeded: core), Int32(truncatingIfNeeded: axon), UInt8(truncatingIfNeeded: delay))

@@ -20,8 +20,13 @@ public struct Compiled: Sendable {
     public let placement: PlacementReport
     /// Routes carried by relay neurons (delays beyond the target's range, inputs read late).
     public let relayedRoutes: Int
-    /// Tile crossbars built so far, shared by every copy of this value (see ``TileCrossbarCache``).
-    let crossbars = TileCrossbarCache()
+    /// Tile crossbars built so far, shared by every copy of this value (see ``BuildOnceCache``;
+    /// about 9 KB an entry).
+    let crossbars = BuildOnceCache<TileCrossbarKey, HashedTable<Crossbar>>(capacity: 50_000)
+    /// Merge cores' axon types and crossbars, likewise.
+    let mergeWirings = BuildOnceCache<MergeCrossbarKey, MergeWiring>(capacity: 20_000)
+    /// Neuron blocks built so far, shared likewise (see ``NeuronBlockCache``).
+    let blocks = NeuronBlockCache()
 
     /// Relay cores (``Compiler/planRelays(_:state:)``).
     public var relayCores: Int { recipes.reduce(0) { $0 + ($1.stage == .relay ? 1 : 0) } }

@@ -16,29 +16,45 @@ extension Compiled {
     }
 
     /// Core map v2, built in chunks of cores on every CPU and appended in core order (so
-    /// the bytes do not depend on the threads).
+    /// the bytes do not depend on the threads). The next chunk is built while the current
+    /// one is appended (interned and deflated).
     func writeArchive(to path: String, progress: ((Int) -> Void)?) throws(DiagnosticError) -> ArchiveSummary {
         let writer = try CoreMapArchiveWriter(path: path, header: header)
+        let outputIndex = outputPortIndex
         let count = recipes.count
         let chunk = 4096
         let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        var next = 0
-        while next < count {
-            let range = next..<min(count, next + chunk)
+        let ranges = stride(from: 0, to: count, by: chunk).map { $0..<min(count, $0 + chunk) }
+        let compiled = self
+        @Sendable func build(_ range: Range<Int>) -> CoreChunk {
             let built = CoreChunk(count: range.count)
             DispatchQueue.concurrentPerform(iterations: min(workers, range.count)) { w in
                 var c = range.lowerBound + w
                 while c < range.upperBound {
-                    built.set(c - range.lowerBound, core(c))
+                    built.set(c - range.lowerBound, compiled.packedCore(c, outputIndex: outputIndex))
                     c += workers
                 }
             }
-            for k in 0..<range.count {
-                guard let core = built.get(k) else { continue }
+            return built
+        }
+        var current = ranges.first.map(build)
+        var k = 0
+        while let built = current {
+            let ahead = ChunkBox()
+            let group = DispatchGroup()
+            if k + 1 < ranges.count {
+                let range = ranges[k + 1]
+                DispatchQueue.global().async(group: group) { ahead.chunk = build(range) }
+            }
+            defer { group.wait() }
+            for i in 0..<built.count {
+                guard let core = built.get(i) else { continue }
                 try writer.append(core)
             }
-            next = range.upperBound
-            progress?(next)
+            group.wait()
+            progress?(ranges[k].upperBound)
+            current = ahead.chunk
+            k += 1
         }
         return try writer.finish()
     }
@@ -46,8 +62,8 @@ extension Compiled {
 
 /// The cores of one chunk, each slot written by exactly one worker before any is read.
 private final class CoreChunk: @unchecked Sendable {
-    private let slots: UnsafeMutablePointer<CoreConfig?>
-    private let count: Int
+    private let slots: UnsafeMutablePointer<PackedCore?>
+    let count: Int
 
     init(count: Int) {
         self.count = count
@@ -60,7 +76,12 @@ private final class CoreChunk: @unchecked Sendable {
         slots.deallocate()
     }
 
-    func set(_ k: Int, _ core: CoreConfig) { slots[k] = core }
+    func set(_ k: Int, _ core: PackedCore) { slots[k] = core }
 
-    func get(_ k: Int) -> CoreConfig? { slots[k] }
+    func get(_ k: Int) -> PackedCore? { slots[k] }
+}
+
+/// The chunk built ahead, handed from the thread that built it once its group is done.
+private final class ChunkBox: @unchecked Sendable {
+    var chunk: CoreChunk?
 }

@@ -4,79 +4,35 @@ import Reference
 import SpikeIR
 
 extension Compiled {
-    /// The core map entry of planned core `c`: axon types, crossbar and neurons, derived
-    /// from its recipe, the layer's weights and the routes of its neurons.
-    func core(_ c: Int) -> CoreConfig {
+    /// What a planned core is before its neurons are built: its axon types, its crossbar
+    /// and the slot each of its neurons computes, in neuron order.
+    struct CoreBody {
+        var types: [UInt8]
+        var crossbar: HashedTable<Crossbar>
+        var slots: [Slot]
+        /// The neurons' parameters and destinations.
+        var neurons: CoreNeurons
+    }
+
+    /// The body of non-relay core `c`; nil for a relay core or a layer without analysis.
+    func body(_ c: Int) -> CoreBody? {
         let spec = compiler.target.core
         let recipe = recipes[c]
         let k = recipe.layer
         let layer = compiler.layers[k]
-        if case let .relay(relays, _) = recipe.body { return relayCore(c, relays) }
-        guard let analysis = compiler.analyses[k], let routes = routes[k], let model = layer.neuron, let out = layer.shape else {
-            return CoreConfig(id: c, chip: [0, 0], place: [0, 0], axonTypes: [], crossbar: Crossbar(axons: spec.axons, neurons: spec.neurons), neurons: [])
+        guard let analysis = compiler.analyses[k], let routes = routes[k], let neurons = CoreNeurons(self, recipe: recipe), let out = layer.shape else {
+            return nil
         }
         var types = [UInt8](repeating: 0, count: spec.axons)
-        var crossbar = Crossbar(axons: spec.axons, neurons: spec.neurons)
-        var neurons: [NeuronConfig] = []
         let perChannel = out.height * out.width
-        let bias = compiler.network.parameter(layer, "bias")
-        let signs = analysis.signs
-        let parts = self.parts[k]
-
-        /// The neuron for a slot, without its crossbar column.
-        func neuron(_ slot: Slot, index: Int) -> NeuronConfig {
-            let j = Int(slot.element)
-            let threshold = Int(model.threshold(channel: j / max(perChannel, 1)))
-            let mergeWeight = Self.mergeWeight(threshold, target: compiler.target)
-            let beta = CoreSpec.unsignedRange(bits: spec.negThresholdBits).upperBound
-            switch recipe.stage {
-            case let .partial(part):
-                // Partial sum of one input part, positive or negative: integrates +-current,
-                // floors at 0 and fires once per `mergeWeight` of it (reset by subtraction).
-                let sign = signs[Int(slot.sub)] == 0 ? 1 : -1
-                var n = NeuronConfig(index: index, weights: analysis.table(j, perChannel: perChannel).map { $0 * sign }, leak: 0,
-                                     threshold: mergeWeight, negThreshold: 0, negative: .saturate)
-                n.reset = .linear
-                if let home = mergeHome[k]?[j] {
-                    let axon = Compiler.mergeAxon(local: Int(home.local), part: part, sign: Int(slot.sub), parts: parts, signs: signs.count)
-                    n.destination = .axon(core: Int(home.core), axon: axon, delay: 1)
-                }
-                return n
-            case .whole, .merge, .relay:
-                let leak = Int(model.leak) + (bias.map { $0[min(j / max(perChannel, 1), $0.count - 1)] } ?? 0)
-                let weights = recipe.stage == .merge ? [mergeWeight, -mergeWeight, 0, 0] : analysis.table(j, perChannel: perChannel)
-                var n = NeuronConfig(index: index, weights: weights, leak: leak, threshold: threshold,
-                                     negThreshold: beta, negative: .saturate)
-                switch model.reset {
-                case .subtract: n.reset = .linear
-                case .zero: n.reset = .normal
-                case .none: n.reset = .none
-                }
-                if model.kind == .binary {
-                    // Membrane cleared every tick: V is 0 at every tick's start.
-                    n.leak = IntegerNetwork.binaryLeak(leak, threshold: threshold)
-                    n.threshold = 1
-                    n.reset = .normal
-                    n.negThreshold = 0
-                    n.negative = .reset
-                }
-                if let route = routes.route(j, copy: Int(slot.sub)) {
-                    n.destination = .axon(core: Int(route.core), axon: Int(route.axon), delay: Int(route.delay))
-                } else if routes.isOutput {
-                    n.destination = .output(port: layer.name, index: j)
-                }
-                return n
-            }
-        }
-
         switch recipe.body {
         case let .tile(tile, first, count):
-            guard let op = analysis.local else { break }
+            guard let op = analysis.local else { return nil }
             let axons = TileAxons(op, tile: tile, lanes: analysis.lanes)
             for a in 0..<axons.count { types[a] = UInt8(analysis.encoding.hardwareType(axons.source(of: a, input: op.input).lane)) }
             let slots = tile.slots(from: first, count: count, height: out.height, width: out.width) { analysis.slots($0, routes: routes) }
             let key = TileCrossbarKey(layer: k, op: op, tile: tile, axons: axons, slots: slots, width: out.width, perChannel: perChannel)
-            crossbar = crossbars.crossbar(key) {
+            let crossbar = crossbars.value(key) {
                 var built = Crossbar(axons: spec.axons, neurons: spec.neurons)
                 for (i, slot) in slots.enumerated() {
                     let j = Int(slot.element)
@@ -99,28 +55,42 @@ extension Compiled {
                         }
                     }
                 }
-                return built
+                return HashedTable(built)
             }
-            for (i, slot) in slots.enumerated() { neurons.append(neuron(slot, index: i)) }
+            return CoreBody(types: types, crossbar: crossbar, slots: slots, neurons: neurons)
         case let .merge(elements):
-            var local = 0
+            var slots: [Slot] = []
+            var copies: [Int32] = []
             for j in elements {
-                let copies = routes.copies(j)
-                guard copies > 0 else { continue }
-                for r in 0..<copies {
-                    let i = neurons.count
-                    for part in 0..<parts {
-                        for s in signs.indices {
-                            let axon = Compiler.mergeAxon(local: local, part: part, sign: s, parts: parts, signs: signs.count)
-                            types[axon] = UInt8(signs[s])
-                            crossbar[axon, i] = true
-                        }
-                    }
-                    neurons.append(neuron(Slot(element: Int32(j), sub: Int32(r)), index: i))
-                }
-                local += 1
+                let n = routes.copies(j)
+                guard n > 0 else { continue }
+                copies.append(Int32(n))
+                for r in 0..<n { slots.append(Slot(element: Int32(j), sub: Int32(r))) }
             }
+            let signs = analysis.signs, parts = self.parts[k]
+            let wiring = mergeWirings.value(MergeCrossbarKey(parts: parts, signs: signs, copies: copies)) {
+                // Neuron i (copy r of the local-th element with copies) reads that element's
+                // axon of every part and sign.
+                var types = types
+                var crossbar = Crossbar(axons: spec.axons, neurons: spec.neurons)
+                var i = 0
+                for (local, n) in copies.enumerated() {
+                    for _ in 0..<n {
+                        for part in 0..<parts {
+                            for s in signs.indices {
+                                let axon = Compiler.mergeAxon(local: local, part: part, sign: s, parts: parts, signs: signs.count)
+                                types[axon] = UInt8(signs[s])
+                                crossbar[axon, i] = true
+                            }
+                        }
+                        i += 1
+                    }
+                }
+                return MergeWiring(types: types, crossbar: HashedTable(crossbar))
+            }
+            return CoreBody(types: wiring.types, crossbar: wiring.crossbar, slots: slots, neurons: neurons)
         case let .list(slots, axons):
+            var crossbar = Crossbar(axons: spec.axons, neurons: spec.neurons)
             var index: [AxonKey: Int] = [:]
             for (a, key) in axons.enumerated() {
                 index[key] = a
@@ -140,12 +110,27 @@ extension Compiled {
                         mask &= mask - 1
                     }
                 }
-                neurons.append(neuron(slot, index: i))
             }
+            return CoreBody(types: types, crossbar: HashedTable(crossbar), slots: slots, neurons: neurons)
         case .relay:
-            break  // built by relayCore(_:_:)
+            return nil
         }
-        return placed(CoreConfig(id: c, chip: [0, 0], place: [0, 0], seed: UInt64(c), axonTypes: types, crossbar: crossbar, neurons: neurons))
+    }
+
+    /// The core map entry of planned core `c`: axon types, crossbar and neurons, derived
+    /// from its recipe, the layer's weights and the routes of its neurons.
+    func core(_ c: Int) -> CoreConfig {
+        let spec = compiler.target.core
+        if case let .relay(relays, _) = recipes[c].body { return relayCore(c, relays) }
+        guard let body = body(c) else {
+            return CoreConfig(id: c, chip: [0, 0], place: [0, 0], axonTypes: [], crossbar: Crossbar(axons: spec.axons, neurons: spec.neurons), neurons: [])
+        }
+        let neurons = body.slots.enumerated().map { i, slot in
+            var n = body.neurons.parameters(slot, index: i)
+            n.destination = body.neurons.destination(slot)
+            return n
+        }
+        return placed(CoreConfig(id: c, chip: [0, 0], place: [0, 0], seed: UInt64(c), axonTypes: body.types, crossbar: body.crossbar.value, neurons: neurons))
     }
 
     /// The core with its chip and place on the chip from the placement.

@@ -90,10 +90,10 @@ import Testing
     }
 
     /// Writes members (in sorted order) to a new archive and returns its path.
-    static func archive(_ members: [String: Data], compressed: Bool = true) throws -> String {
+    static func archive(_ members: [String: Data], compressed: Bool = true, forceZIP64: Bool = false) throws -> String {
         let path = try TestSupport.temporaryDirectory().appendingPathComponent("bad.npz").path
         let sorted = members.sorted { $0.key < $1.key }.map { (name: String($0.key.dropLast(4)), bytes: $0.value) }
-        try CoreMapArchiveWriter.write(npyMembers: sorted, to: path, compressed: compressed)
+        try CoreMapArchiveWriter.write(npyMembers: sorted, to: path, compressed: compressed, forceZIP64: forceZIP64)
         return path
     }
 
@@ -167,6 +167,17 @@ import Testing
         let base = try Self.baseMembers()
         #expect(try PackedCoreMap.load(try Self.archive(base.members), target: Self.tiny).unpacked().json == base.map.json)
         #expect(try PackedCoreMap.load(try Self.archive(base.members, compressed: false), target: Self.tiny).unpacked().json == base.map.json)
+    }
+
+    /// ZIP64 records (which real maps need only past 4 GiB) on every entry, deflated or
+    /// stored: the archive reads back as the map, and its members byte for byte.
+    @Test func zip64RecordsReadBack() throws {
+        let base = try Self.baseMembers()
+        for compressed in [true, false] {
+            let path = try Self.archive(base.members, compressed: compressed, forceZIP64: true)
+            #expect(try PackedCoreMap.load(path, target: Self.tiny).unpacked().json == base.map.json)
+            #expect(try CoreMapArchiveReader.members(path: path) == base.members)
+        }
     }
 
     /// Damaged files: cut short, bytes flipped inside deflated data, not a ZIP at all. The

@@ -1,42 +1,18 @@
 import CoreMap
-import Foundation
-
-/// The crossbars of tile cores, built once per distinct tile pattern. A convolution's tiles
-/// differ mostly in where they sit, not in how their neurons connect to their axons: the
-/// full-size SiamSNN has 788,089 cores but 1,102 distinct crossbars. Building a crossbar
-/// walks every synapse (billions in all), so cores whose ``TileCrossbarKey`` matches take
-/// the crossbar built for the first of them.
-///
-/// Shared by the threads that build cores; entries are only added, and the crossbar of a
-/// key is a function of the key, so which thread adds it first does not change the map.
-final class TileCrossbarCache: @unchecked Sendable {
-    private var entries: [TileCrossbarKey: Crossbar] = [:]
-    private let lock = NSLock()
-    /// A bound on memory should some layer's tiles all differ (about 9 KB an entry).
-    static let capacity = 50_000
-
-    func crossbar(_ key: TileCrossbarKey, build: () -> Crossbar) -> Crossbar {
-        lock.lock()
-        if let hit = entries[key] {
-            lock.unlock()
-            return hit
-        }
-        lock.unlock()
-        let built = build()
-        lock.lock()
-        if entries.count < Self.capacity { entries[key] = built }
-        lock.unlock()
-        return built
-    }
-}
 
 /// Everything a tile core's crossbar depends on: the layer, the input channels the tile
 /// reads (groups and slice), the numbering of its axons (rows and columns it touches), and
 /// for each neuron its output channel (whose weights it takes) with the taps of its row
 /// and column, each tap given as (kernel offset, the axon row or column it lands on).
 /// Two tiles with equal keys connect their neurons to their axons identically.
-struct TileCrossbarKey: Hashable, Sendable {
+struct TileCrossbarKey: WordsKey {
     let words: [Int32]
+    let digest: Int
+
+    init(words: [Int32]) {
+        self.words = words
+        digest = Self.digest(words)
+    }
 }
 
 extension TileCrossbarKey {
@@ -58,6 +34,6 @@ extension TileCrossbarKey {
             let (co, y, x) = (j / perChannel, (j / width) % (perChannel / width), j % width)
             w.append(Int32(co)); w.append(Int32(y - tile.rows.lowerBound)); w.append(Int32(x - tile.cols.lowerBound))
         }
-        words = w
+        self.init(words: w)
     }
 }

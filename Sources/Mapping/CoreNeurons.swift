@@ -1,0 +1,111 @@
+import CoreMap
+import Hardware
+import Reference
+import SpikeIR
+
+/// How the neurons of one planned core are configured: each neuron's parameters (from its
+/// layer's neuron model, weights and bias, and the core's stage) and its destination (from
+/// the layer's routes). Parameters depend on a slot only through ``parameterIndex(_:)``,
+/// which is what lets the cores of one layer share a neuron block.
+struct CoreNeurons {
+    let stage: CoreRecipe.Stage
+    let layer: Layer
+    let model: NeuronModel
+    let analysis: LayerAnalysis
+    let routes: RouteTable
+    let perChannel: Int
+    let bias: [Int]?
+    let spec: CoreSpec
+    let target: Target
+    let mergeHome: [(core: Int32, local: Int32)]?
+    let parts: Int
+
+    init?(_ compiled: Compiled, recipe: CoreRecipe) {
+        let k = recipe.layer
+        let layer = compiled.compiler.layers[k]
+        guard let analysis = compiled.compiler.analyses[k], let routes = compiled.routes[k], let model = layer.neuron, let out = layer.shape else { return nil }
+        (stage, self.layer, self.model, self.analysis, self.routes) = (recipe.stage, layer, model, analysis, routes)
+        perChannel = out.height * out.width
+        bias = compiled.compiler.network.parameter(layer, "bias")
+        (spec, target) = (compiled.compiler.target.core, compiled.compiler.target)
+        mergeHome = compiled.mergeHome[k]
+        parts = compiled.parts[k]
+    }
+
+    /// The output channel of element j (whose threshold and bias it takes).
+    func channel(_ j: Int) -> Int { j / max(perChannel, 1) }
+
+    /// A neuron's parameters depend, besides the layer and stage, only on its weight table,
+    /// its channel (a function of the table) and, for a partial sum, its sign: numbered
+    /// here as table x signs + sign, `parameterCount` numbers in all.
+    var parameterCount: Int { analysis.tables.count * signs }
+
+    private var signs: Int { max(analysis.signs.count, 1) }
+
+    func parameterIndex(_ slot: Slot) -> Int {
+        let j = Int(slot.element)
+        let table = analysis.local == nil ? j : channel(j)
+        if case .partial = stage { return table * signs + Int(slot.sub) }
+        return table * signs
+    }
+
+    /// The parameters of every neuron whose ``parameterIndex(_:)`` is `p`.
+    func parameters(index p: Int) -> NeuronConfig {
+        let (table, sign) = (p / signs, p % signs)
+        let element = analysis.local == nil ? table : table * max(perChannel, 1)
+        return parameters(Slot(element: Int32(element), sub: Int32(sign)), index: 0)
+    }
+
+    /// The neuron computing `slot` as neuron `index` of its core, without its destination.
+    func parameters(_ slot: Slot, index: Int) -> NeuronConfig {
+        let j = Int(slot.element)
+        let threshold = Int(model.threshold(channel: channel(j)))
+        let mergeWeight = Compiled.mergeWeight(threshold, target: target)
+        let beta = CoreSpec.unsignedRange(bits: spec.negThresholdBits).upperBound
+        switch stage {
+        case .partial:
+            // Partial sum of one input part, positive or negative: integrates +-current,
+            // floors at 0 and fires once per `mergeWeight` of it (reset by subtraction).
+            let sign = analysis.signs[Int(slot.sub)] == 0 ? 1 : -1
+            var n = NeuronConfig(index: index, weights: analysis.table(j, perChannel: perChannel).map { $0 * sign }, leak: 0,
+                                 threshold: mergeWeight, negThreshold: 0, negative: .saturate)
+            n.reset = .linear
+            return n
+        case .whole, .merge, .relay:
+            let leak = Int(model.leak) + (bias.map { $0[min(channel(j), $0.count - 1)] } ?? 0)
+            let weights = stage == .merge ? [mergeWeight, -mergeWeight, 0, 0] : analysis.table(j, perChannel: perChannel)
+            var n = NeuronConfig(index: index, weights: weights, leak: leak, threshold: threshold, negThreshold: beta, negative: .saturate)
+            switch model.reset {
+            case .subtract: n.reset = .linear
+            case .zero: n.reset = .normal
+            case .none: n.reset = .none
+            }
+            if model.kind == .binary {
+                // Membrane cleared every tick: V is 0 at every tick's start.
+                n.leak = IntegerNetwork.binaryLeak(leak, threshold: threshold)
+                n.threshold = 1
+                n.reset = .normal
+                n.negThreshold = 0
+                n.negative = .reset
+            }
+            return n
+        }
+    }
+
+    /// Where the spikes of the neuron computing `slot` go: the merge neuron of its element
+    /// (a partial sum), its route, or the layer's output port.
+    func destination(_ slot: Slot) -> Destination? {
+        let j = Int(slot.element)
+        switch stage {
+        case let .partial(part):
+            guard let home = mergeHome?[j] else { return nil }
+            let axon = Compiler.mergeAxon(local: Int(home.local), part: part, sign: Int(slot.sub), parts: parts, signs: analysis.signs.count)
+            return .axon(core: Int(home.core), axon: axon, delay: 1)
+        case .whole, .merge, .relay:
+            if let route = routes.route(j, copy: Int(slot.sub)) {
+                return .axon(core: Int(route.core), axon: Int(route.axon), delay: Int(route.delay))
+            }
+            return routes.isOutput ? .output(port: layer.name, index: j) : nil
+        }
+    }
+}
