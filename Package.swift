@@ -30,7 +30,9 @@ let package = Package(
         .systemLibrary(name: "SystemZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CoreMap", dependencies: ["TesseraSupport", "Hardware", "SystemZlib", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "CPrefetch"),
-        .target(name: "Emulator", dependencies: ["TesseraSupport", "Hardware", "CoreMap", "CPrefetch"]),
+        // The emulator's synaptic integration in C, with an AVX2 version chosen at run time.
+        .target(name: "CKernels"),
+        .target(name: "Emulator", dependencies: ["TesseraSupport", "Hardware", "CoreMap", "CPrefetch", "CKernels"]),
         .target(name: "Reference", dependencies: ["TesseraSupport", "SpikeIR", "Hardware", "Emulator"]),
         .target(name: "Passes", dependencies: ["TesseraSupport", "SpikeIR"]),
         .target(name: "Mapping", dependencies: ["TesseraSupport", "SpikeIR", "Hardware", "CoreMap", "Emulator", "Reference"]),

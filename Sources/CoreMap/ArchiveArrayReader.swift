@@ -74,7 +74,7 @@ struct ArchiveArrayReader {
                         return
                     }
                     header = h
-                    values = [T](repeating: 0, count: h.count)
+                    values = HugePages.array(repeating: 0, count: h.count)
                     rest = prefix[(prefix.startIndex + parsed.1)...]
                 }
                 let bytes = rest.count

@@ -25,12 +25,15 @@ public enum CoreMapArchiveReader {
 
     /// Loads and validates `path` against `target`, or the bundled target the map names.
     public static func load(path: String, target: Target? = nil) throws(DiagnosticError) -> PackedCoreMap {
+        try loadValidated(path: path, target: target).map
+    }
+
+    /// Loads and validates `path`, keeping the proof of validation with the map.
+    public static func loadValidated(path: String, target: Target? = nil) throws(DiagnosticError) -> ValidatedCoreMap {
         let map = try read(path: path)
         let resolved: Target
         if let target { resolved = target } else { resolved = try TargetLoader.load(map.header.target) }
-        let problems = PackedCoreMapValidator.validate(map, target: resolved)
-        guard problems.isEmpty else { throw DiagnosticError(problems.map { .error("\(path): \($0)") }) }
-        return map
+        return try ValidatedCoreMap(map, target: resolved, context: path)
     }
 
     /// Reads `path` and checks that its arrays fit together, without a target.

@@ -22,8 +22,17 @@ public enum CoreMapFile {
 
     /// Either version, validated, in packed form (a v1 map is packed after validation).
     public static func loadPacked(path: String, target: Target? = nil) throws(DiagnosticError) -> PackedCoreMap {
-        if isArchive(path: path) { return try CoreMapArchiveReader.load(path: path, target: target) }
-        return PackedCoreMap(try CoreMapReader.load(path: path, target: target))
+        try loadValidated(path: path, target: target).map
+    }
+
+    /// Either version, validated against `target` or the bundled target the map names, in
+    /// packed form with the proof of validation (a v1 map is packed after validation).
+    public static func loadValidated(path: String, target: Target? = nil) throws(DiagnosticError) -> ValidatedCoreMap {
+        if isArchive(path: path) { return try CoreMapArchiveReader.loadValidated(path: path, target: target) }
+        let map = try CoreMapReader.load(path: path, target: target)
+        let resolved: Target
+        if let target { resolved = target } else { resolved = try TargetLoader.load(map.target) }
+        return ValidatedCoreMap(packedFromValidated: map, target: resolved)
     }
 
     /// Either version, validated, with every core built (for maps small enough for that).

@@ -1,5 +1,6 @@
 import CoreMap
 import Hardware
+import TesseraSupport
 
 /// The fast emulator's view of a packed core map: the parameters of each shared neuron
 /// block as contiguous 8-lane vectors (block-major, lane-minor), each distinct pair of
@@ -15,6 +16,8 @@ final class BoardLayout: @unchecked Sendable {
     let cores: Int
     let axons: Int
     let neurons: Int
+    /// log2(neurons) when neurons is a power of two, else -1.
+    let neuronShift: Int
     let lanes: Int
     let types: Int
     let axonWords: Int
@@ -68,7 +71,9 @@ final class BoardLayout: @unchecked Sendable {
     /// Per block: each axon type's weight is the same for every used neuron; then
     /// `typeWeight[block * types + type]` holds it and the weight arrays are not read.
     let uniformWeights: [Bool]
-    let typeWeight: [Lane]
+    let typeWeight: UnsafeMutablePointer<Lane>
+    /// ``maskTable`` in memory the C kernel reads.
+    let masks: UnsafeMutablePointer<Lane>
     /// Per block: stochastic neurons, handled one by one in spec order.
     let stochastic: [[NeuronConfig]]
     /// Per block: used neuron indices (for traces).
@@ -87,6 +92,7 @@ final class BoardLayout: @unchecked Sendable {
         cores = map.coreCount
         axons = g.axons
         neurons = g.neurons
+        neuronShift = g.neurons > 0 && g.neurons & (g.neurons - 1) == 0 ? g.neurons.trailingZeroBitCount : -1
         lanes = (g.neurons + 7) / 8
         types = g.axonTypes
         axonWords = (g.axons + 63) / 64
@@ -181,7 +187,11 @@ final class BoardLayout: @unchecked Sendable {
         self.shared = shared
         self.allEnabled = allEnabled
         self.uniformWeights = uniformWeights
-        self.typeWeight = typeWeight
+        self.typeWeight = .allocate(capacity: max(typeWeight.count, 1))
+        self.typeWeight.initialize(repeating: Lane(repeating: 0), count: max(typeWeight.count, 1))
+        for (k, w) in typeWeight.enumerated() { self.typeWeight[k] = w }
+        masks = .allocate(capacity: Self.maskTable.count)
+        masks.initialize(from: Self.maskTable, count: Self.maskTable.count)
         self.stochastic = stochastic
         self.used = used
 
@@ -196,14 +206,22 @@ final class BoardLayout: @unchecked Sendable {
             for (k, n) in block.neurons.enumerated() { rank[b * neurons + n.index] = Int32(k) }
         }
         seeds = map.coreSeed
-        mesh = (0..<cores).map { let p = map.meshPosition(of: $0); return (Int32(p.x), Int32(p.y)) }
-        chip = (0..<cores).map { (map.coreChip[2 * $0], map.coreChip[2 * $0 + 1]) }
+        mesh = HugePages.array(count: cores) { let p = map.meshPosition(of: $0); return (Int32(p.x), Int32(p.y)) }
+        chip = HugePages.array(count: cores) { (map.coreChip[2 * $0], map.coreChip[2 * $0 + 1]) }
     }
 
     /// The destination entry of fired neuron `code` (`core * neurons + index`).
     @inline(__always) func dest(_ code: Int) -> Int {
-        let (c, n) = code.quotientAndRemainder(dividingBy: neurons)
+        let (c, n) = split(code)
         return destStart[c] + Int(rank[Int(blockOf[c]) * neurons + n])
+    }
+
+    /// A fired code `core * neurons + neuron` as (core, neuron): by a shift when neurons is
+    /// a power of two (256 on TrueNorth), which spares a division per spike.
+    @inline(__always) func split(_ code: Int) -> (core: Int, neuron: Int) {
+        if neuronShift >= 0 { return (code >> neuronShift, code & (neurons - 1)) }
+        let (q, r) = code.quotientAndRemainder(dividingBy: neurons)
+        return (q, r)
     }
 
     @inline(__always) func record(core c: Int, axon a: Int) -> UnsafeMutableRawPointer {
@@ -215,6 +233,7 @@ final class BoardLayout: @unchecked Sendable {
             p.deallocate()
         }
         records.deallocate()
+        typeWeight.deallocate(); masks.deallocate()
         blockOf.deallocate(); recordOf.deallocate()
         rank.deallocate()
     }

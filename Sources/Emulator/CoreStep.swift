@@ -1,3 +1,4 @@
+import CKernels
 import CPrefetch
 import CoreMap
 
@@ -36,24 +37,15 @@ extension RunState {
         if !stochastic.isEmpty { saved = stochastic.map { Int(v[$0.index / 8][$0.index % 8]) } }
 
         // 1. Synaptic integration: each active axon adds its type's weight to every neuron
-        //    its crossbar row connects, eight neurons per vector through a byte-to-mask table.
-        var events = 0
+        //    its crossbar row connects, eight neurons per vector through a byte-to-mask
+        //    table (in C, with AVX2 where the CPU has it: `tessera_integrate`).
         let uniform = L.uniformWeights[b]
-        BoardLayout.maskTable.withUnsafeBufferPointer { table in
-            for i in 0..<count {
-                let record = L.record(core: c, axon: Int(axons[i]))
-                events += Int(record.load(fromByteOffset: L.fanOutOffset, as: Int32.self))
-                let type = Int(record.load(fromByteOffset: L.typeOffset, as: UInt8.self))
-                let row = record.assumingMemoryBound(to: UInt8.self)
-                if uniform {
-                    let weight = L.typeWeight[b * L.types + type]
-                    for l in 0..<lanes { v[l] &+= weight & table[Int(row[l])] }
-                } else {
-                    let weight = L.weights + (b * L.types + type) * lanes
-                    for l in 0..<lanes { v[l] &+= weight[l] & table[Int(row[l])] }
-                }
-            }
-        }
+        let weights = uniform ? UnsafeRawPointer(L.typeWeight + b * L.types) : UnsafeRawPointer(L.weights + b * L.types * lanes)
+        let events = Int(tessera_integrate(UnsafeMutableRawPointer(v).assumingMemoryBound(to: Int32.self), Int32(lanes),
+                                           UnsafeRawPointer(L.records).assumingMemoryBound(to: UInt8.self), Int64(L.recordOf[c]) * Int64(L.axons),
+                                           Int64(L.recordStride), Int64(L.fanOutOffset), Int64(L.typeOffset), axons, Int32(count),
+                                           weights.assumingMemoryBound(to: Int32.self), uniform ? 1 : 0,
+                                           UnsafeRawPointer(L.masks).assumingMemoryBound(to: Int32.self)))
         synapticEvents[w] += events
 
         // 2-3. Leak and threshold, vector by vector; shared parameters are read once.
@@ -76,6 +68,16 @@ extension RunState {
             let (leak, alpha, beta, r) = (shared.leak, shared.alpha, shared.beta, shared.resetPotential)
             let (reversal, normal, linear, saturate) = (shared.leakReversal, shared.resetNormal, shared.resetLinear, shared.saturate)
             let common = reversal == .zero && linear == Mask(repeating: -1) && saturate == Mask(repeating: -1)
+            if common {
+                // In C, with AVX2 where the CPU has it (`tessera_linear_update`).
+                let enabledLanes = allEnabled ? nil : UnsafeRawPointer(L.enabled + base).assumingMemoryBound(to: Int32.self)
+                let restless = tessera_linear_update(UnsafeMutableRawPointer(v).assumingMemoryBound(to: Int32.self), Int32(lanes),
+                                                     Int32(membrane.lowerBound), Int32(membrane.upperBound), leak[0], alpha[0], beta[0],
+                                                     enabledLanes, Int32(c * L.neurons), out,
+                                                     UnsafeMutableRawPointer(firedCount + w).assumingMemoryBound(to: Int64.self))
+                unstable[c] = restless != 0
+                return stepStochastic(c, worker: w, saved: saved, axons: axons, count: count)
+            }
             for l in 0..<lanes {
                 let enabled = allEnabled ? everyLane : L.enabled[base + l]
                 let (x, spike, restless) = common
@@ -98,8 +100,17 @@ extension RunState {
             }
         }
         unstable[c] = stillUnstable
+        stepStochastic(c, worker: w, saved: saved, axons: axons, count: count)
+    }
 
-        // Stochastic neurons, one by one in ascending order, from their pre-tick potential.
+    /// The core's stochastic neurons, one by one in ascending order, from their pre-tick
+    /// potentials `saved`.
+    @inline(__always)
+    func stepStochastic(_ c: Int, worker w: Int, saved: [Int], axons: UnsafeMutablePointer<Int32>, count: Int) {
+        let stochastic = L.stochastic[Int(L.blockOf[c])]
+        guard !stochastic.isEmpty else { return }
+        let v = potential + c * L.lanes
+        let out = fired[w]
         for (k, n) in stochastic.enumerated() {
             let (potential, spiked) = stepStochastic(n, core: c, potential: saved[k], axons: axons, count: count)
             v[n.index / 8][n.index % 8] = Int32(potential)

@@ -43,9 +43,13 @@ public final class Emulator: @unchecked Sendable {
     /// Prepares a packed (v2) map for emulation: memory is the per-neuron state plus the
     /// shared tables, so a full-size map runs without a copy of every crossbar.
     public convenience init(packed: PackedCoreMap, target: Target) throws(DiagnosticError) {
-        let problems = PackedCoreMapValidator.validate(packed, target: target)
-        guard problems.isEmpty else { throw DiagnosticError(problems.map { .error($0) }) }
-        try self.init(checked: packed, target: target)
+        try self.init(validated: try ValidatedCoreMap(packed, target: target))
+    }
+
+    /// Prepares a map that was validated already (as loading a file does), without a
+    /// second pass over it.
+    public convenience init(validated: ValidatedCoreMap) throws(DiagnosticError) {
+        try self.init(checked: validated.map, target: validated.target)
     }
 
     private init(checked map: PackedCoreMap, target: Target) throws(DiagnosticError) {
@@ -72,7 +76,8 @@ public final class Emulator: @unchecked Sendable {
     /// in flight). `progress` is called with the number of ticks done, now and then.
     public func run(_ input: SpikeInput, ticks: Int, traceCore: Int? = nil,
                     progress: ((Int) -> Void)? = nil) -> EmulationResult {
-        let state = RunState(layout: layout, ring: ring, workers: workers, membrane: target.core.membraneRange, randomBits: target.core.randomBits)
+        let state = RunState(layout: layout, ring: ring, workers: workers, membrane: target.core.membraneRange, randomBits: target.core.randomBits,
+                             bucketOf: buckets.ofCore, bucketCount: buckets.names.count)
         var stats = EmulationStats()
         var outputs = header.outputs.map { EmulationResult.Port(name: $0.name, shape: $0.shape, spikes: [], counts: Array(repeating: 0, count: $0.count)) }
         var trace = traceCore.map { PotentialTrace(core: $0, neurons: layout.used[$0], potentials: []) }
@@ -99,12 +104,10 @@ public final class Emulator: @unchecked Sendable {
 
             // Deliver what fired: to an axon d ticks later (in parallel, each worker writing
             // only its own cores), or to an output port now.
+            state.deliver(tick: t)
             var perLayer = [Int](repeating: 0, count: buckets.names.count)
             for w in 0..<state.workerCount {
-                for k in 0..<state.firedCount[w] { perLayer[buckets.ofCore[Int(state.fired[w][k]) / L.neurons]] += 1 }
-            }
-            state.deliver(tick: t)
-            for w in 0..<state.workerCount {
+                for b in perLayer.indices { perLayer[b] += state.bucketSpikes[w][b] }
                 stats.spikes += state.firedCount[w]
                 stats.synapticEvents += state.synapticEvents[w]
                 stats.activeCoreTicks += state.activeCores[w]

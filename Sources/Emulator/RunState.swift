@@ -1,4 +1,5 @@
 import CoreMap
+import TesseraSupport
 import Dispatch
 
 /// The mutable state of one emulation run: membrane potentials, pending axon spikes per
@@ -30,6 +31,11 @@ final class RunState: @unchecked Sendable {
     let outputCount: UnsafeMutablePointer<Int>
     /// Per worker scratch: active axons of the core being stepped, saved potentials.
     let scratchAxons: [UnsafeMutablePointer<Int32>]
+    /// The layer bucket of each core, and per worker this tick's spikes per bucket
+    /// (counted while the spikes are resolved).
+    let bucketOf: [Int]
+    let bucketCount: Int
+    let bucketSpikes: [UnsafeMutablePointer<Int>]
 
     /// The membrane range, as lanes and as integers.
     let low: Lane
@@ -38,17 +44,19 @@ final class RunState: @unchecked Sendable {
     /// Mask giving rho its `randomBits` width.
     let randomMask: UInt32
 
-    init(layout: BoardLayout, ring: Int, workers: Int, membrane: ClosedRange<Int>, randomBits: Int) {
+    init(layout: BoardLayout, ring: Int, workers: Int, membrane: ClosedRange<Int>, randomBits: Int, bucketOf: [Int], bucketCount: Int) {
         L = layout
         self.ring = ring
         let laneCount = max(layout.cores * layout.lanes, 1)
         potential = .allocate(capacity: laneCount)
+        HugePages.advise(potential, count: laneCount)
         for c in 0..<layout.cores {
             (potential + c * layout.lanes).initialize(from: layout.initial + Int(layout.blockOf[c]) * layout.lanes, count: layout.lanes)
         }
         if layout.cores == 0 { potential.initialize(to: .zero) }
         let words = max(ring * layout.cores * layout.axonWords, 1)
         pending = .allocate(capacity: words)
+        HugePages.advise(pending, count: words)
         pending.initialize(repeating: 0, count: words)
         prng = .allocate(capacity: max(layout.cores, 1))
         for (c, seed) in layout.seeds.enumerated() { (prng + c).initialize(to: CorePRNG(seed: seed)) }
@@ -60,7 +68,12 @@ final class RunState: @unchecked Sendable {
         let ranges = (0..<n).map { w in (cores * w / n)..<(cores * (w + 1) / n) }
         self.ranges = ranges
         // At most every used neuron of a worker's cores fires in one tick.
-        fired = ranges.map { UnsafeMutablePointer<Int32>.allocate(capacity: max(layout.destStart[$0.upperBound] - layout.destStart[$0.lowerBound], 1)) }
+        fired = ranges.map { range in
+            let count = max(layout.destStart[range.upperBound] - layout.destStart[range.lowerBound], 1)
+            let buffer = UnsafeMutablePointer<Int32>.allocate(capacity: count)
+            HugePages.advise(buffer, count: count)
+            return buffer
+        }
         firedCount = .allocate(capacity: workerCount)
         firedCount.initialize(repeating: 0, count: workerCount)
         synapticEvents = .allocate(capacity: workerCount)
@@ -75,6 +88,13 @@ final class RunState: @unchecked Sendable {
         outputCount = .allocate(capacity: workerCount)
         outputCount.initialize(repeating: 0, count: workerCount)
         scratchAxons = (0..<workerCount).map { _ in .allocate(capacity: max(layout.axons, 1)) }
+        self.bucketOf = bucketOf
+        self.bucketCount = bucketCount
+        bucketSpikes = (0..<workerCount).map { _ in
+            let p = UnsafeMutablePointer<Int>.allocate(capacity: max(bucketCount, 1))
+            p.initialize(repeating: 0, count: max(bucketCount, 1))
+            return p
+        }
         self.membrane = membrane
         low = Lane(repeating: Int32(membrane.lowerBound))
         high = Lane(repeating: Int32(membrane.upperBound))
@@ -106,6 +126,7 @@ final class RunState: @unchecked Sendable {
         outputCount.deallocate()
         fired.forEach { $0.deallocate() }
         scratchAxons.forEach { $0.deallocate() }
+        bucketSpikes.forEach { $0.deallocate() }
     }
 
     @inline(__always) func schedule(slot: Int, core: Int, axon: Int) {
@@ -128,9 +149,9 @@ final class RunState: @unchecked Sendable {
     /// Routes this tick's spikes in two parallel passes. First each worker resolves the
     /// spikes its own cores fired: their destination entries (kept in place of the fired
     /// codes, -1 for none), hops and chip crossings, and the spikes that leave through
-    /// output ports. Then each worker applies the resolved spikes bound for its own cores,
-    /// so no two threads write one core's pending words. The fired codes are gone after
-    /// this: read them (per-layer counts) before.
+    /// output ports, and counts them per layer bucket. Then each worker applies the
+    /// resolved spikes bound for its own cores, so no two threads write one core's pending
+    /// words. The fired codes are gone after this.
     func deliver(tick t: Int) {
         if workerCount == 1 {
             resolveRange(0)
@@ -143,13 +164,19 @@ final class RunState: @unchecked Sendable {
 
     private func resolveRange(_ w: Int) {
         var hopCount = 0, crossings = 0, outputs = 0
-        let buffer = fired[w], out = outputEntries[w]
+        let buffer = fired[w], out = outputEntries[w], counts = bucketSpikes[w]
+        counts.update(repeating: 0, count: bucketCount)
+        // Fired codes come in core order, so a core's bucket is looked up once.
+        var lastCore = -1, bucket = 0
         for k in 0..<firedCount[w] {
             let code = Int(buffer[k])
+            let c = L.split(code).core
+            if c != lastCore { (lastCore, bucket) = (c, bucketOf[c]) }
+            counts[bucket] += 1
             let e = L.dest(code)
             switch L.destKind[e] {
             case 1:
-                let target = Int(L.destA[e]), c = code / L.neurons
+                let target = Int(L.destA[e])
                 hopCount += Int(abs(L.mesh[c].x - L.mesh[target].x) + abs(L.mesh[c].y - L.mesh[target].y))
                 crossings += Int(abs(L.chip[c].x - L.chip[target].x) + abs(L.chip[c].y - L.chip[target].y))
                 buffer[k] = Int32(truncatingIfNeeded: e)
@@ -168,6 +195,9 @@ final class RunState: @unchecked Sendable {
 
     private func applyRange(_ w: Int, tick t: Int) {
         let mine = ranges[w]
+        // Delays are at least 1 and below `ring` (the loader checks them against the
+        // target), so the slot wraps at most once: no division per spike.
+        let now = t % ring
         for source in 0..<workerCount {
             let buffer = fired[source]
             for k in 0..<firedCount[source] {
@@ -175,7 +205,9 @@ final class RunState: @unchecked Sendable {
                 guard e >= 0 else { continue }
                 let target = Int(L.destA[e])
                 guard mine.contains(target) else { continue }
-                schedule(slot: (t + Int(L.destDelay[e])) % ring, core: target, axon: Int(L.destB[e]))
+                var slot = now + Int(L.destDelay[e])
+                if slot >= ring { slot -= ring }
+                schedule(slot: slot, core: target, axon: Int(L.destB[e]))
             }
         }
     }

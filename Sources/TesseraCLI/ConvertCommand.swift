@@ -28,7 +28,7 @@ struct ConvertCommand: ParsableCommand {
 
     func run() throws {
         do throws(DiagnosticError) {
-            let (map, _) = try loadMap(input, target: target)
+            let map = try loadMap(input, target: target).map
             try map.save(to: output)
             let size = ((try? FileManager.default.attributesOfItem(atPath: output))?[.size] as? Int) ?? 0
             let version = output.lowercased().hasSuffix(".npz") ? "v2" : "v1"

@@ -52,11 +52,11 @@ struct EmulateCommand: ParsableCommand {
     /// The emulator of the map; the loaded map itself is dropped on return, so that only
     /// the emulator's layout (tables, destinations, state) stays in memory while it runs.
     private func prepare() throws(DiagnosticError) -> Emulator {
-        let (coreMap, resolved) = try loadMap(map, target: target)
-        if let core = traceCore, !(0..<coreMap.coreCount).contains(core) {
-            throw DiagnosticError("--trace-potentials \(core): the map has cores 0..\(coreMap.coreCount - 1)")
+        let checked = try loadMap(map, target: target)
+        if let core = traceCore, !(0..<checked.map.coreCount).contains(core) {
+            throw DiagnosticError("--trace-potentials \(core): the map has cores 0..\(checked.map.coreCount - 1)")
         }
-        return try Emulator(packed: coreMap, target: resolved)
+        return try Emulator(validated: checked)
     }
 
     func run() throws {

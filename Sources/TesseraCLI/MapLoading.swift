@@ -1,13 +1,12 @@
 import Tessera
 
 /// Loads a core map of either version in packed form, validated against `--target` when
-/// given, else against the target the map names, and returns both: what `emulate`,
+/// given, else against the target the map names, and returns it with that target as the
+/// proof of validation (the emulator then does not validate again): what `emulate`,
 /// `report` and `render` start from.
-func loadMap(_ path: String, target name: String?) throws(DiagnosticError) -> (map: PackedCoreMap, target: Target) {
+func loadMap(_ path: String, target name: String?) throws(DiagnosticError) -> ValidatedCoreMap {
     let hardware = try name.map { name throws(DiagnosticError) in try Target.load(name) }
-    let map = try PackedCoreMap.load(path, target: hardware)
-    if let hardware { return (map, hardware) }
-    return (map, try Target.load(map.header.target))
+    return try CoreMapFile.loadValidated(path: path, target: hardware)
 }
 
 /// Whether a path names a network file rather than a core map.

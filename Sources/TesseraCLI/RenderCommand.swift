@@ -52,7 +52,7 @@ struct RenderCommand: ParsableCommand {
                 usage = BoardUsage(chips: hardware.board.chips, coresPerChip: hardware.board.coresPerChip, layers: compiled.layerLabels, cores: cores)
                 title = "\(name) on \(hardware.name)"
             } else {
-                let (coreMap, _) = try loadMap(input, target: target)
+                let coreMap = try loadMap(input, target: target).map
                 usage = BoardUsage(coreMap, traffic: routes > 0)
                 title = "\(URL(fileURLWithPath: input).lastPathComponent) on \(coreMap.header.target)"
             }

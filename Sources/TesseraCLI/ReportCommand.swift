@@ -78,7 +78,8 @@ struct ReportCommand: ParsableCommand {
                 print(EstimateReport(header: compiled.mapHeader, resources: tally.resources(), target: hardware, activity: activity, annMACs: macs), json)
                 return
             }
-            let (coreMap, resolved) = try loadMap(map, target: target)
+            let checked = try loadMap(map, target: target)
+            let (coreMap, resolved) = (checked.map, checked.target)
             let activity: Activity
             if let path = self.activity {
                 let counters = try Activity.loadCounters(path: path)
