@@ -35,7 +35,9 @@ let package = Package(
         .target(name: "Emulator", dependencies: ["TesseraSupport", "Hardware", "CoreMap", "CPrefetch", "CKernels"]),
         .target(name: "Reference", dependencies: ["TesseraSupport", "SpikeIR", "Hardware", "Emulator"]),
         .target(name: "Passes", dependencies: ["TesseraSupport", "SpikeIR"]),
-        .target(name: "Mapping", dependencies: ["TesseraSupport", "SpikeIR", "Hardware", "CoreMap", "Emulator", "Reference"]),
+        // METIS partitions the core graph for placement (Debian: libmetis-dev).
+        .systemLibrary(name: "CMetis", providers: [.apt(["libmetis-dev"])]),
+        .target(name: "Mapping", dependencies: ["TesseraSupport", "SpikeIR", "Hardware", "CoreMap", "Emulator", "Reference", "CMetis"]),
         .target(name: "Estimate", dependencies: ["TesseraSupport", "Hardware", "CoreMap", "Emulator"]),
         // Cairo rasterises pictures to PNG; `make deps` installs it (Debian: libcairo2-dev).
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),

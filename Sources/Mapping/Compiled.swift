@@ -92,8 +92,12 @@ public struct PlacementReport: Encodable, Sendable {
     public var rowMajorObjective: Int
     /// What a chip crossing costs in hops when placing (target's chipCrossing / hop energy).
     public var crossingCost: Int
-    /// False when the network had too many cores for the local search (row-major kept).
+    /// False when the network had too many cores for the local search (the bisection is
+    /// kept as it is), or when placement was row-major.
     public var searched: Bool
+    /// `auto` (recursive bisection with METIS, plus the local search up to 100,000 cores) or
+    /// `row-major` (the partition's order).
+    public var strategy: String
 }
 
 extension Compiler {

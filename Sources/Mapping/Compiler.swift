@@ -26,9 +26,12 @@ public struct Compiler: Sendable {
         /// Firing rates to weigh traffic by in placement; nil measures them on random input
         /// (``FiringRates/measure(_:ticks:seed:budget:)``) when the network is small enough.
         public var rates: FiringRates?
-        public init(strict: Bool = false, rates: FiringRates? = nil) {
+        /// How cores are placed on the board (``PlacementStrategy``).
+        public var placement: PlacementStrategy
+        public init(strict: Bool = false, rates: FiringRates? = nil, placement: PlacementStrategy = .auto) {
             self.strict = strict
             self.rates = rates
+            self.placement = placement
         }
     }
 
@@ -96,14 +99,16 @@ public struct Compiler: Sendable {
             throw DiagnosticError("the network needs \(state.recipes.count) cores but target '\(target.name)' has \(target.board.coresTotal) (\(target.board.chips[0])x\(target.board.chips[1]) chips of \(target.board.coresPerChipTotal))")
         }
         progress?("measuring firing rates for placement")
-        let rates = options.rates ?? FiringRates.measure(network)
+        // Measured when the reference run is affordable, else estimated in one pass: routes
+        // are always weighed by expected spikes.
+        let rates: FiringRates? = options.rates ?? FiringRates.measure(network) ?? FiringRates.estimate(network)
         let coreRates = rates.map { rates in
             let byLayer = layers.map { rates.rate(of: $0.name) }
             return state.recipes.map { byLayer[$0.layer] }
         }
         progress?("placing \(state.recipes.count) cores")
         let placer = Placer(target: target, cores: state.recipes.count, traffic: state.traffic, coreRates: coreRates)
-        let slots = placer.place()
+        let slots = placer.place(options.placement)
         let rowMajor = Array(0..<state.recipes.count)
         // Without a search the placement is row-major: each figure is computed once.
         let same = slots == rowMajor
@@ -125,7 +130,8 @@ public struct Compiler: Sendable {
                                                    rowMajorSpikeHopsPerTick: naiveExpected?.hops, rowMajorSpikeCrossingsPerTick: naiveExpected?.crossings,
                                                    rateSource: rates?.source ?? "none (the network is too large to simulate at compile time): every axon weighs alike",
                                                    objective: objective, rowMajorObjective: naiveObjective,
-                                                   crossingCost: placer.crossingCost, searched: placer.searches),
+                                                   crossingCost: placer.crossingCost, searched: placer.searches && options.placement == .auto,
+                                                   strategy: options.placement.rawValue),
                         relayedRoutes: state.relayedRoutes)
     }
 }

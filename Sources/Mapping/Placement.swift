@@ -1,6 +1,15 @@
 import Hardware
 import TesseraSupport
 
+/// How cores are placed: `auto` bisects the board with METIS (``BisectionPlacement``) and,
+/// up to 100,000 cores, keeps the better of that and row-major, each improved by local
+/// search; `rowMajor` keeps the partition's order (layer by layer, tile by tile), to
+/// compare against.
+public enum PlacementStrategy: String, Sendable, CaseIterable {
+    case auto
+    case rowMajor = "row-major"
+}
+
 /// Where each core goes on the board: a slot index, row-major over chips and over cores
 /// within a chip. Slot s is on chip `s / coresPerChip` (chips row-major on the board).
 ///
@@ -124,29 +133,48 @@ struct Placer: Sendable {
         return sum
     }
 
-    /// Row-major slots improved by deterministic local search.
-    func place(seed: UInt64 = 1) -> [Int] {
+    /// Each core's slot, deterministic for a seed.
+    func place(_ strategy: PlacementStrategy = .auto, seed: UInt64 = 1) -> [Int] {
         let n = cores
-        guard n > 1, searches else { return Array(0..<n) }
+        let rowMajor = Array(0..<n)
+        guard n > 1, strategy == .auto else { return rowMajor }
+        let bisected = BisectionPlacement(board: board, graph: graph()).place(seed: seed)
+        guard searches else { return bisected }
         let traffic = adjacency()
-        var slots = Array(0..<n)
-        // Candidate slots: the first chip(s) the cores need, with room to spread on a chip.
-        let candidates = min(board.coresTotal, max(n * 2, min(board.coresPerChipTotal, board.coresTotal)))
-        var occupant = [Int](repeating: -1, count: candidates)
-        for c in 0..<n { occupant[c] = c }
+        let fromRowMajor = improve(rowMajor, candidates: Array(0..<min(board.coresTotal, max(n * 2, min(board.coresPerChipTotal, board.coresTotal)))),
+                                   traffic: traffic, seed: seed)
+        let regionSlots = BisectionPlacement.region(for: n, on: board).slots(on: board)
+        let fromBisection = improve(bisected, candidates: regionSlots, traffic: traffic, seed: seed)
+        return objective(fromBisection) < objective(fromRowMajor) ? fromBisection : fromRowMajor
+    }
+
+    /// The core graph METIS cuts: each pair's search weight (expected spikes), both ways.
+    func graph() -> CoreGraph {
+        CoreGraph(vertices: cores, pairs: pairs.map { ($0.from, $0.to, searchWeight($0)) })
+    }
+
+    /// `start` improved by deterministic local search: a random core tries a random slot
+    /// among `candidates` (which hold every slot of `start`), swapping with its occupant,
+    /// and the move is kept when it lowers the objective.
+    func improve(_ start: [Int], candidates: [Int], traffic: [[(core: Int, weight: Int)]], seed: UInt64) -> [Int] {
+        let n = cores
+        var slots = start
+        var occupantOf: [Int: Int] = [:]
+        occupantOf.reserveCapacity(n)
+        for c in 0..<n { occupantOf[slots[c]] = c }
         var random = SeededRandom(seed: seed)
         for _ in 0..<(40 * n) {
             let a = Int(random.next() % UInt64(n))
-            let target = Int(random.next() % UInt64(candidates))
+            let target = candidates[Int(random.next() % UInt64(candidates.count))]
             let from = slots[a]
             guard target != from else { continue }
-            let b = occupant[target]
+            let b = occupantOf[target] ?? -1
             var delta = local(a, at: target, slots, skipping: b, traffic: traffic) - local(a, at: from, slots, skipping: b, traffic: traffic)
             if b >= 0 { delta += local(b, at: from, slots, skipping: a, traffic: traffic) - local(b, at: target, slots, skipping: a, traffic: traffic) }
             guard delta < 0 else { continue }
             slots[a] = target
-            occupant[target] = a
-            occupant[from] = b
+            occupantOf[target] = a
+            occupantOf[from] = b >= 0 ? b : nil
             if b >= 0 { slots[b] = from }
         }
         return slots

@@ -7,6 +7,11 @@ import TesseraSupport
 public enum LayerKernel {
     /// `inputs[k]` holds input k in C x H x W order; `parameter(suffix)` the layer's
     /// tensor (`weight`, `template`) flattened, or nil.
+    // Specialised for Double and Int here, where the body is: callers in other modules
+    // (the float reading, the compile-time rate estimate over billions of synapses) would
+    // otherwise run it through protocol witnesses, several times slower.
+    @_specialize(exported: true, where T == Double)
+    @_specialize(exported: true, where T == Int)
     public static func apply<T: Numeric>(_ layer: Layer, inputs: [[T]], shapes: [TensorShape], parameter: (String) -> [T]?) -> [T] {
         guard let out = layer.shape, let x = shapes.first, let first = inputs.first else { return [] }
         var current = [T](repeating: 0, count: out.count)

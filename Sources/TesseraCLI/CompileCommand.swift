@@ -49,6 +49,10 @@ struct CompileCommand: ParsableCommand {
                                             discussion: "Without it, rates are measured on random input when the network is small enough."))
     var rates: String?
 
+    @Option(name: .long, help: ArgumentHelp("How cores are placed: auto (recursive bisection with METIS, then local search up to 100,000 cores) or row-major (the partition's order).",
+                                            discussion: "row-major is there to compare against."))
+    var placement: PlacementStrategy = .auto
+
     func run() throws {
         do throws(DiagnosticError) {
             let started = Date()
@@ -58,7 +62,7 @@ struct CompileCommand: ParsableCommand {
             if conversion.printAfterEachPass { print("== after integer check: every weight, bias, threshold and leak is an integer within \(hardware.name)'s widths ==\n") }
             let progress = Progress()
             let given = try rates.map { path throws(DiagnosticError) in try FiringRates.load(path: path, graph: net.graph) }
-            let compiled = try Compiler(integer, options: Compiler.Options(strict: strict, rates: given)).compile { progress.show(text: $0) }
+            let compiled = try Compiler(integer, options: Compiler.Options(strict: strict, rates: given, placement: placement)).compile { progress.show(text: $0) }
             progress.finish()
             if conversion.printAfterEachPass { print("== after analysis, partition and placement ==") }
             let table = CompileTable(compiled)
@@ -120,7 +124,11 @@ struct CompileTable {
         if compiled.relayCores > 0 {
             lines.append("relays: \(compiled.relayCores) relay cores carry \(compiled.relayedRoutes) routes whose delay the target cannot give directly (beyond its longest axonal delay, or from an input read late)")
         }
-        if !p.searched { lines.append("placement: row-major, in partition order (local search is skipped above 100,000 cores)") }
+        switch (p.strategy, p.searched) {
+        case ("row-major", _): lines.append("placement: row-major, in partition order (--placement row-major)")
+        case (_, false): lines.append("placement: recursive bisection of the board with METIS (the local search after it is skipped above 100,000 cores)")
+        default: lines.append("placement: the better of recursive bisection with METIS and row-major order, each improved by local search")
+        }
         lines.append("placement: routes take \(p.hops) hops and \(p.chipCrossings) chip crossings (row-major: \(p.rowMajorHops) and \(p.rowMajorChipCrossings))")
         if let hops = p.spikeHopsPerTick, let crossings = p.spikeCrossingsPerTick, let naiveHops = p.rowMajorSpikeHopsPerTick,
            let naiveCrossings = p.rowMajorSpikeCrossingsPerTick {
@@ -131,3 +139,5 @@ struct CompileTable {
         self.lines = lines
     }
 }
+
+extension PlacementStrategy: ExpressibleByArgument {}

@@ -1,0 +1,110 @@
+import Hardware
+
+/// Places cores by recursive bisection of the board (as METIS-based placers of large
+/// neuromorphic and FPGA netlists do): the block of chips the map needs is cut in two along
+/// a chip boundary, the core graph is cut in two by ``GraphBisection`` (least spike weight
+/// across, each side no larger than its half), and each half goes on; below one chip the
+/// same cuts run between core positions. Cores that talk end up on one chip, and chips that
+/// talk end up side by side. Time grows with cores times the depth (the logarithm of the
+/// board's positions), memory with the graph.
+struct BisectionPlacement {
+    let board: Board
+    let graph: CoreGraph
+    /// Below this many positions inside one chip, cores are laid row-major in their order
+    /// (the partition's: a layer's tiles in sequence), which the cuts above already grouped.
+    static let leaf = 16
+
+    /// A rectangle of core positions on the board's mesh.
+    struct Region: Equatable {
+        var x: Int, y: Int, width: Int, height: Int
+        var area: Int { width * height }
+    }
+
+    /// The block of chips, from the board's corner, that holds `cores` cores: the smallest
+    /// chip count that fits, as near square as the board allows.
+    static func region(for cores: Int, on board: Board) -> Region {
+        let perChip = board.coresPerChipTotal
+        let needed = max(1, (cores + perChip - 1) / perChip)
+        var best: (w: Int, h: Int)?
+        for w in 1...board.chips[0] {
+            let h = (needed + w - 1) / w
+            guard h <= board.chips[1] else { continue }
+            if let b = best {
+                let (area, bArea) = (w * h, b.w * b.h)
+                if area < bArea || (area == bArea && abs(w - h) < abs(b.w - b.h)) { best = (w, h) }
+            } else {
+                best = (w, h)
+            }
+        }
+        let (w, h) = best ?? (board.chips[0], board.chips[1])
+        return Region(x: 0, y: 0, width: w * board.coresPerChip[0], height: h * board.coresPerChip[1])
+    }
+
+    /// The slot (``Placer/position(_:)`` numbering) of mesh position (x, y).
+    static func slot(x: Int, y: Int, on board: Board) -> Int {
+        let (cx, cy) = (board.coresPerChip[0], board.coresPerChip[1])
+        let chip = (y / cy) * board.chips[0] + x / cx
+        return chip * board.coresPerChipTotal + (y % cy) * cx + x % cx
+    }
+
+    /// The two halves of a region: across the middle chip boundary of its longer side in
+    /// chips while it spans more than one chip, else across its longer side in cores.
+    func halves(_ r: Region) -> (Region, Region) {
+        let (cx, cy) = (board.coresPerChip[0], board.coresPerChip[1])
+        let (chipsWide, chipsHigh) = (r.width / cx, r.height / cy)
+        let spansChips = r.x % cx == 0 && r.y % cy == 0 && r.width % cx == 0 && r.height % cy == 0 && chipsWide * chipsHigh > 1
+        if spansChips {
+            if chipsWide >= chipsHigh {
+                let w = chipsWide / 2 * cx
+                return (Region(x: r.x, y: r.y, width: w, height: r.height), Region(x: r.x + w, y: r.y, width: r.width - w, height: r.height))
+            }
+            let h = chipsHigh / 2 * cy
+            return (Region(x: r.x, y: r.y, width: r.width, height: h), Region(x: r.x, y: r.y + h, width: r.width, height: r.height - h))
+        }
+        if r.width >= r.height {
+            let w = r.width / 2
+            return (Region(x: r.x, y: r.y, width: w, height: r.height), Region(x: r.x + w, y: r.y, width: r.width - w, height: r.height))
+        }
+        let h = r.height / 2
+        return (Region(x: r.x, y: r.y, width: r.width, height: h), Region(x: r.x, y: r.y + h, width: r.width, height: r.height - h))
+    }
+
+    /// Each core's slot. Deterministic for a seed.
+    func place(seed: UInt64) -> [Int] {
+        let n = graph.vertices
+        var slots = [Int](repeating: 0, count: n)
+        guard n > 0 else { return slots }
+        var bisection = GraphBisection(graph: graph)
+        let metisSeed = Int32(truncatingIfNeeded: seed & 0x7FFF_FFFF)
+        let perChip = board.coresPerChipTotal
+        var work: [(Region, [Int32])] = [(Self.region(for: n, on: board), (0..<n).map { Int32($0) })]
+        while let (r, cores) = work.popLast() {
+            guard !cores.isEmpty else { continue }
+            let withinChip = r.area <= perChip && r.x / board.coresPerChip[0] == (r.x + r.width - 1) / board.coresPerChip[0]
+                && r.y / board.coresPerChip[1] == (r.y + r.height - 1) / board.coresPerChip[1]
+            if r.area == 1 || (withinChip && r.area <= Self.leaf) || cores.count == 1 {
+                // Row-major over the region's positions, in the cores' order.
+                for (k, c) in cores.enumerated() {
+                    slots[Int(c)] = Self.slot(x: r.x + k % r.width, y: r.y + k / r.width, on: board)
+                }
+                continue
+            }
+            let (a, b) = halves(r)
+            let side = bisection.split(cores, capacity: (a.area, b.area), seed: metisSeed)
+            var first: [Int32] = [], second: [Int32] = []
+            for (i, c) in cores.enumerated() {
+                if side[i] == 0 { first.append(c) } else { second.append(c) }
+            }
+            work.append((b, second))
+            work.append((a, first))
+        }
+        return slots
+    }
+}
+
+extension BisectionPlacement.Region {
+    /// The slots of the region's positions, ascending.
+    func slots(on board: Board) -> [Int] {
+        (y..<(y + height)).flatMap { y in (x..<(x + width)).map { x in BisectionPlacement.slot(x: x, y: y, on: board) } }.sorted()
+    }
+}
