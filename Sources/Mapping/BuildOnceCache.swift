@@ -39,9 +39,13 @@ protocol WordsKey: Hashable, Sendable {
     var words: [Int32] { get }
     /// ``digest(_:)`` of `words`.
     var digest: Int { get }
+    init(words: [Int32], digest: Int)
 }
 
 extension WordsKey {
+    /// The key of `words`, hashed once.
+    init(words: [Int32]) { self.init(words: words, digest: Self.digest(words)) }
+
     static func == (a: Self, b: Self) -> Bool { a.digest == b.digest && a.words == b.words }
 
     func hash(into hasher: inout Hasher) { hasher.combine(digest) }
@@ -58,10 +62,11 @@ extension WordsKey {
 struct MergeCrossbarKey: WordsKey {
     let words: [Int32]
     let digest: Int
+}
 
+extension MergeCrossbarKey {
     init(parts: Int, signs: [Int], copies: [Int32]) {
-        words = [Int32(parts), Int32(signs.count)] + signs.map { Int32($0) } + copies
-        digest = Self.digest(words)
+        self.init(words: [Int32(parts), Int32(signs.count)] + signs.map { Int32($0) } + copies)
     }
 }
 

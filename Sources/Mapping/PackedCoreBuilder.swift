@@ -103,9 +103,4 @@ final class NeuronBlockCache: @unchecked Sendable {
 struct NeuronBlockKey: WordsKey {
     let words: [Int32]
     let digest: Int
-
-    init(words: [Int32]) {
-        self.words = words
-        digest = Self.digest(words)
-    }
 }

@@ -13,9 +13,10 @@ public enum PlacementStrategy: String, Sendable, CaseIterable {
 /// Where each core goes on the board: a slot index, row-major over chips and over cores
 /// within a chip. Slot s is on chip `s / coresPerChip` (chips row-major on the board).
 ///
-/// The placer starts from the row-major order the partitioner produced and improves it by
-/// local search: a core moves to another slot (swapping with the core there) when that
-/// lowers the traffic-weighted cost. Traffic between two cores is the spikes expected on
+/// The placer cuts the board and the core graph in halves together (``BisectionPlacement``)
+/// and, for maps of up to `searchLimit` cores, improves that and the partition's row-major
+/// order by local search, keeping the better: a core moves to another slot (swapping with
+/// the core there) when that lowers the traffic-weighted cost. Traffic between two cores is the spikes expected on
 /// the axons one feeds on the other: axons x the firing rate of the sending core's layer
 /// (``FiringRates``; every axon alike when no rates are known), since each spike, not each
 /// axon, is a packet that costs energy per hop. The cost of a path is its mesh hops plus
@@ -30,7 +31,7 @@ struct Placer: Sendable {
     let cores: Int
     let crossingCost: Int
     /// Above this many cores the local search is skipped (it costs time and memory per
-    /// core and pair); the partition's order, layer by layer and tile by tile, is kept.
+    /// core and pair); the bisection is kept as it is.
     let searchLimit: Int
 
     struct Cost: Equatable {

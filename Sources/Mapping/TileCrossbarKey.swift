@@ -8,11 +8,6 @@ import CoreMap
 struct TileCrossbarKey: WordsKey {
     let words: [Int32]
     let digest: Int
-
-    init(words: [Int32]) {
-        self.words = words
-        digest = Self.digest(words)
-    }
 }
 
 extension TileCrossbarKey {
