@@ -29,10 +29,8 @@ public enum CoreMapFile {
     /// packed form with the proof of validation (a v1 map is packed after validation).
     public static func loadValidated(path: String, target: Target? = nil) throws(DiagnosticError) -> ValidatedCoreMap {
         if isArchive(path: path) { return try CoreMapArchiveReader.loadValidated(path: path, target: target) }
-        let map = try CoreMapReader.load(path: path, target: target)
-        let resolved: Target
-        if let target { resolved = target } else { resolved = try TargetLoader.load(map.target) }
-        return ValidatedCoreMap(packedFromValidated: map, target: resolved)
+        let checked = try CoreMapReader.loadChecked(path: path, target: target)
+        return ValidatedCoreMap(packedFromValidated: checked.map, target: checked.target)
     }
 
     /// Either version, validated, with every core built (for maps small enough for that).

@@ -10,13 +10,22 @@ import TesseraSupport
 public enum CoreMapReader {
     /// Loads `path`; the target is `target` if given, else the bundled target the map names.
     public static func load(path: String, target: Target? = nil) throws(DiagnosticError) -> CoreMap {
+        try loadChecked(path: path, target: target).map
+    }
+
+    /// ``load(path:target:)`` with the target the map was validated against.
+    static func loadChecked(path: String, target: Target? = nil) throws(DiagnosticError) -> (map: CoreMap, target: Target) {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DiagnosticError("cannot read core map '\(path)': no such file or not readable")
         }
-        return try parse(data, file: path, target: target)
+        return try parseChecked(data, file: path, target: target)
     }
 
     public static func parse(_ data: Data, file: String, target: Target? = nil) throws(DiagnosticError) -> CoreMap {
+        try parseChecked(data, file: file, target: target).map
+    }
+
+    static func parseChecked(_ data: Data, file: String, target: Target? = nil) throws(DiagnosticError) -> (map: CoreMap, target: Target) {
         // Scan the file's bytes in place: core maps can be hundreds of megabytes.
         let decoded: Result<CoreMap, JSONScanner.Failure> = data.withUnsafeBytes { raw in
             var decoder = CoreMapDecoder(s: JSONScanner(raw.bindMemory(to: UInt8.self)))
@@ -36,6 +45,6 @@ public enum CoreMapReader {
         guard problems.isEmpty else {
             throw DiagnosticError(problems.map { .error("\(file): \($0)") })
         }
-        return map
+        return (map, resolved)
     }
 }

@@ -188,8 +188,7 @@ final class BoardLayout: @unchecked Sendable {
         self.allEnabled = allEnabled
         self.uniformWeights = uniformWeights
         self.typeWeight = .allocate(capacity: max(typeWeight.count, 1))
-        self.typeWeight.initialize(repeating: Lane(repeating: 0), count: max(typeWeight.count, 1))
-        for (k, w) in typeWeight.enumerated() { self.typeWeight[k] = w }
+        self.typeWeight.initialize(from: typeWeight + [Lane(repeating: 0)], count: max(typeWeight.count, 1))
         masks = .allocate(capacity: Self.maskTable.count)
         masks.initialize(from: Self.maskTable, count: Self.maskTable.count)
         self.stochastic = stochastic

@@ -64,7 +64,7 @@ extension RunState {
         }
         if let shared = L.shared[b] {
             // One parameter set for the whole core, kept in registers; the common modes
-            // (no leak reversal, linear reset, saturating negative side) take a shorter path.
+            // (no leak reversal, linear reset, saturating negative side) take the C kernel.
             let (leak, alpha, beta, r) = (shared.leak, shared.alpha, shared.beta, shared.resetPotential)
             let (reversal, normal, linear, saturate) = (shared.leakReversal, shared.resetNormal, shared.resetLinear, shared.saturate)
             let common = reversal == .zero && linear == Mask(repeating: -1) && saturate == Mask(repeating: -1)
@@ -80,10 +80,8 @@ extension RunState {
             }
             for l in 0..<lanes {
                 let enabled = allEnabled ? everyLane : L.enabled[base + l]
-                let (x, spike, restless) = common
-                    ? linearUpdate(v[l], low: low, high: high, leak: leak, alpha: alpha, beta: beta, enabled: enabled)
-                    : neuronUpdate(v[l], low: low, high: high, leak: leak, alpha: alpha, beta: beta, reset: r, reversal: reversal,
-                                   normal: normal, linear: linear, saturate: saturate, enabled: enabled)
+                let (x, spike, restless) = neuronUpdate(v[l], low: low, high: high, leak: leak, alpha: alpha, beta: beta, reset: r,
+                                                        reversal: reversal, normal: normal, linear: linear, saturate: saturate, enabled: enabled)
                 v[l] = x
                 stillUnstable = stillUnstable || restless
                 emit(spike, lane: l)
@@ -220,24 +218,6 @@ func neuronUpdate(_ v: SIMD8<Int32>, low: SIMD8<Int32>, high: SIMD8<Int32>, leak
     let afterSpike = select(select(x, r, normal), x &- alpha, linear)
     let afterNegative = select(select(select(x, 0 &- r, normal), x &+ beta, linear), negBeta, saturate)
     x = clamp(select(select(x, afterSpike, spike), afterNegative, negative))
-    let restless = isAnySet((lanes(x .>= alpha) | lanes(x .< negBeta)) & enabled)
-    return (x, spike, restless)
-}
-
-/// ``neuronUpdate`` for the rate-coded neuron of converted networks: no leak reversal,
-/// linear reset (subtract the threshold), negative side saturating at -beta. Same results,
-/// fewer instructions.
-@inline(__always)
-func linearUpdate(_ v: SIMD8<Int32>, low: SIMD8<Int32>, high: SIMD8<Int32>, leak: SIMD8<Int32>, alpha: SIMD8<Int32>,
-                  beta: SIMD8<Int32>, enabled: SIMD8<Int32>) -> (SIMD8<Int32>, SIMD8<Int32>, Bool) {
-    @inline(__always) func clamp(_ x: SIMD8<Int32>) -> SIMD8<Int32> {
-        select(select(x, low, lanes(x .< low)), high, lanes(x .> high))
-    }
-    let negBeta = 0 &- beta
-    var x = clamp(clamp(v) &+ leak)
-    let spike = lanes(x .>= alpha) & enabled
-    let negative = ~spike & lanes(x .< negBeta) & enabled
-    x = clamp(select(select(x, x &- alpha, spike), negBeta, negative))
     let restless = isAnySet((lanes(x .>= alpha) | lanes(x .< negBeta)) & enabled)
     return (x, spike, restless)
 }

@@ -24,7 +24,8 @@ public struct Compiler: Sendable {
         /// Refuse to split a fan-in into partial sums (an approximation): error instead.
         public var strict = false
         /// Firing rates to weigh traffic by in placement; nil measures them on random input
-        /// (``FiringRates/measure(_:ticks:seed:budget:)``) when the network is small enough.
+        /// (``FiringRates/measure(_:ticks:seed:budget:)``) when the network is small enough,
+        /// else estimates them in one pass (``FiringRates/estimate(_:seed:)``).
         public var rates: FiringRates?
         /// How cores are placed on the board (``PlacementStrategy``).
         public var placement: PlacementStrategy
@@ -101,11 +102,9 @@ public struct Compiler: Sendable {
         progress?("measuring firing rates for placement")
         // Measured when the reference run is affordable, else estimated in one pass: routes
         // are always weighed by expected spikes.
-        let rates: FiringRates? = options.rates ?? FiringRates.measure(network) ?? FiringRates.estimate(network)
-        let coreRates = rates.map { rates in
-            let byLayer = layers.map { rates.rate(of: $0.name) }
-            return state.recipes.map { byLayer[$0.layer] }
-        }
+        let rates = options.rates ?? FiringRates.measure(network) ?? FiringRates.estimate(network)
+        let byLayer = layers.map { rates.rate(of: $0.name) }
+        let coreRates = state.recipes.map { byLayer[$0.layer] }
         progress?("placing \(state.recipes.count) cores")
         let placer = Placer(target: target, cores: state.recipes.count, traffic: state.traffic, coreRates: coreRates)
         let slots = placer.place(options.placement)
@@ -113,8 +112,8 @@ public struct Compiler: Sendable {
         // Without a search the placement is row-major: each figure is computed once.
         let same = slots == rowMajor
         let naive = placer.cost(rowMajor), placed = same ? naive : placer.cost(slots)
-        let naiveExpected = rates.map { _ in placer.expected(rowMajor) }
-        let expected = same ? naiveExpected : rates.map { _ in placer.expected(slots) }
+        let naiveExpected = placer.expected(rowMajor)
+        let expected = same ? naiveExpected : placer.expected(slots)
         let naiveObjective = placer.objective(rowMajor), objective = same ? naiveObjective : placer.objective(slots)
         let inputs = network.graph.inputLayers.compactMap { input -> (String, [Int], RouteTable)? in
             guard let k = layers.firstIndex(where: { $0.name == input.name }), let shape = input.shape else { return nil }
@@ -126,9 +125,9 @@ public struct Compiler: Sendable {
                         labelIndex: Compiled.labelIndex(state.recipes, layers: layers.count), layers: reports.reversed(),
                         placement: PlacementReport(hops: placed.hops, chipCrossings: placed.crossings, rowMajorHops: naive.hops,
                                                    rowMajorChipCrossings: naive.crossings,
-                                                   spikeHopsPerTick: expected?.hops, spikeCrossingsPerTick: expected?.crossings,
-                                                   rowMajorSpikeHopsPerTick: naiveExpected?.hops, rowMajorSpikeCrossingsPerTick: naiveExpected?.crossings,
-                                                   rateSource: rates?.source ?? "none (the network is too large to simulate at compile time): every axon weighs alike",
+                                                   spikeHopsPerTick: expected.hops, spikeCrossingsPerTick: expected.crossings,
+                                                   rowMajorSpikeHopsPerTick: naiveExpected.hops, rowMajorSpikeCrossingsPerTick: naiveExpected.crossings,
+                                                   rateSource: rates.source,
                                                    objective: objective, rowMajorObjective: naiveObjective,
                                                    crossingCost: placer.crossingCost, searched: placer.searches && options.placement == .auto,
                                                    strategy: options.placement.rawValue),

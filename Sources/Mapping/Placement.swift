@@ -142,11 +142,16 @@ struct Placer: Sendable {
         let bisected = BisectionPlacement(board: board, graph: graph()).place(seed: seed)
         guard searches else { return bisected }
         let traffic = adjacency()
-        let fromRowMajor = improve(rowMajor, candidates: Array(0..<min(board.coresTotal, max(n * 2, min(board.coresPerChipTotal, board.coresTotal)))),
-                                   traffic: traffic, seed: seed)
+        let fromRowMajor = improve(rowMajor, candidates: rowMajorCandidates, traffic: traffic, seed: seed)
         let regionSlots = BisectionPlacement.region(for: n, on: board).slots(on: board)
         let fromBisection = improve(bisected, candidates: regionSlots, traffic: traffic, seed: seed)
         return objective(fromBisection) < objective(fromRowMajor) ? fromBisection : fromRowMajor
+    }
+
+    /// The slots the local search from row-major may use: the first chip(s) the cores
+    /// need, with room to spread on a chip.
+    var rowMajorCandidates: [Int] {
+        Array(0..<min(board.coresTotal, max(cores * 2, min(board.coresPerChipTotal, board.coresTotal))))
     }
 
     /// The core graph METIS cuts: each pair's search weight (expected spikes), both ways.

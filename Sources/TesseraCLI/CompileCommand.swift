@@ -46,7 +46,7 @@ struct CompileCommand: ParsableCommand {
     var measureTicks = 64
 
     @Option(name: .long, help: ArgumentHelp("Firing rates per layer to weigh placement by (written by `tessera simulate --write-rates`).",
-                                            discussion: "Without it, rates are measured on random input when the network is small enough."))
+                                            discussion: "Without it, rates are measured on random input when the network is small enough, else estimated in one pass."))
     var rates: String?
 
     @Option(name: .long, help: ArgumentHelp("How cores are placed: auto (recursive bisection with METIS, then local search up to 100,000 cores) or row-major (the partition's order).",

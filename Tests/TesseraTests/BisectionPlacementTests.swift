@@ -67,8 +67,7 @@ import Testing
         let compiled = try Compiler(network).compile()
         let placer = compiled.placer
         let rowMajor = Array(0..<compiled.coreCount)
-        let candidates = Array(0..<min(target.board.coresTotal, max(compiled.coreCount * 2, min(target.board.coresPerChipTotal, target.board.coresTotal))))
-        let searched = compiled.coreCount > 1 ? placer.improve(rowMajor, candidates: candidates, traffic: placer.adjacency(), seed: 1) : rowMajor
+        let searched = compiled.coreCount > 1 ? placer.improve(rowMajor, candidates: placer.rowMajorCandidates, traffic: placer.adjacency(), seed: 1) : rowMajor
         #expect(compiled.placement.objective <= placer.objective(searched))
         #expect(compiled.placement.objective <= compiled.placement.rowMajorObjective)
     }

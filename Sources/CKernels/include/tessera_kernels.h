@@ -26,7 +26,8 @@ int64_t tessera_integrate(int32_t *potential, int lanes, const uint8_t *records,
 /// `enabled` is one mask vector per lane (NULL: every neuron). The codes
 /// `code_base + neuron` of those that fired go to `out` from `*out_count` on, in ascending
 /// order. Returns 1 when a neuron is left at or beyond a threshold (it changes next tick
-/// without input), else 0. Same results as the Swift `linearUpdate`, lane for lane.
+/// without input), else 0. Same results as the Swift `neuronUpdate` in these modes, lane for
+/// lane.
 int tessera_linear_update(int32_t *potential, int lanes, int32_t low, int32_t high, int32_t leak, int32_t alpha, int32_t beta,
                           const int32_t *enabled, int32_t code_base, int32_t *out, int64_t *out_count);
 
