@@ -25,7 +25,7 @@ public struct Compiler: Sendable {
         public var strict = false
         /// Firing rates to weigh traffic by in placement; nil measures them on random input
         /// (``FiringRates/measure(_:ticks:seed:budget:)``) when the network is small enough,
-        /// else estimates them in one pass (``FiringRates/estimate(_:seed:)``).
+        /// else estimates them in one pass (``FiringRates/estimate(_:)``).
         public var rates: FiringRates?
         /// How cores are placed on the board (``PlacementStrategy``).
         public var placement: PlacementStrategy

@@ -72,35 +72,61 @@ struct GraphBisection {
         local = [Int32](repeating: -1, count: graph.vertices)
     }
 
-    /// The side (0 or 1) of each of `cores`, in their order.
-    mutating func split(_ cores: [Int32], capacity: (Int, Int), seed: Int32) -> [UInt8] {
+    /// The side (0 or 1) of each of `cores`, in their order. `pull[i]`, when given, is the
+    /// spike weight that ties core i to cores outside the set lying nearer side 0 and side
+    /// 1 (terminal propagation): it enters the cut as edges to two anchor vertices, one per
+    /// side, so that a core talking to the left half's neighbours lands on the left.
+    mutating func split(_ cores: [Int32], capacity: (Int, Int), seed: Int32, pull: [(Int, Int)]? = nil) -> [UInt8] {
         let n = cores.count
         guard n > 1 else { return cores.map { _ in capacity.0 > 0 ? 0 : 1 } }
         for (i, v) in cores.enumerated() { local[Int(v)] = Int32(i) }
         defer { for v in cores { local[Int(v)] = -1 } }
-        var xadj: [Int32] = [0], adjncy: [Int32] = [], adjwgt: [Int32] = []
+        var xadj: [Int32] = [0], adjncy: [Int32] = [], weight: [Int] = []
         xadj.reserveCapacity(n + 1)
         for v in cores {
             for e in Int(graph.offsets[Int(v)])..<Int(graph.offsets[Int(v) + 1]) {
                 let u = local[Int(graph.adjacency[e])]
                 guard u >= 0 else { continue }
                 adjncy.append(u)
-                adjwgt.append(max(1, graph.weights[e]))
+                weight.append(Int(max(1, graph.weights[e])))
+            }
+            if let pull {
+                let (w0, w1) = pull[xadj.count - 1]
+                if w0 > 0 { adjncy.append(Int32(n)); weight.append(w0) }
+                if w1 > 0 { adjncy.append(Int32(n + 1)); weight.append(w1) }
             }
             xadj.append(Int32(adjncy.count))
         }
+        // The anchors: vertex n pulls towards side 0, vertex n + 1 towards side 1.
+        let anchored = pull != nil
+        if let pull {
+            for i in 0..<n where pull[i].0 > 0 { adjncy.append(Int32(i)); weight.append(pull[i].0) }
+            xadj.append(Int32(adjncy.count))
+            for i in 0..<n where pull[i].1 > 0 { adjncy.append(Int32(i)); weight.append(pull[i].1) }
+            xadj.append(Int32(adjncy.count))
+        }
+        // METIS adds edge weights in 32 bits (a coarse edge is the sum of the edges it
+        // contracts, and the cut is a sum over the whole graph), so the weights are scaled
+        // down to a total below 2^30 when they exceed it; else the sums wrap and the cut
+        // it minimises is garbage.
+        let total = weight.reduce(0, +)
+        let scale = total > 1 << 30 ? Double(1 << 30) / Double(total) : 1
+        var adjwgt = weight.map { Int32(max(1, (Double($0) * scale).rounded(.down))) }
+        let vertexCount = n + (anchored ? 2 : 0)
         // Sides sized in proportion to their capacities.
-        let total = Double(capacity.0 + capacity.1)
-        let want0 = min(capacity.0, max(n - capacity.1, Int((Double(n) * Double(capacity.0) / total).rounded())))
+        let room = Double(capacity.0 + capacity.1)
+        let want0 = min(capacity.0, max(n - capacity.1, Int((Double(n) * Double(capacity.0) / room).rounded())))
         var side = [UInt8](repeating: 0, count: n)
         if adjncy.isEmpty {
             // No traffic inside the set: keep the partition's order.
             for i in want0..<n { side[i] = 1 }
             return side
         }
-        var parts = [Int32](repeating: 0, count: n)
-        var nvtxs = Int32(n), ncon: Int32 = 1, nparts: Int32 = 2, edgecut: Int32 = 0
-        var tpwgts: [Float] = [Float(want0) / Float(n), Float(n - want0) / Float(n)]
+        var parts = [Int32](repeating: 0, count: vertexCount)
+        var nvtxs = Int32(vertexCount), ncon: Int32 = 1, nparts: Int32 = 2, edgecut: Int32 = 0
+        // Each anchor weighs one vertex and belongs with its own side's share.
+        let share0 = Float(want0 + (anchored ? 1 : 0)) / Float(vertexCount)
+        var tpwgts: [Float] = [share0, 1 - share0]
         var options = [Int32](repeating: 0, count: Int(METIS_NOPTIONS))
         METIS_SetDefaultOptions(&options)
         options[Int(METIS_OPTION_SEED.rawValue)] = seed
@@ -111,6 +137,11 @@ struct GraphBisection {
         Self.metisLock.unlock()
         if status == Int32(METIS_OK.rawValue) {
             for i in 0..<n { side[i] = parts[i] == 0 ? 0 : 1 }
+            // METIS may number the parts either way round: an anchor that landed on the
+            // other part says the sides are swapped (when both anchors agree on it).
+            if anchored, parts[n] == 1, parts[n + 1] == 0 {
+                for i in 0..<n { side[i] = 1 - side[i] }
+            }
         } else {
             for i in want0..<n { side[i] = 1 }
         }
@@ -130,7 +161,10 @@ struct GraphBisection {
         for i in side.indices where side[i] == from {
             var gain = 0
             for e in Int(xadj[i])..<Int(xadj[i + 1]) {
-                gain += side[Int(adjncy[e])] == from ? -Int(adjwgt[e]) : Int(adjwgt[e])
+                // Past the set's own vertices are the anchors: n on side 0, n + 1 on side 1.
+                let u = Int(adjncy[e])
+                let other = u < side.count ? side[u] : UInt8(u - side.count)
+                gain += other == from ? -Int(adjwgt[e]) : Int(adjwgt[e])
             }
             gains.append((gain, i))
         }

@@ -72,19 +72,34 @@ import Testing
         #expect(compiled.placement.objective <= compiled.placement.rowMajorObjective)
     }
 
-    /// The one-pass rate estimate, by hand on x -> a (threshold 1) -> b (threshold 2): each
-    /// input element gets a uniform random rate u (the seeded stream the reference
-    /// measurement uses), a fires at min(u, 1) = u and b at a / 2; a layer's rate is the
-    /// mean over its neurons.
+    /// The one-pass rate estimate, by hand on x -> a (identity weights, threshold 1) -> b
+    /// (identity, threshold 2): every input element fires at the random input's mean rate
+    /// 0.5, so a settles at 0.5 / 1 and b at 0.5 / 2; a layer's rate is the mean over its
+    /// neurons.
     @Test func estimatedRatesMatchAHandComputation() throws {
         let network = try PlacementTests.chain()
-        let rates = FiringRates.estimate(network, seed: 7)
-        var random = SeededRandom(seed: 7)
-        let u = (0..<3).map { _ in random.nextUnit() }
-        let mean = u.reduce(0, +) / 3
-        #expect(abs((rates.rates["a"] ?? -1) - mean) < 1e-12)
-        #expect(abs((rates.rates["b"] ?? -1) - mean / 2) < 1e-12)
+        let rates = FiringRates.estimate(network)
+        #expect(abs((rates.rates["a"] ?? -1) - 0.5) < 1e-12)
+        #expect(abs((rates.rates["b"] ?? -1) - 0.25) < 1e-12)
         #expect(rates.rates["x"] == nil)
         #expect(rates.source.contains("estimate"))
+    }
+
+    /// A convolution reads each input channel at its rate: 2 x 3 x 3 input at 0.5, one 2x2
+    /// filter with weights 1, 1, 1, 1 on channel 0 and 1, 0, 0, 0 on channel 1, threshold
+    /// 4: the current is 0.5 x 4 + 0.5 x 1 = 2.5, so every output neuron settles at 2.5 / 4.
+    @Test func estimatedConvolutionRateIsPerChannel() throws {
+        var store = ParameterStore()
+        store["c.weight"] = .loaded(Tensor(shape: [1, 2, 2, 2], values: [1, 1, 1, 1, 1, 0, 0, 0]) ?? Tensor(repeating: 0, shape: [1, 2, 2, 2]), origin: "hand")
+        store["c.bias"] = .loaded(Tensor(repeating: 0, shape: [1]), origin: "hand")
+        let layers = [
+            Layer(name: "x", op: .input(shape: TensorShape(2, 3, 3), encoding: .rate)),
+            Layer(name: "c", op: .conv2d(Convolution(outChannels: 1, vertical: Window(kernel: 2), horizontal: Window(kernel: 2))), inputs: ["x"],
+                  neuron: NeuronModel(threshold: 4, reset: .subtract), parameterKey: "c"),
+        ]
+        let graph = try Verifier.verify(SpikeGraph(name: "conv", layers: layers, outputs: ["c"], parameters: store)).graph
+        let network = try IntegerNetwork.check(graph, target: PlacementTests.tiny)
+        let rates = FiringRates.estimate(network)
+        #expect(abs((rates.rates["c"] ?? -1) - 0.625) < 1e-12)
     }
 }
