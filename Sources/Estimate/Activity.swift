@@ -1,6 +1,7 @@
 import CoreMap
 import Emulator
 import Foundation
+import Hardware
 import TesseraSupport
 
 /// The work a core map does in one frame: the counts the energy model multiplies by the
@@ -20,6 +21,12 @@ public struct Activity: Sendable, Encodable, Equatable {
     public var chipCrossings: Double
     /// Where the counts come from.
     public var source: String
+    /// Expected spikes per tick on each chip-to-chip link (analytic counts only: measured
+    /// counters do not say which link a packet took).
+    public var links: ChipLinkLoads? = nil
+
+    /// The link loads go into the report as its `links` figures, not as raw arrays.
+    enum CodingKeys: String, CodingKey { case ticks, spikes, synapticEvents, neuronUpdates, hops, chipCrossings, source }
 
     /// Expected counts for `ticks` ticks when every neuron of layer L fires `rates(L)` spikes
     /// per tick and every input element `inputRate`: spikes = neurons x rate; synaptic events
@@ -35,6 +42,7 @@ public struct Activity: Sendable, Encodable, Equatable {
         let layerRates = map.header.layers.map { rates($0.name) }
         let fanOuts = map.crossbarFanOuts()
         var a = Activity(ticks: Double(ticks), spikes: 0, synapticEvents: 0, neuronUpdates: 0, hops: 0, chipCrossings: 0, source: source)
+        var links = ChipLinkLoads(chips: map.header.chips)
         for c in 0..<map.coreCount {
             let layer = Int(map.coreLayer[c])
             let rate = layer >= 0 && layerRates.indices.contains(layer) ? layerRates[layer] : 0
@@ -47,7 +55,9 @@ public struct Activity: Sendable, Encodable, Equatable {
                 let q = map.meshPosition(of: target)
                 a.synapticEvents += rate * Double(fanOuts[Int(map.coreCrossbar[target])][Int(map.destIndex[k])])
                 a.hops += rate * Double(abs(p.x - q.x) + abs(p.y - q.y))
-                a.chipCrossings += rate * Double(abs(map.coreChip[2 * c] - map.coreChip[2 * target]) + abs(map.coreChip[2 * c + 1] - map.coreChip[2 * target + 1]))
+                let (from, to) = ((Int(map.coreChip[2 * c]), Int(map.coreChip[2 * c + 1])), (Int(map.coreChip[2 * target]), Int(map.coreChip[2 * target + 1])))
+                a.chipCrossings += rate * Double(abs(from.0 - to.0) + abs(from.1 - to.1))
+                if from != to { links.add(from: from, to: to, spikes: rate) }
             }
         }
         for port in map.header.inputs {
@@ -56,6 +66,7 @@ public struct Activity: Sendable, Encodable, Equatable {
             }
         }
         for key in [\Activity.spikes, \.synapticEvents, \.neuronUpdates, \.hops, \.chipCrossings] { a[keyPath: key] *= Double(ticks) }
+        a.links = links
         return a
     }
 

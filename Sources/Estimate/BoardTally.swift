@@ -1,3 +1,4 @@
+import Hardware
 import CoreMap
 
 /// Resources and uniform-rate activity counted one core at a time, so a board whose map is
@@ -24,6 +25,7 @@ public struct BoardTally: Sendable {
     var cores = 0
     var outputPins = 0
     var spikes = 0.0, synapticEvents = 0.0, neuronUpdates = 0.0, hops = 0.0, chipCrossings = 0.0
+    var links: ChipLinkLoads
 
     /// `header` gives the layers, ports and geometry (its cores are not read). Every neuron
     /// fires `rate` spikes per tick and every input element `inputRate`.
@@ -41,6 +43,7 @@ public struct BoardTally: Sendable {
         rows = header.layers.map { row($0.name, $0.op, $0.neurons) }
         unlabelled = row("-", "-", 0)
         layerCopies = [Int](repeating: 0, count: header.layers.count)
+        links = ChipLinkLoads(chips: header.chips)
     }
 
     /// The axons fed from outside the board, as core x axons + axon.
@@ -126,6 +129,7 @@ public struct BoardTally: Sendable {
                 let (tx, ty) = (Int(map.coreChip[2 * t]), Int(map.coreChip[2 * t + 1]))
                 hopSum += abs(hx - tx * per[0] - Int(map.coreXY[2 * t])) + abs(hy - ty * per[1] - Int(map.coreXY[2 * t + 1]))
                 crossingSum += abs(cx - tx) + abs(cy - ty)
+                if (cx, cy) != (tx, ty) { links.add(from: (cx, cy), to: (tx, ty), spikes: rate) }
             default: break
             }
         }
@@ -138,6 +142,7 @@ public struct BoardTally: Sendable {
     private mutating func route(from here: Position, to there: Position) {
         hops += rate * Double(abs(here.x - there.x) + abs(here.y - there.y))
         chipCrossings += rate * Double(abs(here.chip[0] - there.chip[0]) + abs(here.chip[1] - there.chip[1]))
+        if here.chip != there.chip { links.add(from: (here.chip[0], here.chip[1]), to: (there.chip[0], there.chip[1]), spikes: rate) }
     }
 
     private mutating func count(neurons: Int, axons: Int, synapses: Int, chip: [Int], layer: Int?, role: CoreRole) {
@@ -187,6 +192,7 @@ public struct BoardTally: Sendable {
         neuronUpdates += other.neuronUpdates
         hops += other.hops
         chipCrossings += other.chipCrossings
+        links.merge(other.links)
     }
 
     /// The resources of the cores added so far.
@@ -199,6 +205,6 @@ public struct BoardTally: Sendable {
     public func activity(ticks: Int, source: String) -> Activity {
         let t = Double(ticks)
         return Activity(ticks: t, spikes: spikes * t, synapticEvents: synapticEvents * t, neuronUpdates: neuronUpdates * t,
-                        hops: hops * t, chipCrossings: chipCrossings * t, source: source)
+                        hops: hops * t, chipCrossings: chipCrossings * t, source: source, links: links)
     }
 }

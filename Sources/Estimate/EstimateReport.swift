@@ -30,6 +30,8 @@ public struct EstimateReport: Sendable, Encodable {
     public var timing: FrameTiming
     public var energy: EnergyEstimate
     public var ann: AnnComparison?
+    /// Expected load on the chip-to-chip links (analytic counts only).
+    public var links: LinkReport?
 
     public init(map: CoreMap, target: Target, activity: Activity, annMACs: Int? = nil) {
         self.init(header: map, resources: ResourceEstimate(map), target: target, activity: activity, annMACs: annMACs)
@@ -47,6 +49,7 @@ public struct EstimateReport: Sendable, Encodable {
         timing = FrameTiming(header, ticks: Int(activity.ticks), target: target)
         energy = EnergyEstimate(activity: activity, chips: resources.chips, target: target)
         ann = annMACs.flatMap { AnnComparison(macs: $0, synapticEvents: activity.synapticEvents, target: target) }
+        links = activity.links.map { LinkReport($0, board: target.board, tickHz: target.timing.tickHz) }
     }
 
     public func json() -> String {
@@ -82,6 +85,7 @@ public struct EstimateReport: Sendable, Encodable {
             }
         }
         lines.append("energy per frame: \(Self.energy(energy.joules))" + String(format: " (%.3g mW at %.1f frames/s)", energy.joules * t.framesPerSecond * 1e3, t.framesPerSecond))
+        lines += links?.lines ?? []
         if let ann {
             lines.append("ANN comparison (45 nm): \(ann.macs) MACs x E_MAC = \(Self.energy(ann.macJoules)) vs \(g(ann.synapticEvents)) synaptic events x E_AC = \(Self.energy(ann.acJoules)); ANN / SNN = "
                          + String(format: "%.2f", ann.ratio))

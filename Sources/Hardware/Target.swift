@@ -77,10 +77,25 @@ public struct Timing: Hashable, Sendable {
 public struct Board: Hashable, Sendable {
     public var coresPerChip: [Int]
     public var chips: [Int]
+    /// What one chip-to-chip link carries, in one direction, when the target says.
+    public var link: LinkCapacity?
 
     public var coresPerChipTotal: Int { coresPerChip[0] * coresPerChip[1] }
     public var chipsTotal: Int { chips[0] * chips[1] }
     public var coresTotal: Int { coresPerChipTotal * chipsTotal }
+}
+
+/// Spikes per tick one chip edge carries in one direction (the target file's `chip: link:`),
+/// with the publication or assumption it rests on.
+public struct LinkCapacity: Hashable, Sendable {
+    public var spikesPerTick: Double
+    public var source: String
+
+    /// The fastest tick, in Hz, at which a link loaded with `spikes` per tick keeps up,
+    /// given that it carries `spikesPerTick` per tick at the target's `tickHz`.
+    public func sustainableTickHz(load spikes: Double, tickHz: Double) -> Double {
+        spikes > 0 ? spikesPerTick * tickHz / spikes : .infinity
+    }
 }
 
 /// A measured figure with its unit and the publication it comes from.

@@ -46,7 +46,8 @@ public enum TargetLoader {
             let base = baseNode.flatMap { reader.string($0, what: "base target") }
             diagnostics.append(contentsOf: reader.diagnostics)
             guard let baseNode, let base else { break }
-            file = URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(base).path
+            // A relative base is read beside the file that names it; an absolute one as it is.
+            file = base.hasPrefix("/") ? base : URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(base).path
             guard FileManager.default.fileExists(atPath: file) else {
                 diagnostics.error("base target '\(base)' not found (looked for \(file))", at: reader.location(of: baseNode))
                 break
@@ -70,7 +71,7 @@ public enum TargetLoader {
 
         let core = section("core", readCore, allowed: coreKeys)
         let timing = section("timing", readTiming, allowed: ["tickHz", "delay"])
-        let chip = section("chip", { r, m in m["cores"].flatMap { r.ints($0, what: "chip cores [columns, rows]", count: 2, atLeast: 1) } }, allowed: ["cores"])
+        let chip = section("chip", readChip, allowed: ["cores", "link"])
         let chips = section("board", { r, m in m["chips"].flatMap { r.ints($0, what: "board chips [columns, rows]", count: 2, atLeast: 1) } }, allowed: ["chips"])
         let energy = section("energy", readEnergy, allowed: EnergyModel.knownFigures.map(\.key))
         if name == nil { diagnostics.error("target has no 'name'", at: SourceLocation(file: path, line: 1, column: 1)) }
@@ -79,10 +80,29 @@ public enum TargetLoader {
             throw DiagnosticError("target '\(path)' is incomplete")
         }
         return Target(name: name, summary: summary, core: core, timing: timing,
-                      board: Board(coresPerChip: chip, chips: chips), energy: energy, file: path)
+                      board: Board(coresPerChip: chip.0, chips: chips, link: chip.1), energy: energy, file: path)
     }
 
-    static let optionalKeys: Set<String> = Set(EnergyModel.knownFigures.map(\.key))
+    static let optionalKeys: Set<String> = Set(EnergyModel.knownFigures.map(\.key) + ["link"])
+
+    /// `chip: { cores: [columns, rows], link: { spikesPerTick: N, source: "..." } }`; the
+    /// link is optional, and a capacity of zero or less is an error (no spike could leave
+    /// the chip).
+    static func readChip(_ r: inout YAMLReader, _ m: YAMLMapping) -> ([Int], LinkCapacity?)? {
+        guard let cores = m["cores"].flatMap({ r.ints($0, what: "chip cores [columns, rows]", count: 2, atLeast: 1) }) else { return nil }
+        guard let node = m["link"] else { return (cores, nil) }
+        guard let f = r.mapping(node, what: "chip link", allowed: ["spikesPerTick", "source"]) else { return nil }
+        guard let valueNode = f["spikesPerTick"], let sourceNode = f["source"] else {
+            r.error("chip link needs 'spikesPerTick' (spikes per tick one chip edge carries in one direction) and its 'source'", at: node)
+            return nil
+        }
+        guard let value = r.double(valueNode, what: "chip link spikesPerTick", atLeast: 0), let source = r.string(sourceNode, what: "chip link source") else { return nil }
+        guard value > 0 else {
+            r.error("chip link spikesPerTick must be greater than 0, got \(value): a link that carries no spike could not join two chips", at: valueNode)
+            return nil
+        }
+        return (cores, LinkCapacity(spikesPerTick: value, source: source))
+    }
 
     static let coreKeys = ["axons", "neurons", "axonTypes", "weightBits", "leakBits", "thresholdBits",
                            "negThresholdBits", "resetBits", "membraneBits", "thresholdMaskBits", "randomBits"]

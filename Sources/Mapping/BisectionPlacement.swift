@@ -12,7 +12,7 @@ struct BisectionPlacement {
     let graph: CoreGraph
     /// Below this many positions inside one chip, cores are laid row-major in their order
     /// (the partition's: a layer's tiles in sequence), which the cuts above already grouped.
-    static let leaf = 16
+    static let leaf = 256
 
     /// A rectangle of core positions on the board's mesh.
     struct Region: Equatable {

@@ -98,6 +98,10 @@ public struct PlacementReport: Encodable, Sendable {
     /// `auto` (recursive bisection with METIS, plus the local search up to 100,000 cores) or
     /// `row-major` (the partition's order).
     public var strategy: String
+    /// Expected spikes per tick on the chip-to-chip links, placed and row-major, against
+    /// the target's link capacity.
+    public var links: LinkReport
+    public var rowMajorLinks: LinkReport
 }
 
 extension Compiler {

@@ -111,10 +111,7 @@ public struct Compiler: Sendable {
         let rowMajor = Array(0..<state.recipes.count)
         // Without a search the placement is row-major: each figure is computed once.
         let same = slots == rowMajor
-        let naive = placer.cost(rowMajor), placed = same ? naive : placer.cost(slots)
-        let naiveExpected = placer.expected(rowMajor)
-        let expected = same ? naiveExpected : placer.expected(slots)
-        let naiveObjective = placer.objective(rowMajor), objective = same ? naiveObjective : placer.objective(slots)
+        let naive = placer.figures(rowMajor), placed = same ? naive : placer.figures(slots)
         let inputs = network.graph.inputLayers.compactMap { input -> (String, [Int], RouteTable)? in
             guard let k = layers.firstIndex(where: { $0.name == input.name }), let shape = input.shape else { return nil }
             return (input.name, [shape.channels, shape.height, shape.width],
@@ -123,14 +120,16 @@ public struct Compiler: Sendable {
         return Compiled(compiler: self, recipes: state.recipes, routes: state.routes, mergeHome: state.mergeHome, parts: state.parts,
                         inputs: inputs, slots: slots, placer: placer,
                         labelIndex: Compiled.labelIndex(state.recipes, layers: layers.count), layers: reports.reversed(),
-                        placement: PlacementReport(hops: placed.hops, chipCrossings: placed.crossings, rowMajorHops: naive.hops,
-                                                   rowMajorChipCrossings: naive.crossings,
-                                                   spikeHopsPerTick: expected.hops, spikeCrossingsPerTick: expected.crossings,
-                                                   rowMajorSpikeHopsPerTick: naiveExpected.hops, rowMajorSpikeCrossingsPerTick: naiveExpected.crossings,
+                        placement: PlacementReport(hops: placed.cost.hops, chipCrossings: placed.cost.crossings, rowMajorHops: naive.cost.hops,
+                                                   rowMajorChipCrossings: naive.cost.crossings,
+                                                   spikeHopsPerTick: placed.hops, spikeCrossingsPerTick: placed.crossings,
+                                                   rowMajorSpikeHopsPerTick: naive.hops, rowMajorSpikeCrossingsPerTick: naive.crossings,
                                                    rateSource: rates.source,
-                                                   objective: objective, rowMajorObjective: naiveObjective,
+                                                   objective: placed.objective, rowMajorObjective: naive.objective,
                                                    crossingCost: placer.crossingCost, searched: placer.searches && options.placement == .auto,
-                                                   strategy: options.placement.rawValue),
+                                                   strategy: options.placement.rawValue,
+                                                   links: LinkReport(placed.links, board: target.board, tickHz: target.timing.tickHz),
+                                                   rowMajorLinks: LinkReport(naive.links, board: target.board, tickHz: target.timing.tickHz)),
                         relayedRoutes: state.relayedRoutes)
     }
 }

@@ -11,45 +11,48 @@ struct CoreGraph: Sendable {
 
     var vertices: Int { offsets.count - 1 }
 
-    /// The graph of `pairs` (from, to, weight) over `vertices` cores, weights summed per
-    /// unordered pair, neighbours in ascending order; self-loops dropped.
-    init(vertices: Int, pairs: [(from: Int32, to: Int32, weight: Int)]) {
-        var degree = [Int32](repeating: 0, count: vertices + 1)
-        for p in pairs where p.from != p.to {
-            degree[Int(p.from)] += 1
-            degree[Int(p.to)] += 1
-        }
+    /// The graph of `pairs` over `vertices` cores, each pair weighing `weight(pair)`,
+    /// weights summed per unordered pair, neighbours in ascending order; self-loops dropped.
+    /// Built in place (one array of neighbours and one of weights, compacted vertex by
+    /// vertex), since full-size maps have tens of millions of pairs.
+    init(vertices: Int, pairs: [(from: Int32, to: Int32, weight: Int32)], weight: ((from: Int32, to: Int32, weight: Int32)) -> Int) {
         var start = [Int](repeating: 0, count: vertices + 1)
-        for v in 0..<vertices { start[v + 1] = start[v] + Int(degree[v]) }
+        for p in pairs where p.from != p.to {
+            start[Int(p.from) + 1] += 1
+            start[Int(p.to) + 1] += 1
+        }
+        for v in 0..<vertices { start[v + 1] += start[v] }
         var fill = start
-        var neighbour = [Int32](repeating: 0, count: start[vertices]), weight = [Int](repeating: 0, count: start[vertices])
+        var neighbour = [Int32](repeating: 0, count: start[vertices]), weights = [Int32](repeating: 0, count: start[vertices])
         for p in pairs where p.from != p.to {
             let (a, b) = (Int(p.from), Int(p.to))
-            neighbour[fill[a]] = p.to; weight[fill[a]] = p.weight; fill[a] += 1
-            neighbour[fill[b]] = p.from; weight[fill[b]] = p.weight; fill[b] += 1
+            let w = Int32(clamping: weight(p))
+            neighbour[fill[a]] = p.to; weights[fill[a]] = w; fill[a] += 1
+            neighbour[fill[b]] = p.from; weights[fill[b]] = w; fill[b] += 1
         }
-        // Sort each list and merge repeated neighbours.
-        var offsets: [Int32] = [0], adjacency: [Int32] = [], weights: [Int32] = []
-        offsets.reserveCapacity(vertices + 1)
-        adjacency.reserveCapacity(neighbour.count)
-        weights.reserveCapacity(neighbour.count)
+        // Sort each list and merge repeated neighbours, writing over the arrays' front.
+        var offsets = [Int32](repeating: 0, count: vertices + 1)
+        var write = 0
+        var list: [(Int32, Int32)] = []
         for v in 0..<vertices {
-            let range = start[v]..<start[v + 1]
-            let order = range.sorted { neighbour[$0] < neighbour[$1] }
-            var last: Int32 = -1, sum = 0
-            for i in order {
-                if neighbour[i] != last, last >= 0 {
-                    adjacency.append(last); weights.append(Int32(clamping: sum))
-                    sum = 0
-                }
-                last = neighbour[i]
-                sum += weight[i]
+            list.removeAll(keepingCapacity: true)
+            for i in start[v]..<start[v + 1] { list.append((neighbour[i], weights[i])) }
+            list.sort { $0.0 < $1.0 }
+            var k = 0
+            while k < list.count {
+                let u = list[k].0
+                var sum = 0
+                while k < list.count, list[k].0 == u { sum += Int(list[k].1); k += 1 }
+                neighbour[write] = u
+                weights[write] = Int32(clamping: sum)
+                write += 1
             }
-            if last >= 0 { adjacency.append(last); weights.append(Int32(clamping: sum)) }
-            offsets.append(Int32(adjacency.count))
+            offsets[v + 1] = Int32(write)
         }
+        neighbour.removeLast(neighbour.count - write)
+        weights.removeLast(weights.count - write)
         self.offsets = offsets
-        self.adjacency = adjacency
+        self.adjacency = neighbour
         self.weights = weights
     }
 }
@@ -81,37 +84,51 @@ struct GraphBisection {
         guard n > 1 else { return cores.map { _ in capacity.0 > 0 ? 0 : 1 } }
         for (i, v) in cores.enumerated() { local[Int(v)] = Int32(i) }
         defer { for v in cores { local[Int(v)] = -1 } }
-        var xadj: [Int32] = [0], adjncy: [Int32] = [], weight: [Int] = []
-        xadj.reserveCapacity(n + 1)
+        // METIS adds edge weights in 32 bits (a coarse edge is the sum of the edges it
+        // contracts, and the cut is a sum over the whole graph), so the weights are scaled
+        // down to a total below 2^30 when they exceed it; else the sums wrap and the cut
+        // it minimises is garbage. A first pass counts and sums, the second fills.
+        var entries = 0, total = 0
         for v in cores {
+            for e in Int(graph.offsets[Int(v)])..<Int(graph.offsets[Int(v) + 1]) where local[Int(graph.adjacency[e])] >= 0 {
+                entries += 1
+                total += Int(max(1, graph.weights[e]))
+            }
+        }
+        let anchored = pull != nil
+        if let pull {
+            for (w0, w1) in pull {
+                entries += 2 * ((w0 > 0 ? 1 : 0) + (w1 > 0 ? 1 : 0))
+                total += 2 * (w0 + w1)
+            }
+        }
+        let scale = total > 1 << 30 ? Double(1 << 30) / Double(total) : 1
+        func scaled(_ w: Int) -> Int32 { scale == 1 ? Int32(w) : Int32(max(1, (Double(w) * scale).rounded(.down))) }
+        var xadj: [Int32] = [0], adjncy: [Int32] = [], adjwgt: [Int32] = []
+        xadj.reserveCapacity(n + 3)
+        adjncy.reserveCapacity(entries)
+        adjwgt.reserveCapacity(entries)
+        for (i, v) in cores.enumerated() {
             for e in Int(graph.offsets[Int(v)])..<Int(graph.offsets[Int(v) + 1]) {
                 let u = local[Int(graph.adjacency[e])]
                 guard u >= 0 else { continue }
                 adjncy.append(u)
-                weight.append(Int(max(1, graph.weights[e])))
+                adjwgt.append(scaled(Int(max(1, graph.weights[e]))))
             }
             if let pull {
-                let (w0, w1) = pull[xadj.count - 1]
-                if w0 > 0 { adjncy.append(Int32(n)); weight.append(w0) }
-                if w1 > 0 { adjncy.append(Int32(n + 1)); weight.append(w1) }
+                let (w0, w1) = pull[i]
+                if w0 > 0 { adjncy.append(Int32(n)); adjwgt.append(scaled(w0)) }
+                if w1 > 0 { adjncy.append(Int32(n + 1)); adjwgt.append(scaled(w1)) }
             }
             xadj.append(Int32(adjncy.count))
         }
         // The anchors: vertex n pulls towards side 0, vertex n + 1 towards side 1.
-        let anchored = pull != nil
         if let pull {
-            for i in 0..<n where pull[i].0 > 0 { adjncy.append(Int32(i)); weight.append(pull[i].0) }
+            for i in 0..<n where pull[i].0 > 0 { adjncy.append(Int32(i)); adjwgt.append(scaled(pull[i].0)) }
             xadj.append(Int32(adjncy.count))
-            for i in 0..<n where pull[i].1 > 0 { adjncy.append(Int32(i)); weight.append(pull[i].1) }
+            for i in 0..<n where pull[i].1 > 0 { adjncy.append(Int32(i)); adjwgt.append(scaled(pull[i].1)) }
             xadj.append(Int32(adjncy.count))
         }
-        // METIS adds edge weights in 32 bits (a coarse edge is the sum of the edges it
-        // contracts, and the cut is a sum over the whole graph), so the weights are scaled
-        // down to a total below 2^30 when they exceed it; else the sums wrap and the cut
-        // it minimises is garbage.
-        let total = weight.reduce(0, +)
-        let scale = total > 1 << 30 ? Double(1 << 30) / Double(total) : 1
-        var adjwgt = weight.map { Int32(max(1, (Double($0) * scale).rounded(.down))) }
         let vertexCount = n + (anchored ? 2 : 0)
         // Sides sized in proportion to their capacities.
         let room = Double(capacity.0 + capacity.1)

@@ -88,40 +88,43 @@ struct Placer: Sendable {
                 chipY * board.coresPerChip[1] + within / board.coresPerChip[0], chipX, chipY)
     }
 
-    /// Expected spike hops and chip crossings per tick: each route's hops times the firing
-    /// rate of the neuron that sends on it.
-    func expected(_ slots: [Int]) -> (hops: Double, crossings: Double) {
+    /// A placement's figures, from one pass over the pairs.
+    struct Figures: Equatable {
+        /// Hops and chip crossings of all routes (one per axon fed), as the map holds them.
+        var cost = Cost()
+        /// Expected spike hops and chip crossings per tick: each route's hops times the
+        /// firing rate of the neuron that sends on it.
         var hops = 0.0, crossings = 0.0
+        /// The search's objective: weighted hops plus `crossingCost` x weighted crossings.
+        var objective = 0
+        /// Expected spikes per tick on each chip-to-chip link.
+        var links: ChipLinkLoads
+    }
+
+    func figures(_ slots: [Int]) -> Figures {
+        var f = Figures(links: ChipLinkLoads(chips: board.chips))
         for pair in pairs where pair.from != pair.to {
             let (p, q) = (position(slots[Int(pair.from)]), position(slots[Int(pair.to)]))
+            let (hops, crossings) = (abs(p.x - q.x) + abs(p.y - q.y), abs(p.chipX - q.chipX) + abs(p.chipY - q.chipY))
             let spikes = Double(pair.weight) * coreRates[Int(pair.from)]
-            hops += spikes * Double(abs(p.x - q.x) + abs(p.y - q.y))
-            crossings += spikes * Double(abs(p.chipX - q.chipX) + abs(p.chipY - q.chipY))
+            f.cost.hops += Int(pair.weight) * hops
+            f.cost.crossings += Int(pair.weight) * crossings
+            f.hops += spikes * Double(hops)
+            f.crossings += spikes * Double(crossings)
+            f.objective += searchWeight(pair) * (hops + crossingCost * crossings)
+            if crossings > 0 { f.links.add(from: (p.chipX, p.chipY), to: (q.chipX, q.chipY), spikes: spikes) }
         }
-        return (hops, crossings)
+        return f
     }
 
-    /// The search's objective: weighted hops plus `crossingCost` x weighted crossings.
-    func objective(_ slots: [Int]) -> Int {
-        var total = 0
-        for pair in pairs where pair.from != pair.to {
-            let (p, q) = (position(slots[Int(pair.from)]), position(slots[Int(pair.to)]))
-            total += searchWeight(pair) * (abs(p.x - q.x) + abs(p.y - q.y) + crossingCost * (abs(p.chipX - q.chipX) + abs(p.chipY - q.chipY)))
-        }
-        return total
+    func expected(_ slots: [Int]) -> (hops: Double, crossings: Double) {
+        let f = figures(slots)
+        return (f.hops, f.crossings)
     }
 
-    /// Hops and chip crossings of all routes (one per axon fed), as the map holds them.
-    func cost(_ slots: [Int]) -> Cost {
-        var total = Cost()
-        for pair in pairs where pair.from != pair.to {
-            let (p, q) = (position(slots[Int(pair.from)]), position(slots[Int(pair.to)]))
-            let w = Int(pair.weight)
-            total.hops += w * (abs(p.x - q.x) + abs(p.y - q.y))
-            total.crossings += w * (abs(p.chipX - q.chipX) + abs(p.chipY - q.chipY))
-        }
-        return total
-    }
+    func objective(_ slots: [Int]) -> Int { figures(slots).objective }
+
+    func cost(_ slots: [Int]) -> Cost { figures(slots).cost }
 
     /// The weighted cost of core `a`'s traffic if it sat in `slot` (others as in `slots`).
     func local(_ a: Int, at slot: Int, _ slots: [Int], skipping other: Int, traffic: [[(core: Int, weight: Int)]]) -> Int {
@@ -156,7 +159,7 @@ struct Placer: Sendable {
 
     /// The core graph METIS cuts: each pair's search weight (expected spikes), both ways.
     func graph() -> CoreGraph {
-        CoreGraph(vertices: cores, pairs: pairs.map { ($0.from, $0.to, searchWeight($0)) })
+        CoreGraph(vertices: cores, pairs: pairs, weight: searchWeight)
     }
 
     /// `start` improved by deterministic local search: a random core tries a random slot

@@ -136,6 +136,13 @@ struct CompileTable {
                                 hops, crossings, naiveHops, naiveCrossings))
         }
         lines.append("placement: a chip crossing counts as \(p.crossingCost) hops (target chipCrossing / hop energy); firing rates from \(p.rateSource)")
+        for line in p.links.lines {
+            if line.hasPrefix("warning:") {
+                lines.append(line)
+            } else {
+                lines.append("placement: " + line + String(format: " (row-major: %.1f on the busiest link)", p.rowMajorLinks.largestSpikesPerTick))
+            }
+        }
         self.lines = lines
     }
 }

@@ -14,11 +14,11 @@ func isNetworkFile(_ path: String) -> Bool { path.hasSuffix(".yaml") || path.has
 
 /// Compiles a network with its own `compile:` settings for `--target` (default truenorth),
 /// without writing its map: what `render` and `report` count when a map is too large to write.
-func compileNetwork(_ path: String, target name: String?) throws(DiagnosticError) -> (compiled: Compiled, target: Target, name: String) {
+func compileNetwork(_ path: String, target name: String?, placement: PlacementStrategy = .auto) throws(DiagnosticError) -> (compiled: Compiled, target: Target, name: String) {
     let hardware = try Target.load(name ?? "truenorth")
     let net = try Network.load(path)
     report(net.warnings)
     let converted = try net.convert(net.conversion, calibration: nil, target: hardware).network
-    let compiled = try Compiler(try IntegerNetwork.check(converted.graph, target: hardware)).compile()
+    let compiled = try Compiler(try IntegerNetwork.check(converted.graph, target: hardware), options: Compiler.Options(placement: placement)).compile()
     return (compiled, hardware, converted.graph.name)
 }

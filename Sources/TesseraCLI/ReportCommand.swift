@@ -58,6 +58,9 @@ struct ReportCommand: ParsableCommand {
     @Flag(help: "Print the report as JSON.")
     var json = false
 
+    @Option(help: "For a network: how its cores are placed, 'auto' (METIS bisection) or 'row-major', to compare the two.")
+    var placement: PlacementStrategy = .auto
+
     func validate() throws {
         guard ticks >= 1 else { throw ValidationError("--ticks must be at least 1") }
         let modes = [rate != nil, rates != nil, activity != nil].filter { $0 }.count
@@ -72,7 +75,7 @@ struct ReportCommand: ParsableCommand {
             let macs = try ann.map { path throws(DiagnosticError) in try Network.load(path).multiplyAccumulates }
             if isNetworkFile(map) {
                 guard let r = rate else { throw DiagnosticError("a network is counted at one rate for every layer: give --rate (per-layer rates and measured activity need a core map)") }
-                let (compiled, hardware, name) = try compileNetwork(map, target: target)
+                let (compiled, hardware, name) = try compileNetwork(map, target: target, placement: placement)
                 let tally = compiled.tally(rate: r, inputRate: inputRate ?? r)
                 let activity = tally.activity(ticks: ticks, source: "analytic: every layer of \(name) at \(r) spikes per neuron per tick, inputs at \(inputRate ?? r); counted core by core")
                 print(EstimateReport(header: compiled.mapHeader, resources: tally.resources(), target: hardware, activity: activity, annMACs: macs), json)
