@@ -80,6 +80,12 @@ public struct Board: Hashable, Sendable {
     /// What one chip-to-chip link carries, in one direction, when the target says.
     public var link: LinkCapacity?
 
+    public init(coresPerChip: [Int], chips: [Int], link: LinkCapacity? = nil) {
+        self.coresPerChip = coresPerChip
+        self.chips = chips
+        self.link = link
+    }
+
     public var coresPerChipTotal: Int { coresPerChip[0] * coresPerChip[1] }
     public var chipsTotal: Int { chips[0] * chips[1] }
     public var coresTotal: Int { coresPerChipTotal * chipsTotal }

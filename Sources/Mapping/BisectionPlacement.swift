@@ -12,7 +12,7 @@ struct BisectionPlacement {
     let graph: CoreGraph
     /// Below this many positions inside one chip, cores are laid row-major in their order
     /// (the partition's: a layer's tiles in sequence), which the cuts above already grouped.
-    static let leaf = 256
+    var leaf = 256
 
     /// A rectangle of core positions on the board's mesh.
     struct Region: Equatable {
@@ -99,7 +99,7 @@ struct BisectionPlacement {
             guard !cores.isEmpty else { continue }
             let withinChip = r.area <= board.coresPerChipTotal && r.x / board.coresPerChip[0] == (r.x + r.width - 1) / board.coresPerChip[0]
                 && r.y / board.coresPerChip[1] == (r.y + r.height - 1) / board.coresPerChip[1]
-            if r.area == 1 || (withinChip && r.area <= Self.leaf) || cores.count == 1 {
+            if r.area == 1 || (withinChip && r.area <= leaf) || cores.count == 1 {
                 // Row-major over the region's positions, in the cores' order.
                 for (k, c) in cores.enumerated() {
                     slots[Int(c)] = Self.slot(x: r.x + k % r.width, y: r.y + k / r.width, on: board)

@@ -126,7 +126,7 @@ public struct Compiler: Sendable {
                                                    rowMajorSpikeHopsPerTick: naive.hops, rowMajorSpikeCrossingsPerTick: naive.crossings,
                                                    rateSource: rates.source,
                                                    objective: placed.objective, rowMajorObjective: naive.objective,
-                                                   crossingCost: placer.crossingCost, searched: placer.searches && options.placement == .auto,
+                                                   crossingCost: placer.crossingCost, searched: placer.searches && options.placement != .rowMajor,
                                                    strategy: options.placement.rawValue,
                                                    links: LinkReport(placed.links, board: target.board, tickHz: target.timing.tickHz),
                                                    rowMajorLinks: LinkReport(naive.links, board: target.board, tickHz: target.timing.tickHz)),

@@ -7,6 +7,7 @@ import Foundation
 struct CoreGraph: Sendable {
     let offsets: [Int32]
     let adjacency: [Int32]
+    /// Spike weights, scaled so that they sum to at most 2^30 (see the end of `init`).
     let weights: [Int32]
 
     var vertices: Int { offsets.count - 1 }
@@ -51,6 +52,15 @@ struct CoreGraph: Sendable {
         }
         neighbour.removeLast(neighbour.count - write)
         weights.removeLast(weights.count - write)
+        // METIS adds edge weights in 32 bits (a coarse edge is the sum of the edges it
+        // contracts, and the cut is a sum over the whole graph), so the weights are scaled
+        // down to a total below 2^30 when they exceed it; else the sums wrap and the cut it
+        // minimises is garbage. Scaled once here, the arrays go to METIS as they are.
+        let total = weights.reduce(0) { $0 + Int($1) }
+        if total > 1 << 30 {
+            let scale = Double(1 << 30) / Double(total)
+            for i in weights.indices { weights[i] = Int32(max(1, (Double(weights[i]) * scale).rounded(.down))) }
+        }
         self.offsets = offsets
         self.adjacency = neighbour
         self.weights = weights

@@ -49,7 +49,7 @@ struct CompileCommand: ParsableCommand {
                                             discussion: "Without it, rates are measured on random input when the network is small enough, else estimated in one pass."))
     var rates: String?
 
-    @Option(name: .long, help: ArgumentHelp("How cores are placed: auto (recursive bisection with METIS, then local search up to 100,000 cores) or row-major (the partition's order).",
+    @Option(name: .long, help: ArgumentHelp("How cores are placed: auto (recursive bisection with METIS, in blocks of 4x4 cores above 100,000 cores, with local search up to 100,000), cores (bisection core by core at every size) or row-major (the partition's order).",
                                             discussion: "row-major is there to compare against."))
     var placement: PlacementStrategy = .auto
 
@@ -126,7 +126,8 @@ struct CompileTable {
         }
         switch (p.strategy, p.searched) {
         case ("row-major", _): lines.append("placement: row-major, in partition order (--placement row-major)")
-        case (_, false): lines.append("placement: recursive bisection of the board with METIS (the local search after it is skipped above 100,000 cores)")
+        case ("auto", false): lines.append("placement: recursive bisection of the board with METIS in blocks of 4x4 cores (above 100,000 cores; --placement cores bisects core by core, at several times the time and memory)")
+        case (_, false): lines.append("placement: recursive bisection of the board with METIS, core by core (the local search after it is skipped above 100,000 cores)")
         default: lines.append("placement: the better of recursive bisection with METIS and row-major order, each improved by local search")
         }
         lines.append("placement: routes take \(p.hops) hops and \(p.chipCrossings) chip crossings (row-major: \(p.rowMajorHops) and \(p.rowMajorChipCrossings))")

@@ -1,0 +1,69 @@
+import Hardware
+
+/// Placement of a full-size map in blocks: consecutive cores of the partition (a layer's
+/// neighbouring tiles, which feed the same readers) are taken 16 at a time as one vertex,
+/// and ``BisectionPlacement`` places the blocks on a board whose positions are 4 x 4 core
+/// squares. The graph METIS cuts then has 16 times fewer vertices and far fewer edges
+/// (pairs between the same two blocks merge), so placement costs a small part of the
+/// compile's time and memory instead of several times it; the cuts below a 4 x 4 square
+/// are given up, a few hops inside a chip, no chip crossing.
+struct GroupedPlacement {
+    /// Cores per block side: a block is `side x side` cores.
+    static let side = 4
+    /// Above this many cores a map is placed in blocks.
+    static let threshold = 100_000
+
+    let board: Board
+    let cores: Int
+
+    /// Whether the board's chips split into whole blocks.
+    static func applies(cores: Int, board: Board) -> Bool {
+        cores > threshold && board.coresPerChip[0] % side == 0 && board.coresPerChip[1] % side == 0
+    }
+
+    /// The board of blocks: the same chips, each `side` times smaller in cores per side.
+    var blockBoard: Board { Board(coresPerChip: board.coresPerChip.map { $0 / Self.side }, chips: board.chips) }
+
+    /// The block graph: each pair's weight added to the pair of blocks it joins. Pairs come
+    /// mostly in order of their sender, so a sender block's pairs are merged as they come.
+    func graph(pairs: [(from: Int32, to: Int32, weight: Int32)], weight: ((from: Int32, to: Int32, weight: Int32)) -> Int) -> CoreGraph {
+        let size = Self.side * Self.side
+        var merged: [(from: Int32, to: Int32, weight: Int32)] = []
+        var current: Int32 = -1
+        var sums: [Int32: Int] = [:]
+        func flush() {
+            for (to, w) in sums.sorted(by: { $0.key < $1.key }) { merged.append((current, to, Int32(clamping: w))) }
+            sums.removeAll(keepingCapacity: true)
+        }
+        for p in pairs {
+            let (a, b) = (p.from / Int32(size), p.to / Int32(size))
+            guard a != b else { continue }
+            if a != current {
+                flush()
+                current = a
+            }
+            sums[b, default: 0] += weight(p)
+        }
+        flush()
+        return CoreGraph(vertices: (cores + size - 1) / size, pairs: merged) { Int($0.weight) }
+    }
+
+    /// Each core's slot: its block's square, row-major inside it in the cores' order.
+    func place(_ graph: CoreGraph, seed: UInt64) -> [Int] {
+        var blocks = BisectionPlacement(board: blockBoard, graph: graph)
+        // 16 blocks are 256 core positions, the leaf of a core-level placement.
+        blocks.leaf = 256 / (Self.side * Self.side)
+        let blockSlots = blocks.place(seed: seed)
+        let size = Self.side * Self.side
+        let per = blockBoard.coresPerChip
+        return (0..<cores).map { c in
+            let s = blockSlots[c / size]
+            let chip = s / (per[0] * per[1]), within = s % (per[0] * per[1])
+            let (chipX, chipY) = (chip % board.chips[0], chip / board.chips[0])
+            let k = c % size
+            let x = chipX * board.coresPerChip[0] + (within % per[0]) * Self.side + k % Self.side
+            let y = chipY * board.coresPerChip[1] + (within / per[0]) * Self.side + k / Self.side
+            return BisectionPlacement.slot(x: x, y: y, on: board)
+        }
+    }
+}
