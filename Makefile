@@ -10,12 +10,16 @@ TARGET ?= truenorth-32x32
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 ## System libraries the package links: Cairo (PNG pictures, through libpng), zlib (the core
-## map archive's deflate and CRC-32), METIS (placement's graph partitioner) and pkg-config,
+## map archive's deflate and CRC-32), METIS (placement's graph partitioner), libhdf5 (NIR
+## files) and pkg-config,
 ## which tells SwiftPM where their headers are. Installed from Debian's packages if missing.
 deps:
 	@pkg-config --exists cairo zlib 2>/dev/null || { \
 		echo "installing libcairo2-dev, zlib1g-dev and pkg-config (Debian packages)"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libcairo2-dev zlib1g-dev pkg-config >/dev/null; }
+	@pkg-config --exists hdf5 2>/dev/null || { \
+		echo "installing libhdf5-dev (Debian package)"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libhdf5-dev >/dev/null; }
 	@test -f /usr/include/metis.h || { \
 		echo "installing libmetis-dev (Debian package)"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libmetis-dev >/dev/null; }

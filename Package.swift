@@ -21,8 +21,10 @@ let package = Package(
         .target(name: "TesseraSupport", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "SpikeIR", dependencies: ["TesseraSupport"]),
         .target(name: "Hardware", dependencies: ["TesseraSupport", .product(name: "Yams", package: "Yams")]),
+        // libhdf5 reads NIR files (Debian: libhdf5-dev).
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .target(name: "Frontend", dependencies: [
-            "TesseraSupport", "SpikeIR", "Hardware",
+            "TesseraSupport", "SpikeIR", "Hardware", "CHDF5",
             .product(name: "Yams", package: "Yams"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),

@@ -1,0 +1,105 @@
+import CHDF5
+import TesseraSupport
+
+/// The few things a NIR file needs from libhdf5: the members of a group, whether a member
+/// is a group or a dataset, and a dataset's shape with its numbers or strings. Contiguous
+/// and chunked (gzip) storage, float32, float64 and integer data are libhdf5's business;
+/// numbers come back as Double.
+struct HDF5Reader {
+    /// One open HDF5 object (file, group or dataset), closed when the last copy goes.
+    final class Handle {
+        let id: hid_t
+        private let close: (hid_t) -> herr_t
+        init?(_ id: hid_t, close: @escaping (hid_t) -> herr_t) {
+            guard id >= 0 else { return nil }
+            self.id = id
+            self.close = close
+        }
+        deinit { _ = close(id) }
+    }
+
+    let path: String
+    let file: Handle
+
+    /// Opens `path` read-only; a file that is not HDF5 is an error naming it.
+    init(path: String) throws(DiagnosticError) {
+        tessera_h5_silence()
+        self.path = path
+        guard H5Fis_hdf5(path) > 0, let file = Handle(H5Fopen(path, tessera_h5f_read_only(), tessera_h5p_default()), close: H5Fclose) else {
+            throw DiagnosticError("\(path): not an HDF5 file (NIR files are HDF5, written by nir.write)")
+        }
+        self.file = file
+    }
+
+    /// The group at `path` inside the file ("/" is the root), or nil.
+    func group(_ name: String) -> Handle? {
+        guard H5Lexists(file.id, name, tessera_h5p_default()) > 0 || name == "/" else { return nil }
+        let id = H5Oopen(file.id, name, tessera_h5p_default())
+        guard id >= 0 else { return nil }
+        guard H5Iget_type(id) == H5I_GROUP else { _ = H5Oclose(id); return nil }
+        return Handle(id, close: H5Oclose)
+    }
+
+    /// The names of a group's members, in HDF5's name order.
+    func members(_ group: Handle) -> [String] {
+        var info = H5G_info_t()
+        guard H5Gget_info(group.id, &info) >= 0 else { return [] }
+        return (0..<info.nlinks).compactMap { i -> String? in
+            let size = H5Lget_name_by_idx(group.id, ".", H5_INDEX_NAME, H5_ITER_INC, i, nil, 0, tessera_h5p_default())
+            guard size >= 0 else { return nil }
+            var buffer = [CChar](repeating: 0, count: Int(size) + 1)
+            _ = H5Lget_name_by_idx(group.id, ".", H5_INDEX_NAME, H5_ITER_INC, i, &buffer, Int(size) + 1, tessera_h5p_default())
+            return String(decoding: buffer.prefix(Int(size)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+    }
+
+    /// What a member of a group holds.
+    enum Member {
+        case group(Handle)
+        case numbers(shape: [Int], values: [Double])
+        case strings(shape: [Int], values: [String])
+        /// A dataset of another kind (compound, opaque, fixed-length strings ...): its class.
+        case other(String)
+    }
+
+    func member(_ name: String, of group: Handle) -> Member? {
+        let id = H5Oopen(group.id, name, tessera_h5p_default())
+        guard let object = Handle(id, close: H5Oclose) else { return nil }
+        switch H5Iget_type(object.id) {
+        case H5I_GROUP: return .group(object)
+        case H5I_DATASET: return dataset(object)
+        default: return .other("an object that is neither a group nor a dataset")
+        }
+    }
+
+    private func dataset(_ d: Handle) -> Member {
+        guard let space = Handle(H5Dget_space(d.id), close: H5Sclose), let type = Handle(H5Dget_type(d.id), close: H5Tclose) else {
+            return .other("an unreadable dataset")
+        }
+        let rank = Int(H5Sget_simple_extent_ndims(space.id))
+        var dims = [hsize_t](repeating: 0, count: max(rank, 1))
+        if rank > 0 { _ = H5Sget_simple_extent_dims(space.id, &dims, nil) }
+        let shape = rank > 0 ? dims.prefix(rank).map { Int($0) } : []
+        let count = shape.reduce(1, *)
+        switch H5Tget_class(type.id) {
+        case H5T_FLOAT, H5T_INTEGER:
+            var values = [Double](repeating: 0, count: count)
+            guard count == 0 || H5Dread(d.id, tessera_h5_native_double(), H5S_ALL_ID, H5S_ALL_ID, tessera_h5p_default(), &values) >= 0 else {
+                return .other("a numeric dataset whose data cannot be read (corrupt or truncated)")
+            }
+            return .numbers(shape: shape, values: values)
+        case H5T_STRING:
+            var strings: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+            let n = tessera_h5_read_strings(d.id, &strings)
+            defer { if n > 0 { tessera_h5_free_strings(strings, n) } }
+            guard n >= 0 else { return .other(n == -2 ? "fixed-length strings (NIR writes variable-length ones)" : "a string dataset that cannot be read") }
+            let values = (0..<Int(n)).map { i in strings?[i].map { String(cString: $0) } ?? "" }
+            return .strings(shape: shape, values: values)
+        default:
+            return .other("a dataset of HDF5 class \(H5Tget_class(type.id).rawValue)")
+        }
+    }
+}
+
+/// H5S_ALL is 0 in libhdf5 (a macro Swift cannot import).
+private let H5S_ALL_ID: hid_t = 0

@@ -1,0 +1,59 @@
+"""Writes the NIR fixtures under Tests/TesseraTests/Fixtures/nir with the real `nir` package
+(pip install -r tools/nir/requirements.txt). Run from the repository root:
+
+    python3 -m venv /tmp/nirvenv && /tmp/nirvenv/bin/pip install -r tools/nir/requirements.txt
+    /tmp/nirvenv/bin/python tools/nir/make_fixtures.py
+"""
+import os
+import numpy as np
+import nir
+
+out = "Tests/TesseraTests/Fixtures/nir"
+os.makedirs(out, exist_ok=True)
+rng = np.random.default_rng(7)
+
+# Input (2, 6, 6) -> Conv2d 3x3 to 4 channels, stride 1, padding 1 -> IF -> SumPool2d 2
+# -> Flatten -> Affine 36 -> 3 -> LIF -> Output. nir.write compresses with gzip (1.0.8).
+conv_w = rng.integers(-2, 3, size=(4, 2, 3, 3)).astype(np.float32)
+graph = nir.NIRGraph(
+    nodes={
+        "input": nir.Input(input_type=np.array([2, 6, 6])),
+        "conv": nir.Conv2d(input_shape=(6, 6), weight=conv_w, stride=1, padding=1, dilation=1, groups=1, bias=np.zeros(4, np.float32)),
+        "if1": nir.IF(r=np.ones((4, 6, 6), np.float32), v_threshold=np.full((4, 6, 6), 2.0, np.float32), v_reset=np.zeros((4, 6, 6), np.float32)),
+        "pool": nir.SumPool2d(kernel_size=np.array([2, 2]), stride=np.array([2, 2]), padding=np.array([0, 0])),
+        "flat": nir.Flatten(input_type={"input": np.array([4, 3, 3])}, start_dim=0, end_dim=-1),
+        "fc": nir.Affine(weight=rng.integers(-1, 2, size=(3, 36)).astype(np.float32), bias=np.array([0.0, 0.5, -0.5], np.float32)),
+        "lif": nir.LIF(tau=np.full(3, 0.02), r=np.ones(3), v_leak=np.zeros(3), v_threshold=np.ones(3), v_reset=np.zeros(3)),
+        "output": nir.Output(output_type=np.array([3])),
+    },
+    edges=[("input", "conv"), ("conv", "if1"), ("if1", "pool"), ("pool", "flat"), ("flat", "fc"), ("fc", "lif"), ("lif", "output")],
+)
+nir.write(f"{out}/conv-if-lif.nir", graph)
+
+# The published defect (paper/03_rnn/extras): a nested graph whose edges name "lif" while
+# its node is stored as "lif1". Built without the constructor's type check.
+inner = nir.NIRGraph(
+    nodes={"input": nir.Input(input_type=np.array([2])), "lif1": nir.LIF(tau=np.full(2, 0.02), r=np.ones(2), v_leak=np.zeros(2), v_threshold=np.ones(2), v_reset=np.zeros(2)),
+           "output": nir.Output(output_type=np.array([2]))},
+    edges=[("input", "lif"), ("lif", "output")], type_check=False)
+outer = nir.NIRGraph(
+    nodes={"input": nir.Input(input_type=np.array([2])), "fc": nir.Linear(weight=np.eye(2, dtype=np.float32)), "sub": inner, "output": nir.Output(output_type=np.array([2]))},
+    edges=[("input", "fc"), ("fc", "sub"), ("sub", "output")], type_check=False)
+nir.write(f"{out}/dangling-edge.nir", outer)
+print("wrote", os.listdir(out))
+
+# Malformed files, edited with h5py from the good one: an unknown primitive, a NaN weight,
+# no version.
+import shutil
+import h5py
+
+for name, edit in [
+    ("unknown-primitive.nir", lambda f: (f["node/nodes/conv"].__delitem__("type"), f["node/nodes/conv"].create_dataset("type", data="Conv3d"))),
+    ("non-finite.nir", lambda f: f["node/nodes/fc/weight"].__setitem__((1, 2), np.nan)),
+    ("no-version.nir", lambda f: f.__delitem__("version")),
+]:
+    shutil.copy(f"{out}/conv-if-lif.nir", f"{out}/{name}")
+    with h5py.File(f"{out}/{name}", "r+") as f:
+        edit(f)
+with h5py.File(f"{out}/conv-if-lif.nir") as f:
+    print("fc weight row 0:", f["node/nodes/fc/weight"][0, :6], "conv weight [0,0,0]:", f["node/nodes/conv/weight"][0, 0, 0], "version:", f["version"][()])
