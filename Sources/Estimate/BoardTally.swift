@@ -1,5 +1,5 @@
-import Hardware
 import CoreMap
+import Hardware
 
 /// Resources and uniform-rate activity counted one core at a time, so a board whose map is
 /// too large to hold (a full-size DeepLab is about 4 million cores) can be costed from cores

@@ -150,9 +150,10 @@ public struct LinkReport: Encodable, Equatable, Sendable {
     /// False when the busiest link needs more than it carries at the target's tick.
     public var keepsUp: Bool { (sustainableTickHz ?? .infinity) >= tickHz }
 
-    /// The lines printed after the chip crossings; the warning, when there is one, last.
-    public var lines: [String] {
-        guard links > 0 else { return [] }
+    /// The line printed after the chip crossings: busiest and mean load, and the capacity
+    /// they are checked against. Nil on a board of one chip (it has no links).
+    public var summary: String? {
+        guard links > 0 else { return nil }
         var text = String(format: "chip links: expected %.1f spikes per tick on the busiest link", largestSpikesPerTick)
         if let busiestLink { text += " (chips \(busiestLink))" }
         text += String(format: ", mean %.1f over the %ld of %ld links that carry spikes", meanSpikesPerTick, linksUsed, links)
@@ -161,11 +162,17 @@ public struct LinkReport: Encodable, Equatable, Sendable {
         } else {
             text += "; the target gives no link capacity (chip: link: spikesPerTick), so the load is not checked"
         }
-        var lines = [text]
-        if !keepsUp, let hz = sustainableTickHz, let busiestLink, let capacitySpikesPerTick {
-            lines.append("warning: chip link \(busiestLink) " + String(format: "needs %.1f spikes per tick, %.1fx what it carries (%.0f): the map cannot keep up with the %.0f Hz tick; it could sustain %.4g Hz",
-                                largestSpikesPerTick, largestSpikesPerTick / capacitySpikesPerTick, capacitySpikesPerTick, tickHz, hz))
-        }
-        return lines
+        return text
     }
+
+    /// The warning when the busiest link cannot keep up with the target's tick, naming the
+    /// link and the tick it could sustain; nil when it keeps up.
+    public var warning: String? {
+        guard !keepsUp, let hz = sustainableTickHz, let busiestLink, let capacitySpikesPerTick else { return nil }
+        return "warning: chip link \(busiestLink) " + String(format: "needs %.1f spikes per tick, %.1fx what it carries (%.0f): the map cannot keep up with the %.0f Hz tick; it could sustain %.4g Hz",
+                                                             largestSpikesPerTick, largestSpikesPerTick / capacitySpikesPerTick, capacitySpikesPerTick, tickHz, hz)
+    }
+
+    /// The summary, then the warning when there is one.
+    public var lines: [String] { [summary, warning].compactMap { $0 } }
 }

@@ -98,6 +98,10 @@ public struct PlacementReport: Encodable, Sendable {
     /// `auto` (recursive bisection with METIS, plus the local search up to 100,000 cores) or
     /// `row-major` (the partition's order).
     public var strategy: String
+    /// What was done: `row-major`, `blocks` (bisection of 4 x 4 blocks, `auto` above
+    /// 100,000 cores), `bisection` (core by core) or `searched` (the better of bisection
+    /// and row-major after local search).
+    public var method: String
     /// Expected spikes per tick on the chip-to-chip links, placed and row-major, against
     /// the target's link capacity.
     public var links: LinkReport

@@ -127,7 +127,7 @@ public struct Compiler: Sendable {
                                                    rateSource: rates.source,
                                                    objective: placed.objective, rowMajorObjective: naive.objective,
                                                    crossingCost: placer.crossingCost, searched: placer.searches && options.placement != .rowMajor,
-                                                   strategy: options.placement.rawValue,
+                                                   strategy: options.placement.rawValue, method: placer.method(options.placement).rawValue,
                                                    links: LinkReport(placed.links, board: target.board, tickHz: target.timing.tickHz),
                                                    rowMajorLinks: LinkReport(naive.links, board: target.board, tickHz: target.timing.tickHz)),
                         relayedRoutes: state.relayedRoutes)

@@ -10,15 +10,13 @@ import Hardware
 struct GroupedPlacement {
     /// Cores per block side: a block is `side x side` cores.
     static let side = 4
-    /// Above this many cores a map is placed in blocks.
-    static let threshold = 100_000
-
     let board: Board
     let cores: Int
 
-    /// Whether the board's chips split into whole blocks.
-    static func applies(cores: Int, board: Board) -> Bool {
-        cores > threshold && board.coresPerChip[0] % side == 0 && board.coresPerChip[1] % side == 0
+    /// Whether the board's chips split into whole blocks (`auto` uses blocks above
+    /// ``Placer/largeMap`` cores when they do).
+    static func fits(_ board: Board) -> Bool {
+        board.coresPerChip[0] % side == 0 && board.coresPerChip[1] % side == 0
     }
 
     /// The board of blocks: the same chips, each `side` times smaller in cores per side.

@@ -44,7 +44,7 @@ struct Placer: Sendable {
     }
 
     init(target: Target, cores: Int, traffic pairs: [(from: Int32, to: Int32, weight: Int32)], coreRates: [Double]? = nil,
-         searchLimit: Int = 100_000) {
+         searchLimit: Int = Placer.largeMap) {
         board = target.board
         self.pairs = pairs
         self.coreRates = coreRates ?? Array(repeating: 1, count: cores)
@@ -83,6 +83,26 @@ struct Placer: Sendable {
 
     /// Whether ``place(seed:)`` searches (false above `searchLimit` cores).
     var searches: Bool { cores <= searchLimit }
+
+    /// Above this many cores `auto` places in blocks and the local search is skipped.
+    static let largeMap = 100_000
+
+    /// What ``place(_:seed:)`` does for a strategy; the compile report names it.
+    enum Method: String {
+        case rowMajor = "row-major"
+        /// ``GroupedPlacement``: bisection of 4 x 4 blocks of cores.
+        case blocks
+        /// ``BisectionPlacement`` core by core, kept as it is.
+        case bisection
+        /// The better of bisection and row-major, each improved by local search.
+        case searched
+    }
+
+    func method(_ strategy: PlacementStrategy) -> Method {
+        guard cores > 1, strategy != .rowMajor else { return .rowMajor }
+        if strategy == .auto, cores > Self.largeMap, GroupedPlacement.fits(board) { return .blocks }
+        return searches ? .searched : .bisection
+    }
 
     func position(_ slot: Int) -> (x: Int, y: Int, chipX: Int, chipY: Int) {
         let perChip = board.coresPerChipTotal
@@ -145,18 +165,22 @@ struct Placer: Sendable {
     func place(_ strategy: PlacementStrategy = .auto, seed: UInt64 = 1) -> [Int] {
         let n = cores
         let rowMajor = Array(0..<n)
-        guard n > 1, strategy != .rowMajor else { return rowMajor }
-        if strategy == .auto, GroupedPlacement.applies(cores: n, board: board) {
+        switch method(strategy) {
+        case .rowMajor:
+            return rowMajor
+        case .blocks:
             let grouped = GroupedPlacement(board: board, cores: n)
             return grouped.place(grouped.graph(pairs: pairs, weight: searchWeight), seed: seed)
+        case .bisection:
+            return BisectionPlacement(board: board, graph: graph()).place(seed: seed)
+        case .searched:
+            let bisected = BisectionPlacement(board: board, graph: graph()).place(seed: seed)
+            let traffic = adjacency()
+            let fromRowMajor = improve(rowMajor, candidates: rowMajorCandidates, traffic: traffic, seed: seed)
+            let regionSlots = BisectionPlacement.region(for: n, on: board).slots(on: board)
+            let fromBisection = improve(bisected, candidates: regionSlots, traffic: traffic, seed: seed)
+            return objective(fromBisection) < objective(fromRowMajor) ? fromBisection : fromRowMajor
         }
-        let bisected = BisectionPlacement(board: board, graph: graph()).place(seed: seed)
-        guard searches else { return bisected }
-        let traffic = adjacency()
-        let fromRowMajor = improve(rowMajor, candidates: rowMajorCandidates, traffic: traffic, seed: seed)
-        let regionSlots = BisectionPlacement.region(for: n, on: board).slots(on: board)
-        let fromBisection = improve(bisected, candidates: regionSlots, traffic: traffic, seed: seed)
-        return objective(fromBisection) < objective(fromRowMajor) ? fromBisection : fromRowMajor
     }
 
     /// The slots the local search from row-major may use: the first chip(s) the cores

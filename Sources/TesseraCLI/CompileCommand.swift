@@ -124,10 +124,10 @@ struct CompileTable {
         if compiled.relayCores > 0 {
             lines.append("relays: \(compiled.relayCores) relay cores carry \(compiled.relayedRoutes) routes whose delay the target cannot give directly (beyond its longest axonal delay, or from an input read late)")
         }
-        switch (p.strategy, p.searched) {
-        case ("row-major", _): lines.append("placement: row-major, in partition order (--placement row-major)")
-        case ("auto", false): lines.append("placement: recursive bisection of the board with METIS in blocks of 4x4 cores (above 100,000 cores; --placement cores bisects core by core, at several times the time and memory)")
-        case (_, false): lines.append("placement: recursive bisection of the board with METIS, core by core (the local search after it is skipped above 100,000 cores)")
+        switch p.method {
+        case "row-major": lines.append("placement: row-major, in partition order" + (p.strategy == "row-major" ? " (--placement row-major)" : ""))
+        case "blocks": lines.append("placement: recursive bisection of the board with METIS in blocks of 4x4 cores (above 100,000 cores; --placement cores bisects core by core, at several times the time and memory)")
+        case "bisection": lines.append("placement: recursive bisection of the board with METIS, core by core (the local search after it is skipped above 100,000 cores)")
         default: lines.append("placement: the better of recursive bisection with METIS and row-major order, each improved by local search")
         }
         lines.append("placement: routes take \(p.hops) hops and \(p.chipCrossings) chip crossings (row-major: \(p.rowMajorHops) and \(p.rowMajorChipCrossings))")
@@ -137,13 +137,10 @@ struct CompileTable {
                                 hops, crossings, naiveHops, naiveCrossings))
         }
         lines.append("placement: a chip crossing counts as \(p.crossingCost) hops (target chipCrossing / hop energy); firing rates from \(p.rateSource)")
-        for line in p.links.lines {
-            if line.hasPrefix("warning:") {
-                lines.append(line)
-            } else {
-                lines.append("placement: " + line + String(format: " (row-major: %.1f on the busiest link)", p.rowMajorLinks.largestSpikesPerTick))
-            }
+        if let summary = p.links.summary {
+            lines.append("placement: " + summary + String(format: " (row-major: %.1f on the busiest link)", p.rowMajorLinks.largestSpikesPerTick))
         }
+        if let warning = p.links.warning { lines.append(warning) }
         self.lines = lines
     }
 }

@@ -89,7 +89,7 @@ import Testing
             #expect(!links.keepsUp)
             let hz = 0.01 * 1000 / links.largestSpikesPerTick
             #expect(abs((links.sustainableTickHz ?? -1) - hz) < 1e-9 * hz)
-            let warning = try #require(links.lines.last)
+            let warning = try #require(links.warning)
             #expect(warning.hasPrefix("warning: chip link \(links.busiestLink ?? "?")"))
             #expect(warning.contains(String(format: "%.4g Hz", hz)))
         }

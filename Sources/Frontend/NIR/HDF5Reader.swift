@@ -31,14 +31,8 @@ struct HDF5Reader {
         self.file = file
     }
 
-    /// The group at `path` inside the file ("/" is the root), or nil.
-    func group(_ name: String) -> Handle? {
-        guard H5Lexists(file.id, name, tessera_h5p_default()) > 0 || name == "/" else { return nil }
-        let id = H5Oopen(file.id, name, tessera_h5p_default())
-        guard id >= 0 else { return nil }
-        guard H5Iget_type(id) == H5I_GROUP else { _ = H5Oclose(id); return nil }
-        return Handle(id, close: H5Oclose)
-    }
+    /// The file's root group.
+    var root: Handle? { Handle(H5Gopen2(file.id, "/", tessera_h5p_default()), close: H5Gclose) }
 
     /// The names of a group's members, in HDF5's name order.
     func members(_ group: Handle) -> [String] {

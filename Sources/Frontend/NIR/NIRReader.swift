@@ -14,7 +14,7 @@ public enum NIRReader {
 
     public static func read(path: String) throws(DiagnosticError) -> NIRGraph {
         let file = try HDF5Reader(path: path)
-        guard let root = file.group("/") else { throw DiagnosticError("\(path): the file has no root group") }
+        guard let root = file.root else { throw DiagnosticError("\(path): the file has no root group") }
         var errors: [String] = []
         switch file.member("version", of: root) {
         case let .strings(_, values)? where values.count == 1:
@@ -36,9 +36,12 @@ public enum NIRReader {
     private static func readGraph(_ file: HDF5Reader, _ group: HDF5Reader.Handle, at where_: String, errors: inout [String]) -> NIRGraph {
         let path = file.path
         var nodes: [NIRGraph.Node] = []
+        // A node is named by its path through the nested graphs: 'sub/lif1' (the top graph
+        // is 'node', nested ones 'node/sub').
+        let prefix = where_ == "node" ? "" : where_.dropFirst("node/".count) + "/"
         if case let .group(nodesGroup)? = file.member("nodes", of: group) {
             for name in file.members(nodesGroup) {
-                let label = "\(path): node '\(where_ == "node" ? name : where_.dropFirst(5) + "/" + name)'"
+                let label = "\(path): node '\(prefix)\(name)'"
                 guard case let .group(g)? = file.member(name, of: nodesGroup) else {
                     errors.append("\(label) is not a group of fields")
                     continue
