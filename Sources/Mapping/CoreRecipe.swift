@@ -19,7 +19,7 @@ struct CoreRecipe: Sendable {
         /// Slots `first ..< first + count` of a tile's enumeration (see ``Tile``).
         case tile(Tile, first: TileCursor, count: Int)
         /// Merge neurons of the layer's elements in `elements` that have copies.
-        case merge(elements: Range<Int>)
+        case merge(elements: MergeElements)
         /// Irregular layers: explicit slots and axons.
         case list(slots: [Slot], axons: [AxonKey])
         /// Relay neurons, each reading one of `axons` axons (type 0).

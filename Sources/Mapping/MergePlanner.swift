@@ -3,10 +3,13 @@ extension Compiler {
     /// per (part, sign) from its partial-sum neurons (type 0 for positive parts, adding
     /// +w; type 1 for negative parts, adding -w) and carries the layer's threshold, leak
     /// and reset, so it fires as the unsplit neuron would up to the partial sums' rounding.
-    /// Merge cores take whole elements in order while their axons and copies fit.
+    /// Merge cores take whole elements in position-major order while their axons and
+    /// copies fit.
     func planMerges(_ k: Int, _ analysis: LayerAnalysis, parts: Int, routes: RouteTable, state: inout PlanState) {
         let spec = target.core
-        let count = layers[k].shape?.count ?? 0
+        let shape = layers[k].shape
+        let count = shape?.count ?? 0
+        let (channels, positions) = (max(1, shape?.channels ?? 1), max(1, (shape?.height ?? 1) * (shape?.width ?? 1)))
         let perElement = analysis.signs.count * parts
         var home = [(core: Int32, local: Int32)](repeating: (-1, -1), count: count)
         var start = 0, neurons = 0, local = 0
@@ -14,17 +17,20 @@ extension Compiler {
         func close(_ end: Int) {
             guard local > 0 else { return }
             state.addTraffic(from: state.recipes.count, to: destinations)
-            state.recipes.append(CoreRecipe(layer: k, stage: .merge, body: .merge(elements: start..<end)))
+            state.recipes.append(CoreRecipe(layer: k, stage: .merge, body: .merge(elements: MergeElements(run: start..<end, channels: channels, positions: positions))))
             (neurons, local, destinations) = (0, 0, [])
         }
-        for j in 0..<count {
+        // Position-major (see ``MergeElements``): q is the order, j the element.
+        let order = MergeElements(run: 0..<count, channels: channels, positions: positions)
+        for q in order.indices {
+            let j = order[q]
             let copies = routes.copies(j)
             guard copies > 0 else { continue }
             if (local + 1) * perElement > spec.axons || neurons + copies > spec.neurons {
-                close(j)
-                start = j
+                close(q)
+                start = q
             }
-            if local == 0 { start = j }
+            if local == 0 { start = q }
             home[j] = (Int32(state.recipes.count), Int32(local))
             local += 1
             neurons += copies

@@ -2,7 +2,7 @@ import SpikeIR
 
 extension Compiler {
     /// Plans a structured layer tile by tile: the chosen ``TileShape`` cuts the output into
-    /// blocks, each block's hardware neurons are cut into cores in order, and every core
+    /// blocks (position-major), each block's hardware neurons are cut into cores in order, and every core
     /// reads the block's window (see ``TileAxons``). With a split fan-in, each input part
     /// gets its own partial-sum cores and ``planMerges`` adds them up.
     func planTiled(_ k: Int, _ op: LocalOp, _ analysis: LayerAnalysis, routes: RouteTable, state: inout PlanState) -> TileShape? {
@@ -22,9 +22,12 @@ extension Compiler {
         if analysis.split { planMerges(k, analysis, parts: shape.parts, routes: routes, state: &state) }
         let stageDepth = analysis.split ? analysis.depth - 1 : analysis.depth
         let perElement: (Int) -> Int = { Int(slots[$0]) }
-        for c0 in stride(from: 0, to: op.output.channels, by: shape.channels) {
-            for y0 in stride(from: 0, to: h, by: shape.height) {
-                for x0 in stride(from: 0, to: w, by: shape.width) {
+        // Tiles position-major: every channel block of one spatial block, then the next, so
+        // that consecutive cores (which placement in blocks keeps together) cover one patch
+        // of the image rather than one channel across a row.
+        for y0 in stride(from: 0, to: h, by: shape.height) {
+            for x0 in stride(from: 0, to: w, by: shape.width) {
+                for c0 in stride(from: 0, to: op.output.channels, by: shape.channels) {
                     for part in 0..<shape.parts {
                         let slice = (part * shape.slice)..<min((part + 1) * shape.slice, op.inPerGroup)
                         let tile = Tile(channels: c0..<min(c0 + shape.channels, op.output.channels),

@@ -40,6 +40,43 @@ import Testing
         return SpikeGraph(name: "split", layers: layers, outputs: ["c"], parameters: store)
     }
 
+    /// Merge elements run position-major: channel q % C of position q / C. Worked by hand
+    /// for 2 channels of 3 positions: orders 0..3 are (c0, p0), (c1, p0), (c0, p1), (c1, p1),
+    /// elements 0, 3, 1, 4 in the IR's channel-major numbering.
+    @Test func mergeElementsRunPositionMajor() {
+        #expect(Array(MergeElements(run: 0..<4, channels: 2, positions: 3)) == [0, 3, 1, 4])
+        #expect(Array(MergeElements(run: 4..<6, channels: 2, positions: 3)) == [2, 5])
+    }
+
+    /// Cores come in spatial order (every channel block of one patch, then the next patch),
+    /// and each merge core holds every channel of one position before the next: so a run
+    /// of consecutive cores (what placement in blocks keeps together) covers one patch of
+    /// the image with its partial sums and merges, not one channel across a row.
+    @Test(arguments: 0..<4)
+    func coresRunPatchByPatch(seed: Int) throws {
+        let graph = try Verifier.verify(Self.network(seed: UInt64(seed))).graph
+        let network = try IntegerNetwork.check(graph, target: Self.tiny)
+        let compiled = try Compiler(network).compile()
+        let (channels, positions) = (3, 25)  // the conv's output is 3 x 5 x 5
+        var origins: [Int] = [], merges = 0
+        for recipe in compiled.recipes {
+            switch recipe.body {
+            case let .tile(tile, _, _):
+                origins.append(tile.rows.lowerBound * 5 + tile.cols.lowerBound)
+            case let .merge(elements):
+                merges += 1
+                // Elements are consecutive in position-major order, so they span at most
+                // ceil(count / channels) + 1 positions.
+                let spanned = Set(elements.map { $0 % positions })
+                #expect(spanned.count <= (elements.count + channels - 1) / channels + 1, "\(Array(elements))")
+                #expect(Array(elements) == elements.run.map { $0 % channels * positions + $0 / channels })
+            default: break
+            }
+        }
+        #expect(merges > 0 && !origins.isEmpty)
+        #expect(origins == origins.sorted(), "tiles not in spatial order: \(origins)")
+    }
+
     @Test(arguments: 0..<12)
     func splitIsReportedAndMeasured(seed: Int) throws {
         let graph = try Verifier.verify(Self.network(seed: UInt64(seed), dense: seed % 2 == 1)).graph
