@@ -13,6 +13,13 @@ struct BisectionPlacement {
     /// Below this many positions inside one chip, cores are laid row-major in their order
     /// (the partition's: a layer's tiles in sequence), which the cuts above already grouped.
     var leaf = 256
+    /// Whether the chips are cut all at once (``ChipPartition``: one k-way cut into as many
+    /// parts as chips, set on the board by ``ChipArrangement``) rather than by halves. A cut
+    /// by halves minimises each cut's weight but not how far a cut route travels: near the
+    /// top a route cut between two layers crosses half the board. The k-way cut weighs every
+    /// chip boundary alike and the arrangement then shortens the routes it cut; it does best
+    /// where the chips have room to spare, the cut by halves where they are full.
+    var chipsAtOnce = false
 
     /// A rectangle of core positions on the board's mesh.
     struct Region: Equatable {
@@ -71,25 +78,46 @@ struct BisectionPlacement {
         return (Region(x: r.x, y: r.y, width: r.width, height: h), Region(x: r.x, y: r.y + h, width: r.width, height: r.height - h))
     }
 
-    /// Each core's slot. Deterministic for a seed.
+    /// Each core's slot, in `start` (else the block of chips from the board's corner that
+    /// holds the cores). Deterministic for a seed.
     ///
     /// Regions are cut level by level (breadth first), and each cut knows where the rest
     /// of the cores went so far: a core's traffic to cores outside its region pulls it
     /// towards the half nearer them (terminal propagation, as in Dunlop and Kernighan's
     /// placement by min-cut). Without it, a route cut at the top lands anywhere in the two
     /// halves, and crosses many chips instead of one.
-    func place(seed: UInt64) -> [Int] {
+    func place(seed: UInt64, in start: Region? = nil) -> [Int] {
         let n = graph.vertices
         var slots = [Int](repeating: 0, count: n)
         guard n > 0 else { return slots }
         var bisection = GraphBisection(graph: graph)
         let metisSeed = Int32(truncatingIfNeeded: seed & 0x7FFF_FFFF)
-        let whole = Self.region(for: n, on: board)
+        let whole = start ?? Self.region(for: n, on: board)
         // Each core's current region (an index into `regions`), whose centre stands for
         // where the core will be while it is not placed yet.
-        var regions = [whole]
+        var regions: [Region] = []
         var regionOf = [Int32](repeating: 0, count: n)
-        var work: [(region: Int32, cores: [Int32])] = [(0, (0..<n).map { Int32($0) })]
+        var work: [(region: Int32, cores: [Int32])] = []
+        let (cx, cy) = (board.coresPerChip[0], board.coresPerChip[1])
+        let chipsWide = whole.width / cx, chipsHigh = whole.height / cy
+        if chipsAtOnce, board.coresPerChipTotal > 1, chipsWide * chipsHigh > 1, whole.x % cx == 0, whole.y % cy == 0 {
+            // Chips first: one part per chip of the block, the parts then set on the chips.
+            let chips = ChipPartition(graph: graph)
+            let parts = chipsWide * chipsHigh
+            let part = chips.parts(parts, capacity: board.coresPerChipTotal, seed: metisSeed)
+            let chipOf = ChipArrangement(graph: chips.quotient(part, parts: parts), width: chipsWide, height: chipsHigh).place(seed: seed)
+            var members = [[Int32]](repeating: [], count: parts)
+            for v in 0..<n { members[Int(part[v])].append(Int32(v)) }
+            for p in 0..<parts {
+                let (x, y) = (chipOf[p] % chipsWide, chipOf[p] / chipsWide)
+                regions.append(Region(x: whole.x + x * cx, y: whole.y + y * cy, width: cx, height: cy))
+                for v in members[p] { regionOf[Int(v)] = Int32(p) }
+                work.append((Int32(p), members[p]))
+            }
+        } else {
+            regions = [whole]
+            work = [(0, (0..<n).map { Int32($0) })]
+        }
         var next = 0
         while next < work.count {
             let (id, cores) = work[next]

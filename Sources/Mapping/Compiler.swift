@@ -107,7 +107,7 @@ public struct Compiler: Sendable {
         let coreRates = state.recipes.map { byLayer[$0.layer] }
         progress?("placing \(state.recipes.count) cores")
         let placer = Placer(target: target, cores: state.recipes.count, traffic: state.traffic, coreRates: coreRates)
-        let slots = placer.place(options.placement)
+        let (slots, method) = placer.placed(options.placement)
         let rowMajor = Array(0..<state.recipes.count)
         // Without a search the placement is row-major: each figure is computed once.
         let same = slots == rowMajor
@@ -127,7 +127,7 @@ public struct Compiler: Sendable {
                                                    rateSource: rates.source,
                                                    objective: placed.objective, rowMajorObjective: naive.objective,
                                                    crossingCost: placer.crossingCost, searched: placer.searches && options.placement != .rowMajor,
-                                                   strategy: options.placement.rawValue, method: placer.method(options.placement).rawValue,
+                                                   strategy: options.placement.rawValue, method: method.rawValue,
                                                    links: LinkReport(placed.links, board: target.board, tickHz: target.timing.tickHz),
                                                    rowMajorLinks: LinkReport(naive.links, board: target.board, tickHz: target.timing.tickHz)),
                         relayedRoutes: state.relayedRoutes)

@@ -47,10 +47,13 @@ struct GroupedPlacement {
     }
 
     /// Each core's slot: its block's square, row-major inside it in the cores' order.
-    func place(_ graph: CoreGraph, seed: UInt64) -> [Int] {
+    /// `chipsAtOnce` cuts the blocks into chips in one k-way cut instead of by halves (see
+    /// ``BisectionPlacement/chipsAtOnce``).
+    func place(_ graph: CoreGraph, seed: UInt64, chipsAtOnce: Bool = false) -> [Int] {
         var blocks = BisectionPlacement(board: blockBoard, graph: graph)
         // 16 blocks are 256 core positions, the leaf of a core-level placement.
         blocks.leaf = 256 / (Self.side * Self.side)
+        blocks.chipsAtOnce = chipsAtOnce
         let blockSlots = blocks.place(seed: seed)
         let size = Self.side * Self.side
         let per = blockBoard.coresPerChip

@@ -2,7 +2,8 @@ import Hardware
 import TesseraSupport
 
 /// How cores are placed: `auto` bisects the board with METIS (``BisectionPlacement``), in
-/// blocks of 4 x 4 cores above 100,000 cores (``GroupedPlacement``), and up to 100,000
+/// blocks of 4 x 4 cores above 100,000 cores (``GroupedPlacement``, where a k-way cut into
+/// chips is tried too and the better kept), and up to 100,000
 /// keeps the better of that and row-major, each improved by local search; `cores` bisects
 /// core by core at every size; `rowMajor` keeps the partition's order (layer by layer,
 /// tile by tile), to compare against.
@@ -90,8 +91,10 @@ struct Placer: Sendable {
     /// What ``place(_:seed:)`` does for a strategy; the compile report names it.
     enum Method: String {
         case rowMajor = "row-major"
-        /// ``GroupedPlacement``: bisection of 4 x 4 blocks of cores.
+        /// ``GroupedPlacement``: 4 x 4 blocks of cores, cut into chips by halves (this) and
+        /// all at once (`blocksAtOnce`), the better kept.
         case blocks
+        case blocksAtOnce = "blocks-at-once"
         /// ``BisectionPlacement`` core by core, kept as it is.
         case bisection
         /// The better of bisection and row-major, each improved by local search.
@@ -162,24 +165,33 @@ struct Placer: Sendable {
     }
 
     /// Each core's slot, deterministic for a seed.
-    func place(_ strategy: PlacementStrategy = .auto, seed: UInt64 = 1) -> [Int] {
+    func place(_ strategy: PlacementStrategy = .auto, seed: UInt64 = 1) -> [Int] { placed(strategy, seed: seed).slots }
+
+    /// Each core's slot and what placed it (``method(_:)``, told apart for blocks).
+    func placed(_ strategy: PlacementStrategy = .auto, seed: UInt64 = 1) -> (slots: [Int], method: Method) {
         let n = cores
         let rowMajor = Array(0..<n)
-        switch method(strategy) {
+        let method = method(strategy)
+        switch method {
         case .rowMajor:
-            return rowMajor
-        case .blocks:
+            return (rowMajor, method)
+        case .blocks, .blocksAtOnce:
+            // Chips cut by halves and all at once: the better by the objective (each wins
+            // on some full-size maps; see ``BisectionPlacement/chipsAtOnce``).
             let grouped = GroupedPlacement(board: board, cores: n)
-            return grouped.place(grouped.graph(pairs: pairs, weight: searchWeight), seed: seed)
+            let graph = grouped.graph(pairs: pairs, weight: searchWeight)
+            let byHalves = grouped.place(graph, seed: seed)
+            let atOnce = grouped.place(graph, seed: seed, chipsAtOnce: true)
+            return objective(atOnce) < objective(byHalves) ? (atOnce, .blocksAtOnce) : (byHalves, .blocks)
         case .bisection:
-            return BisectionPlacement(board: board, graph: graph()).place(seed: seed)
+            return (BisectionPlacement(board: board, graph: graph()).place(seed: seed), method)
         case .searched:
             let bisected = BisectionPlacement(board: board, graph: graph()).place(seed: seed)
             let traffic = adjacency()
             let fromRowMajor = improve(rowMajor, candidates: rowMajorCandidates, traffic: traffic, seed: seed)
             let regionSlots = BisectionPlacement.region(for: n, on: board).slots(on: board)
             let fromBisection = improve(bisected, candidates: regionSlots, traffic: traffic, seed: seed)
-            return objective(fromBisection) < objective(fromRowMajor) ? fromBisection : fromRowMajor
+            return (objective(fromBisection) < objective(fromRowMajor) ? fromBisection : fromRowMajor, method)
         }
     }
 

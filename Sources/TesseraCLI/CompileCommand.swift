@@ -49,7 +49,7 @@ struct CompileCommand: ParsableCommand {
                                             discussion: "Without it, rates are measured on random input when the network is small enough, else estimated in one pass."))
     var rates: String?
 
-    @Option(name: .long, help: ArgumentHelp("How cores are placed: auto (recursive bisection with METIS, in blocks of 4x4 cores above 100,000 cores, with local search up to 100,000), cores (bisection core by core at every size) or row-major (the partition's order).",
+    @Option(name: .long, help: ArgumentHelp("How cores are placed: auto (recursive bisection with METIS, in blocks of 4x4 cores above 100,000 cores where a k-way cut into chips is tried too, with local search up to 100,000), cores (bisection core by core at every size) or row-major (the partition's order).",
                                             discussion: "row-major is there to compare against."))
     var placement: PlacementStrategy = .auto
 
@@ -126,7 +126,9 @@ struct CompileTable {
         }
         switch p.method {
         case "row-major": lines.append("placement: row-major, in partition order" + (p.strategy == "row-major" ? " (--placement row-major)" : ""))
-        case "blocks": lines.append("placement: recursive bisection of the board with METIS in blocks of 4x4 cores (above 100,000 cores; --placement cores bisects core by core, at several times the time and memory)")
+        case "blocks", "blocks-at-once":
+            let how = p.method == "blocks" ? "cut into chips by halves (recursive bisection), which beat one k-way cut into all the chips" : "cut into all the chips at once (k-way) and the chips arranged, which beat recursive bisection"
+            lines.append("placement: METIS in blocks of 4x4 cores (above 100,000 cores), \(how); --placement cores bisects core by core, at several times the time and memory")
         case "bisection": lines.append("placement: recursive bisection of the board with METIS, core by core (the local search after it is skipped above 100,000 cores)")
         default: lines.append("placement: the better of recursive bisection with METIS and row-major order, each improved by local search")
         }

@@ -60,21 +60,28 @@ import Testing
     /// Placement in blocks (what `auto` does above 100,000 cores), on chips of 8 x 8 cores:
     /// every core gets its own slot, a block's 16 cores fill one 4 x 4 square, no chip
     /// holds more than its cores, the same inputs give the same slots, and two blocks that
-    /// talk heavily (blocks 0 and 5, 1,000 axons each way) share a chip while row-major
-    /// order puts them on different ones.
-    @Test(arguments: 0..<6)
+    /// talk heavily (block 0 and block 5, or 20 on larger chips; 1,000 axons each way) share a chip while row-major
+    /// order puts them on different ones. Both ways of cutting blocks into chips: by halves
+    /// (odd seeds), and in one k-way cut (even seeds) on chips of 16 x 16 cores, where each
+    /// part has 16 blocks (METIS's k-way cut, unlike its bisection, needs parts of many
+    /// vertices: with 4 blocks per chip it split the heavy pair in one case of four).
+    @Test(arguments: 0..<8)
     func blocksAreSquaresOnChips(seed: Int) {
+        let atOnce = seed % 2 == 0
         var random = SeededRandom(seed: UInt64(seed) &+ 90)
-        let target = Self.board(chips: [3, 2], perChip: [8, 8])
-        let cores = 100 + Int(random.next() % 284)
+        let side = atOnce ? 16 : 8
+        let target = Self.board(chips: [3, 2], perChip: [side, side])
+        let cores = (100 + Int(random.next() % 284)) * side * side / 64
+        // The heavy pair's second block: on another chip in row-major order.
+        let partner = side == 16 ? 20 : 5
         var pairs: [(from: Int32, to: Int32, weight: Int32)] = []
         for _ in 0..<(cores * 2) {
             pairs.append((Int32(random.next() % UInt64(cores)), Int32(random.next() % UInt64(cores)), Int32(1 + random.next() % 5)))
         }
-        pairs += [(Int32(0), Int32(5 * 16), Int32(1000)), (Int32(5 * 16), Int32(0), Int32(1000))]
+        pairs += [(Int32(0), Int32(partner * 16), Int32(1000)), (Int32(partner * 16), Int32(0), Int32(1000))]
         let placer = Placer(target: target, cores: cores, traffic: pairs, coreRates: Array(repeating: 1, count: cores))
         let grouped = GroupedPlacement(board: target.board, cores: cores)
-        let slots = grouped.place(grouped.graph(pairs: pairs, weight: placer.searchWeight), seed: 3)
+        let slots = grouped.place(grouped.graph(pairs: pairs, weight: placer.searchWeight), seed: 3, chipsAtOnce: atOnce)
         #expect(Set(slots).count == cores && slots.allSatisfy { (0..<target.board.coresTotal).contains($0) })
         var perChipCount = [Int](repeating: 0, count: target.board.chipsTotal)
         for s in slots { perChipCount[s / target.board.coresPerChipTotal] += 1 }
@@ -84,10 +91,10 @@ import Testing
             let (x0, y0) = (at.map(\.x).min() ?? 0, at.map(\.y).min() ?? 0)
             #expect(x0 % 4 == 0 && y0 % 4 == 0 && at.allSatisfy { $0.x - x0 < 4 && $0.y - y0 < 4 })
         }
-        let (a, b) = (placer.position(slots[0]), placer.position(slots[5 * 16]))
+        let (a, b) = (placer.position(slots[0]), placer.position(slots[partner * 16]))
         #expect(a.chipX == b.chipX && a.chipY == b.chipY)
-        #expect(placer.position(0).chipX != placer.position(5 * 16).chipX)
-        #expect(grouped.place(grouped.graph(pairs: pairs, weight: placer.searchWeight), seed: 3) == slots)
+        #expect(placer.position(0).chipX != placer.position(partner * 16).chipX)
+        #expect(grouped.place(grouped.graph(pairs: pairs, weight: placer.searchWeight), seed: 3, chipsAtOnce: atOnce) == slots)
     }
 
     /// On compiled networks small enough for the local search, `auto` never ends with a
