@@ -21,9 +21,20 @@ public enum NetworkLoader {
         public var conversion: ConversionSettings
     }
 
-    public static func load(path: String) throws(DiagnosticError) -> Loaded {
-        try load(document: YAMLDocument.load(path: path))
+    /// Loads a YAML network, or a NIR graph (`.nir`) read with `nir`'s semantics.
+    public static func load(path: String, nir: NIRSemantics = NIRSemantics()) throws(DiagnosticError) -> Loaded {
+        if isNIR(path) {
+            let graph = try NIRReader.read(path: path)
+            let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+            let (lowered, warnings) = try NIRLowering.lower(graph, file: path, semantics: nir, name: name)
+            return Loaded(graph: lowered, warnings: warnings,
+                          conversion: ConversionSettings(baseDirectory: URL(fileURLWithPath: path).deletingLastPathComponent().path))
+        }
+        return try load(document: YAMLDocument.load(path: path))
     }
+
+    /// Whether `path` names a NIR file.
+    public static func isNIR(_ path: String) -> Bool { path.lowercased().hasSuffix(".nir") }
 
     /// Loads from text; `file` names locations and anchors relative weight paths.
     public static func load(yaml text: String, file: String) throws(DiagnosticError) -> Loaded {

@@ -27,9 +27,10 @@ public struct Network: Sendable {
         self.conversion = conversion
     }
 
-    /// Loads and verifies a network file; every problem found is in the thrown error.
-    public static func load(_ path: String) throws(DiagnosticError) -> Network {
-        let loaded = try NetworkLoader.load(path: path)
+    /// Loads and verifies a network file (YAML, or NIR read with `nir`'s semantics); every
+    /// problem found is in the thrown error.
+    public static func load(_ path: String, nir: NIRSemantics = NIRSemantics()) throws(DiagnosticError) -> Network {
+        let loaded = try NetworkLoader.load(path: path, nir: nir)
         return Network(graph: loaded.graph, warnings: loaded.warnings, conversion: loaded.conversion)
     }
 

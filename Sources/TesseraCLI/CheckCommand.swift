@@ -17,8 +17,10 @@ struct CheckCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "The network description (YAML).")
+    @Argument(help: "The network description (YAML), or a NIR graph (.nir).")
     var network: String
+
+    @OptionGroup(title: "NIR files") var nir: NIROptions
 
     @Option(name: .shortAndLong, help: "Hardware target: a bundled name (truenorth, truenorth-4x4, tiny) or a path to a target YAML file. Given explicitly, a network whose core lower bound exceeds the board is an error. (default: truenorth, reported only)")
     var target: String?
@@ -28,7 +30,7 @@ struct CheckCommand: ParsableCommand {
         let hardware: Target
         do {
             hardware = try Target.load(target ?? "truenorth")
-            net = try Network.load(network)
+            net = try Network.load(network, nir: nir.semantics)
         } catch {
             report(error.diagnostics)
             throw ExitCode(1)

@@ -24,8 +24,10 @@ struct CompileCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "The network description (YAML).")
+    @Argument(help: "The network description (YAML), or a NIR graph (.nir).")
     var network: String
+
+    @OptionGroup(title: "NIR files") var nir: NIROptions
 
     @Option(name: .shortAndLong, help: "Hardware target: truenorth, truenorth-4x4, tiny, or a path.")
     var target: String = "truenorth"
@@ -57,7 +59,7 @@ struct CompileCommand: ParsableCommand {
         do throws(DiagnosticError) {
             let started = Date()
             let hardware = try Target.load(target)
-            let net = try conversion.convert(network, target: hardware).conversion.network
+            let net = try conversion.convert(network, target: hardware, nir: nir.semantics).conversion.network
             let integer = try IntegerNetwork.check(net.graph, target: hardware)
             if conversion.printAfterEachPass { print("== after integer check: every weight, bias, threshold and leak is an integer within \(hardware.name)'s widths ==\n") }
             let progress = Progress()

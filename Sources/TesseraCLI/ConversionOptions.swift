@@ -71,8 +71,8 @@ struct ConversionOptions: ParsableArguments {
 
     /// Loads the network and runs the enabled passes, printing each pass's log (and the IR
     /// after it when asked).
-    func convert(_ path: String, target: Target) throws(DiagnosticError) -> (original: Network, conversion: Conversion) {
-        let net = try Network.load(path)
+    func convert(_ path: String, target: Target, nir: NIRSemantics = NIRSemantics()) throws(DiagnosticError) -> (original: Network, conversion: Conversion) {
+        let net = try Network.load(path, nir: nir)
         report(net.warnings)
         if printAfterEachPass { print("== after load ==\n\(net.text)") }
         let settings = try apply(to: net.conversion, inputs: net.graph.inputLayers.map(\.name))

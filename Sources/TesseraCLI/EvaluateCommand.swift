@@ -30,8 +30,10 @@ struct EvaluateCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "The network description (YAML).")
+    @Argument(help: "The network description (YAML), or a NIR graph (.nir).")
     var network: String
+
+    @OptionGroup(title: "NIR files") var nir: NIROptions
 
     @Option(help: "Labelled samples: PATH.npy (the only input, [N, C, H, W]) or INPUT=PATH.npy.")
     var images: [String]
@@ -69,7 +71,7 @@ struct EvaluateCommand: ParsableCommand {
             guard !tickList.isEmpty, tickList.allSatisfy({ $0 >= 1 }) else { throw DiagnosticError("--ticks '\(ticks)': expected positive integers separated by commas") }
             guard (labels == nil) != (masks == nil) else { throw DiagnosticError("give either --labels (classification) or --masks (segmentation)") }
             let hardware = try Target.load(target)
-            let (original, converted) = try conversion.convert(network, target: hardware)
+            let (original, converted) = try conversion.convert(network, target: hardware, nir: nir.semantics)
             let inputs = original.graph.inputLayers.map(\.name)
             let files = try namedPaths(images, names: inputs, option: "--images")
             let samples = try SampleSet.load(files, for: original.graph).samples

@@ -20,8 +20,10 @@ struct RenderCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "A core map (v2 .npz or JSON v1), or a network (.yaml) to compile and draw.")
+    @Argument(help: "A core map (v2 .npz or JSON v1), or a network (.yaml or .nir) to compile and draw.")
     var input: String
+
+    @OptionGroup(title: "NIR files") var nir: NIROptions
 
     @Option(name: .shortAndLong, help: "Where to write the picture: SVG, or PNG if the name ends in .png.")
     var output: String
@@ -43,7 +45,7 @@ struct RenderCommand: ParsableCommand {
             let usage: BoardUsage
             let title: String
             if isNetworkFile(input) {
-                let (compiled, hardware, name) = try compileNetwork(input, target: target)
+                let (compiled, hardware, name) = try compileNetwork(input, target: target, nir: nir.semantics)
                 let cores = (0..<compiled.coreCount).map { c in
                     let s = compiled.coreSummary(c)
                     return BoardUsage.Core(x: s.chip[0] * hardware.board.coresPerChip[0] + s.place[0], y: s.chip[1] * hardware.board.coresPerChip[1] + s.place[1],

@@ -31,8 +31,10 @@ struct ReportCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "The core map (v2 .npz or JSON v1), or a network (.yaml) to compile for --target and count core by core (--rate only).")
+    @Argument(help: "The core map (v2 .npz or JSON v1), or a network (.yaml or .nir) to compile for --target and count core by core (--rate only).")
     var map: String
+
+    @OptionGroup(title: "NIR files") var nir: NIROptions
 
     @Option(name: .shortAndLong, help: "Target (default: the one the map names; truenorth for a network).")
     var target: String?
@@ -75,7 +77,7 @@ struct ReportCommand: ParsableCommand {
             let macs = try ann.map { path throws(DiagnosticError) in try Network.load(path).multiplyAccumulates }
             if isNetworkFile(map) {
                 guard let r = rate else { throw DiagnosticError("a network is counted at one rate for every layer: give --rate (per-layer rates and measured activity need a core map)") }
-                let (compiled, hardware, name) = try compileNetwork(map, target: target, placement: placement)
+                let (compiled, hardware, name) = try compileNetwork(map, target: target, placement: placement, nir: nir.semantics)
                 let tally = compiled.tally(rate: r, inputRate: inputRate ?? r)
                 let activity = tally.activity(ticks: ticks, source: "analytic: every layer of \(name) at \(r) spikes per neuron per tick, inputs at \(inputRate ?? r); counted core by core")
                 print(EstimateReport(header: compiled.mapHeader, resources: tally.resources(), target: hardware, activity: activity, annMACs: macs), json)

@@ -20,8 +20,10 @@ struct SimulateCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "The network description (YAML).")
+    @Argument(help: "The network description (YAML), or a NIR graph (.nir).")
     var network: String
+
+    @OptionGroup(title: "NIR files") var nir: NIROptions
 
     @OptionGroup var input: InputOptions
 
@@ -45,7 +47,7 @@ struct SimulateCommand: ParsableCommand {
     func run() throws {
         do throws(DiagnosticError) {
             let hardware = try Target.load(target)
-            let net = try Network.load(network)
+            let net = try Network.load(network, nir: nir.semantics)
             report(net.warnings)
             let simulator = ReferenceSimulator(try IntegerNetwork.check(net.graph, target: hardware))
             let ports = net.graph.inputLayers.map { InputPort(name: $0.name, shape: $0.shape.map { [$0.channels, $0.height, $0.width] } ?? [], targets: []) }

@@ -57,3 +57,47 @@ for name, edit in [
         edit(f)
 with h5py.File(f"{out}/conv-if-lif.nir") as f:
     print("fc weight row 0:", f["node/nodes/fc/weight"][0, :6], "conv weight [0,0,0]:", f["node/nodes/conv/weight"][0, 0, 0], "version:", f["version"][()])
+
+# Files that read but do not lower, each edited from the good one (h5py) or built with the
+# constructor's type check off: Tessera must name the node and field, and exit 1.
+def edited(name, edit):
+    shutil.copy(f"{out}/conv-if-lif.nir", f"{out}/{name}")
+    with h5py.File(f"{out}/{name}", "r+") as f:
+        edit(f)
+
+def replace(f, path, data):
+    del f[path]
+    f.create_dataset(path, data=data)
+
+edited("missing-weight.nir", lambda f: f["node/nodes/conv"].__delitem__("weight"))
+edited("wrong-shape.nir", lambda f: replace(f, "node/nodes/fc/weight", np.ones((3, 35), np.float32)))
+edited("wrong-groups.nir", lambda f: replace(f, "node/nodes/conv/groups", np.int64(3)))
+edited("v-reset.nir", lambda f: replace(f, "node/nodes/if1/v_reset", np.full((4, 6, 6), 0.5, np.float32)))
+edited("negative-tau.nir", lambda f: replace(f, "node/nodes/lif/tau", np.full(3, -0.02)))
+edited("threshold-varies.nir", lambda f: replace(f, "node/nodes/if1/v_threshold", np.arange(144, dtype=np.float32).reshape(4, 6, 6)))
+edited("bad-padding.nir", lambda f: replace(f, "node/nodes/conv/padding", "full"))
+
+def write_unchecked(name, nodes, edges):
+    nir.write(f"{out}/{name}", nir.NIRGraph(nodes=nodes, edges=edges, type_check=False))
+
+lif3 = lambda: nir.LIF(tau=np.full(3, 0.02), r=np.ones(3), v_leak=np.zeros(3), v_threshold=np.ones(3), v_reset=np.zeros(3))
+# A recurrent edge: the LIF layer feeds its own Affine.
+write_unchecked("cycle.nir", {"input": nir.Input(input_type=np.array([3])), "fc": nir.Affine(weight=np.eye(3, dtype=np.float32), bias=np.zeros(3, np.float32)),
+                "lif": lif3(), "output": nir.Output(output_type=np.array([3]))},
+                [("input", "fc"), ("fc", "lif"), ("lif", "fc"), ("lif", "output")])
+# CubaLIF, which Tessera does not lower.
+write_unchecked("cubalif.nir", {"input": nir.Input(input_type=np.array([3])), "fc": nir.Linear(weight=np.eye(3, dtype=np.float32)),
+                "cuba": nir.CubaLIF(tau_syn=np.full(3, 0.01), tau_mem=np.full(3, 0.02), r=np.ones(3), v_leak=np.zeros(3), v_threshold=np.ones(3), v_reset=np.zeros(3)),
+                "output": nir.Output(output_type=np.array([3]))},
+                [("input", "fc"), ("fc", "cuba"), ("cuba", "output")])
+# The output reads a linear node, which does not spike.
+write_unchecked("linear-output.nir", {"input": nir.Input(input_type=np.array([3])), "fc": nir.Linear(weight=np.eye(3, dtype=np.float32)),
+                "output": nir.Output(output_type=np.array([3]))},
+                [("input", "fc"), ("fc", "output")])
+# A neuron node summing two chains.
+write_unchecked("two-inputs.nir", {"input": nir.Input(input_type=np.array([3])), "a": nir.Linear(weight=np.eye(3, dtype=np.float32)),
+                "b": nir.Linear(weight=np.eye(3, dtype=np.float32)), "lif": lif3(), "output": nir.Output(output_type=np.array([3]))},
+                [("input", "a"), ("input", "b"), ("a", "lif"), ("b", "lif"), ("lif", "output")])
+with open(f"{out}/not-hdf5.nir", "w") as f:
+    f.write("input -> conv -> output\n")
+print("malformed:", sorted(n for n in os.listdir(out)))
