@@ -14,6 +14,6 @@ struct TesseraCommand: ParsableCommand {
 
         Start with:  tessera check examples/digits-mlp.yaml
         """,
-        subcommands: [CheckCommand.self, CompileCommand.self, EvaluateCommand.self, EmulateCommand.self, SimulateCommand.self, ReportCommand.self, RenderCommand.self, PlotCommand.self, ConvertCommand.self]
+        subcommands: [CheckCommand.self, ImportCommand.self, CompileCommand.self, EvaluateCommand.self, EmulateCommand.self, SimulateCommand.self, ReportCommand.self, RenderCommand.self, PlotCommand.self, ConvertCommand.self]
     )
 }

@@ -30,6 +30,25 @@ graph = nir.NIRGraph(
 )
 nir.write(f"{out}/conv-if-lif.nir", graph)
 
+# The same topology with whole-number weights, zero biases and IF neurons only (thresholds
+# 2 and 3, reset to 0): an integer network, which compiles without conversion. (Biases
+# are zero because the IR adds a layer's bias from tick 0, before the first spikes reach a
+# deeper layer; docs/nir.md.)
+graph_int = nir.NIRGraph(
+    nodes={
+        "input": nir.Input(input_type=np.array([2, 6, 6])),
+        "conv": nir.Conv2d(input_shape=(6, 6), weight=conv_w, stride=1, padding=1, dilation=1, groups=1, bias=np.zeros(4, np.float32)),
+        "if1": nir.IF(r=np.ones((4, 6, 6), np.float32), v_threshold=np.full((4, 6, 6), 2.0, np.float32), v_reset=np.zeros((4, 6, 6), np.float32)),
+        "pool": nir.SumPool2d(kernel_size=np.array([2, 2]), stride=np.array([2, 2]), padding=np.array([0, 0])),
+        "flat": nir.Flatten(input_type={"input": np.array([4, 3, 3])}, start_dim=0, end_dim=-1),
+        "fc": nir.Affine(weight=rng.integers(-1, 2, size=(3, 36)).astype(np.float32), bias=np.zeros(3, np.float32)),
+        "if2": nir.IF(r=np.ones(3, np.float32), v_threshold=np.full(3, 3.0, np.float32), v_reset=np.zeros(3, np.float32)),
+        "output": nir.Output(output_type=np.array([3])),
+    },
+    edges=[("input", "conv"), ("conv", "if1"), ("if1", "pool"), ("pool", "flat"), ("flat", "fc"), ("fc", "if2"), ("if2", "output")],
+)
+nir.write(f"{out}/conv-if-int.nir", graph_int)
+
 # The published defect (paper/03_rnn/extras): a nested graph whose edges name "lif" while
 # its node is stored as "lif1". Built without the constructor's type check.
 inner = nir.NIRGraph(
