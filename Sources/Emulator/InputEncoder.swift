@@ -8,6 +8,8 @@ import TesseraSupport
 /// - `poisson`: a spike at tick t iff a uniform draw is below x; one SplitMix64 stream per
 ///   sample seeded with `seed + sample`, drawn tick by tick, element by element (row-major).
 /// - `binary`: one tick; element spikes at tick 0 iff x >= 0.5.
+///
+/// Event tensors (`events`) are spikes already; ``EventInput`` reads them.
 public enum InputEncoder {
     public struct ValueError: Error, CustomStringConvertible {
         public var description: String
@@ -40,6 +42,8 @@ public enum InputEncoder {
                 }
             case .binary:
                 for (i, v) in x.enumerated() where v >= 0.5 { events.append(.init(tick: 0, index: i)) }
+            case .events:
+                throw ValueError(description: "input '\(port.name)': events are spike tensors with a tick dimension, read by EventInput, not values to encode")
             }
             spikes[port.name] = events
         }

@@ -11,7 +11,7 @@ struct InputOptions: ParsableArguments {
     @Option(name: .customLong("input"), help: "NumPy input tensor, as PATH (the only input) or PORT=PATH; repeat for several inputs.")
     var inputs: [String] = []
 
-    @Option(help: "How --input values in [0, 1] become spikes: rate, poisson or binary.")
+    @Option(help: "How --input values in [0, 1] become spikes: rate, poisson or binary; or events, for tensors that are spikes already, [T, C, H, W] or [N, T, C, H, W] (event cameras).")
     var encoding: InputEncoding?
 
     @Option(help: "Seed of the Poisson encoding.")
@@ -19,13 +19,14 @@ struct InputOptions: ParsableArguments {
 
     func validate() throws {
         if (spikes == nil) == inputs.isEmpty { throw ValidationError("give either --spikes or --input (with --encoding)") }
-        if !inputs.isEmpty && encoding == nil { throw ValidationError("--input needs --encoding rate|poisson|binary") }
+        if !inputs.isEmpty && encoding == nil { throw ValidationError("--input needs --encoding rate|poisson|binary|events") }
     }
 
     /// The samples to run and whether they came as a batch.
     func samples(ports: [InputPort], ticks: Int) throws(DiagnosticError) -> ([SpikeInput], Bool) {
         if let spikes { return ([try SpikeFile.readInput(path: spikes, ports: ports)], false) }
         let files = try namedPaths(inputs, names: ports.map(\.name), option: "--input")
+        if encoding == .events { return try events(files, ports: ports, ticks: ticks) }
         let batch = try SampleSet.load(files, ports: ports)
         var samples: [SpikeInput] = []
         for (k, values) in batch.samples.enumerated() {
@@ -36,6 +37,32 @@ struct InputOptions: ParsableArguments {
             }
         }
         return (samples, batch.isBatch)
+    }
+}
+
+extension InputOptions {
+    /// Event tensors read as the spikes of each tick (``EventInput``).
+    func events(_ files: [String: String], ports: [InputPort], ticks: Int) throws(DiagnosticError) -> ([SpikeInput], Bool) {
+        var tensors: [String: (shape: [Int], values: [Double])] = [:]
+        for (name, path) in files {
+            guard ports.contains(where: { $0.name == name }) else {
+                throw DiagnosticError("'\(name)' is not an input; inputs: \(ports.map(\.name).joined(separator: ", "))")
+            }
+            do {
+                let t = try NPYFile.read(path: path)
+                tensors[name] = (t.shape, t.values)
+            } catch {
+                throw DiagnosticError("\(path): \(error.message)")
+            }
+        }
+        do {
+            let s = try EventInput.samples(tensors, ports: ports, ticks: ticks)
+            if s.clipped > 0 { FileHandle.standardError.write(Data("note: \(s.clipped) events counted more than 1 spike in a tick; an input axon takes one spike per tick, so each is one spike\n".utf8)) }
+            if s.dropped > 0 { FileHandle.standardError.write(Data("note: \(s.dropped) events fall after the run's \(ticks) ticks and are left out\n".utf8)) }
+            return (s.inputs, s.isBatch)
+        } catch {
+            throw DiagnosticError(error.description)
+        }
     }
 }
 

@@ -112,4 +112,31 @@ import Testing
         let badStep = try TestSupport.tessera(["check", Self.fixture("conv-if-lif.nir"), "--dt", "0"])
         #expect(badStep.status != 0 && badStep.stderr.contains("--dt must be a positive number"))
     }
+
+    /// Event tensors [N, T, C, H, W] are the spikes of each tick: each sample, read by
+    /// EventInput and simulated, gives what NIR's own stepping gives on the same frames (a
+    /// count of 2 is one spike); simulate takes them with --encoding events and says so.
+    @Test func eventTensorsAreTheSpikesOfEachTick() throws {
+        let path = Self.fixture("conv-if-int.nir"), eventsPath = Self.fixture("conv-if-int.events.npy")
+        let nir = try NIRReader.read(path: path)
+        let network = try IntegerNetwork.check(try Network.load(path).graph, target: try Target.load("truenorth"))
+        let tensor = try NPYFile.read(path: eventsPath)
+        #expect(tensor.shape == [3, 40, 2, 6, 6])
+        let port = InputPort(name: "input", shape: [2, 6, 6], targets: [])
+        let simulator = ReferenceSimulator(network)
+        let latency = simulator.latency(of: "if2")
+        let samples = try EventInput.samples(["input": (tensor.shape, tensor.values)], ports: [port], ticks: 40 + latency)
+        #expect(samples.isBatch && samples.inputs.count == 3 && samples.clipped == 1 && samples.dropped == 0)
+        for k in 0..<3 {
+            let frames = (0..<40).map { t in (0..<72).map { min(1, tensor.values[(k * 40 + t) * 72 + $0]) } }
+            let shifted = simulator.run(samples.inputs[k], ticks: 40 + latency).outputs[0].spikes
+                .map { SpikeInput.Event(tick: $0.tick - latency, index: $0.index) }.filter { $0.tick >= 0 }
+            #expect(shifted == (try Self.stepNIR(nir, input: frames, ticks: 40)), "sample \(k)")
+        }
+        let run = try TestSupport.tessera(["simulate", path, "--input", eventsPath, "--encoding", "events", "--ticks", "\(40 + latency)"])
+        #expect(run.status == 0 && run.stderr.contains("1 events counted more than 1 spike"), "\(run.stderr)")
+        // A tensor of the wrong shape, and a negative value, are errors naming the input.
+        #expect(throws: EventInput.ShapeError.self) { try EventInput.samples(["input": ([40, 72, 1], tensor.values)], ports: [port], ticks: 40) }
+        #expect(throws: EventInput.ShapeError.self) { try EventInput.samples(["input": ([1, 2, 6, 6], [-1] + Array(repeating: 0, count: 71))], ports: [port], ticks: 40) }
+    }
 }

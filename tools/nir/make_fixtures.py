@@ -120,3 +120,9 @@ write_unchecked("two-inputs.nir", {"input": nir.Input(input_type=np.array([3])),
 with open(f"{out}/not-hdf5.nir", "w") as f:
     f.write("input -> conv -> output\n")
 print("malformed:", sorted(n for n in os.listdir(out)))
+
+# Event input for conv-if-int.nir: 3 samples of 40 ticks, [N, T, C, H, W], 0/1 as uint8,
+# with one count of 2 (an axon takes one spike per tick).
+events = (rng.random((3, 40, 2, 6, 6)) < 0.4).astype(np.uint8)
+events[0, 0, 0, 0, 0] = 2
+np.save(f"{out}/conv-if-int.events.npy", events)
