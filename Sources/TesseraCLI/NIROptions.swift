@@ -10,11 +10,16 @@ struct NIROptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("For a .nir file: the time step, in the unit of the file's tau (the writer's default otherwise).", valueName: "seconds"))
     var dt: Double?
 
+    @Option(name: .long, help: ArgumentHelp("For a .nir file: the reset, which NIR files do not record (snnTorch's exporter writes v_reset = 0 for every reset mechanism): subtract or zero (default: the writer's).", valueName: "mode"))
+    var reset: NeuronModel.Reset?
+
     func validate() throws {
+        if reset == NeuronModel.Reset.none { throw ValidationError("--reset takes subtract or zero") }
         if let dt, !(dt > 0 && dt.isFinite) { throw ValidationError("--dt must be a positive number (got \(dt))") }
     }
 
-    var semantics: NIRSemantics { NIRSemantics(writer: from, dt: dt) }
+    var semantics: NIRSemantics { NIRSemantics(writer: from, dt: dt, reset: reset) }
 }
 
 extension NIRSemantics.Writer: ExpressibleByArgument {}
+extension NeuronModel.Reset: ExpressibleByArgument {}

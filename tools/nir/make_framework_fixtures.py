@@ -22,7 +22,9 @@ exports each with the framework's own exporter, writes it with nir.write, steps 
 in the framework tick by tick on seeded Bernoulli inputs (state reset per sample), and
 writes <name>.nir, <name>.input.npy [N,T,2,8,8], <name>.output.npy [N,T,3],
 <name>.hidden.npy [N,T,4,8,8] (first spiking layer) and <name>.meta.json (versions,
-parameters, the update rule the framework ran, firing rates, what the exporter wrote).
+parameters, the update rule the framework ran, firing rates, what the exporter wrote). The
+snnTorch networks are also run with reset_mechanism="subtract" (reset_delay True and False),
+which exports to the same file: <name>.subtract[-nodelay].{output,hidden}.npy.
 
 It then checks that the .nir reads back with nir.read and that an independent simulation
 of the file's nodes (read with h5py) under the stated update rule gives the same spikes.
@@ -68,12 +70,14 @@ def int_weights():
     }
 
 
-FLOAT_SCALE = {"conv1": 4.0, "conv2": 3.0, "fc": 3.0}
+FLOAT_SEED = 8
+FLOAT_SCALE = {"conv1": 4.0, "conv2": 3.0, "fc": 6.0}
+BIAS_SCALE = {"conv1": 4.0, "conv2": 3.0, "fc": 1.5}
 
 
 def float_weights():
     """torch's default init (seeded), scaled so the neurons fire at moderate rates."""
-    torch.manual_seed(0)
+    torch.manual_seed(FLOAT_SEED)
     layers = {
         "conv1": torch.nn.Conv2d(2, 4, 3, stride=1, padding=1),
         "conv2": torch.nn.Conv2d(4, 8, 3, stride=2, padding=1, groups=2),
@@ -82,7 +86,7 @@ def float_weights():
     w = {}
     for k, m in layers.items():
         w[k] = (m.weight.detach().numpy() * FLOAT_SCALE[k]).astype(np.float32)
-        w[k + ".bias"] = (m.bias.detach().numpy() * FLOAT_SCALE[k]).astype(np.float32)
+        w[k + ".bias"] = (m.bias.detach().numpy() * BIAS_SCALE[k]).astype(np.float32)
     return w
 
 
@@ -117,7 +121,7 @@ def shapes(kind):
 # update rule (for the meta file and the reference check).
 
 
-def build_snntorch(kind, reset_delay=True):
+def build_snntorch(kind, reset_delay=True, reset_mechanism="zero"):
     import snntorch as snn
     from snntorch.export_nir import export_to_nir
 
@@ -129,11 +133,13 @@ def build_snntorch(kind, reset_delay=True):
     else:
         params = [dict(beta=0.9, threshold=0.75), dict(beta=0.9, threshold=1.25), dict(beta=0.8, threshold=1.0)]
     # reset_mechanism "zero": the exporter writes v_reset=0 whatever the mechanism (it drops
-    # "subtract", snnTorch's default), so only "zero" makes the file say what snnTorch ran.
+    # "subtract", snnTorch's default), so only "zero" makes the file say what snnTorch ran. The
+    # same network with "subtract" (reset_delay True and False) is recorded too (VARIANTS): its
+    # file is the same.
     neurons = []
     for i, (p, shp) in enumerate(zip(params, shapes(kind))):
         neurons.append(snn.Leaky(beta=torch.full(shp, p["beta"]), threshold=torch.full(shp, p["threshold"]),
-                                 init_hidden=True, reset_mechanism="zero", reset_delay=reset_delay,
+                                 init_hidden=True, reset_mechanism=reset_mechanism, reset_delay=reset_delay,
                                  output=(i == len(params) - 1)))
     conv1, conv2, pool, flat, fc = make_synapses(kind, torch.nn.AvgPool2d(2))
     layers = [conv1, neurons[0]] + ([conv2, neurons[1]] if conv2 is not None else []) + [pool, flat, fc, neurons[-1]]
@@ -152,15 +158,32 @@ def build_snntorch(kind, reset_delay=True):
         # infer_types() fails on the Conv2d ("tuple index out of range").
         return export_to_nir(net, torch.zeros(1, 2, 8, 8), ignore_dims=[0])
 
-    neuron_desc = [dict(cls="snntorch.Leaky", beta=p["beta"], threshold=p["threshold"], reset_mechanism="zero",
+    neuron_desc = [dict(cls="snntorch.Leaky", beta=p["beta"], threshold=p["threshold"], reset_mechanism=reset_mechanism,
                         reset_delay=reset_delay, spike_grad="default (atan surrogate; forward is mem - threshold > 0)",
                         shape=list(s)) for p, s in zip(params, shapes(kind))]
     return dict(net=net, reset=reset, step=step, export=export, hidden_module=neurons[0],
                 neurons=neuron_desc, pool="torch.nn.AvgPool2d(2) (snnTorch has no sum pool)",
-                rule=dict(fire="gt", reset="zero", dt=1e-4, integration="euler",
-                          text="v[t] = beta*v[t-1]*(1 - s[t-1]) + I[t]; s[t] = (v[t] > threshold). "
-                               "reset_delay=True: the reset of a spike at t is applied at the start of t+1, "
-                               "which for reset to zero is the same as resetting at t"))
+                rule=SNNTORCH_RULES[(reset_mechanism, reset_delay)])
+
+
+SNNTORCH_RULES = {
+    ("zero", True): dict(fire="gt", reset="zero", dt=1e-4, integration="euler",
+                         text="v[t] = beta*v[t-1]*(1 - s[t-1]) + I[t]; s[t] = (v[t] > threshold). reset_delay=True: "
+                              "the reset of a spike at t is applied at the start of t+1, which for reset to zero is "
+                              "the same as v = 0 at t"),
+    ("zero", False): dict(fire="gt", reset="zero", dt=1e-4, integration="euler",
+                          text="v[t] = beta*v[t-1] + I[t]; s[t] = (v[t] > threshold); v[t] = 0 where s[t]"),
+    ("subtract", True): dict(fire="gt", reset="subtract-delayed", dt=1e-4, integration="euler",
+                             text="v[t] = beta*v[t-1] + I[t] - threshold*s[t-1]; s[t] = (v[t] > threshold) "
+                                  "(the subtraction comes a tick late and is not decayed)"),
+    ("subtract", False): dict(fire="gt", reset="subtract-snntorch", dt=1e-4, integration="euler",
+                              text="u[t] = beta*v[t-1] + I[t]; s[t] = (u[t] - threshold*[v[t-1] > threshold] > threshold); "
+                                   "v[t] = u[t] - threshold*s[t] (v is after the reset: a neuron still above threshold "
+                                   "after its reset needs u > 2*threshold to fire again; otherwise same-tick subtraction)"),
+}
+# Extra recordings of the snnTorch networks (same .nir): <name>.<variant>.output/hidden.npy
+VARIANTS = {"subtract": dict(reset_mechanism="subtract", reset_delay=True),
+            "subtract-nodelay": dict(reset_mechanism="subtract", reset_delay=False)}
 
 
 def build_sinabs(kind):
@@ -172,8 +195,8 @@ def build_sinabs(kind):
     if kind == "int":
         params = [dict(cls="IAFSqueeze", threshold=2.0), dict(cls="IAFSqueeze", threshold=3.0)]
     else:
-        params = [dict(cls="IAFSqueeze", threshold=0.75), dict(cls="IAFSqueeze", threshold=1.25),
-                  dict(cls="LIFSqueeze", threshold=0.5, tau_mem=4.0)]
+        params = [dict(cls="IAFSqueeze", threshold=0.75), dict(cls="IAFSqueeze", threshold=2.5),
+                  dict(cls="LIFSqueeze", threshold=0.75, tau_mem=4.0)]
     neurons = []
     for p, shp in zip(params, shapes(kind)):
         if p["cls"] == "IAFSqueeze":
@@ -226,7 +249,7 @@ def build_norse(kind):
         params = [dict(cls="IAFCell", v_th=2.0), dict(cls="LIFBoxCell", v_th=3.0, tau_mem_inv=500.0)]
     else:
         params = [dict(cls="IAFCell", v_th=0.75), dict(cls="IAFCell", v_th=1.25),
-                  dict(cls="LIFBoxCell", v_th=0.5, tau_mem_inv=200.0)]
+                  dict(cls="LIFBoxCell", v_th=0.75, tau_mem_inv=200.0)]
     neurons = []
     for p, shp in zip(params, shapes(kind)):
         if p["cls"] == "IAFCell":
@@ -269,7 +292,16 @@ def build_norse(kind):
                 else:
                     raise RuntimeError(f"norse.to_nir gave no node for {name}: {module}")
                 filled.append(name)
-        g.filled_by_script = filled
+        # norse.to_nir passes no ignore_dims, so Input and Output keep the batch dimension
+        # ([1, 2, 8, 8], [1, 3]), and it leaves Conv2d untyped; nir.write (1.0.8) cannot store an
+        # untyped node, and infer_types() fails on the batched Input. Drop the batch dimension
+        # and infer the types, as snnTorch's exporter does.
+        nodes = dict(g.nodes)
+        nodes["input"] = nir.Input(input_type=np.array(nodes["input"].input_type["input"][1:]))
+        nodes["output"] = nir.Output(output_type=np.array(nodes["output"].output_type["output"][1:]))
+        g = nir.NIRGraph(nodes=nodes, edges=g.edges, type_check=False)
+        g.infer_types()
+        g.filled_by_script = filled + ["input (batch dim dropped)", "output (batch dim dropped)", "types inferred"]
         return g
 
     neuron_desc = []
@@ -282,7 +314,7 @@ def build_norse(kind):
         neuron_desc.append(d)
     return dict(net=net, reset=reset, step=step, export=export, hidden_module=neurons[0], neurons=neuron_desc,
                 pool="torch.nn.LPPool2d(1, 2) (a sum pool; Norse has none)",
-                rule=dict(fire="gt", reset="zero", dt=1e-3, integration="euler",
+                rule=dict(fire="gt", reset="zero", dt=1e-3, integration="euler", tau_in_file="dt*tau",
                           text="IAFCell: v[t] = v[t-1] + I[t]; LIFBoxCell: v[t] = v[t-1] + dt*tau_mem_inv*(v_leak - v[t-1] + I[t]); "
                                "s[t] = (v[t] > v_th); v[t] = v_reset where s[t], in the same tick"))
 
@@ -299,8 +331,8 @@ def nir_has_v_reset():
 # Running in the framework.
 
 
-def run(fw, kind, x):
-    b = BUILDERS[fw](kind)
+def run(fw, kind, x, **options):
+    b = BUILDERS[fw](kind, **options)
     hidden = []
     b["hidden_module"].register_forward_hook(
         lambda m, i, o: hidden.append((o[0] if isinstance(o, tuple) else o).detach().clone()))
@@ -373,11 +405,14 @@ def reference(path, x, rule):
                 thr = torch.from_numpy(np.asarray(d["v_threshold"], np.float64))
                 r = torch.from_numpy(np.asarray(d["r"], np.float64))
                 v = state.get(name, torch.zeros_like(h))
+                pending = state.pop(name + "/pending", 0.0)
                 if ty == "IF":
                     v = v + r * h
                 else:
                     tau = torch.from_numpy(np.asarray(d["tau"], np.float64))
                     leak = torch.from_numpy(np.asarray(d["v_leak"], np.float64))
+                    if rule.get("tau_in_file") == "dt*tau":
+                        tau = tau / rule["dt"]  # Norse's exporter writes dt/tau_mem_inv, not 1/tau_mem_inv
                     if rule["integration"] == "euler":
                         a = rule["dt"] / tau  # snnTorch beta=1 writes tau = r = inf: read as IF
                         g = torch.where(torch.isinf(tau), torch.ones_like(tau), a * r)
@@ -385,13 +420,18 @@ def reference(path, x, rule):
                     else:
                         a = torch.exp(-rule["dt"] / tau)
                         v = a * v + (1 - a) * (leak + r * h)
-                s = (v - thr > eps) if rule["fire"] == "gt" else (v - thr > -eps)
+                v = v - pending
+                # snnTorch, subtract without delay, compares v - threshold*[v_prev > threshold]
+                shift = thr * (state[name] - thr > eps) if rule["reset"] == "subtract-snntorch" and name in state else 0.0
+                s = (v - shift - thr > eps) if rule["fire"] == "gt" else (v - shift - thr > -eps)
                 s = s.double()
                 if rule["reset"] == "zero":
                     vr = torch.from_numpy(np.asarray(d.get("v_reset", 0.0), np.float64))
                     v = torch.where(s > 0, vr.expand_as(v), v)
-                else:
+                elif rule["reset"] in ("subtract", "subtract-snntorch"):
                     v = v - s * thr
+                else:  # subtract-delayed: taken off at the next tick, after the decay and input
+                    state[name + "/pending"] = s * thr
                 state[name] = v
                 h = s
                 if name == neuron_names[0]:
@@ -441,6 +481,16 @@ def describe_file(path):
     return out
 
 
+def describe_file_of(graph):
+    """describe_file of a graph not yet written."""
+    tmp = f"{OUT}/.tmp-describe.nir"
+    nir.write(tmp, graph)
+    try:
+        return describe_file(tmp)
+    finally:
+        os.remove(tmp)
+
+
 def _datasets(f):
     found = []
     f.visititems(lambda n, o: found.append(o) if isinstance(o, h5py.Dataset) and o.shape != () else None)
@@ -480,6 +530,36 @@ def make(fw, kind):
                 d["reset"]()
                 alt.append(torch.cat([d["step"](torch.from_numpy(x[n, t][None])) for t in range(T)]).numpy())
         checks["reset_delay=False gives the same output"] = bool(np.array_equal(np.stack(alt), out))
+        variants = {}
+        for vname, opts in VARIANTS.items():
+            bv, vout, vhid = run(fw, kind, x, **opts)
+            np.save(f"{OUT}/{name}.{vname}.output.npy", vout)
+            np.save(f"{OUT}/{name}.{vname}.hidden.npy", vhid)
+            assert describe_file(path) == describe_file_of(bv["export"]()), "the variant's file differs"
+            r_out, r_hid = reference(path, x, bv["rule"])
+            variants[vname] = {
+                "files": [f"{name}.{vname}.output.npy", f"{name}.{vname}.hidden.npy"],
+                "options": opts, "update_rule": bv["rule"],
+                "rates": {"hidden": float(vhid.mean()), "output_per_neuron": vout.mean(axis=(0, 1)).tolist()},
+                "differs_from_main": {"output": int((vout != out).sum()), "hidden": int((vhid != hid).sum())},
+                "reference output mismatches": int((r_out != vout.reshape(N, T, -1)).sum()),
+                "reference hidden mismatches": int((r_hid != vhid).sum()),
+            }
+            print(f"  variant {vname}: {variants[vname]['differs_from_main']} differ from {name}; reference "
+                  f"mismatches {variants[vname]['reference output mismatches']} / {variants[vname]['reference hidden mismatches']}")
+        checks["variants"] = variants
+    if fw == "norse":  # Norse's own importer on Norse's file (its LIF tau is off by a factor dt)
+        import norse.torch as norse
+        rt = norse.from_nir(nir.read(path, type_check=False))
+        mism = 0
+        with torch.no_grad():
+            for n in range(N):
+                s, o = None, []
+                for t in range(T):
+                    y, s = rt(torch.from_numpy(x[n, t][None]), s)
+                    o.append(y)
+                mism += int((torch.stack(o).reshape(out[n].shape).numpy() != out[n]).sum())
+        checks["norse.from_nir output mismatches"] = mism
     if fw == "sinabs":  # one call over all ticks gives the same spikes as tick by tick
         net = b["net"]
         for m in net:
@@ -503,7 +583,7 @@ def make(fw, kind):
         "update_rule": b["rule"],
         "inputs": {"shape": list(x.shape), "p": P, "seed": INPUT_SEED[kind], "rng": "numpy default_rng(seed).random(shape) < p"},
         "weights": "integers in -2..2 from numpy default_rng(7), zero biases" if kind == "int" else
-                   f"torch default init after torch.manual_seed(0), scaled by {FLOAT_SCALE}",
+                   f"torch default init after torch.manual_seed({FLOAT_SEED}), weights scaled by {FLOAT_SCALE}, biases by {BIAS_SCALE}",
         "rates": {"hidden": float(hid.mean()), "output_per_neuron": out.reshape(N, T, -1).mean(axis=(0, 1)).tolist(),
                   "output_neurons_that_fire_per_sample": (out.reshape(N, T, -1).sum(1) > 0).sum(1).tolist()},
         "nodes_filled_by_script": getattr(graph, "filled_by_script", []),

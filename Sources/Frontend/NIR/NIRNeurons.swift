@@ -42,22 +42,27 @@ struct NIRNeuron {
             guard let dt = semantics.step else {
                 throw DiagnosticError("\(f.label): NIR stores no time step; give --dt (in the unit of tau, seconds for snnTorch, Lava and the NIR paper's files) or --from snntorch|sinabs|norse")
             }
+            // tau = inf is no leak; with r = inf too it is snnTorch's beta = 1, whose r = tau / dt
+            // makes the gain r dt / tau exactly 1.
+            func euler(_ tau: Double, _ r: Double) -> Double { tau == .infinity && r == .infinity ? 1 : r * dt / tau }
             // Per channel: the decay factor and the gain on the input current.
             let perChannel: [(decay: Double, gain: Double)]
             switch writer {
-            case .nir, .snntorch: perChannel = zip(tau, r).map { (1 - dt / $0, $1 * dt / $0) }
-            case .norse: perChannel = tau.map { (1 - dt / $0, dt / $0) }
+            case .nir, .snntorch: perChannel = zip(tau, r).map { (1 - dt / $0, euler($0, $1)) }
+            // Norse 1.1 writes tau = dt / tau_mem_inv: a step is dt tau_mem_inv = dt^2 / tau.
+            case .norse: perChannel = tau.map { (1 - dt * dt / $0, dt * dt / $0) }
             case .sinabs:
                 guard vLeak.allSatisfy({ $0 == 0 }) else { throw f.error("v_leak", "is not 0; Sinabs' LIF has no leak towards a resting potential") }
-                perChannel = tau.map { (exp(-dt / $0), 1) }
+                // v <- alpha v + (1 - alpha) I (norm_input, the default), alpha = exp(-dt / tau).
+                perChannel = tau.map { (exp(-dt / $0), 1 - exp(-dt / $0)) }
             }
-            guard let d = perChannel.first?.decay, perChannel.allSatisfy({ $0.decay == d }) else {
+            guard let d = perChannel.first.map({ Self.snapped($0.decay) }), perChannel.allSatisfy({ Self.snapped($0.decay) == d }) else {
                 throw f.error("tau", "differs between channels; Tessera keeps one decay per layer")
             }
             guard d >= 0, d <= 1 else { throw f.error("tau", "gives a decay of \(d) per step (dt \(dt), tau \(tau[0])); it must lie in 0...1 (is dt in the unit of tau?)") }
             decay = d == 1 ? nil : d
             gain = perChannel.map(\.gain)
-            leak = writer == .sinabs ? tau.map { _ in 0 } : zip(tau, vLeak).map { dt / $0 * $1 }
+            leak = writer == .sinabs ? tau.map { _ in 0 } : zip(tau, vLeak).map { (writer == .norse ? dt * dt : dt) / $0 * $1 }
             kind = d == 1 ? .integrateAndFire : .leakyIntegrateAndFire
         case "Threshold":
             threshold = try f.perChannel("threshold", shape: shape)
@@ -68,12 +73,12 @@ struct NIRNeuron {
         default:
             throw DiagnosticError("\(f.label) is not a neuron node")
         }
-        guard gain.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw f.error(f.node.type == "IF" ? "r" : "r", "gives an input gain of \(gain.min() ?? 0); it must be positive") }
-        // Divided by the gain; a quotient within rounding of a whole number is taken as it
-        // (0.3 / 0.1 is 2.9999999999999996 in binary floating point).
-        func snapped(_ x: Double) -> Double { abs(x - x.rounded()) <= 1e-9 * max(1, abs(x)) ? x.rounded() : x }
-        var theta = zip(threshold, gain).map { snapped($0 / $1) }
-        let leaks = zip(leak, gain).map { snapped($0 / $1) }
+        guard gain.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+            throw f.error("r", "gives an input gain of \(gain.first { !($0 > 0 && $0.isFinite) } ?? 0) (from r and tau); it must be positive and finite")
+        }
+        // Divided by the gain.
+        var theta = zip(threshold, gain).map { Self.snapped($0 / $1) }
+        let leaks = zip(leak, gain).map { Self.snapped($0 / $1) }
         guard let first = leaks.first, leaks.allSatisfy({ $0 == first }) else {
             throw f.error("v_leak", "differs between channels; Tessera keeps one leak per layer")
         }
@@ -82,10 +87,10 @@ struct NIRNeuron {
         if kind != .binary {
             let vReset = try f.perChannel("v_reset", shape: shape, default: 0)
             if semantics.subtractReset {
-                if vReset.contains(where: { $0 != 0 }) { warnings.append("\(f.label): v_reset is ignored: \(writer.rawValue) resets by subtracting the threshold") }
+                if vReset.contains(where: { $0 != 0 }) { warnings.append("\(f.label): v_reset is ignored: the reset subtracts the threshold") }
             } else {
                 guard vReset.allSatisfy({ $0 == 0 }) else {
-                    throw f.error("v_reset", "is \(vReset.first { $0 != 0 } ?? 0); Tessera resets to 0 or by subtracting the threshold (--from snntorch|sinabs)")
+                    throw f.error("v_reset", "is \(vReset.first { $0 != 0 } ?? 0); Tessera resets to 0 or by subtracting the threshold (--reset subtract)")
                 }
                 reset = .zero
             }
@@ -104,5 +109,15 @@ struct NIRNeuron {
         var model = NeuronModel(kind: kind, threshold: theta.first ?? 1, leak: first, decay: decay, reset: reset)
         if theta.contains(where: { $0 != theta[0] }) { model.channelThresholds = theta }
         return NIRNeuron(model: model, warnings: warnings)
+    }
+
+    // Files store float32 (about 7 significant digits): a value derived from them is
+    // taken to 7 digits, so that snnTorch's beta 0.5, written as tau and r in float32,
+    // reads back as 0.5 rather than 0.49999998736893725.
+    static func snapped(_ x: Double) -> Double {
+        guard x != 0, x.isFinite else { return x }
+        let scale = pow(10, 6 - floor(log10(abs(x))))
+        let y = (x * scale).rounded() / scale
+        return abs(x - y) <= 1e-7 * abs(x) ? y : x
     }
 }

@@ -53,7 +53,10 @@ public enum NIRReader {
                     case let .strings(shape, values)?:
                         if field == "type" { type = values.first } else { fields[field] = .strings(shape: shape, values: values) }
                     case let .numbers(shape, values)?:
-                        if let bad = values.firstIndex(where: { !$0.isFinite }) {
+                        // A time constant may be +inf: no leak (snnTorch writes beta = 1 as
+                        // tau = r = inf).
+                        let infinite = ["tau", "r", "tau_mem", "tau_syn"].contains(field)
+                        if let bad = values.firstIndex(where: { !($0.isFinite || (infinite && $0 == .infinity)) }) {
                             errors.append("\(label) field '\(field)': element \(bad) is \(values[bad]), not a finite number")
                         }
                         fields[field] = .numbers(shape: shape, values: values)
