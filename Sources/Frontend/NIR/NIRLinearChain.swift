@@ -25,11 +25,15 @@ struct NIRLinearChain {
 
     let file: String
 
-    /// The chain's nodes as steps, with the shape after each; `shape` is the source's.
-    func steps(_ nodes: [NIRFields], from shape: (c: Int, h: Int, w: Int)) throws(DiagnosticError) -> (steps: [Step], shape: (c: Int, h: Int, w: Int)) {
+    /// The chain's nodes as steps (one per node), with the shape each step reads and the
+    /// shape after the last; `shape` is the source's.
+    func steps(_ nodes: [NIRFields], from shape: (c: Int, h: Int, w: Int)) throws(DiagnosticError)
+        -> (steps: [Step], inputs: [(c: Int, h: Int, w: Int)], shape: (c: Int, h: Int, w: Int)) {
         var steps: [Step] = []
+        var inputs: [(c: Int, h: Int, w: Int)] = []
         var shape = shape
         for f in nodes {
+            inputs.append(shape)
             switch f.node.type {
             case "Conv2d":
                 let (ws, w) = try f.numbers("weight")
@@ -101,36 +105,28 @@ struct NIRLinearChain {
                 throw DiagnosticError("\(f.label) is not a linear node")
             }
         }
-        return (steps, shape)
+        return (steps, inputs, shape)
     }
 
-    /// The steps composed into one layer over a source of `source`'s shape. A chain of one
-    /// unpadded pooling stays the IR's pooling layer (no synapses to store).
-    func compose(_ steps: [Step], nodes: [NIRFields], from source: (c: Int, h: Int, w: Int)) throws(DiagnosticError) -> Composed {
+    /// The steps composed into one layer; `inputs[i]` is the shape step i reads (the
+    /// source's first). A chain of one unpadded pooling stays the IR's pooling layer (no
+    /// synapses to store).
+    func compose(_ steps: [Step], inputs: [(c: Int, h: Int, w: Int)], nodes: [NIRFields], from source: (c: Int, h: Int, w: Int)) throws(DiagnosticError) -> Composed {
         let names = nodes.map { "'\($0.path)'" }.joined(separator: " -> ")
         if nodes.count == 1, let f = nodes.first, f.node.type == "SumPool2d" || f.node.type == "AvgPool2d", case let .conv(c, _) = steps[0], c.padding == (0, 0) {
             return .pool(sum: f.node.type == "SumPool2d", Pooling(vertical: Window(kernel: c.kernel.0, stride: c.stride.0), horizontal: Window(kernel: c.kernel.1, stride: c.stride.1)))
         }
-        if let last = steps.lastIndex(where: { if case .dense = $0 { true } else { false } }) {
+        let denseSteps = steps.enumerated().compactMap { i, step -> (at: Int, rows: [[Double]], bias: [Double])? in
+            if case let .dense(rows, bias, _) = step { (i, rows, bias) } else { nil }
+        }
+        if let (last, lastRows, lastBias) = denseSteps.last {
             // Everything before the last dense step folds into its rows (the adjoint of each
             // step, last first); what follows can only scale its outputs.
-            guard case let .dense(rows0, bias0, _) = steps[last] else { fatalError("unreachable") }
-            var rows = rows0, bias = bias0
-            var shapes = [source]
-            for step in steps[..<last] {
-                let s = shapes[shapes.count - 1]
-                switch step {
-                case let .conv(c, _): shapes.append(c.outputShape(s))
-                case .flatten: shapes.append((s.c * s.h * s.w, 1, 1))
-                case let .dense(r, _, _): shapes.append((r.count, 1, 1))
-                case .scale: shapes.append(s)
-                }
-            }
+            var rows = lastRows, bias = lastBias
             for (i, step) in steps[..<last].enumerated().reversed() {
-                let input = shapes[i]
                 switch step {
                 case let .conv(c, _):
-                    let (back, added) = c.pullBack(rows, input: input)
+                    let (back, added) = c.pullBack(rows, input: inputs[i])
                     rows = back
                     bias = zip(bias, added).map(+)
                 case let .scale(s, _):

@@ -63,8 +63,8 @@ public enum NIRLowering {
                     throw DiagnosticError("\(f.label) reads '\(source)', which is not an input or a neuron node")
                 }
                 let fields = through.compactMap { p in flat.nodes[p].map { NIRFields(file: file, node: $0, path: p) } }
-                let (steps, out) = try chain.steps(fields, from: sourceShape)
-                let composed = try chain.compose(steps, nodes: fields, from: sourceShape)
+                let (steps, inputs, out) = try chain.steps(fields, from: sourceShape)
+                let composed = try chain.compose(steps, inputs: inputs, nodes: fields, from: sourceShape)
                 let layer: Layer
                 var integral = true
                 switch composed {
