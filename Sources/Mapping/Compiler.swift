@@ -107,11 +107,11 @@ public struct Compiler: Sendable {
         let coreRates = state.recipes.map { byLayer[$0.layer] }
         progress?("placing \(state.recipes.count) cores")
         let placer = Placer(target: target, cores: state.recipes.count, traffic: state.traffic, coreRates: coreRates)
-        let (slots, method) = placer.placed(options.placement)
+        let (slots, method, chosen) = placer.placed(options.placement)
         let rowMajor = Array(0..<state.recipes.count)
         // Without a search the placement is row-major: each figure is computed once.
         let same = slots == rowMajor
-        let naive = placer.figures(rowMajor), placed = same ? naive : placer.figures(slots)
+        let naive = placer.figures(rowMajor), placed = same ? naive : chosen ?? placer.figures(slots)
         let inputs = network.graph.inputLayers.compactMap { input -> (String, [Int], RouteTable)? in
             guard let k = layers.firstIndex(where: { $0.name == input.name }), let shape = input.shape else { return nil }
             return (input.name, [shape.channels, shape.height, shape.width],

@@ -167,14 +167,16 @@ struct Placer: Sendable {
     /// Each core's slot, deterministic for a seed.
     func place(_ strategy: PlacementStrategy = .auto, seed: UInt64 = 1) -> [Int] { placed(strategy, seed: seed).slots }
 
-    /// Each core's slot and what placed it (``method(_:)``, told apart for blocks).
-    func placed(_ strategy: PlacementStrategy = .auto, seed: UInt64 = 1) -> (slots: [Int], method: Method) {
+    /// Each core's slot, what placed it (``method(_:)``, told apart for blocks), and the
+    /// slots' figures where choosing between two placements computed them already (nil
+    /// otherwise), so that a full-size map's pairs are not walked once more.
+    func placed(_ strategy: PlacementStrategy = .auto, seed: UInt64 = 1) -> (slots: [Int], method: Method, figures: Figures?) {
         let n = cores
         let rowMajor = Array(0..<n)
         let method = method(strategy)
         switch method {
         case .rowMajor:
-            return (rowMajor, method)
+            return (rowMajor, method, nil)
         case .blocks, .blocksAtOnce:
             // Chips cut by halves and all at once: the better by the objective (each wins
             // on some full-size maps; see ``BisectionPlacement/chipsAtOnce``).
@@ -182,16 +184,18 @@ struct Placer: Sendable {
             let graph = grouped.graph(pairs: pairs, weight: searchWeight)
             let byHalves = grouped.place(graph, seed: seed)
             let atOnce = grouped.place(graph, seed: seed, chipsAtOnce: true)
-            return objective(atOnce) < objective(byHalves) ? (atOnce, .blocksAtOnce) : (byHalves, .blocks)
+            let (a, b) = (figures(atOnce), figures(byHalves))
+            return a.objective < b.objective ? (atOnce, .blocksAtOnce, a) : (byHalves, .blocks, b)
         case .bisection:
-            return (BisectionPlacement(board: board, graph: graph()).place(seed: seed), method)
+            return (BisectionPlacement(board: board, graph: graph()).place(seed: seed), method, nil)
         case .searched:
             let bisected = BisectionPlacement(board: board, graph: graph()).place(seed: seed)
             let traffic = adjacency()
             let fromRowMajor = improve(rowMajor, candidates: rowMajorCandidates, traffic: traffic, seed: seed)
             let regionSlots = BisectionPlacement.region(for: n, on: board).slots(on: board)
             let fromBisection = improve(bisected, candidates: regionSlots, traffic: traffic, seed: seed)
-            return (objective(fromBisection) < objective(fromRowMajor) ? fromBisection : fromRowMajor, method)
+            let (a, b) = (figures(fromBisection), figures(fromRowMajor))
+            return a.objective < b.objective ? (fromBisection, method, a) : (fromRowMajor, method, b)
         }
     }
 
