@@ -12,41 +12,39 @@ out = "Tests/TesseraTests/Fixtures/nir"
 os.makedirs(out, exist_ok=True)
 rng = np.random.default_rng(7)
 
-# Input (2, 6, 6) -> Conv2d 3x3 to 4 channels, stride 1, padding 1 -> IF -> SumPool2d 2
-# -> Flatten -> Affine 36 -> 3 -> LIF -> Output. nir.write compresses with gzip (1.0.8).
+# Conv2d 3x3 to 4 channels, stride 1, padding 1; nir.write compresses with gzip (1.0.8).
 conv_w = rng.integers(-2, 3, size=(4, 2, 3, 3)).astype(np.float32)
-graph = nir.NIRGraph(
-    nodes={
-        "input": nir.Input(input_type=np.array([2, 6, 6])),
-        "conv": nir.Conv2d(input_shape=(6, 6), weight=conv_w, stride=1, padding=1, dilation=1, groups=1, bias=np.zeros(4, np.float32)),
-        "if1": nir.IF(r=np.ones((4, 6, 6), np.float32), v_threshold=np.full((4, 6, 6), 2.0, np.float32), v_reset=np.zeros((4, 6, 6), np.float32)),
-        "pool": nir.SumPool2d(kernel_size=np.array([2, 2]), stride=np.array([2, 2]), padding=np.array([0, 0])),
-        "flat": nir.Flatten(input_type={"input": np.array([4, 3, 3])}, start_dim=0, end_dim=-1),
-        "fc": nir.Affine(weight=rng.integers(-1, 2, size=(3, 36)).astype(np.float32), bias=np.array([0.0, 0.5, -0.5], np.float32)),
-        "lif": nir.LIF(tau=np.full(3, 0.02), r=np.ones(3), v_leak=np.zeros(3), v_threshold=np.ones(3), v_reset=np.zeros(3)),
-        "output": nir.Output(output_type=np.array([3])),
-    },
-    edges=[("input", "conv"), ("conv", "if1"), ("if1", "pool"), ("pool", "flat"), ("flat", "fc"), ("fc", "lif"), ("lif", "output")],
-)
+
+
+def conv_pool_dense(fc_weight, fc_bias, last, neuron):
+    """The fixtures' topology: input (2, 6, 6) -> Conv2d (conv_w) -> IF (threshold 2) ->
+    SumPool2d 2 -> Flatten -> Affine 36 -> 3 -> `neuron` named `last` -> Output."""
+    return nir.NIRGraph(
+        nodes={
+            "input": nir.Input(input_type=np.array([2, 6, 6])),
+            "conv": nir.Conv2d(input_shape=(6, 6), weight=conv_w, stride=1, padding=1, dilation=1, groups=1, bias=np.zeros(4, np.float32)),
+            "if1": nir.IF(r=np.ones((4, 6, 6), np.float32), v_threshold=np.full((4, 6, 6), 2.0, np.float32), v_reset=np.zeros((4, 6, 6), np.float32)),
+            "pool": nir.SumPool2d(kernel_size=np.array([2, 2]), stride=np.array([2, 2]), padding=np.array([0, 0])),
+            "flat": nir.Flatten(input_type={"input": np.array([4, 3, 3])}, start_dim=0, end_dim=-1),
+            "fc": nir.Affine(weight=fc_weight, bias=fc_bias),
+            last: neuron,
+            "output": nir.Output(output_type=np.array([3])),
+        },
+        edges=[("input", "conv"), ("conv", "if1"), ("if1", "pool"), ("pool", "flat"), ("flat", "fc"), ("fc", last), (last, "output")],
+    )
+
+
+# The LIF output (tau 0.02, r 1, threshold 1) and float biases.
+graph = conv_pool_dense(rng.integers(-1, 2, size=(3, 36)).astype(np.float32), np.array([0.0, 0.5, -0.5], np.float32), "lif",
+                        nir.LIF(tau=np.full(3, 0.02), r=np.ones(3), v_leak=np.zeros(3), v_threshold=np.ones(3), v_reset=np.zeros(3)))
 nir.write(f"{out}/conv-if-lif.nir", graph)
 
-# The same topology with whole-number weights, zero biases and IF neurons only (thresholds
-# 2 and 3, reset to 0): an integer network, which compiles without conversion. (Biases
-# are zero because the IR adds a layer's bias from tick 0, before the first spikes reach a
-# deeper layer; docs/nir.md.)
-graph_int = nir.NIRGraph(
-    nodes={
-        "input": nir.Input(input_type=np.array([2, 6, 6])),
-        "conv": nir.Conv2d(input_shape=(6, 6), weight=conv_w, stride=1, padding=1, dilation=1, groups=1, bias=np.zeros(4, np.float32)),
-        "if1": nir.IF(r=np.ones((4, 6, 6), np.float32), v_threshold=np.full((4, 6, 6), 2.0, np.float32), v_reset=np.zeros((4, 6, 6), np.float32)),
-        "pool": nir.SumPool2d(kernel_size=np.array([2, 2]), stride=np.array([2, 2]), padding=np.array([0, 0])),
-        "flat": nir.Flatten(input_type={"input": np.array([4, 3, 3])}, start_dim=0, end_dim=-1),
-        "fc": nir.Affine(weight=rng.integers(-1, 2, size=(3, 36)).astype(np.float32), bias=np.zeros(3, np.float32)),
-        "if2": nir.IF(r=np.ones(3, np.float32), v_threshold=np.full(3, 3.0, np.float32), v_reset=np.zeros(3, np.float32)),
-        "output": nir.Output(output_type=np.array([3])),
-    },
-    edges=[("input", "conv"), ("conv", "if1"), ("if1", "pool"), ("pool", "flat"), ("flat", "fc"), ("fc", "if2"), ("if2", "output")],
-)
+# Whole-number weights, zero biases and IF neurons only (thresholds 2 and 3, reset to 0):
+# an integer network, which compiles without conversion. (Biases are zero because the IR
+# adds a layer's bias from tick 0, before the first spikes reach a deeper layer;
+# docs/nir.md.)
+graph_int = conv_pool_dense(rng.integers(-1, 2, size=(3, 36)).astype(np.float32), np.zeros(3, np.float32), "if2",
+                            nir.IF(r=np.ones(3, np.float32), v_threshold=np.full(3, 3.0, np.float32), v_reset=np.zeros(3, np.float32)))
 nir.write(f"{out}/conv-if-int.nir", graph_int)
 
 # The published defect (paper/03_rnn/extras): a nested graph whose edges name "lif" while
