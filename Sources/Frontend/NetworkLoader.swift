@@ -19,6 +19,8 @@ public enum NetworkLoader {
         public var warnings: [Diagnostic]
         /// The file's `compile:` section (defaults when it has none).
         public var conversion: ConversionSettings
+        /// Where the writer's neurons fire unlike the chip's (NIR files; none for YAML).
+        public var rules = FiringRules()
     }
 
     /// Loads a YAML network, or a NIR graph (`.nir`) read with `nir`'s semantics.
@@ -26,9 +28,10 @@ public enum NetworkLoader {
         if isNIR(path) {
             let graph = try NIRReader.read(path: path)
             let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-            let (lowered, warnings) = try NIRLowering.lower(graph, file: path, semantics: nir, name: name)
-            return Loaded(graph: lowered, warnings: warnings,
-                          conversion: ConversionSettings(baseDirectory: URL(fileURLWithPath: path).deletingLastPathComponent().path))
+            let lowered = try NIRLowering.lower(graph, file: path, semantics: nir, name: name)
+            return Loaded(graph: lowered.graph, warnings: lowered.warnings,
+                          conversion: ConversionSettings(baseDirectory: URL(fileURLWithPath: path).deletingLastPathComponent().path),
+                          rules: lowered.rules)
         }
         return try load(document: YAMLDocument.load(path: path))
     }

@@ -20,18 +20,22 @@ public struct Network: Sendable {
     public var warnings: [Diagnostic]
     /// The conversion passes the file's `compile:` section asks for (see ``convert(_:calibration:)``).
     public var conversion: ConversionSettings
+    /// Where the neurons of the framework that wrote the file fire unlike the chip's (NIR
+    /// files): the float reference (``FloatSimulator``) follows them.
+    public var rules: FiringRules
 
-    public init(graph: SpikeGraph, warnings: [Diagnostic] = [], conversion: ConversionSettings = ConversionSettings()) {
+    public init(graph: SpikeGraph, warnings: [Diagnostic] = [], conversion: ConversionSettings = ConversionSettings(), rules: FiringRules = FiringRules()) {
         self.graph = graph
         self.warnings = warnings
         self.conversion = conversion
+        self.rules = rules
     }
 
     /// Loads and verifies a network file (YAML, or NIR read with `nir`'s semantics); every
     /// problem found is in the thrown error.
     public static func load(_ path: String, nir: NIRSemantics = NIRSemantics()) throws(DiagnosticError) -> Network {
         let loaded = try NetworkLoader.load(path: path, nir: nir)
-        return Network(graph: loaded.graph, warnings: loaded.warnings, conversion: loaded.conversion)
+        return Network(graph: loaded.graph, warnings: loaded.warnings, conversion: loaded.conversion, rules: loaded.rules)
     }
 
     /// Loads from YAML text; `file` names locations and anchors relative weight paths.

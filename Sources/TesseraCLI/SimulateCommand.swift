@@ -6,12 +6,18 @@ import Tessera
 struct SimulateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
-        abstract: "Run a network on the integer reference simulator (the oracle for compiled core maps).",
+        abstract: "Run a network on a reference simulator: the integer one (the oracle for compiled core maps) or the float one.",
         discussion: """
-        Every layer is run with the integer semantics of the hardware neuron, one tick per \
-        layer hop, branches aligned (docs/reference.md). The network must already be exact \
-        in integers: integer weights, biases, thresholds and leaks within the target's widths, \
-        and ops with an integer meaning; otherwise each offending layer is reported.
+        `--reference integer` runs every layer with the integer semantics of the hardware \
+        neuron, one tick per layer hop, branches aligned (docs/reference.md). The network must \
+        already be exact in integers: integer weights, biases, thresholds and leaks within the \
+        target's widths, and ops with an integer meaning; otherwise each offending layer is \
+        reported.
+
+        `--reference float` runs the network unquantised, every layer in the same tick as \
+        training frameworks step, with the firing rules of the framework that wrote a NIR \
+        file (`--from`; docs/nir.md): it checks an import apart from quantisation. It is the \
+        default for .nir files; integer is the default for YAML.
 
         Inputs and outputs use the spike-file formats of `tessera emulate`; output ports are \
         the network's outputs, with their latency in ticks printed.
@@ -26,6 +32,13 @@ struct SimulateCommand: ParsableCommand {
     @OptionGroup(title: "NIR files") var nir: NIROptions
 
     @OptionGroup var input: InputOptions
+
+    enum Reference: String, ExpressibleByArgument, CaseIterable {
+        case integer, float
+    }
+
+    @Option(help: "Which reference: integer (the chip's semantics) or float (the framework's); default float for .nir files, else integer.")
+    var reference: Reference?
 
     @Option(help: "Number of ticks to run.")
     var ticks: Int
@@ -49,9 +62,17 @@ struct SimulateCommand: ParsableCommand {
             let hardware = try Target.load(target)
             let net = try Network.load(network, nir: nir.semantics)
             report(net.warnings)
-            let simulator = ReferenceSimulator(try IntegerNetwork.check(net.graph, target: hardware))
             let ports = net.graph.inputLayers.map { InputPort(name: $0.name, shape: $0.shape.map { [$0.channels, $0.height, $0.width] } ?? [], targets: []) }
             let (samples, isBatch) = try input.samples(ports: ports, ticks: ticks)
+            if (reference ?? (NetworkLoader.isNIR(network) ? .float : .integer)) == .float {
+                guard writeRates == nil else { throw DiagnosticError("--write-rates measures the chip's rates: use it with --reference integer") }
+                let simulator = FloatSimulator(net.graph, rules: net.rules)
+                let how = NetworkLoader.isNIR(network) ? "\(nir.semantics.writer.rawValue)'s firing rules" : "the chip's firing rules"
+                FileHandle.standardError.write(Data("float reference, every layer in the same tick, \(how): latency 0 ticks\n".utf8))
+                try writeResults(samples.map { simulator.run($0, ticks: ticks) }, isBatch: isBatch, ticks: ticks, to: output, withStats: false)
+                return
+            }
+            let simulator = ReferenceSimulator(try IntegerNetwork.check(net.graph, target: hardware))
             let runs = samples.map { simulator.runMeasuringRates($0, ticks: ticks) }
             let results = runs.map(\.result)
             let latencies = net.graph.outputs.map { "\($0) \(simulator.latency(of: $0))" }.joined(separator: ", ")

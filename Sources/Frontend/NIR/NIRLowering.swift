@@ -8,8 +8,17 @@ import TesseraSupport
 /// nodes become inputs and the neuron nodes that feed Output nodes the outputs.
 ///
 ///     let nir = try NIRReader.read(path: "net.nir")
-///     let (graph, warnings) = try NIRLowering.lower(nir, file: "net.nir", semantics: NIRSemantics(writer: .sinabs))
+///     let lowered = try NIRLowering.lower(nir, file: "net.nir", semantics: NIRSemantics(writer: .sinabs))
+///     print(lowered.graph.layers.count, lowered.rules.strict)
 public enum NIRLowering {
+    /// The lowered graph, what the lowering could not keep exactly (warnings) and the
+    /// writer's firing rules the chip does not follow, for the float reference.
+    public struct Lowered: Sendable {
+        public var graph: SpikeGraph
+        public var warnings: [Diagnostic]
+        public var rules: FiringRules
+    }
+
     static let neurons: Set<String> = ["IF", "LIF", "Threshold"]
     static let linear: Set<String> = ["Affine", "Linear", "Scale", "Conv2d", "SumPool2d", "AvgPool2d", "Flatten"]
     /// What Tessera would need for the primitives it does not lower.
@@ -22,12 +31,13 @@ public enum NIRLowering {
         "Conv1d": "1-D convolutions (write them as a Conv2d of height 1)",
     ]
 
-    public static func lower(_ graph: NIRGraph, file: String, semantics: NIRSemantics = NIRSemantics(), name: String? = nil) throws(DiagnosticError) -> (graph: SpikeGraph, warnings: [Diagnostic]) {
+    public static func lower(_ graph: NIRGraph, file: String, semantics: NIRSemantics = NIRSemantics(), name: String? = nil) throws(DiagnosticError) -> Lowered {
         let flat = try NIRFlatGraph(graph, file: file)
         let order = try flat.topologicalOrder(file: file)
         var layers: [Layer] = []
         var store = ParameterStore()
         var warnings: [String] = []
+        var rules = FiringRules()
         // The IR shape of each lowered node (inputs and neuron nodes).
         var shapes: [String: (c: Int, h: Int, w: Int)] = [:]
         var outputs: [String] = []
@@ -97,6 +107,8 @@ public enum NIRLowering {
                 }
                 let neuron = try NIRNeuron.read(f, shape: [irShape.c, irShape.h, irShape.w], semantics: semantics, integral: integral)
                 warnings += neuron.warnings
+                if neuron.strict { rules.strict.insert(path) }
+                if neuron.delayedSubtract { rules.delayedSubtract.insert(path) }
                 var lowered = layer
                 lowered.neuron = neuron.model
                 layers.append(lowered)
@@ -110,6 +122,6 @@ public enum NIRLowering {
         guard !outputs.isEmpty else { throw DiagnosticError("\(file): no Output node reads a neuron node; Tessera needs at least one spiking output") }
         let spikeGraph = SpikeGraph(name: name ?? "nir", layers: layers, outputs: outputs, parameters: store)
         let verified = try Verifier.verify(spikeGraph)
-        return (verified.graph, warnings.map { Diagnostic(.warning, $0) } + verified.warnings)
+        return Lowered(graph: verified.graph, warnings: warnings.map { Diagnostic(.warning, $0) } + verified.warnings, rules: rules)
     }
 }

@@ -10,6 +10,10 @@ import TesseraSupport
 struct NIRNeuron {
     var model: NeuronModel
     var warnings: [String]
+    /// Whether the neuron still fires at v > θ (the lowering could not make it v >= θ').
+    var strict = false
+    /// Whether its subtract reset lands a tick late (``FiringRules/delayedSubtract``).
+    var delayedSubtract = false
 
     /// `shape` is the node's neurons (channels, height, width); `integral` whether every
     /// input current is a whole number (integer weights and biases), which lets a strict
@@ -98,17 +102,25 @@ struct NIRNeuron {
         // The hardware fires at v >= θ. For a writer that fires at v > θ the two agree except
         // when the potential equals the threshold: with whole-number currents, no decay and
         // a reset to zero (or no state), v > θ is exactly v >= floor(θ) + 1.
+        var strict = false
         if semantics.strictThreshold {
             let whole = integral && decay == nil && first == first.rounded()
             if whole && (reset == .zero || kind == .binary) {
                 theta = theta.map { $0.rounded(.down) + 1 }
             } else {
-                warnings.append("\(f.label): fires at v >= threshold where \(writer.rawValue) fires at v > threshold; they differ only when the potential equals the threshold exactly")
+                strict = true
+                warnings.append("\(f.label): fires at v >= threshold on the chip where \(writer.rawValue) fires at v > threshold; they differ only when the potential equals the threshold exactly (the float reference fires at v > threshold)")
             }
+        }
+        // snnTorch's Leaky subtracts a spike's threshold at the start of the next tick, after
+        // the decay (reset_delay=True, its default); the chip subtracts in the same tick.
+        let delayed = writer == .snntorch && reset == .subtract && decay != nil
+        if delayed {
+            warnings.append("\(f.label): snnTorch subtracts the threshold a tick late (beta v - threshold), the chip at once (beta (v - threshold)); spikes can differ (the float reference subtracts late)")
         }
         var model = NeuronModel(kind: kind, threshold: theta.first ?? 1, leak: first, decay: decay, reset: reset)
         if theta.contains(where: { $0 != theta[0] }) { model.channelThresholds = theta }
-        return NIRNeuron(model: model, warnings: warnings)
+        return NIRNeuron(model: model, warnings: warnings, strict: strict, delayedSubtract: delayed)
     }
 
     // Files store float32 (about 7 significant digits): a value derived from them is

@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+@testable import Tessera
+
+/// The NIR files snnTorch 1.0.0, Sinabs 3.1.3 and Norse 1.1.0 exported themselves, with the
+/// output and hidden spikes each framework recorded on the same seeded inputs
+/// (Fixtures/nir/frameworks, made by tools/nir/make_framework_fixtures.py; its README says
+/// what each framework ran). The expected spikes are the frameworks' own.
+@Suite struct FrameworkFixtureTests {
+    static func fixture(_ name: String) -> String { TestSupport.fixtures + "/nir/frameworks/" + name }
+
+    struct Case: CustomTestStringConvertible, Sendable {
+        var file: String
+        var writer: NIRSemantics.Writer
+        var reset: NeuronModel.Reset?
+        /// The recording's infix: "" for the main one, "subtract." for snnTorch's default reset.
+        var recording = ""
+        var testDescription: String { "\(file) \(recording)" }
+        var integral: Bool { file.hasSuffix("-int") }
+        var semantics: NIRSemantics { NIRSemantics(writer: writer, reset: reset) }
+    }
+
+    // The main snnTorch recordings ran reset "zero", which its exporter does not write.
+    static let cases: [Case] = [
+        Case(file: "snntorch-int", writer: .snntorch, reset: .zero), Case(file: "snntorch-float", writer: .snntorch, reset: .zero),
+        Case(file: "snntorch-int", writer: .snntorch, recording: "subtract."), Case(file: "snntorch-float", writer: .snntorch, recording: "subtract."),
+        Case(file: "sinabs-int", writer: .sinabs), Case(file: "sinabs-float", writer: .sinabs),
+        Case(file: "norse-int", writer: .norse), Case(file: "norse-float", writer: .norse),
+    ]
+
+    /// Samples [N, T, C, H, W] of `name`.input.npy as spike inputs of `ticks` ticks.
+    static func inputs(_ name: String, ticks: Int) throws -> [SpikeInput] {
+        let tensor = try NPYFile.read(path: fixture("\(name).input.npy"))
+        let port = InputPort(name: "input", shape: Array(tensor.shape.dropFirst(2)), targets: [])
+        return try EventInput.samples(["input": (tensor.shape, tensor.values)], ports: [port], ticks: ticks).inputs
+    }
+
+    /// A recording [N, T, ...] as N x T flat 0/1 frames.
+    static func recording(_ path: String) throws -> [[[UInt8]]] {
+        let tensor = try NPYFile.read(path: fixture(path))
+        let (n, t) = (tensor.shape[0], tensor.shape[1])
+        let size = tensor.values.count / (n * t)
+        return (0..<n).map { k in (0..<t).map { s in tensor.values[((k * t) + s) * size ..< ((k * t) + s + 1) * size].map { $0 != 0 ? 1 : 0 } } }
+    }
+
+    /// Spikes of `mine` that differ from `theirs`, and the spikes in all.
+    static func mismatches(_ mine: [[[UInt8]]], _ theirs: [[[UInt8]]]) -> (differ: Int, all: Int) {
+        var differ = 0, all = 0
+        for (a, b) in zip(mine, theirs) {
+            for (x, y) in zip(a, b) {
+                differ += zip(x, y).filter { $0 != $1 }.count
+                all += x.count
+            }
+        }
+        return (differ, all)
+    }
+
+    /// The float reference, with the writer's rules, gives the framework's output and hidden
+    /// spikes: every spike of the integer-valued networks, and of the float ones too (the
+    /// issue asks for 99%; all 480 output and 40,960 hidden spikes agree).
+    @Test(arguments: cases)
+    func floatReferenceGivesTheFrameworksSpikes(_ c: Case) throws {
+        let net = try Network.load(Self.fixture("\(c.file).nir"), nir: c.semantics)
+        let simulator = FloatSimulator(net.graph, rules: net.rules)
+        let out = try Self.recording("\(c.file).\(c.recording)output.npy"), hidden = try Self.recording("\(c.file).\(c.recording)hidden.npy")
+        let ticks = out[0].count, last = try #require(net.graph.outputs.first)
+        let runs = try Self.inputs(c.file, ticks: ticks).map { simulator.spikes(of: ["1", last], $0, ticks: ticks) }
+        #expect(runs.count == 8)
+        let (o, h) = (Self.mismatches(runs.map { $0[last] ?? [] }, out), Self.mismatches(runs.map { $0["1"] ?? [] }, hidden))
+        #expect(o.all == 480 && h.all == 40960)
+        if c.integral {
+            #expect(o.differ == 0 && h.differ == 0, "output \(o.differ), hidden \(h.differ) spikes differ")
+        } else {
+            #expect(Double(o.differ) <= 0.01 * Double(o.all) && Double(h.differ) <= 0.01 * Double(h.all), "output \(o.differ), hidden \(h.differ) spikes differ")
+        }
+    }
+
+    /// The rules are what make it agree: with the chip's firing (v >= θ, subtract at once)
+    /// instead of the writer's, the recordings that tell them apart are not reproduced.
+    @Test func theWritersRulesAreNeeded() throws {
+        for c in [Self.cases[2], Self.cases[3]] {
+            let net = try Network.load(Self.fixture("\(c.file).nir"), nir: c.semantics)
+            let layer = try #require(net.graph.outputs.first)
+            #expect(net.rules.delayedSubtract.contains(layer) && net.rules.strict.contains(layer))
+            let out = try Self.recording("\(c.file).\(c.recording)output.npy")
+            let chip = FloatSimulator(net.graph, rules: FiringRules())
+            let runs = try Self.inputs(c.file, ticks: 20).map { chip.spikes(of: [layer], $0, ticks: 20)[layer] ?? [] }
+            #expect(Self.mismatches(runs, out).differ > 0, "\(c.testDescription)")
+        }
+    }
+
+    /// Sinabs' integer network is exact on the chip (IF neurons, v >= θ, subtract): the
+    /// integer reference and the emulated core map give the framework's output spikes, spike
+    /// for spike, after the latency the compiler declares.
+    @Test func sinabsIntegerNetworkRunsOnTheChipAsInSinabs() throws {
+        let net = try Network.load(Self.fixture("sinabs-int.nir"), nir: NIRSemantics(writer: .sinabs))
+        let target = try Target.load("truenorth")
+        let network = try IntegerNetwork.check(net.graph, target: target)
+        let simulator = ReferenceSimulator(network)
+        let latency = simulator.latency(of: try #require(net.graph.outputs.first))
+        #expect(latency == 1)
+        let compiled = try Compiler(network, options: Compiler.Options(strict: true)).compile()
+        let emulator = try Emulator(map: compiled.map, target: target)
+        let out = try Self.recording("sinabs-int.output.npy")
+        for (k, input) in try Self.inputs("sinabs-int", ticks: 20 + latency).enumerated() {
+            let simulated = simulator.run(input, ticks: 20 + latency)
+            var frames = [[UInt8]](repeating: [0, 0, 0], count: 20)
+            for e in simulated.outputs[0].spikes where e.tick >= latency { frames[e.tick - latency][e.index] = 1 }
+            #expect(frames == out[k], "sample \(k)")
+            #expect(emulator.run(input, ticks: 20 + latency).outputs == simulated.outputs, "sample \(k)")
+        }
+    }
+
+    /// `simulate` runs a .nir file on the float reference by default and says so.
+    @Test func simulateRunsNIRFilesInFloat() throws {
+        let run = try TestSupport.tessera(["simulate", Self.fixture("sinabs-float.nir"), "--from", "sinabs", "--input", Self.fixture("sinabs-float.input.npy"),
+                                           "--encoding", "events", "--ticks", "20"])
+        #expect(run.status == 0 && run.stderr.contains("float reference") && run.stderr.contains("sinabs"), "\(run.stderr)")
+        let integer = try TestSupport.tessera(["simulate", Self.fixture("sinabs-float.nir"), "--from", "sinabs", "--reference", "integer",
+                                               "--input", Self.fixture("sinabs-float.input.npy"), "--encoding", "events", "--ticks", "20"])
+        #expect(integer.status == 1 && integer.stderr.contains("quantise the weights first"), "\(integer.stderr)")
+    }
+}
