@@ -120,4 +120,53 @@ import Testing
                                                "--input", Self.fixture("sinabs-float.input.npy"), "--encoding", "events", "--ticks", "20"])
         #expect(integer.status == 1 && integer.stderr.contains("quantise the weights first"), "\(integer.stderr)")
     }
+
+    /// The README's walk-through: a network trained in snnTorch (tools/nir/train_snntorch_bars.py)
+    /// runs on the float reference as in snnTorch, spike for spike, and compiled at the
+    /// import's default 8 bits its core map's class decisions agree with snnTorch's on at
+    /// least 95% of the 100 test samples (all 100 when measured).
+    @Test func trainedSnnTorchModelCompilesToAMapThatDecidesAsSnnTorchDoes() throws {
+        let dir = TestSupport.example("nir") + "/"
+        let net = try Network.load(dir + "bars.nir", nir: NIRSemantics(writer: .snntorch, reset: .zero))
+        let last = try #require(net.graph.outputs.first)
+        let recorded = try NPYFile.read(path: dir + "bars-test-snntorch.npy")
+        #expect(recorded.shape == [100, 20, 2])
+        let tensor = try NPYFile.read(path: dir + "bars-test.npy")
+        let port = InputPort(name: "input", shape: [2, 8, 8], targets: [])
+        let inputs = try EventInput.samples(["input": (tensor.shape, tensor.values)], ports: [port], ticks: 20).inputs
+        let simulator = FloatSimulator(net.graph, rules: net.rules)
+        var float = [Double](repeating: 0, count: 4000)
+        for (k, input) in inputs.enumerated() {
+            for e in simulator.run(input, ticks: 20).outputs[0].spikes { float[(k * 20 + e.tick) * 2 + e.index] = 1 }
+        }
+        #expect(float == recorded.values)
+        // snnTorch's decision per sample: the output with more spikes (ties to the first).
+        func decisions(_ spikes: (Int, Int, Int) -> Double) -> [Int] {
+            (0..<100).map { k in
+                let counts = (0..<2).map { i in (0..<20).reduce(0) { $0 + spikes(k, $1, i) } }
+                return counts[1] > counts[0] ? 1 : 0
+            }
+        }
+        let theirs = decisions { recorded.values[($0 * 20 + $1) * 2 + $2] }
+        let map = FileManager.default.temporaryDirectory.appendingPathComponent("bars-\(getpid()).npz").path, out = map + ".json"
+        defer { try? FileManager.default.removeItem(atPath: map); try? FileManager.default.removeItem(atPath: out) }
+        let compile = try TestSupport.tessera(["compile", dir + "bars.nir", "--from", "snntorch", "--reset", "zero", "--quantise", "8", "-o", map])
+        #expect(compile.status == 0, "\(compile.stderr)")
+        let reported = (compile.stdout + compile.stderr).components(separatedBy: "latency in ticks: \(last) ").dropFirst().first
+        let latency = try #require(reported.flatMap { Int($0.prefix { $0.isNumber }) })
+        let emulate = try TestSupport.tessera(["emulate", map, "--input", dir + "bars-test.npy", "--encoding", "events", "--ticks", "\(20 + latency)", "-o", out])
+        #expect(emulate.status == 0, "\(emulate.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any]
+        let samples = try #require(json?["samples"] as? [[String: Any]])
+        #expect(samples.count == 100)
+        var chip = [Double](repeating: 0, count: 4000)
+        for (k, sample) in samples.enumerated() {
+            let port = (sample["outputs"] as? [String: Any])?[last] as? [String: Any]
+            for pair in port?["spikes"] as? [[Int]] ?? [] where pair.count == 2 && pair[0] >= latency && pair[0] < latency + 20 {
+                chip[(k * 20 + pair[0] - latency) * 2 + pair[1]] = 1
+            }
+        }
+        let agree = zip(decisions { chip[($0 * 20 + $1) * 2 + $2] }, theirs).filter { $0 == $1 }.count
+        #expect(agree >= 95, "the map decides as snnTorch on \(agree) of 100 samples")
+    }
 }
