@@ -29,10 +29,13 @@ public struct Compiler: Sendable {
         public var rates: FiringRates?
         /// How cores are placed on the board (``PlacementStrategy``).
         public var placement: PlacementStrategy
-        public init(strict: Bool = false, rates: FiringRates? = nil, placement: PlacementStrategy = .auto) {
+        /// What a partial-sum spike stands for in a split layer (``PartialStep``).
+        public var partialStep: PartialStep
+        public init(strict: Bool = false, rates: FiringRates? = nil, placement: PlacementStrategy = .auto, partialStep: PartialStep = .weight) {
             self.strict = strict
             self.rates = rates
             self.placement = placement
+            self.partialStep = partialStep
         }
     }
 

@@ -155,8 +155,9 @@ extension Compiled {
                                  crossbar: crossbar, neurons: neurons))
     }
 
-    /// What one partial-sum spike is worth: the neuron's threshold, capped by the widest
-    /// synaptic weight the merge neuron can carry.
+    /// What one partial-sum spike adds to its merge neuron: the neuron's threshold, capped by
+    /// the widest synaptic weight (the merge neuron's threshold and leak are then rescaled to
+    /// match, so that a partial spike is still worth one threshold).
     static func mergeWeight(_ threshold: Int, target: Target) -> Int {
         max(1, min(threshold, target.core.weightRange.upperBound))
     }

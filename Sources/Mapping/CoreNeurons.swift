@@ -19,6 +19,7 @@ struct CoreNeurons {
     let target: Target
     let mergeHome: [(core: Int32, local: Int32)]?
     let parts: Int
+    let step: PartialStep
 
     init?(_ compiled: Compiled, recipe: CoreRecipe) {
         let k = recipe.layer
@@ -30,7 +31,12 @@ struct CoreNeurons {
         (spec, target) = (compiled.compiler.target.core, compiled.compiler.target)
         mergeHome = compiled.mergeHome[k]
         parts = compiled.parts[k]
+        step = compiled.compiler.options.partialStep
     }
+
+    /// Whether partial spikes stand for a whole threshold (``PartialStep/threshold``; not for
+    /// binary layers, whose merge threshold cannot be rescaled).
+    var rescalesMerge: Bool { step == .threshold && model.kind != .binary }
 
     /// The output channel of element j (whose threshold and bias it takes).
     func channel(_ j: Int) -> Int { j / max(perChannel, 1) }
@@ -65,16 +71,26 @@ struct CoreNeurons {
         switch stage {
         case .partial:
             // Partial sum of one input part, positive or negative: integrates +-current,
-            // floors at 0 and fires once per `mergeWeight` of it (reset by subtraction).
+            // floors at 0 and fires once per step of it (reset by subtraction): the merge
+            // weight, or with ``PartialStep/threshold`` the layer's threshold.
             let sign = analysis.signs[Int(slot.sub)] == 0 ? 1 : -1
             var n = NeuronConfig(index: index, weights: analysis.table(j, perChannel: perChannel).map { $0 * sign }, leak: 0,
-                                 threshold: mergeWeight, negThreshold: 0, negative: .saturate)
+                                 threshold: rescalesMerge ? threshold : mergeWeight, negThreshold: 0, negative: .saturate)
             n.reset = .linear
             return n
         case .whole, .merge, .relay:
-            let leak = Int(model.leak) + (bias.map { $0[min(channel(j), $0.count - 1)] } ?? 0)
+            var leak = Int(model.leak) + (bias.map { $0[min(channel(j), $0.count - 1)] } ?? 0)
             let weights = stage == .merge ? [mergeWeight, -mergeWeight, 0, 0] : analysis.table(j, perChannel: perChannel)
             var n = NeuronConfig(index: index, weights: weights, leak: leak, threshold: threshold, negThreshold: beta, negative: .saturate)
+            if stage == .merge && rescalesMerge && mergeWeight != threshold {
+                // A partial spike is worth one threshold, but a synaptic weight is at most
+                // the target's widest: the merge neuron counts in units of threshold /
+                // mergeWeight, its threshold becomes mergeWeight and its leak is rescaled
+                // (rounded: the one inexact step, for thresholds above the weight range).
+                n.threshold = mergeWeight
+                leak = Int((Double(leak) * Double(mergeWeight) / Double(threshold)).rounded())
+                n.leak = leak
+            }
             switch model.reset {
             case .subtract: n.reset = .linear
             case .zero: n.reset = .normal

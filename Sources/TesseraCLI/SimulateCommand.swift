@@ -63,8 +63,8 @@ struct SimulateCommand: ParsableCommand {
             let net = try Network.load(network, nir: nir.semantics)
             report(net.warnings)
             let ports = net.graph.inputLayers.map { InputPort(name: $0.name, shape: $0.shape.map { [$0.channels, $0.height, $0.width] } ?? [], targets: []) }
-            let (samples, isBatch) = try input.samples(ports: ports, ticks: ticks)
             if (reference ?? (NetworkLoader.isNIR(network) ? .float : .integer)) == .float {
+                let (samples, isBatch) = try input.samples(ports: ports, ticks: ticks)
                 guard writeRates == nil else { throw DiagnosticError("--write-rates measures the chip's rates: use it with --reference integer") }
                 let simulator = FloatSimulator(net.graph, rules: net.rules)
                 let how = NetworkLoader.isNIR(network) ? "\(nir.semantics.writer.rawValue)'s firing rules" : "the chip's firing rules"
@@ -73,6 +73,7 @@ struct SimulateCommand: ParsableCommand {
                 return
             }
             let simulator = ReferenceSimulator(try IntegerNetwork.check(net.graph, target: hardware))
+            let (samples, isBatch) = try input.samples(ports: ports, ticks: ticks)
             let runs = samples.map { simulator.runMeasuringRates($0, ticks: ticks) }
             let results = runs.map(\.result)
             let latencies = net.graph.outputs.map { "\($0) \(simulator.latency(of: $0))" }.joined(separator: ", ")

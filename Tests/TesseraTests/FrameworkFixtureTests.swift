@@ -128,7 +128,6 @@ import Testing
     @Test func trainedSnnTorchModelCompilesToAMapThatDecidesAsSnnTorchDoes() throws {
         let dir = TestSupport.example("nir") + "/"
         let net = try Network.load(dir + "bars.nir", nir: NIRSemantics(writer: .snntorch, reset: .zero))
-        let last = try #require(net.graph.outputs.first)
         let recorded = try NPYFile.read(path: dir + "bars-test-snntorch.npy")
         #expect(recorded.shape == [100, 20, 2])
         let tensor = try NPYFile.read(path: dir + "bars-test.npy")
@@ -141,32 +140,59 @@ import Testing
         }
         #expect(float == recorded.values)
         // snnTorch's decision per sample: the output with more spikes (ties to the first).
-        func decisions(_ spikes: (Int, Int, Int) -> Double) -> [Int] {
+        func decisions(_ spikes: (Int, Int, Int) -> UInt8) -> [Int] {
             (0..<100).map { k in
-                let counts = (0..<2).map { i in (0..<20).reduce(0) { $0 + spikes(k, $1, i) } }
+                let counts = (0..<2).map { i in (0..<20).reduce(0) { $0 + Int(spikes(k, $1, i)) } }
                 return counts[1] > counts[0] ? 1 : 0
             }
         }
-        let theirs = decisions { recorded.values[($0 * 20 + $1) * 2 + $2] }
-        let map = FileManager.default.temporaryDirectory.appendingPathComponent("bars-\(getpid()).npz").path, out = map + ".json"
+        let theirs = decisions { recorded.values[($0 * 20 + $1) * 2 + $2] != 0 ? 1 : 0 }
+        let chip = try Self.chipSpikes(dir + "bars.nir", ["--from", "snntorch", "--reset", "zero", "--quantise", "8"], input: dir + "bars-test.npy", ticks: 20)
+        let agree = zip(decisions { chip[$0][$1][$2] }, theirs).filter { $0 == $1 }.count
+        #expect(agree >= 95, "the map decides as snnTorch on \(agree) of 100 samples")
+    }
+
+    /// Compiles `nir` with `options` (`tessera compile`), emulates it on the event tensor
+    /// `input` for `ticks` ticks after the latency compile declares, and returns the output
+    /// spikes per sample, tick and neuron.
+    static func chipSpikes(_ nir: String, _ options: [String], input: String, ticks: Int) throws -> [[[UInt8]]] {
+        let map = FileManager.default.temporaryDirectory.appendingPathComponent("chip-\(getpid())-\(UUID().uuidString).npz").path, out = map + ".json"
         defer { try? FileManager.default.removeItem(atPath: map); try? FileManager.default.removeItem(atPath: out) }
-        let compile = try TestSupport.tessera(["compile", dir + "bars.nir", "--from", "snntorch", "--reset", "zero", "--quantise", "8", "-o", map])
+        let compile = try TestSupport.tessera(["compile", nir] + options + ["-o", map])
         #expect(compile.status == 0, "\(compile.stderr)")
-        let reported = (compile.stdout + compile.stderr).components(separatedBy: "latency in ticks: \(last) ").dropFirst().first
-        let latency = try #require(reported.flatMap { Int($0.prefix { $0.isNumber }) })
-        let emulate = try TestSupport.tessera(["emulate", map, "--input", dir + "bars-test.npy", "--encoding", "events", "--ticks", "\(20 + latency)", "-o", out])
+        let reported = compile.stdout.components(separatedBy: "latency in ticks: ").dropFirst().first?.split(separator: ";").first
+        let latency = try #require(reported.flatMap { $0.split(separator: " ").last.flatMap { Int($0) } })
+        let emulate = try TestSupport.tessera(["emulate", map, "--input", input, "--encoding", "events", "--ticks", "\(ticks + latency)", "-o", out])
         #expect(emulate.status == 0, "\(emulate.stderr)")
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any]
         let samples = try #require(json?["samples"] as? [[String: Any]])
-        #expect(samples.count == 100)
-        var chip = [Double](repeating: 0, count: 4000)
-        for (k, sample) in samples.enumerated() {
-            let port = (sample["outputs"] as? [String: Any])?[last] as? [String: Any]
-            for pair in port?["spikes"] as? [[Int]] ?? [] where pair.count == 2 && pair[0] >= latency && pair[0] < latency + 20 {
-                chip[(k * 20 + pair[0] - latency) * 2 + pair[1]] = 1
+        return samples.map { sample in
+            let port = (sample["outputs"] as? [String: Any])?.values.first as? [String: Any]
+            let count = (port?["shape"] as? [Int])?.first ?? 0
+            var frames = [[UInt8]](repeating: [UInt8](repeating: 0, count: count), count: ticks)
+            for pair in port?["spikes"] as? [[Int]] ?? [] where pair.count == 2 && pair[0] >= latency && pair[0] < latency + ticks && pair[1] < count {
+                frames[pair[0] - latency][pair[1]] = 1
             }
+            return frames
         }
-        let agree = zip(decisions { chip[($0 * 20 + $1) * 2 + $2] }, theirs).filter { $0 == $1 }.count
-        #expect(agree >= 95, "the map decides as snnTorch on \(agree) of 100 samples")
+    }
+
+    /// The float fixtures compiled at 8 bits decide as their frameworks on the recorded
+    /// inputs. Their last layer's threshold is above the widest weight (255), where a partial
+    /// spike worth the merge weight saturated (0 of 8 for snnTorch's, 3 of 8 for Norse's);
+    /// compile now measures both ``PartialStep``s and keeps the better. Measured: 8, 7 and 8
+    /// of 8 (Sinabs' LIF decays by 0.78 a tick, which a linear leak follows poorly).
+    @Test(arguments: [(Self.cases[1], 8), (Self.cases[5], 7), (Self.cases[7], 8)])
+    func floatFixturesDecideOnTheChipAsInTheFramework(_ c: Case, atLeast: Int) throws {
+        var options = ["--from", c.writer.rawValue, "--quantise", "8"]
+        if let reset = c.reset { options += ["--reset", reset.rawValue] }
+        let chip = try Self.chipSpikes(Self.fixture("\(c.file).nir"), options, input: Self.fixture("\(c.file).input.npy"), ticks: 20)
+        let theirs = try Self.recording("\(c.file).output.npy")
+        func decision(_ frames: [[UInt8]]) -> Int {
+            let counts = (0..<3).map { i in frames.reduce(0) { $0 + Int($1[i]) } }
+            return counts.firstIndex(of: counts.max() ?? 0) ?? 0
+        }
+        let agree = zip(chip, theirs).filter { decision($0) == decision($1) }.count
+        #expect(chip.count == 8 && agree >= atLeast, "\(agree) of \(chip.count)")
     }
 }
