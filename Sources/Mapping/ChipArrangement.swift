@@ -13,11 +13,18 @@ struct ChipArrangement {
 
     /// The chip of each part, row-major over the block (`y * width + x`).
     func place(seed: UInt64) -> [Int] {
-        let parts = graph.vertices
         let board = Board(coresPerChip: [1, 1], chips: [width, height])
         let slots = BisectionPlacement(board: board, graph: graph)
             .place(seed: seed, in: BisectionPlacement.Region(x: 0, y: 0, width: width, height: height))
-        var chipOf = slots
+        return refined(slots)
+    }
+
+    /// `initial` (the chip of each part, distinct chips) improved by moves of whole groups
+    /// of chips (``groupRefined(_:)``), then by swaps of two parts' chips, a chip's part with
+    /// an empty chip included, while any swap lowers the sum.
+    func refined(_ initial: [Int]) -> [Int] {
+        let parts = graph.vertices
+        var chipOf = groupRefined(initial)
         var partAt = [Int](repeating: -1, count: width * height)
         for p in 0..<parts { partAt[chipOf[p]] = p }
         func distance(_ a: Int, _ b: Int) -> Int { abs(a % width - b % width) + abs(a / width - b / width) }

@@ -54,9 +54,10 @@ struct GroupedPlacement {
         // 16 blocks are 256 core positions, the leaf of a core-level placement.
         blocks.leaf = 256 / (Self.side * Self.side)
         blocks.chipsAtOnce = chipsAtOnce
-        let blockSlots = blocks.place(seed: seed)
+        var blockSlots = blocks.place(seed: seed)
         let size = Self.side * Self.side
         let per = blockBoard.coresPerChip
+        if !chipsAtOnce { blockSlots = rearranged(blockSlots, graph: graph) }
         return (0..<cores).map { c in
             let s = blockSlots[c / size]
             let chip = s / (per[0] * per[1]), within = s % (per[0] * per[1])
@@ -66,5 +67,19 @@ struct GroupedPlacement {
             let y = chipY * board.coresPerChip[1] + (within / per[0]) * Self.side + k / Self.side
             return BisectionPlacement.slot(x: x, y: y, on: board)
         }
+    }
+
+    /// The chips of a placement by halves set anew, each chip's blocks kept together: the
+    /// cuts by halves minimise each cut's weight but not how far its routes travel (near
+    /// the top, a route cut between two layers can cross half the board), so whole chips
+    /// are then swapped while a swap lowers the spike weight times the chip distance
+    /// (``ChipArrangement/refined(_:)``), starting from the chips the cuts chose.
+    func rearranged(_ blockSlots: [Int], graph: CoreGraph) -> [Int] {
+        let perChip = blockBoard.coresPerChipTotal, chips = board.chips[0] * board.chips[1]
+        guard chips > 1 else { return blockSlots }
+        let chipOfBlock = blockSlots.map { Int32($0 / perChip) }
+        let quotient = ChipPartition(graph: graph).quotient(chipOfBlock, parts: chips)
+        let moved = ChipArrangement(graph: quotient, width: board.chips[0], height: board.chips[1]).refined(Array(0..<chips))
+        return blockSlots.map { moved[$0 / perChip] * perChip + $0 % perChip }
     }
 }

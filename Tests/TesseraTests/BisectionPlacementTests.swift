@@ -97,6 +97,37 @@ import Testing
         #expect(grouped.place(grouped.graph(pairs: pairs, weight: placer.searchWeight), seed: 3, chipsAtOnce: atOnce) == slots)
     }
 
+    /// Chips placed by halves are then set anew whole (`GroupedPlacement.rearranged`). By
+    /// hand: four chips in a row, one 4 x 4 block each, a chain a-b-c-d with weights 100, 1,
+    /// 100 placed a, c, d, b costs 100·3 + 1·2 + 100·1 = 402 spikes x chips; the swaps reach
+    /// the chain in order, 100 + 1 + 100 = 201, the least any arrangement can cost (each of
+    /// the three edges crosses at least one chip boundary). Each chip's block stays whole.
+    @Test func chipsAreRearrangedWhole() throws {
+        let target = Self.board(chips: [4, 1], perChip: [4, 4])
+        let grouped = GroupedPlacement(board: target.board, cores: 64)
+        let (a, b, c, d) = (Int32(0), Int32(1), Int32(2), Int32(3))
+        let pairs = [(a, b, Int32(100)), (b, c, Int32(1)), (c, d, Int32(100))].flatMap { [($0.0, $0.1, $0.2), ($0.1, $0.0, $0.2)] }
+        let graph = CoreGraph(vertices: 4, pairs: pairs.map { (from: $0.0, to: $0.1, weight: $0.2) }) { Int($0.weight) }
+        // Block slots (one block per chip): a on chip 0, b on 3, c on 1, d on 2.
+        let moved = grouped.rearranged([0, 3, 1, 2], graph: graph)
+        func cost(_ chips: [Int]) -> Int { pairs.reduce(0) { $0 + Int($1.2) * abs(chips[Int($1.0)] - chips[Int($1.1)]) } / 2 }
+        #expect(cost([0, 3, 1, 2]) == 402)
+        #expect(cost(moved) == 201 && Set(moved) == [0, 1, 2, 3])
+    }
+
+    /// Whole groups of chips are mirrored or swapped (`ChipArrangement.groupRefined`). By
+    /// hand: a 4 x 2 block of chips is two 2 x 2 groups; parts 0 and 2, on chips (0, 0) and
+    /// (2, 0), exchange 100 spikes, 2 chips apart. Mirroring the first group in x brings
+    /// part 0 to (1, 0), next to part 2: cost 100, the least for two parts on two chips.
+    @Test func chipGroupsAreMirroredAndSwapped() throws {
+        let pairs: [(from: Int32, to: Int32, weight: Int32)] = [(0, 2, 100), (2, 0, 100)]
+        let graph = CoreGraph(vertices: 8, pairs: pairs) { Int($0.weight) }
+        let chips = ChipArrangement(graph: graph, width: 4, height: 2).groupRefined(Array(0..<8))
+        #expect(Set(chips) == Set(0..<8))
+        let (a, b) = (chips[0], chips[2])
+        #expect(abs(a % 4 - b % 4) + abs(a / 4 - b / 4) == 1 && chips[0] == 1)
+    }
+
     /// On compiled networks small enough for the local search, `auto` never ends with a
     /// larger objective than the local search from row-major (what placement did before).
     @Test(arguments: 0..<10)
