@@ -45,3 +45,48 @@ public struct ApproximationError: Sendable, Codable, Equatable {
         return result
     }
 }
+
+/// The ``PartialStep`` kept for a compiled map: where a split layer's threshold is above the
+/// target's widest synaptic weight the two steps give different maps, so both are measured
+/// (``ApproximationError/measure(_:ticks:seed:budget:)``) and the one with the lower mean
+/// rate error is kept (ties keep the map given).
+///
+///     let choice = try PartialStepChoice.choose(compiled, ticks: 64)
+///     let map = choice?.compiled.map
+public struct PartialStepChoice: Sendable {
+    /// The map kept, and its measured error.
+    public var compiled: Compiled
+    public var error: ApproximationError
+    /// The split layers whose threshold is above the widest weight (empty: the steps agree
+    /// and only the map given was measured).
+    public var layers: [String]
+    /// The other step's error, when it was measured.
+    public var rejected: (step: PartialStep, error: ApproximationError)?
+
+    /// Nil when the map is too large to measure (see ``ApproximationError/measure(_:ticks:seed:budget:)``).
+    public static func choose(_ compiled: Compiled, ticks: Int = 64) throws(DiagnosticError) -> PartialStepChoice? {
+        guard let measured = try ApproximationError.measure(compiled, ticks: ticks) else { return nil }
+        let compiler = compiled.compiler
+        let widest = Double(compiler.target.core.weightRange.upperBound)
+        let layers = compiled.approximations.map(\.layer).filter { name in
+            guard let neuron = compiler.network.graph.layer(named: name)?.neuron else { return false }
+            return ((neuron.channelThresholds ?? []) + [neuron.threshold]).contains { $0 > widest }
+        }
+        var choice = PartialStepChoice(compiled: compiled, error: measured, layers: layers)
+        guard !layers.isEmpty else { return choice }
+        let given = compiler.options.partialStep
+        var options = compiler.options
+        options.partialStep = given == .weight ? .threshold : .weight
+        let alternative = try Compiler(compiler.network, options: options).compile()
+        guard let error = try ApproximationError.measure(alternative, ticks: ticks) else { return choice }
+        if error.meanRateError < measured.meanRateError {
+            choice = PartialStepChoice(compiled: alternative, error: error, layers: layers, rejected: (given, measured))
+        } else {
+            choice.rejected = (options.partialStep, error)
+        }
+        return choice
+    }
+
+    /// The step of the map kept.
+    public var step: PartialStep { compiled.compiler.options.partialStep }
+}

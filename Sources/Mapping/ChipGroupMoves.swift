@@ -36,7 +36,8 @@ extension ChipArrangement {
         for g in [16, 8, 4, 2] where width % g == 0 && height % g == 0 && chips / (g * g) > 1 {
             let (gx, gy) = (width / g, height / g)
             let origins = (0..<(gx * gy)).map { (x: ($0 % gx) * g, y: ($0 / gx) * g) }
-            // The parts of the group at `o`, each sent to transform(dx, dy) of `target`.
+            // The parts of the group at `o`, each sent to the same offset (mirrored if asked)
+            // in the group at `t`.
             func moves(from o: (x: Int, y: Int), to t: (x: Int, y: Int), flipX: Bool, flipY: Bool) -> [Int: Int] {
                 var m: [Int: Int] = [:]
                 for dy in 0..<g {

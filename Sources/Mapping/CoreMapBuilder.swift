@@ -156,8 +156,8 @@ extension Compiled {
     }
 
     /// What one partial-sum spike adds to its merge neuron: the neuron's threshold, capped by
-    /// the widest synaptic weight (the merge neuron's threshold and leak are then rescaled to
-    /// match, so that a partial spike is still worth one threshold).
+    /// the widest synaptic weight (with ``PartialStep/threshold`` the merge neuron's threshold
+    /// and leak are rescaled to match, so that a partial spike is worth one threshold).
     static func mergeWeight(_ threshold: Int, target: Target) -> Int {
         max(1, min(threshold, target.core.weightRange.upperBound))
     }

@@ -79,7 +79,7 @@ struct CoreNeurons {
             n.reset = .linear
             return n
         case .whole, .merge, .relay:
-            var leak = Int(model.leak) + (bias.map { $0[min(channel(j), $0.count - 1)] } ?? 0)
+            let leak = Int(model.leak) + (bias.map { $0[min(channel(j), $0.count - 1)] } ?? 0)
             let weights = stage == .merge ? [mergeWeight, -mergeWeight, 0, 0] : analysis.table(j, perChannel: perChannel)
             var n = NeuronConfig(index: index, weights: weights, leak: leak, threshold: threshold, negThreshold: beta, negative: .saturate)
             if stage == .merge && rescalesMerge && mergeWeight != threshold {
@@ -88,8 +88,7 @@ struct CoreNeurons {
                 // mergeWeight, its threshold becomes mergeWeight and its leak is rescaled
                 // (rounded: the one inexact step, for thresholds above the weight range).
                 n.threshold = mergeWeight
-                leak = Int((Double(leak) * Double(mergeWeight) / Double(threshold)).rounded())
-                n.leak = leak
+                n.leak = Int((Double(leak) * Double(mergeWeight) / Double(threshold)).rounded())
             }
             switch model.reset {
             case .subtract: n.reset = .linear

@@ -10,8 +10,8 @@
 ///   merge neuron's threshold becomes `w` and its leak is scaled by `w / θ`, rounded. No cap
 ///   below one threshold a tick, but coarser steps.
 ///
-/// `tessera compile` measures both where they differ and keeps the one with the lower rate
-/// error; the API's default is `weight`.
+/// ``PartialStepChoice`` measures both where they differ and keeps the one with the lower
+/// rate error, as `tessera compile` does; `Compiler.Options`' default is `weight`.
 public enum PartialStep: String, Sendable, CaseIterable, Codable {
     case weight, threshold
 }

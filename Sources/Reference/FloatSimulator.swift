@@ -78,8 +78,8 @@ public struct FloatSimulator: Sendable {
             guard let k = position[port] else { continue }
             for e in events where e.tick >= 0 && e.tick < ticks { injected[e.tick, default: []].append((k, e.index)) }
         }
-        let thresholds = layers.map { threshold(of: $0) }
-        let constants = layers.enumerated().map { constant(of: $1, parameters: parameters[$0]) }
+        let thresholds = layers.map { $0.thresholds() }
+        let constants = layers.enumerated().map { $1.constants(bias: parameters[$0]["bias"]) }
         var recorded: [String: [[UInt8]]] = [:]
         for t in 0..<ticks {
             for (k, layer) in layers.enumerated() {
@@ -134,20 +134,5 @@ public struct FloatSimulator: Sendable {
             }
         }
         return recorded
-    }
-
-    /// Each element's threshold: the layer's, or its channel's.
-    func threshold(of layer: Layer) -> [Double] {
-        guard let out = layer.shape, let neuron = layer.neuron else { return [] }
-        let perChannel = max(out.count / max(out.channels, 1), 1)
-        return (0..<out.count).map { neuron.threshold(channel: $0 / perChannel) }
-    }
-
-    /// The constant added every tick: leak plus the channel's bias.
-    func constant(of layer: Layer, parameters: [String: [Double]]) -> [Double] {
-        guard let out = layer.shape, let neuron = layer.neuron else { return [] }
-        let perChannel = max(out.count / max(out.channels, 1), 1)
-        guard let bias = parameters["bias"], !bias.isEmpty else { return Array(repeating: neuron.leak, count: out.count) }
-        return (0..<out.count).map { neuron.leak + bias[min($0 / perChannel, bias.count - 1)] }
     }
 }

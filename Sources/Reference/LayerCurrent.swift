@@ -10,17 +10,34 @@ extension IntegerNetwork {
 
     /// Each neuron's threshold: the layer's, or its channel's when thresholds are per channel.
     public func threshold(of layer: Layer) -> [Int] {
-        guard let out = layer.shape, let neuron = layer.neuron else { return [] }
-        let perChannel = max(out.count / max(out.channels, 1), 1)
-        return (0..<out.count).map { Int(neuron.threshold(channel: $0 / perChannel)) }
+        layer.thresholds().map { Int($0) }
     }
 
     /// The constant added every tick: the neuron's leak plus its channel's bias.
     public func leak(of layer: Layer) -> [Int] {
-        guard let out = layer.shape, let neuron = layer.neuron else { return [] }
-        let base = Int(neuron.leak)
-        guard let bias = parameter(layer, "bias") else { return Array(repeating: base, count: out.count) }
-        let perChannel = out.count / max(out.channels, 1)
-        return (0..<out.count).map { base + bias[min($0 / max(perChannel, 1), bias.count - 1)] }
+        layer.constants(bias: parameter(layer, "bias").map { $0.map(Double.init) }).map { Int($0) }
+    }
+}
+
+extension Layer {
+    /// Each output element's value of `perChannel(channel)`, in C x H x W order (empty for a
+    /// layer without neurons or shape).
+    func perElement<T>(_ perChannel: (Int) -> T) -> [T] {
+        guard let out = shape, neuron != nil else { return [] }
+        let size = max(out.count / max(out.channels, 1), 1)
+        return (0..<out.count).map { perChannel($0 / size) }
+    }
+
+    /// Each element's threshold: the layer's, or its channel's.
+    func thresholds() -> [Double] {
+        guard let neuron else { return [] }
+        return perElement { neuron.threshold(channel: $0) }
+    }
+
+    /// Each element's constant per tick: the neuron's leak plus its channel's `bias`.
+    func constants(bias: [Double]?) -> [Double] {
+        guard let neuron else { return [] }
+        guard let bias, !bias.isEmpty else { return perElement { _ in neuron.leak } }
+        return perElement { neuron.leak + bias[min($0, bias.count - 1)] }
     }
 }

@@ -18,7 +18,4 @@ public struct FiringRules: Sendable, Equatable {
         self.strict = strict
         self.delayedSubtract = delayedSubtract
     }
-
-    /// Whether every layer fires as the chip does.
-    public var isHardware: Bool { strict.isEmpty && delayedSubtract.isEmpty }
 }

@@ -64,8 +64,7 @@ struct CompileCommand: ParsableCommand {
             if conversion.printAfterEachPass { print("== after integer check: every weight, bias, threshold and leak is an integer within \(hardware.name)'s widths ==\n") }
             let progress = Progress()
             let given = try rates.map { path throws(DiagnosticError) in try FiringRates.load(path: path, graph: net.graph) }
-            let options = Compiler.Options(strict: strict, rates: given, placement: placement)
-            var compiled = try Compiler(integer, options: options).compile { progress.show(text: $0) }
+            var compiled = try Compiler(integer, options: Compiler.Options(strict: strict, rates: given, placement: placement)).compile { progress.show(text: $0) }
             progress.finish()
             if conversion.printAfterEachPass { print("== after analysis, partition and placement ==") }
             let table = CompileTable(compiled)
@@ -74,27 +73,15 @@ struct CompileCommand: ParsableCommand {
             if !compiled.approximations.isEmpty {
                 let names = compiled.approximations.map { "\($0.layer) (\($0.parts) parts)" }.joined(separator: ", ")
                 print("approximated: fan-in split into partial sums in \(names)")
-                if var measured = try ApproximationError.measure(compiled, ticks: measureTicks) {
-                    // Where a split layer's threshold is above the widest weight, the two
-                    // partial steps differ (PartialStep): the one with the lower error is kept.
-                    let widest = hardware.core.weightRange.upperBound
-                    let above = compiled.approximations.filter { report in
-                        guard let neuron = integer.graph.layer(named: report.layer)?.neuron else { return false }
-                        return ((neuron.channelThresholds ?? []) + [neuron.threshold]).contains { $0 > Double(widest) }
+                if let choice = try PartialStepChoice.choose(compiled, ticks: measureTicks) {
+                    let measured = choice.error
+                    if let (other, rejected) = choice.rejected {
+                        func says(_ step: PartialStep) -> String { step == .threshold ? "a threshold" : "the merge weight" }
+                        print(String(format: "partial sums: thresholds above %ld in %@; a partial spike stands for %@ (mean rate error %.4f, against %.4f for %@)",
+                                     hardware.core.weightRange.upperBound, choice.layers.joined(separator: ", "), says(choice.step),
+                                     measured.meanRateError, rejected.meanRateError, says(other)))
                     }
-                    if !above.isEmpty {
-                        var other = options
-                        other.partialStep = .threshold
-                        let alternative = try Compiler(integer, options: other).compile()
-                        if let error = try ApproximationError.measure(alternative, ticks: measureTicks) {
-                            let keep = error.meanRateError < measured.meanRateError
-                            print(String(format: "partial sums: thresholds above %ld in %@; a partial spike stands for %@ (mean rate error %.4f, against %.4f for %@)",
-                                         widest, above.map(\.layer).joined(separator: ", "), keep ? "a threshold" : "the merge weight",
-                                         min(error.meanRateError, measured.meanRateError), max(error.meanRateError, measured.meanRateError),
-                                         keep ? "the merge weight" : "a threshold"))
-                            if keep { (compiled, measured) = (alternative, error) }
-                        }
-                    }
+                    compiled = choice.compiled
                     error = measured
                     print(String(format: "measured on %ld ticks of random rate-coded input (seed %llu): %ld of %ld output neurons differ, mean rate error %.4f, max %.4f spikes/tick",
                                  measured.ticks, measured.seed, measured.differing, measured.neurons, measured.meanRateError, measured.maxRateError))

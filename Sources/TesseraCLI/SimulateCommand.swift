@@ -63,11 +63,12 @@ struct SimulateCommand: ParsableCommand {
             let net = try Network.load(network, nir: nir.semantics)
             report(net.warnings)
             let ports = net.graph.inputLayers.map { InputPort(name: $0.name, shape: $0.shape.map { [$0.channels, $0.height, $0.width] } ?? [], targets: []) }
-            if (reference ?? (NetworkLoader.isNIR(network) ? .float : .integer)) == .float {
-                let (samples, isBatch) = try input.samples(ports: ports, ticks: ticks)
+            let isNIR = NetworkLoader.isNIR(network)
+            if (reference ?? (isNIR ? .float : .integer)) == .float {
                 guard writeRates == nil else { throw DiagnosticError("--write-rates measures the chip's rates: use it with --reference integer") }
+                let (samples, isBatch) = try input.samples(ports: ports, ticks: ticks)
                 let simulator = FloatSimulator(net.graph, rules: net.rules)
-                let how = NetworkLoader.isNIR(network) ? "\(nir.semantics.writer.rawValue)'s firing rules" : "the chip's firing rules"
+                let how = isNIR ? "\(nir.semantics.writer.rawValue)'s firing rules" : "the chip's firing rules"
                 FileHandle.standardError.write(Data("float reference, every layer in the same tick, \(how): latency 0 ticks\n".utf8))
                 try writeResults(samples.map { simulator.run($0, ticks: ticks) }, isBatch: isBatch, ticks: ticks, to: output, withStats: false)
                 return
