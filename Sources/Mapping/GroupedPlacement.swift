@@ -48,7 +48,8 @@ struct GroupedPlacement {
 
     /// Each core's slot: its block's square, row-major inside it in the cores' order.
     /// `chipsAtOnce` cuts the blocks into chips in one k-way cut instead of by halves (see
-    /// ``BisectionPlacement/chipsAtOnce``).
+    /// ``BisectionPlacement/chipsAtOnce``). Either way, single blocks then cross chip
+    /// boundaries where that shortens routes (``ChipBoundaryMoves``).
     func place(_ graph: CoreGraph, seed: UInt64, chipsAtOnce: Bool = false) -> [Int] {
         var blocks = BisectionPlacement(board: blockBoard, graph: graph)
         // 16 blocks are 256 core positions, the leaf of a core-level placement.
@@ -58,6 +59,7 @@ struct GroupedPlacement {
         let size = Self.side * Self.side
         let per = blockBoard.coresPerChip
         if !chipsAtOnce { blockSlots = rearranged(blockSlots, graph: graph) }
+        blockSlots = ChipBoundaryMoves(graph: graph, width: board.chips[0], height: board.chips[1], perChip: blockBoard.coresPerChipTotal).refined(blockSlots)
         return (0..<cores).map { c in
             let s = blockSlots[c / size]
             let chip = s / (per[0] * per[1]), within = s % (per[0] * per[1])

@@ -128,6 +128,26 @@ import Testing
         #expect(abs(a % 4 - b % 4) + abs(a / 4 - b / 4) == 1 && chips[0] == 1)
     }
 
+    /// Single blocks cross chip boundaries (`ChipBoundaryMoves`). By hand: two chips side by
+    /// side, 2 block positions each. Block 0 (chip 0) sends 100 spikes to block 2 (chip 1);
+    /// block 3 (chip 1) sends 60 to block 1 (chip 0): 160 spike-chips. Swapping blocks 0 and
+    /// 3 puts 0 beside 2 and 3 beside 1, cost 0; with a free position on chip 1 instead,
+    /// block 0 moves alone. Every position holds one block at most, and a second run gives
+    /// the same slots.
+    @Test func blocksCrossChipBoundariesWhenThatShortensRoutes() throws {
+        let pairs: [(from: Int32, to: Int32, weight: Int32)] = [(0, 2, 100), (3, 1, 60)]
+        let graph = CoreGraph(vertices: 4, pairs: pairs) { Int($0.weight) }
+        let moves = ChipBoundaryMoves(graph: graph, width: 2, height: 1, perChip: 2)
+        let slots = moves.refined([0, 1, 2, 3])
+        #expect(slots.map { $0 / 2 } == [1, 0, 1, 0])
+        #expect(Set(slots).count == 4 && slots == moves.refined([0, 1, 2, 3]))
+        // Three blocks on two chips of 2: block 0 takes the free position 3.
+        let three = CoreGraph(vertices: 3, pairs: [(0, 2, 100)]) { Int($0.weight) }
+        #expect(ChipBoundaryMoves(graph: three, width: 2, height: 1, perChip: 2).refined([0, 1, 2]) == [3, 1, 2])
+        // Nothing to gain: a block already beside what it talks to stays.
+        #expect(ChipBoundaryMoves(graph: three, width: 2, height: 1, perChip: 2).refined([0, 2, 1]) == [0, 2, 1])
+    }
+
     /// On compiled networks small enough for the local search, `auto` never ends with a
     /// larger objective than the local search from row-major (what placement did before).
     @Test(arguments: 0..<10)
