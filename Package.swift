@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
     ],
     targets: [
         .target(name: "TesseraSupport", dependencies: [.product(name: "Yams", package: "Yams")]),
@@ -23,8 +24,11 @@ let package = Package(
         .target(name: "Hardware", dependencies: ["TesseraSupport", .product(name: "Yams", package: "Yams")]),
         // libhdf5 reads NIR files (Debian: libhdf5-dev).
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        // ONNX's protobuf messages, generated once from tools/onnx/onnx.proto3 and committed
+        // (tools/onnx/generate_swift.sh), so that building needs no protoc.
+        .target(name: "ONNXProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "Frontend", dependencies: [
-            "TesseraSupport", "SpikeIR", "Hardware", "CHDF5",
+            "TesseraSupport", "SpikeIR", "Hardware", "CHDF5", "ONNXProto",
             .product(name: "Yams", package: "Yams"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),

@@ -57,9 +57,16 @@ struct LayerReader {
         }
 
         guard let operation = readOperation(op, what: what, value: value, node: node) else { return nil }
-        let layer = Layer(name: name, op: operation, neuron: neuron,
+        var layer = Layer(name: name, op: operation, neuron: neuron,
                           parameterKey: operation.parameterSlots(input: TensorShape(1, 1, 1)).isEmpty ? nil : name,
                           location: reader.location(of: node))
+        if let n = m["ceiling"] {
+            guard neuron != nil, let v = reader.double(n, what: "ceiling"), v > 0 else {
+                reader.error("ceiling is the positive value where the ANN clipped a spiking layer's activation (ReLU6: 6)", at: n)
+                return nil
+            }
+            layer.ceiling = v
+        }
         guard let weights = readWeights(m, what: what, hasParameters: layer.parameterKey != nil) else { return nil }
         return .layer(layer, inputs: inputs ?? nil, weights: weights, node: node)
     }

@@ -33,11 +33,27 @@ public enum NetworkLoader {
                           conversion: ConversionSettings(baseDirectory: URL(fileURLWithPath: path).deletingLastPathComponent().path),
                           rules: lowered.rules)
         }
+        if isONNX(path) {
+            let model = try ONNXModel.read(path: path)
+            let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+            let lowered = try ONNXLowering.lower(model, name: name)
+            return Loaded(graph: lowered.graph, warnings: lowered.warnings, conversion: onnxConversion(baseDirectory: URL(fileURLWithPath: path).deletingLastPathComponent().path))
+        }
         return try load(document: YAMLDocument.load(path: path))
     }
 
     /// Whether `path` names a NIR file.
     public static func isNIR(_ path: String) -> Bool { path.lowercased().hasSuffix(".nir") }
+
+    /// Whether `path` names an ONNX model.
+    public static func isONNX(_ path: String) -> Bool { path.lowercased().hasSuffix(".onnx") }
+
+    /// The conversion an imported ONNX model gets unless the command line says otherwise:
+    /// batch norm folded and weights quantised to 8 bits per channel. Threshold balancing
+    /// needs the user's calibration samples (`--calibration`), which a model file lacks.
+    public static func onnxConversion(baseDirectory: String) -> ConversionSettings {
+        ConversionSettings(quantise: ConversionSettings.Quantise(format: .bits(8), granularity: .channel), baseDirectory: baseDirectory)
+    }
 
     /// Loads from text; `file` names locations and anchors relative weight paths.
     public static func load(yaml text: String, file: String) throws(DiagnosticError) -> Loaded {

@@ -1,3 +1,4 @@
+import Foundation
 import SpikeIR
 import TesseraSupport
 
@@ -38,7 +39,17 @@ public enum NetworkWriter {
             case let .dense(d):
                 entry = "op: dense, \(input)out: \(d.outFeatures)"
             case let .avgpool(p), let .sumpool(p):
-                entry = "op: \(layer.op.name), \(input)kernel: \(pair(p.vertical, p.horizontal, \.kernel)), stride: \(pair(p.vertical, p.horizontal, \.stride))"
+                entry = "op: \(layer.op.name), \(input)kernel: \(pair(p.vertical, p.horizontal, \.kernel)), stride: \(pair(p.vertical, p.horizontal, \.stride)), padding: \(pair(p.vertical, p.horizontal, \.padding))"
+            case let .convTranspose2d(c):
+                entry = "op: convtranspose2d, \(input)out: \(c.outChannels), kernel: \(pair(c.vertical, c.horizontal, \.kernel)), stride: \(pair(c.vertical, c.horizontal, \.stride)), padding: \(pair(c.vertical, c.horizontal, \.padding)), dilation: \(pair(c.vertical, c.horizontal, \.dilation)), output_padding: [\(c.outputPadding.map(String.init).joined(separator: ", "))], groups: \(c.groups)"
+            case let .upsample(u):
+                entry = "op: upsample, \(input)factor: \(u.factor), mode: \(u.mode.rawValue)"
+            case let .batchnorm(b):
+                entry = "op: batchnorm, \(input)eps: \(b.epsilon)"
+            case .flatten:
+                entry = "op: flatten, \(input)".trimmingCharacters(in: CharacterSet(charactersIn: ", "))
+            case .add, .concat:
+                entry = "op: \(layer.op.name), inputs: [\(layer.inputs.map { quoted(names[$0] ?? $0) }.joined(separator: ", "))]"
             default:
                 throw DiagnosticError("layer '\(layer.name)': writing \(layer.op.name) layers is not supported by the network writer")
             }
@@ -59,9 +70,10 @@ public enum NetworkWriter {
                 if n.kind != .binary { keys.append("reset: \(n.reset.rawValue)") }
                 entry += ", neuron: { \(keys.joined(separator: ", ")) }"
             }
+            if let c = layer.ceiling { entry += ", ceiling: \(number(c))" }
             body.append("  - { name: \(quoted(name)), \(entry) }")
             if let key = layer.parameterKey {
-                for suffix in ["weight", "bias", "template"] {
+                for suffix in ["weight", "bias", "template", "running_mean", "running_var"] {
                     guard var t = graph.parameters.tensor("\(key).\(suffix)") else { continue }
                     if let scales, suffix != "template", let channels = t.shape.first, channels == scales.count, channels > 0 {
                         let per = t.values.count / channels

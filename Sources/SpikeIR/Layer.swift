@@ -14,10 +14,15 @@ public struct Layer: Hashable, Sendable {
     /// Layers instantiated from one block share the key, and so share weights.
     public var parameterKey: String?
     public var location: SourceLocation?
+    /// Where the ANN this layer was converted from clipped its activation (ReLU6's 6), for
+    /// the float reading (``AnalogForward``-style readers): a rate-coded neuron saturates at
+    /// one spike per tick, which conversion's scale puts at or below it. nil: no clip.
+    public var ceiling: Double?
     public var shape: TensorShape?
 
     public init(name: String, op: Operation, inputs: [String] = [], neuron: NeuronModel? = nil,
-                parameterKey: String? = nil, location: SourceLocation? = nil, shape: TensorShape? = nil) {
+                parameterKey: String? = nil, location: SourceLocation? = nil, shape: TensorShape? = nil, ceiling: Double? = nil) {
+        self.ceiling = ceiling
         self.name = name
         self.op = op
         self.inputs = inputs

@@ -10,7 +10,7 @@ func loadMap(_ path: String, target name: String?) throws(DiagnosticError) -> Va
 }
 
 /// Whether a path names a network file rather than a core map.
-func isNetworkFile(_ path: String) -> Bool { path.hasSuffix(".yaml") || path.hasSuffix(".yml") || NetworkLoader.isNIR(path) }
+func isNetworkFile(_ path: String) -> Bool { path.hasSuffix(".yaml") || path.hasSuffix(".yml") || NetworkLoader.isNIR(path) || NetworkLoader.isONNX(path) }
 
 /// Compiles a network with its own `compile:` settings for `--target` (default truenorth),
 /// without writing its map: what `render` and `report` count when a map is too large to write.
