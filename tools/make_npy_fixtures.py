@@ -54,6 +54,13 @@ np.savez(os.path.join(out, "dense-no-bias.npz"), **{"fc.weight": w})
 buffer = io.BytesIO()
 np.savez(buffer, **{"fc.weight": w, "fc.bias": b})
 open(os.path.join(out, "corrupt.npz"), "wb").write(buffer.getvalue()[:-40])
+# One byte changed inside fc.weight's array data: the member's CRC-32 no longer matches, and
+# numpy.load refuses it with "Bad CRC-32".
+data = bytearray(buffer.getvalue())
+info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("fc.weight.npy")
+start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+data[start + info.file_size - 3] ^= 0x40  # inside the last float32 of the array
+open(os.path.join(out, "bad-crc.npz"), "wb").write(bytes(data))
 np.save(os.path.join(out, "dense-weight.npy"), w)
 np.save(os.path.join(out, "dense-bias.npy"), b)
 # A batch of three samples for a 2-element input port: (3, 2).

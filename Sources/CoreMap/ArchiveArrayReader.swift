@@ -43,8 +43,9 @@ struct ArchiveArrayReader {
         var values: [T] = []
         var filled = 0
         var problem: DiagnosticError?
+        var crc: UInt32 = 0
         do {
-            _ = try archive.extract(entry, bufferSize: 1 << 20, skipCRC32: false) { chunk in
+            crc = try archive.extract(entry, bufferSize: 1 << 20, skipCRC32: false) { chunk in
                 guard problem == nil else { return }
                 var rest = chunk[...]
                 if header == nil {
@@ -91,6 +92,10 @@ struct ArchiveArrayReader {
             throw fail(name, "corrupt or truncated (\(error))")
         }
         if let problem { throw problem }
+        // ZIPFoundation returns the CRC-32 of what it read and leaves the comparison to us.
+        guard crc == entry.checksum else {
+            throw fail(name, "CRC-32 mismatch (stored \(hex(entry.checksum)), computed \(hex(crc))): the member's data is corrupt")
+        }
         guard let header else { throw fail(name, "truncated: shorter than a .npy header") }
         guard filled == values.count * dtype.size else {
             throw fail(name, "truncated: \(filled) of \(values.count * dtype.size) data bytes")
@@ -98,4 +103,10 @@ struct ArchiveArrayReader {
         if dtype.size > 1 { for k in values.indices { values[k] = T(littleEndian: values[k]) } }
         return (header.shape, values)
     }
+}
+
+/// A CRC-32 as the 8 hex digits zip tools print.
+func hex(_ crc: UInt32) -> String {
+    let digits = String(crc, radix: 16)
+    return String(repeating: "0", count: max(0, 8 - digits.count)) + digits
 }

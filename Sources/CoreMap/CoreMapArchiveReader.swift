@@ -102,8 +102,12 @@ public enum CoreMapArchiveReader {
         var members: [String: Data] = [:]
         for entry in r.archive {
             var data = Data()
-            do { _ = try r.archive.extract(entry, bufferSize: 1 << 20, skipCRC32: false) { data.append($0) } } catch {
+            let crc: UInt32
+            do { crc = try r.archive.extract(entry, bufferSize: 1 << 20, skipCRC32: false) { data.append($0) } } catch {
                 throw DiagnosticError("\(path): member '\(entry.path)': corrupt or truncated (\(error))")
+            }
+            guard crc == entry.checksum else {
+                throw DiagnosticError("\(path): member '\(entry.path)': CRC-32 mismatch (stored \(hex(entry.checksum)), computed \(hex(crc))): its data is corrupt")
             }
             members[entry.path] = data
         }

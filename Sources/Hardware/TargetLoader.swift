@@ -32,7 +32,12 @@ public enum TargetLoader {
                 throw DiagnosticError("target '\(path)' has a cycle of bases: \((chain + [canonical]).joined(separator: " -> "))")
             }
             chain.append(canonical)
-            let document = try YAMLDocument.load(path: file)
+            let document: YAMLDocument
+            if let text = TargetLocator.bundledText(file) {
+                document = try YAMLDocument.parse(text, file: file)
+            } else {
+                document = try YAMLDocument.load(path: file)
+            }
             var reader = YAMLReader(file: file)
             guard let top = reader.mapping(document.root, what: "a target file", allowed: topKeys) else {
                 throw DiagnosticError(reader.diagnostics.all)
@@ -48,7 +53,7 @@ public enum TargetLoader {
             guard let baseNode, let base else { break }
             // A relative base is read beside the file that names it; an absolute one as it is.
             file = base.hasPrefix("/") ? base : URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(base).path
-            guard FileManager.default.fileExists(atPath: file) else {
+            guard FileManager.default.fileExists(atPath: file) || TargetLocator.bundledText(file) != nil else {
                 diagnostics.error("base target '\(base)' not found (looked for \(file))", at: reader.location(of: baseNode))
                 break
             }

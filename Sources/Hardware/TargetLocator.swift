@@ -5,9 +5,19 @@ import TesseraSupport
 ///
 /// Names are looked up as `NAME.yaml` in, in order: `$TESSERA_TARGETS` (a folder),
 /// `./targets`, and the `targets` folder of the package the running executable was built in
-/// (found by walking up from the executable), so `tessera check net.yaml --target tiny`
-/// works from any directory of a checkout.
+/// (found by walking up from the executable), then the bundled targets compiled into the
+/// program (``BundledTargets``, read from ``bundledFolder``), so `--target truenorth` works
+/// from any folder, and a checkout's edited `targets/` files win while developing.
 public enum TargetLocator {
+    /// The path a compiled-in target is given: no such folder is read from disk.
+    public static let bundledFolder = "/tessera-bundled-targets"
+
+    /// The compiled-in text of `path`, if it names a bundled target.
+    public static func bundledText(_ path: String) -> String? {
+        guard path.hasPrefix(bundledFolder + "/") else { return nil }
+        return BundledTargets.files[String(path.dropFirst(bundledFolder.count + 1))]
+    }
+
     public static func resolve(_ nameOrPath: String) throws(DiagnosticError) -> String {
         let fm = FileManager.default
         if nameOrPath.contains("/") || nameOrPath.hasSuffix(".yaml") || nameOrPath.hasSuffix(".yml") {
@@ -21,10 +31,11 @@ public enum TargetLocator {
             let candidate = (folder as NSString).appendingPathComponent(nameOrPath + ".yaml")
             if fm.fileExists(atPath: candidate) { return candidate }
         }
+        if BundledTargets.files[nameOrPath + ".yaml"] != nil { return bundledFolder + "/" + nameOrPath + ".yaml" }
         let known = Set(folders.flatMap { folder in
             ((try? fm.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }
-        }).sorted()
-        throw DiagnosticError("unknown target '\(nameOrPath)'\(Suggestion.hint(for: nameOrPath, among: known)); known targets: \(known.isEmpty ? "none found" : known.joined(separator: ", ")) (searched \(folders.joined(separator: ", ")))")
+        } + BundledTargets.files.keys.map { String($0.dropLast(5)) }).sorted()
+        throw DiagnosticError("unknown target '\(nameOrPath)'\(Suggestion.hint(for: nameOrPath, among: known)); known targets: \(known.isEmpty ? "none found" : known.joined(separator: ", ")) (searched \(folders.joined(separator: ", ")) and the bundled targets)")
     }
 
     /// The folders searched for bundled targets, most specific first.

@@ -100,7 +100,8 @@ public struct Compiler: Sendable {
         }
         try state.diagnostics.throwIfErrors()
         guard state.recipes.count <= target.board.coresTotal else {
-            throw DiagnosticError("the network needs \(state.recipes.count) cores but target '\(target.name)' has \(target.board.coresTotal) (\(target.board.chips[0])x\(target.board.chips[1]) chips of \(target.board.coresPerChipTotal))")
+            throw DiagnosticError("the network needs \(state.recipes.count) cores but target '\(target.name)' has \(target.board.coresTotal) (\(target.board.chips[0])x\(target.board.chips[1]) chips of \(target.board.coresPerChipTotal))"
+                                  + Self.largerTarget(than: target, cores: state.recipes.count))
         }
         progress?("measuring firing rates for placement")
         // Measured when the reference run is affordable, else estimated in one pass: routes
@@ -140,5 +141,19 @@ public struct Compiler: Sendable {
 extension Operation {
     var isInput: Bool {
         if case .input = self { true } else { false }
+    }
+}
+
+extension Compiler {
+    /// "; ..." naming the smallest bundled target with the same cores that holds `cores`
+    /// cores and how many of its chips they take, or "" when none does.
+    static func largerTarget(than target: Target, cores: Int) -> String {
+        let fits = BundledTargets.files.keys.sorted().compactMap { file -> Target? in
+            guard let t = try? TargetLoader.load(path: TargetLocator.bundledFolder + "/" + file) else { return nil }
+            return t.core == target.core && t.board.coresPerChipTotal == target.board.coresPerChipTotal && t.board.coresTotal >= cores ? t : nil
+        }
+        guard let best = fits.min(by: { ($0.board.coresTotal, $0.name) < ($1.board.coresTotal, $1.name) }) else { return "" }
+        let chips = (cores + best.board.coresPerChipTotal - 1) / best.board.coresPerChipTotal
+        return "; the smallest bundled target that holds it is '\(best.name)' (\(best.board.chips[0])x\(best.board.chips[1]) chips), on \(chips) of its chips: --target \(best.name)"
     }
 }

@@ -10,7 +10,8 @@ struct TesseraCommand: ParsableCommand {
         abstract: "Compile spiking neural networks for TrueNorth-style neurosynaptic cores.",
         discussion: """
         A network is described in YAML (docs/network-format.md) with weights from .npy/.npz \
-        files or a seed. Hardware targets live in targets/*.yaml (truenorth, truenorth-4x4, tiny).
+        files or a seed, or read from NIR and ONNX files. Hardware targets (truenorth, truenorth-4x4, \
+        truenorth-32x32, tiny) are compiled in from targets/*.yaml; --target PATH.yaml reads your own.
 
         Start with:  tessera check examples/digits-mlp.yaml
         """,

@@ -201,6 +201,28 @@ import Testing
         }
     }
 
+    /// A stored (uncompressed) archive with one byte changed inside a member's array data
+    /// parses as before; only the member's CRC-32 tells, and the reader checks it.
+    @Test func aChangedByteFailsTheMembersCRC() throws {
+        let base = try Self.baseMembers()
+        let path = try Self.archive(base.members, compressed: false)
+        var bytes = try #require(FileManager.default.contents(atPath: path))
+        // Walk the local headers to a member whose data runs past its .npy header.
+        var offset = 0, target: Int?
+        while offset + 30 <= bytes.count, bytes[offset] == 0x50, bytes[offset + 1] == 0x4B, bytes[offset + 2] == 3, bytes[offset + 3] == 4 {
+            func u16(_ k: Int) -> Int { Int(bytes[offset + k]) | Int(bytes[offset + k + 1]) << 8 }
+            func u32(_ k: Int) -> Int { u16(k) | u16(k + 2) << 16 }
+            let size = u32(18), start = offset + 30 + u16(26) + u16(28)
+            if size > 200, size != 0xFFFF_FFFF { target = start + size - 2; break }
+            offset = start + size
+        }
+        let k = try #require(target, "no member with array data found")
+        bytes[k] ^= 0x01
+        try bytes.write(to: URL(fileURLWithPath: path))
+        let error = #expect(throws: DiagnosticError.self) { try PackedCoreMap.load(path, target: Self.tiny) }
+        #expect(error?.description.contains("CRC-32 mismatch") == true, "\(String(describing: error))")
+    }
+
     /// `tessera convert` both ways: v1 -> v2 -> v1 gives the same bytes.
     @Test func convertCommandRoundTrips() throws {
         let map = Self.randomMap(seed: 2)

@@ -147,6 +147,8 @@ let malformedCases: [MalformedCase] = [
                   line: 6, column: 5, message: "needs tensor 'fc.bias' of shape (2,)"),
     MalformedCase(name: "corrupt npz", yaml: "network: t\ninputs:\n  x: { shape: [4] }\nweights: \(fixtureDir)/corrupt.npz\nlayers:\n  - { name: fc, op: dense, out: 2 }\noutputs: [fc]\n",
                   line: 4, column: 10, message: "is not a readable .npz (zip) archive"),
+    MalformedCase(name: "npz member with a bad CRC-32", yaml: "network: t\ninputs:\n  x: { shape: [4] }\nweights: \(fixtureDir)/bad-crc.npz\nlayers:\n  - { name: fc, op: dense, out: 2 }\noutputs: [fc]\n",
+                  line: 6, column: 5, message: "CRC-32 mismatch"),
     MalformedCase(name: "no weights and no seed", yaml: net(top: "# no init"), line: 6, column: 5,
                   message: "needs tensor 'c1.weight' of shape (4, 1, 3, 3): the network has no 'weights:' archive"),
 ]

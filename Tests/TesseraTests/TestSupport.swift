@@ -57,11 +57,11 @@ enum TestSupport {
     }
 
     /// Runs `tessera` with arguments and returns its exit status and output.
-    static func tessera(_ arguments: [String]) throws -> Run {
+    static func tessera(_ arguments: [String], executable path: String? = nil, in directory: URL? = nil) throws -> Run {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
+        process.executableURL = URL(fileURLWithPath: path ?? executable)
         process.arguments = arguments
-        process.currentDirectoryURL = packageRoot
+        process.currentDirectoryURL = directory ?? packageRoot
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -4,7 +4,7 @@ import ZIPFoundation
 
 /// A NumPy `.npz` archive (`numpy.savez` / `savez_compressed`): a zip file of `.npy`
 /// members, one per array, named `KEY.npy`. Reading goes through ZIPFoundation, which
-/// handles both stored and deflated members.
+/// handles both stored and deflated members; each member's CRC-32 is checked.
 public struct NPZArchive {
     public let path: String
     private let archive: Archive
@@ -29,10 +29,16 @@ public struct NPZArchive {
     public func tensor(_ key: String) throws(NPYFile.FormatError) -> Tensor? {
         guard let entry = archive[key + ".npy"] else { return nil }
         var data = Data()
+        let crc: UInt32
         do {
-            _ = try archive.extract(entry, skipCRC32: false) { data.append($0) }
+            crc = try archive.extract(entry, skipCRC32: false) { data.append($0) }
         } catch {
             throw NPYFile.FormatError("member '\(key).npy' of '\(path)' is corrupt: \(error)")
+        }
+        // ZIPFoundation returns the CRC-32 of what it read and leaves the comparison to us
+        // (numpy.load refuses a mismatch with "Bad CRC-32").
+        guard crc == entry.checksum else {
+            throw NPYFile.FormatError("member '\(key).npy' of '\(path)' is corrupt: CRC-32 mismatch (stored \(String(entry.checksum, radix: 16)), computed \(String(crc, radix: 16)))")
         }
         do {
             return try NPYFile.parse(data)
