@@ -4,7 +4,10 @@ SWIFT ?= swift
 EXAMPLE ?= examples/siamsnn/siamsnn.yaml
 TARGET ?= truenorth-32x32
 
-.PHONY: deps build test run bench clean
+.PHONY: deps build test run bench clean install fuzz
+
+## Where `make install` puts the binary and the shell completions.
+PREFIX ?= /usr/local
 
 # Root installs directly; anyone else through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -45,8 +48,41 @@ run: build
 	.build/release/tessera report $(EXAMPLE) --target $(TARGET) --rate 0.05 --ticks 64 --ann $(EXAMPLE)
 	.build/release/tessera render $(EXAMPLE) --target $(TARGET) -o siamsnn-chip.svg
 
+## The release binary in $(PREFIX)/bin, with swift-argument-parser's completion scripts for
+## bash, zsh and fish. The bundled targets are compiled in, so it works from any folder.
+install: build
+	install -d $(PREFIX)/bin $(PREFIX)/share/bash-completion/completions $(PREFIX)/share/zsh/site-functions $(PREFIX)/share/fish/vendor_completions.d
+	install -m 755 .build/release/tessera $(PREFIX)/bin/tessera
+	$(PREFIX)/bin/tessera --generate-completion-script bash > $(PREFIX)/share/bash-completion/completions/tessera
+	$(PREFIX)/bin/tessera --generate-completion-script zsh > $(PREFIX)/share/zsh/site-functions/_tessera
+	$(PREFIX)/bin/tessera --generate-completion-script fish > $(PREFIX)/share/fish/vendor_completions.d/tessera.fish
+
+## libFuzzer on one reader: make fuzz READER=yaml|npy|npz|coremap-v1|coremap-v2|nir|onnx
+## [FUZZ_SECONDS=60]. Its own build folder (coverage instrumentation everywhere; linked by
+## lld, as gold fails on the instrumented objects); the corpus
+## in .build-fuzz/corpus-READER grows from the committed inputs of that format. A crash
+## leaves its input as crash-* in the current folder (docs/fuzzing.md).
+READER ?= yaml
+FUZZ_SECONDS ?= 60
+FIX := Tests/TesseraTests/Fixtures
+SEEDS_yaml := examples $(FIX)/digits
+SEEDS_npy := $(FIX)/npy
+SEEDS_npz := $(FIX)/npy $(FIX)/digits
+SEEDS_coremap-v1 := examples
+SEEDS_coremap-v2 := $(FIX)/npy
+SEEDS_nir := $(FIX)/nir $(FIX)/nir/frameworks
+SEEDS_onnx := $(FIX)/onnx $(FIX)/onnx/malformed
+fuzz: deps
+	$(SWIFT) build -c release --scratch-path .build-fuzz --product fuzz-$(READER) -Xswiftc -sanitize=fuzzer -Xswiftc -DFUZZING -Xswiftc -use-ld=lld
+	mkdir -p .build-fuzz/corpus-coremap-v1 .build-fuzz/corpus-coremap-v2 .build-fuzz/corpus-$(READER)
+	@# The core map readers start from real maps of the small example, v1 and v2.
+	@case "$(READER)" in coremap-*) $(SWIFT) build -c release --product tessera && \
+		.build/release/tessera compile examples/tiny-int.yaml --target tiny -o .build-fuzz/corpus-coremap-v1/tiny-int.json >/dev/null && \
+		.build/release/tessera compile examples/tiny-int.yaml --target tiny -o .build-fuzz/corpus-coremap-v2/tiny-int.npz >/dev/null ;; esac
+	.build-fuzz/release/fuzz-$(READER) .build-fuzz/corpus-$(READER) $(SEEDS_$(READER)) -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096
+
 clean:
-	rm -rf .build .build-test
+	rm -rf .build .build-test .build-fuzz
 
 ## Benchmarks (release build): emulator on a full synthetic chip vs the scalar reference,
 ## core map loading vs a bare JSON parse. Figures: docs/performance.md.

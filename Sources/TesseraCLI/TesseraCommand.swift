@@ -15,6 +15,16 @@ struct TesseraCommand: ParsableCommand {
 
         Start with:  tessera check examples/digits-mlp.yaml
         """,
+        version: TesseraVersion.text,
         subcommands: [CheckCommand.self, ImportCommand.self, CompileCommand.self, EvaluateCommand.self, EmulateCommand.self, SimulateCommand.self, ReportCommand.self, RenderCommand.self, PlotCommand.self, ConvertCommand.self]
     )
+}
+
+/// What `tessera --version` prints: the release and the core map formats this build reads
+/// and writes, so a user can tell whether a map written elsewhere will load.
+enum TesseraVersion {
+    static let release = "0.1.0"
+    static var text: String {
+        "tessera \(release); core maps: reads and writes \(CoreMap.format) v\(CoreMap.version) (JSON) and v\(PackedCoreMap.version) (.npz archive)"
+    }
 }

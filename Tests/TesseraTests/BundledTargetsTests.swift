@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Hardware
+import Tessera
 
 /// The bundled targets are compiled in (`tools/bundle_targets.sh` writes
 /// Sources/Hardware/BundledTargets.swift), so a `tessera` copied out of the checkout knows
@@ -57,5 +58,15 @@ import Testing
         #expect(run.status == 1)
         #expect(run.stderr.contains("needs 4097 cores but target 'truenorth' has 4096"), "\(run.stderr)")
         #expect(run.stderr.contains("the smallest bundled target that holds it is 'truenorth-4x4' (4x4 chips), on 2 of its chips: --target truenorth-4x4"), "\(run.stderr)")
+    }
+}
+
+/// `tessera --version` names the core map formats it reads and writes.
+@Suite struct VersionTests {
+    @Test func versionNamesTheCoreMapFormats() throws {
+        let run = try TestSupport.tessera(["--version"])
+        #expect(run.status == 0)
+        #expect(run.stdout.hasPrefix("tessera "), "\(run.stdout)")
+        #expect(run.stdout.contains("\(CoreMap.format) v\(CoreMap.version) (JSON) and v\(PackedCoreMap.version) (.npz archive)"), "\(run.stdout)")
     }
 }

@@ -29,7 +29,7 @@ extension ONNXLowering {
             }
         }
         guard shape.height > 0, shape.width > 0 else { throw node.error("its window does not fit its \(a.shape) input") }
-        _ = append(node, op: .avgpool(Pooling(vertical: vertical, horizontal: horizontal)), inputs: [a.layer], shape: shape, state: .rectified, flat: false)
+        _ = try append(node, op: .avgpool(Pooling(vertical: vertical, horizontal: horizontal)), inputs: [a.layer], shape: shape, state: .rectified, flat: false)
     }
 
     /// A flatten of a rectified map, to [1, C*H*W] (C x H x W order, as ONNX's row-major).
@@ -38,13 +38,13 @@ extension ONNXLowering {
             define(node, .activation(a))
             return
         }
-        _ = append(node, op: .flatten, inputs: [a.layer], shape: TensorShape(vector: a.shape.count), state: .rectified, flat: true)
+        _ = try append(node, op: .flatten, inputs: [a.layer], shape: TensorShape(vector: a.shape.count), state: .rectified, flat: true)
     }
 
     /// Reshape to [1, -1] or [1, C*H*W] is a flatten; to the shape it has, nothing.
     mutating func lowerReshape(_ node: ONNXNode) throws(DiagnosticError) {
         let a = try rectified(node)
-        let target = try constant(node, 1, what: "shape").values.map { Int($0) }
+        let target = try node.integers(try constant(node, 1, what: "shape"), what: "shape")
         let count = a.shape.count
         if target.count == 2, target[0] == 1 || target[0] == -1, target[1] == count || target[1] == -1, !(target[0] == -1 && target[1] == -1) {
             try flatten(node, a)
@@ -61,7 +61,7 @@ extension ONNXLowering {
         let a = try rectified(node)
         let axes: [Int]?
         if model.opset >= 13 {
-            axes = try node.input(1).map { _ throws(DiagnosticError) in try constant(node, 1, what: "axes").values.map { Int($0) } }
+            axes = try node.input(1).map { _ throws(DiagnosticError) in try node.integers(try constant(node, 1, what: "axes"), what: "axes") }
         } else {
             axes = try node.ints("axes")
         }
@@ -87,7 +87,7 @@ extension ONNXLowering {
             throw node.error("concatenates maps of shapes \(parts.map(\.shape.description)); their heights and widths must agree")
         }
         let shape = TensorShape(parts.map(\.shape.channels).reduce(0, +), first.shape.height, first.shape.width)
-        _ = append(node, op: .concat, inputs: parts.map(\.layer), shape: shape, state: .rectified, flat: flat)
+        _ = try append(node, op: .concat, inputs: parts.map(\.layer), shape: shape, state: .rectified, flat: flat)
     }
 
     /// Resize (opset 11+) or Upsample (before) in nearest mode by one whole factor for height
@@ -111,8 +111,8 @@ extension ONNXLowering {
             guard axes.map({ $0 < 0 ? $0 + 4 : $0 }) == [2, 3], scales.count == 2 else { throw node.error("resizes axes \(axes); Tessera resizes height and width") }
             scales = [1, 1] + scales
         }
-        guard scales.count == 4, scales[0] == 1, scales[1] == 1, scales[2] == scales[3], scales[2] >= 1, scales[2] == scales[2].rounded() else {
-            throw node.error("scales \(scales); Tessera upsamples height and width by one whole factor (batch and channels by 1)")
+        guard scales.count == 4, scales[0] == 1, scales[1] == 1, scales[2] == scales[3], scales[2] >= 1, scales[2] <= 64, scales[2] == scales[2].rounded() else {
+            throw node.error("scales \(scales); Tessera upsamples height and width by one whole factor up to 64 (batch and channels by 1)")
         }
         let factor = Int(scales[2])
         try checkNearest(node, factor: factor, sizes: [a.shape.height, a.shape.width])
@@ -121,7 +121,7 @@ extension ONNXLowering {
             return
         }
         let shape = TensorShape(a.shape.channels, a.shape.height * factor, a.shape.width * factor)
-        _ = append(node, op: .upsample(Upsample(factor: factor, mode: .nearest)), inputs: [a.layer], shape: shape, state: .rectified, flat: false)
+        _ = try append(node, op: .upsample(Upsample(factor: factor, mode: .nearest)), inputs: [a.layer], shape: shape, state: .rectified, flat: false)
     }
 
     /// Each output position's source under the node's coordinate_transformation_mode and

@@ -71,16 +71,30 @@ struct ONNXNode {
 
     func attribute(_ name: String) -> Onnx_AttributeProto? { proto.attribute.first { $0.name == name } }
 
+    /// Integer attributes larger than this in size are refused: no window, stride or group
+    /// comes near it, and window arithmetic on them must not overflow.
+    static let largest = 1 << 24
+
     func int(_ name: String, default value: Int) throws(DiagnosticError) -> Int {
         guard let a = attribute(name) else { return value }
         guard a.type == .int || (a.type == .undefined && a.ints.isEmpty) else { throw error("attribute '\(name)' is not an integer") }
+        guard abs(a.i) <= Int64(Self.largest) else { throw error("attribute '\(name)' is \(a.i), implausibly large") }
         return Int(a.i)
     }
 
     func ints(_ name: String) throws(DiagnosticError) -> [Int]? {
         guard let a = attribute(name) else { return nil }
         guard a.type == .ints || a.type == .undefined else { throw error("attribute '\(name)' is not a list of integers") }
+        guard a.ints.allSatisfy({ abs($0) <= Int64(Self.largest) }) else { throw error("attribute '\(name)' is \(a.ints), implausibly large") }
         return a.ints.map { Int($0) }
+    }
+
+    /// Whole numbers from a constant (shapes, axes), refused when not whole or too large.
+    func integers(_ t: ONNXTensor, what: String) throws(DiagnosticError) -> [Int] {
+        guard t.values.allSatisfy({ $0 == $0.rounded() && abs($0) <= Double(Self.largest) }) else {
+            throw error("its \(what) '\(t.name)' holds \(t.values.prefix(8)), not whole numbers of at most \(Self.largest)")
+        }
+        return t.values.map { Int($0) }
     }
 
     func float(_ name: String, default value: Double) throws(DiagnosticError) -> Double {

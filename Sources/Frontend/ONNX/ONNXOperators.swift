@@ -50,7 +50,7 @@ extension ONNXLowering {
         case "GlobalAveragePool":
             let a = try rectified(node)
             let pool = Pooling(vertical: Window(kernel: a.shape.height, stride: a.shape.height), horizontal: Window(kernel: a.shape.width, stride: a.shape.width))
-            _ = append(node, op: .avgpool(pool), inputs: [a.layer], shape: TensorShape(a.shape.channels, 1, 1), state: .rectified, flat: false)
+            _ = try append(node, op: .avgpool(pool), inputs: [a.layer], shape: TensorShape(a.shape.channels, 1, 1), state: .rectified, flat: false)
         case "Flatten":
             let axis = try node.int("axis", default: 1)
             guard axis == 1 || axis == 0 else { throw node.error("axis \(axis); Tessera flattens everything but the batch (axis 1)") }
@@ -148,7 +148,7 @@ extension ONNXLowering {
             throw node.error("a running variance is negative (\(bad))")
         }
         let epsilon = try node.float("epsilon", default: 1e-5)
-        _ = append(node, op: .batchnorm(BatchNorm(epsilon: epsilon)), inputs: [a.layer], shape: a.shape, state: .normalised, flat: a.flat, parameters: parameters)
+        _ = try append(node, op: .batchnorm(BatchNorm(epsilon: epsilon)), inputs: [a.layer], shape: a.shape, state: .normalised, flat: a.flat, parameters: parameters)
     }
 
     /// Per spatial axis (height, width): the padding of a window whose ONNX pads are

@@ -28,7 +28,9 @@ struct ONNXTensor: Sendable {
         name = proto.name
         dims = proto.dims.map { Int($0) }
         guard dims.allSatisfy({ $0 >= 0 }) else { throw DiagnosticError("\(label): negative dimension in \(dims)") }
-        let count = dims.reduce(1, *)
+        // The element count without overflow: a corrupt file's dims must not trap.
+        let count = dims.reduce(1) { a, b in a.multipliedReportingOverflow(by: b).overflow ? Int.max : a * b }
+        guard count <= 1 << 34 else { throw DiagnosticError("\(label): dims \(dims) hold more than 2^34 values") }
         guard let type = Onnx_TensorProto.DataType(rawValue: Int(proto.dataType)), let width = Self.byteWidth(type) else {
             throw DiagnosticError("\(label): data type \(proto.dataType) is not a number type Tessera reads (float, double, float16, int8..int64, uint8, bool)")
         }
@@ -116,8 +118,8 @@ struct ONNXTensor: Sendable {
             throw DiagnosticError("\(label): external data location '\(location)' must be a path inside the model's folder")
         }
         let offset = Int(entries["offset"] ?? "0"), length = entries["length"].map { Int($0) } ?? expected
-        guard let offset, let length, offset >= 0, length >= 0 else {
-            throw DiagnosticError("\(label): external data offset '\(entries["offset"] ?? "")' or length '\(entries["length"] ?? "")' is not a whole number >= 0")
+        guard let offset, let length, offset >= 0, length == expected else {
+            throw DiagnosticError("\(label): external data offset '\(entries["offset"] ?? "")' is not a whole number >= 0, or its length '\(entries["length"] ?? "")' is not the \(expected) bytes its dims need")
         }
         let path = directory.appendingPathComponent(location).path
         guard let handle = FileHandle(forReadingAtPath: path) else {

@@ -24,7 +24,7 @@ extension ONNXLowering {
         let shape = TensorShape(out, vertical.convolvedSize(a.shape.height), horizontal.convolvedSize(a.shape.width))
         guard shape.height > 0, shape.width > 0 else { throw node.error("its window does not fit its \(a.shape) input") }
         let bias = try bias(node, count: out)
-        _ = append(node, op: .conv2d(Convolution(outChannels: out, vertical: vertical, horizontal: horizontal, groups: groups)), inputs: [a.layer],
+        _ = try append(node, op: .conv2d(Convolution(outChannels: out, vertical: vertical, horizontal: horizontal, groups: groups)), inputs: [a.layer],
                    shape: shape, state: .pending, flat: false, parameters: ["weight": try tensor(w, node), "bias": bias])
     }
 
@@ -53,7 +53,7 @@ extension ONNXLowering {
                                 horizontal.transposedSize(a.shape.width, outputPadding: outputPadding[1]))
         guard shape.height > 0, shape.width > 0 else { throw node.error("its output would be empty for its \(a.shape) input") }
         let op = ConvolutionTranspose(outChannels: out, vertical: vertical, horizontal: horizontal, outputPadding: outputPadding, groups: groups)
-        _ = append(node, op: .convTranspose2d(op), inputs: [a.layer], shape: shape, state: .pending, flat: false,
+        _ = try append(node, op: .convTranspose2d(op), inputs: [a.layer], shape: shape, state: .pending, flat: false,
                    parameters: ["weight": try tensor(w, node), "bias": try bias(node, count: out)])
     }
 
@@ -99,7 +99,7 @@ extension ONNXLowering {
         guard let w = Tensor(shape: [out, a.shape.count], values: weight), let b = Tensor(shape: [out], values: bias) else {
             throw node.error("weights do not form [\(out), \(a.shape.count)]")
         }
-        _ = append(node, op: .dense(Dense(outFeatures: out)), inputs: [a.layer], shape: TensorShape(vector: out), state: .pending, flat: true,
+        _ = try append(node, op: .dense(Dense(outFeatures: out)), inputs: [a.layer], shape: TensorShape(vector: out), state: .pending, flat: true,
                    parameters: ["weight": w, "bias": b])
     }
 
@@ -115,7 +115,7 @@ extension ONNXLowering {
                 throw node.error("adds '\(node.proto.input[k])', the output of \(v.producer) before any Relu. Tessera's add layer sums two spike trains, so both must be rectified; a residual Add(Conv(x), x) needs the convolution's value before its ReLU, which a spiking layer does not carry (put a Relu on each branch before the Add)")
             }
             guard a.shape == b.shape else { throw node.error("adds tensors of shapes \(a.shape) and \(b.shape); Tessera adds equal shapes (no broadcasting)") }
-            _ = append(node, op: .add, inputs: [a.layer, b.layer], shape: a.shape, state: .rectified, flat: a.flat)
+            _ = try append(node, op: .add, inputs: [a.layer, b.layer], shape: a.shape, state: .rectified, flat: a.flat)
         default:
             throw node.error("adds two constants; fold them before export")
         }
