@@ -53,6 +53,30 @@ public enum FuzzTargets {
         return path
     }
 
+    /// A `fuzz-READER` executable's main: libFuzzer's driver on `name`'s reader when built
+    /// with -DFUZZING (SwiftPM names each executable's entry point itself, so the driver is
+    /// called from here rather than from libFuzzer's own main), else a replay of the files
+    /// given.
+    public static func main(_ name: String) {
+        #if FUZZING
+        current = readers[name]
+        var argc = CommandLine.argc
+        var argv = CommandLine.unsafeArgv
+        exit(runDriver(&argc, &argv) { bytes, count in
+            FuzzTargets.current?(bytes.map { Data(bytes: $0, count: count) } ?? Data())
+            return 0
+        })
+        #else
+        replay(name)
+        #endif
+    }
+
+    #if FUZZING
+    /// The reader libFuzzer's C callback feeds (it cannot capture one); set once by `main`,
+    /// before the driver starts, and only read after.
+    nonisolated(unsafe) static var current: (@Sendable (Data) -> Void)?
+    #endif
+
     /// Without the fuzzer: feeds `reader` each file named on the command line (a corpus
     /// replay) and prints how many it read.
     public static func replay(_ name: String) {
@@ -69,3 +93,10 @@ public enum FuzzTargets {
         print("fuzz-\(name): \(count) inputs read without a crash")
     }
 }
+
+#if FUZZING
+/// libFuzzer's driver, in the runtime -sanitize=fuzzer links.
+@_silgen_name("LLVMFuzzerRunDriver")
+func runDriver(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+               _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
+#endif

@@ -109,7 +109,7 @@ struct ONNXLowering {
                 default: throw DiagnosticError("\(label): dimension \(k) is unknown or not positive; Tessera needs static shapes")
                 }
             }
-            let total = sizes.reduce(1) { a, b in a.multipliedReportingOverflow(by: b).overflow ? Int.max : a * b }
+            let total = ONNXTensor.product(sizes)
             guard total <= 1 << 34, sizes.allSatisfy({ $0 <= 1 << 24 }) else { throw DiagnosticError("\(label): shape \(sizes) is implausibly large") }
             guard sizes.first == 1 else { throw DiagnosticError("\(label): batch dimension \(sizes.first.map(String.init) ?? "missing") in \(sizes); export with a batch of 1") }
             let shape: TensorShape
@@ -197,7 +197,7 @@ struct ONNXLowering {
     mutating func append(_ node: ONNXNode, op: SpikeIR.Operation, inputs: [String], shape: TensorShape, state: Activation.State,
                          flat: Bool, parameters: [String: Tensor] = [:]) throws(DiagnosticError) -> String {
         let sizes = [shape.channels, shape.height, shape.width]
-        let count = sizes.reduce(1) { a, b in a.multipliedReportingOverflow(by: b).overflow ? Int.max : a * b }
+        let count = ONNXTensor.product(sizes)
         guard sizes.allSatisfy({ $0 > 0 }), count <= 1 << 34 else { throw node.error("its output would be \(sizes), more than 2^34 values or empty") }
         let name = uniqueName(node.proto.name.isEmpty ? (node.proto.output.first ?? node.op) : node.proto.name)
         let origin = "\(file): \(node.op) node '\(node.proto.name.isEmpty ? name : node.proto.name)'"

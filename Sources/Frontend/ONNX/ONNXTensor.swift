@@ -29,7 +29,7 @@ struct ONNXTensor: Sendable {
         dims = proto.dims.map { Int($0) }
         guard dims.allSatisfy({ $0 >= 0 }) else { throw DiagnosticError("\(label): negative dimension in \(dims)") }
         // The element count without overflow: a corrupt file's dims must not trap.
-        let count = dims.reduce(1) { a, b in a.multipliedReportingOverflow(by: b).overflow ? Int.max : a * b }
+        let count = Self.product(dims)
         guard count <= 1 << 34 else { throw DiagnosticError("\(label): dims \(dims) hold more than 2^34 values") }
         guard let type = Onnx_TensorProto.DataType(rawValue: Int(proto.dataType)), let width = Self.byteWidth(type) else {
             throw DiagnosticError("\(label): data type \(proto.dataType) is not a number type Tessera reads (float, double, float16, int8..int64, uint8, bool)")
@@ -59,6 +59,11 @@ struct ONNXTensor: Sendable {
                 throw DiagnosticError("\(label): holds \(values.count) values; dims \(dims) need \(count)")
             }
         }
+    }
+
+    /// The product of `sizes`, Int.max where it overflows (dims from a file must not trap).
+    static func product(_ sizes: [Int]) -> Int {
+        sizes.reduce(1) { a, b in a.multipliedReportingOverflow(by: b).overflow ? Int.max : a * b }
     }
 
     /// Bytes per element, nil for types without a numeric reading.
