@@ -3,8 +3,8 @@ import Hardware
 /// Sets the parts of a ``ChipPartition`` on a block of `width` x `height` chips, one part
 /// per chip, so that the spike weight between parts times their distance in chips (the
 /// chip crossings) is small: recursive bisection of the part graph over the block
-/// (``BisectionPlacement`` with one position per chip), then swaps of two parts' chips
-/// while any swap lowers the sum. Deterministic for a seed.
+/// (``BisectionPlacement`` with one position per chip), then annealing and swaps of two
+/// parts' chips while any swap lowers the sum. Deterministic for a seed.
 struct ChipArrangement {
     /// The quotient graph: a vertex per part, edges weighted by the spikes between parts.
     let graph: CoreGraph
@@ -16,15 +16,16 @@ struct ChipArrangement {
         let board = Board(coresPerChip: [1, 1], chips: [width, height])
         let slots = BisectionPlacement(board: board, graph: graph)
             .place(seed: seed, in: BisectionPlacement.Region(x: 0, y: 0, width: width, height: height))
-        return refined(slots)
+        return refined(slots, seed: seed)
     }
 
     /// `initial` (the chip of each part, distinct chips) improved by moves of whole groups
-    /// of chips (``groupRefined(_:)``), then by swaps of two parts' chips, a chip's part with
-    /// an empty chip included, while any swap lowers the sum.
-    func refined(_ initial: [Int]) -> [Int] {
+    /// of chips (``groupRefined(_:)``), by annealing (``annealed(_:seed:)``), then by swaps
+    /// of two parts' chips, a chip's part with an empty chip included, while any swap
+    /// lowers the sum.
+    func refined(_ initial: [Int], seed: UInt64) -> [Int] {
         let parts = graph.vertices
-        var chipOf = groupRefined(initial)
+        var chipOf = annealed(groupRefined(initial), seed: seed)
         var partAt = [Int](repeating: -1, count: width * height)
         for p in 0..<parts { partAt[chipOf[p]] = p }
         func distance(_ a: Int, _ b: Int) -> Int { abs(a % width - b % width) + abs(a / width - b / width) }

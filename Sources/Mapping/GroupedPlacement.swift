@@ -58,7 +58,7 @@ struct GroupedPlacement {
         var blockSlots = blocks.place(seed: seed)
         let size = Self.side * Self.side
         let per = blockBoard.coresPerChip
-        if !chipsAtOnce { blockSlots = rearranged(blockSlots, graph: graph) }
+        if !chipsAtOnce { blockSlots = rearranged(blockSlots, graph: graph, seed: seed) }
         blockSlots = ChipBoundaryMoves(graph: graph, width: board.chips[0], height: board.chips[1], perChip: blockBoard.coresPerChipTotal).refined(blockSlots)
         return (0..<cores).map { c in
             let s = blockSlots[c / size]
@@ -75,13 +75,13 @@ struct GroupedPlacement {
     /// cuts by halves minimise each cut's weight but not how far its routes travel (near
     /// the top, a route cut between two layers can cross half the board), so whole chips
     /// are then swapped while a swap lowers the spike weight times the chip distance
-    /// (``ChipArrangement/refined(_:)``), starting from the chips the cuts chose.
-    func rearranged(_ blockSlots: [Int], graph: CoreGraph) -> [Int] {
+    /// (``ChipArrangement/refined(_:seed:)``), starting from the chips the cuts chose.
+    func rearranged(_ blockSlots: [Int], graph: CoreGraph, seed: UInt64) -> [Int] {
         let perChip = blockBoard.coresPerChipTotal, chips = board.chips[0] * board.chips[1]
         guard chips > 1 else { return blockSlots }
         let chipOfBlock = blockSlots.map { Int32($0 / perChip) }
         let quotient = ChipPartition(graph: graph).quotient(chipOfBlock, parts: chips)
-        let moved = ChipArrangement(graph: quotient, width: board.chips[0], height: board.chips[1]).refined(Array(0..<chips))
+        let moved = ChipArrangement(graph: quotient, width: board.chips[0], height: board.chips[1]).refined(Array(0..<chips), seed: seed)
         return blockSlots.map { moved[$0 / perChip] * perChip + $0 % perChip }
     }
 }
