@@ -25,6 +25,10 @@ public struct CoreMap: Sendable, Equatable {
     /// The network layers the cores compute (``CoreConfig/layer`` indexes this list), so
     /// that reports and pictures can speak per layer; empty for maps built by hand.
     public var layers: [LayerLabel]
+    /// Where the layers' rates (``LayerLabel/rate``) came from, as compile stated it, and
+    /// the input rate that source assumed; nil when the map keeps no rates.
+    public var rateSource: String?
+    public var inputRate: Double?
 
     public init(target: String, geometry: CoreGeometry, chips: [Int], coresPerChip: [Int],
                 cores: [CoreConfig] = [], inputs: [InputPort] = [], outputs: [OutputPort] = [], layers: [LayerLabel] = []) {

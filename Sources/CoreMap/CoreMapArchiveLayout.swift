@@ -87,7 +87,8 @@ enum CoreMapArchiveLayout {
     }
 
     /// The `header` member: JSON with the format, version, target, geometry, board, ports
-    /// (their targets are arrays) and layer labels, keys in a fixed order.
+    /// (their targets are arrays), layer labels (with the rates compile used) and the
+    /// rates' source, keys in a fixed order.
     static func headerJSON(_ map: CoreMap) -> String {
         let q = CoreMapWriter.quote
         func list(_ v: [Int]) -> String { "[" + v.map(String.init).joined(separator: ", ") + "]" }
@@ -96,7 +97,10 @@ enum CoreMapArchiveLayout {
         out += " \"board\": {\"chips\": \(list(map.chips)), \"coresPerChip\": \(list(map.coresPerChip))},\n"
         out += " \"inputs\": [" + map.inputs.map { "{\"name\": \(q($0.name)), \"shape\": \(list($0.shape))}" }.joined(separator: ", ") + "],\n"
         out += " \"outputs\": [" + map.outputs.map { "{\"name\": \(q($0.name)), \"shape\": \(list($0.shape)), \"latency\": \($0.latency)}" }.joined(separator: ", ") + "],\n"
-        out += " \"layers\": [" + map.layers.map { "{\"name\": \(q($0.name)), \"op\": \(q($0.op)), \"neurons\": \($0.neurons)}" }.joined(separator: ", ") + "]}\n"
+        out += " \"layers\": [" + map.layers.map { "{\"name\": \(q($0.name)), \"op\": \(q($0.op)), \"neurons\": \($0.neurons)" + ($0.rate.map { ", \"rate\": \($0)" } ?? "") + "}" }
+            .joined(separator: ", ") + "]"
+        if let source = map.rateSource, let input = map.inputRate { out += ",\n \"rates\": {\"source\": \(q(source)), \"input\": \(input)}" }
+        out += "}\n"
         return out
     }
 

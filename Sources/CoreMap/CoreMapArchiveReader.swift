@@ -12,7 +12,8 @@ public enum CoreMapArchiveReader {
         struct Board: Decodable { var chips: [Int]; var coresPerChip: [Int] }
         struct Input: Decodable { var name: String; var shape: [Int] }
         struct Output: Decodable { var name: String; var shape: [Int]; var latency: Int }
-        struct Layer: Decodable { var name: String; var op: String; var neurons: Int }
+        struct Layer: Decodable { var name: String; var op: String; var neurons: Int; var rate: Double? }
+        struct Rates: Decodable { var source: String; var input: Double }
         var format: String
         var version: Int
         var target: String
@@ -21,6 +22,7 @@ public enum CoreMapArchiveReader {
         var inputs: [Input]
         var outputs: [Output]
         var layers: [Layer]
+        var rates: Rates?
     }
 
     /// Loads and validates `path` against `target`, or the bundled target the map names.
@@ -50,7 +52,16 @@ public enum CoreMapArchiveReader {
         }
         var map = PackedCoreMap(header: CoreMap(target: header.target, geometry: g, chips: header.board.chips, coresPerChip: header.board.coresPerChip,
                                                 outputs: header.outputs.map { OutputPort(name: $0.name, shape: $0.shape, latency: $0.latency) },
-                                                layers: header.layers.map { LayerLabel(name: $0.name, op: $0.op, neurons: $0.neurons) }))
+                                                layers: header.layers.map { LayerLabel(name: $0.name, op: $0.op, neurons: $0.neurons, rate: $0.rate) }))
+        for (i, layer) in header.layers.enumerated() {
+            if let rate = layer.rate, !(0...1).contains(rate) {
+                throw r.fail("header", "layers[\(i)].rate: \(rate) is not a rate in 0...1 (spikes per neuron per tick)")
+            }
+        }
+        if let rates = header.rates {
+            guard (0...1).contains(rates.input) else { throw r.fail("header", "rates.input: \(rates.input) is not a rate in 0...1 (spikes per element per tick)") }
+            (map.header.rateSource, map.header.inputRate) = (rates.source, rates.input)
+        }
         map.crossbars = try crossbars(r, geometry: g)
         let types: (shape: [Int], values: [UInt8]) = try r.read("axon_types", as: .uint8, rank: 2)
         guard types.shape[1] == g.axons else { throw r.fail("axon_types", "shape \(types.shape), expected [tables, \(g.axons)] (one type per axon)") }

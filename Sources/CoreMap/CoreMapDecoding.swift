@@ -7,7 +7,7 @@ struct CoreMapDecoder {
     typealias Failure = JSONScanner.Failure
     var s: JSONScanner
 
-    static let topFields = ["format", "version", "target", "core", "board", "cores", "inputs", "outputs", "layers"]
+    static let topFields = ["format", "version", "target", "core", "board", "cores", "inputs", "outputs", "layers", "rates"]
     static let coreFields = ["id", "chip", "xy", "seed", "layer", "role", "axonTypes", "crossbar", "neurons"]
     static let neuronKeys: [StaticString] = ["index", "weights", "leak", "threshold", "negThreshold", "reset", "resetPotential",
                                              "negative", "thresholdMask", "stochasticSynapse", "stochasticLeak", "leakReversal",
@@ -44,6 +44,7 @@ struct CoreMapDecoder {
         var cores: [CoreConfig] = [], inputs: [InputPort] = [], outputs: [OutputPort] = [], layers: [LayerLabel] = []
         // Crossbars need the geometry; if 'cores' comes before 'core', read it afterwards.
         var deferredCores: Int?
+        var rates: (source: String, input: Double)?
         try s.beginObject("the core map")
         var first = true
         while let key = try s.nextKey(first: first) {
@@ -101,6 +102,8 @@ struct CoreMapDecoder {
                     firstLayer = false
                     layers.append(try layerLabel(layers.count))
                 }
+            case "rates":
+                rates = try rateSource()
             default:
                 throw unknown(key, in: "top level", among: Self.topFields)
             }
@@ -117,15 +120,39 @@ struct CoreMapDecoder {
             throw s.fail("missing field '\(name)'", at: 0)
         }
         guard let target, let geometry, let chips, let perChip else { throw s.fail("incomplete core map", at: 0) }
-        return CoreMap(target: target, geometry: geometry, chips: chips, coresPerChip: perChip, cores: cores, inputs: inputs, outputs: outputs,
-                       layers: layers)
+        var map = CoreMap(target: target, geometry: geometry, chips: chips, coresPerChip: perChip, cores: cores, inputs: inputs, outputs: outputs,
+                          layers: layers)
+        (map.rateSource, map.inputRate) = (rates?.source, rates?.input)
+        return map
+    }
+
+    /// `{ "source": "...", "input": R }`: where the layers' rates came from.
+    mutating func rateSource() throws(Failure) -> (source: String, input: Double) {
+        let at = s.position
+        var source: String?, input: Double?
+        try s.beginObject("rates")
+        var first = true
+        while let key = try s.nextKey(first: first) {
+            first = false
+            switch key {
+            case "source": source = try s.string("rates.source")
+            case "input":
+                let start = s.position
+                let value = try s.number("rates.input")
+                guard (0...1).contains(value) else { throw s.fail("rates.input: \(value) is not a rate in 0...1 (spikes per element per tick)", at: start) }
+                input = value
+            default: throw unknown(key, in: "rates", among: ["source", "input"])
+            }
+        }
+        guard let source, let input else { throw s.fail("rates: needs 'source' and 'input'", at: at) }
+        return (source, input)
     }
 
     /// `{ "name": ..., "op": ..., "neurons": N }`.
     mutating func layerLabel(_ position: Int) throws(Failure) -> LayerLabel {
         let what = "layers[\(position)]"
         let at = s.position
-        var name: String?, op: String?, neurons: Int?
+        var name: String?, op: String?, neurons: Int?, rate: Double?
         try s.beginObject(what)
         var first = true
         while let key = try s.nextKey(first: first) {
@@ -138,11 +165,16 @@ struct CoreMapDecoder {
                 let value = try s.int("\(what).neurons")
                 guard value >= 0 else { throw s.fail("\(what).neurons: must not be negative", at: start) }
                 neurons = value
-            default: throw unknown(key, in: what, among: ["name", "op", "neurons"])
+            case "rate":
+                let start = s.position
+                let value = try s.number("\(what).rate")
+                guard (0...1).contains(value) else { throw s.fail("\(what).rate: \(value) is not a rate in 0...1 (spikes per neuron per tick)", at: start) }
+                rate = value
+            default: throw unknown(key, in: what, among: ["name", "op", "neurons", "rate"])
             }
         }
         guard let name, let op, let neurons else { throw s.fail("\(what): needs 'name', 'op' and 'neurons'", at: at) }
-        return LayerLabel(name: name, op: op, neurons: neurons)
+        return LayerLabel(name: name, op: op, neurons: neurons, rate: rate)
     }
 
     mutating func cores(_ geometry: CoreGeometry) throws(Failure) -> [CoreConfig] {

@@ -49,9 +49,13 @@ public enum CoreMapWriter {
             out += ",\n  \"layers\": ["
             for (i, layer) in map.layers.enumerated() {
                 out += i == 0 ? "\n" : ",\n"
-                out += "    { \"name\": \(quote(layer.name)), \"op\": \(quote(layer.op)), \"neurons\": \(layer.neurons) }"
+                out += "    { \"name\": \(quote(layer.name)), \"op\": \(quote(layer.op)), \"neurons\": \(layer.neurons)"
+                    + (layer.rate.map { ", \"rate\": \($0)" } ?? "") + " }"
             }
             out += "\n  ]"
+        }
+        if let source = map.rateSource, let input = map.inputRate {
+            out += ",\n  \"rates\": { \"source\": \(quote(source)), \"input\": \(input) }"
         }
         out += "\n}\n"
         try emit(out)

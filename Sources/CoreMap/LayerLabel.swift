@@ -5,11 +5,17 @@ public struct LayerLabel: Sendable, Equatable {
     public var name: String
     public var op: String
     public var neurons: Int
+    /// The firing rate (spikes per neuron per tick) compile weighed this layer's routes by,
+    /// so that `tessera report MAP` can count at it without a rate option; nil when unknown
+    /// (maps built by hand or written before rates were kept). Its source is
+    /// ``CoreMap/rateSource``.
+    public var rate: Double?
 
-    public init(name: String, op: String, neurons: Int) {
+    public init(name: String, op: String, neurons: Int, rate: Double? = nil) {
         self.name = name
         self.op = op
         self.neurons = neurons
+        self.rate = rate
     }
 }
 

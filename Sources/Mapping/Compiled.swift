@@ -1,5 +1,6 @@
 import CoreMap
 import Hardware
+import Reference
 import SpikeIR
 
 /// A compiled network: the planned cores with their placement, per-layer figures, and the
@@ -13,6 +14,10 @@ public struct Compiled: Sendable {
     let inputs: [(String, [Int], RouteTable)]
     let slots: [Int]
     let placer: Placer
+    /// The firing rates placement weighed routes by, and the input rate their source assumed;
+    /// the map keeps them (``CoreMap/rateSource``) for `tessera report MAP`.
+    let rates: FiringRates
+    let inputRate: Double
     /// Per graph layer: its index in the map's `layers`, nil when it has no cores.
     let labelIndex: [Int?]
     /// One row per layer with neurons, in graph order.

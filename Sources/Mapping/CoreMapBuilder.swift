@@ -185,8 +185,10 @@ extension Compiled {
         map.outputs = outputPorts
         map.layers = compiler.layers.indices.compactMap { k in
             guard labelIndex[k] != nil, let shape = compiler.layers[k].shape else { return nil }
-            return LayerLabel(name: compiler.layers[k].name, op: compiler.layers[k].op.name, neurons: shape.count)
+            let name = compiler.layers[k].name
+            return LayerLabel(name: name, op: compiler.layers[k].op.name, neurons: shape.count, rate: rates.rate(of: name))
         }
+        (map.rateSource, map.inputRate) = (rates.source, inputRate)
         return map
     }
 

@@ -17,7 +17,8 @@ struct ReportCommand: ParsableCommand {
         updates, hops and chip crossings each times the target's figure (docs/estimates.md). \
         The counts are analytic, from firing rates (--rate for every layer, or --rates R.json \
         from `tessera simulate --write-rates`), or measured, from the counters of an \
-        emulation (--activity OUT.json, written by `tessera emulate ... -o OUT.json`). \
+        emulation (--activity OUT.json, written by `tessera emulate ... -o OUT.json`). With \
+        none of the three, a map is counted at the rates compile kept in it (and says so). \
         --ann NET.yaml compares with the float network's MACs on the target's 45 nm figures.
 
         Given a network (.yaml) instead of a map, the network is compiled for --target and \
@@ -66,7 +67,7 @@ struct ReportCommand: ParsableCommand {
     func validate() throws {
         guard ticks >= 1 else { throw ValidationError("--ticks must be at least 1") }
         let modes = [rate != nil, rates != nil, activity != nil].filter { $0 }.count
-        guard modes == 1 else { throw ValidationError("give exactly one of --rate, --rates (analytic) or --activity (measured)") }
+        guard modes <= 1 else { throw ValidationError("give at most one of --rate, --rates (analytic) or --activity (measured); with none, a map is counted at the rates compile kept in it") }
         for value in [rate, inputRate].compactMap({ $0 }) where !(0...1).contains(value) {
             throw ValidationError("rates are spikes per neuron per tick, in 0...1 (got \(value))")
         }
@@ -95,6 +96,17 @@ struct ReportCommand: ParsableCommand {
                 let given = try FiringRates.load(path: path, layers: coreMap.header.layers.map(\.name))
                 activity = Activity.analytic(coreMap, rates: given.rate(of:), inputRate: inputRate ?? given.meanRate, ticks: ticks,
                                              source: "analytic: \(given.source)")
+            } else if rate == nil {
+                // The rates compile weighed placement by, kept in the map.
+                let layers = coreMap.header.layers
+                guard let source = coreMap.header.rateSource, let input = coreMap.header.inputRate, !layers.isEmpty,
+                      layers.allSatisfy({ $0.rate != nil }) else {
+                    throw DiagnosticError("\(map): the map keeps no firing rates (written by hand or by an older tessera): give --rate, --rates or --activity")
+                }
+                var byName: [String: Double] = [:]
+                for layer in layers { byName[layer.name] = layer.rate }
+                activity = Activity.analytic(coreMap, rates: { byName[$0] ?? 0 }, inputRate: inputRate ?? input, ticks: ticks,
+                                             source: "analytic: the rates compile kept in the map (\(source)), inputs at \(inputRate ?? input)")
             } else {
                 let r = rate ?? 0
                 activity = Activity.analytic(coreMap, rates: { _ in r }, inputRate: inputRate ?? r, ticks: ticks,

@@ -221,6 +221,19 @@ public struct JSONScanner {
         return negative ? -value : value
     }
 
+    /// A number (JSON's grammar: sign, digits, fraction, exponent), finite.
+    public mutating func number(_ what: @autoclosure () -> String) throws(Failure) -> Double {
+        skipSpace()
+        let start = position
+        let allowed = Set("+-.0123456789eE".utf8)
+        while position < bytes.count, allowed.contains(bytes[position]), position - start < 64 { position += 1 }
+        guard position > start, let value = Double(String(decoding: bytes[start..<position], as: UTF8.self)), value.isFinite else {
+            position = start
+            throw fail("expected a number for \(what()), got \(describeNext())")
+        }
+        return value
+    }
+
     public mutating func bool(_ what: @autoclosure () -> String) throws(Failure) -> Bool {
         skipSpace()
         if match("true") { return true }

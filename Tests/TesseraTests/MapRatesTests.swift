@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+@testable import Tessera
+
+/// A compiled map keeps the firing rates compile weighed placement by, with their source,
+/// in both core map formats, so that `tessera report MAP` counts at them without a rate
+/// option; rates outside 0...1 in a map are refused, naming the field.
+@Suite struct MapRatesTests {
+    @Test func compiledMapsKeepTheRatesPlacementUsed() throws {
+        let network = try PlacementTests.chain()
+        let compiled = try Compiler(network).compile()
+        // The reference simulator's own measurement, run here independently of compile.
+        let measured = try #require(FiringRates.measure(network))
+        let dir = try TestSupport.temporaryDirectory()
+        for name in ["m.json", "m.npz"] {
+            let path = dir.appendingPathComponent(name).path
+            try CoreMapFile.save(compiled.map, to: path)
+            let map = try CoreMapFile.load(path: path)
+            #expect(map.layers.map(\.name) == ["a", "b"])
+            for layer in map.layers { #expect(layer.rate == measured.rates[layer.name], "\(name): \(layer.name)") }
+            #expect(map.rateSource == measured.source && map.inputRate == 0.5)
+            // Layer a copies its input (identity weights, threshold 1) and b halves a's
+            // spikes (threshold 2): by hand, b's rate is at most half of a's.
+            let (a, b) = (try #require(map.layers[0].rate), try #require(map.layers[1].rate))
+            #expect(a > 0.3 && b <= a / 2 + 1e-12)
+            // Counting at the kept rates equals counting at the measured ones.
+            let kept = Activity.analytic(map, rates: { n in map.layers.first { $0.name == n }?.rate ?? -1 }, inputRate: 0.5, ticks: 64, source: "kept")
+            let direct = Activity.analytic(map, rates: measured.rate(of:), inputRate: 0.5, ticks: 64, source: "kept")
+            #expect(kept == direct)
+        }
+    }
+
+    @Test func ratesOutsideZeroToOneAreRefused() throws {
+        let network = try PlacementTests.chain()
+        let json = try Compiler(network).compile().map.json
+        let cases = [
+            (json.replacing(#/"rate": [0-9.e-]+/#, with: "\"rate\": 1.5", maxReplacements: 1), "layers[0].rate"),
+            (json.replacing(#/"input": 0\.5/#, with: "\"input\": -0.25", maxReplacements: 1), "rates.input"),
+            (json.replacing(#/"rate": [0-9.e-]+/#, with: "\"rate\": \"fast\"", maxReplacements: 1), "layers[0].rate"),
+        ]
+        for (text, field) in cases {
+            #expect(text != json)
+            let path = try TestSupport.write(text, named: "bad-rate.json")
+            do {
+                _ = try CoreMapFile.load(path: path)
+                Issue.record("accepted a map with a bad \(field)")
+            } catch let error as DiagnosticError {
+                #expect(error.description.contains(field) && error.description.contains("bad-rate.json"), "\(error.description)")
+            } catch {
+                Issue.record("not a diagnostic: \(error)")
+            }
+        }
+    }
+}
