@@ -54,12 +54,10 @@ public enum CoreMapArchiveReader {
                                                 outputs: header.outputs.map { OutputPort(name: $0.name, shape: $0.shape, latency: $0.latency) },
                                                 layers: header.layers.map { LayerLabel(name: $0.name, op: $0.op, neurons: $0.neurons, rate: $0.rate) }))
         for (i, layer) in header.layers.enumerated() {
-            if let rate = layer.rate, !(0...1).contains(rate) {
-                throw r.fail("header", "layers[\(i)].rate: \(rate) is not a rate in 0...1 (spikes per neuron per tick)")
-            }
+            if let rate = layer.rate, let problem = CoreMapDecoder.rateProblem("layers[\(i)].rate", rate, per: "neuron") { throw r.fail("header", problem) }
         }
         if let rates = header.rates {
-            guard (0...1).contains(rates.input) else { throw r.fail("header", "rates.input: \(rates.input) is not a rate in 0...1 (spikes per element per tick)") }
+            if let problem = CoreMapDecoder.rateProblem("rates.input", rates.input, per: "element") { throw r.fail("header", problem) }
             (map.header.rateSource, map.header.inputRate) = (rates.source, rates.input)
         }
         map.crossbars = try crossbars(r, geometry: g)

@@ -136,11 +136,7 @@ struct CoreMapDecoder {
             first = false
             switch key {
             case "source": source = try s.string("rates.source")
-            case "input":
-                let start = s.position
-                let value = try s.number("rates.input")
-                guard (0...1).contains(value) else { throw s.fail("rates.input: \(value) is not a rate in 0...1 (spikes per element per tick)", at: start) }
-                input = value
+            case "input": input = try rate("rates.input", per: "element")
             default: throw unknown(key, in: "rates", among: ["source", "input"])
             }
         }
@@ -148,7 +144,20 @@ struct CoreMapDecoder {
         return (source, input)
     }
 
-    /// `{ "name": ..., "op": ..., "neurons": N }`.
+    /// A firing rate: a number in 0...1, spikes per `per` per tick.
+    mutating func rate(_ what: String, per: String) throws(Failure) -> Double {
+        let start = s.position
+        let value = try s.number(what)
+        if let problem = Self.rateProblem(what, value, per: per) { throw s.fail(problem, at: start) }
+        return value
+    }
+
+    /// What is wrong with `value` as the rate `what` (v1 and v2 maps alike), or nil.
+    static func rateProblem(_ what: String, _ value: Double, per: String) -> String? {
+        (0...1).contains(value) ? nil : "\(what): \(value) is not a rate in 0...1 (spikes per \(per) per tick)"
+    }
+
+    /// `{ "name": ..., "op": ..., "neurons": N, "rate": R }`, the rate optional.
     mutating func layerLabel(_ position: Int) throws(Failure) -> LayerLabel {
         let what = "layers[\(position)]"
         let at = s.position
@@ -165,11 +174,7 @@ struct CoreMapDecoder {
                 let value = try s.int("\(what).neurons")
                 guard value >= 0 else { throw s.fail("\(what).neurons: must not be negative", at: start) }
                 neurons = value
-            case "rate":
-                let start = s.position
-                let value = try s.number("\(what).rate")
-                guard (0...1).contains(value) else { throw s.fail("\(what).rate: \(value) is not a rate in 0...1 (spikes per neuron per tick)", at: start) }
-                rate = value
+            case "rate": rate = try self.rate("\(what).rate", per: "neuron")
             default: throw unknown(key, in: what, among: ["name", "op", "neurons", "rate"])
             }
         }

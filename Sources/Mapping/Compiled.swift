@@ -14,10 +14,9 @@ public struct Compiled: Sendable {
     let inputs: [(String, [Int], RouteTable)]
     let slots: [Int]
     let placer: Placer
-    /// The firing rates placement weighed routes by, and the input rate their source assumed;
-    /// the map keeps them (``CoreMap/rateSource``) for `tessera report MAP`.
+    /// The firing rates placement weighed routes by; the map keeps them
+    /// (``CoreMap/rateSource``) for `tessera report MAP`.
     let rates: FiringRates
-    let inputRate: Double
     /// Per graph layer: its index in the map's `layers`, nil when it has no cores.
     let labelIndex: [Int?]
     /// One row per layer with neurons, in graph order.

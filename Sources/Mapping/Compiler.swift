@@ -123,9 +123,7 @@ public struct Compiler: Sendable {
         }
         return Compiled(compiler: self, recipes: state.recipes, routes: state.routes, mergeHome: state.mergeHome, parts: state.parts,
                         inputs: inputs, slots: slots, placer: placer,
-                        // A rates file's inputs are counted at its mean rate (as `report --rates` does);
-                        // the measured and estimated rates come from random input of mean rate 0.5.
-                        rates: rates, inputRate: options.rates != nil ? rates.meanRate : 0.5,
+                        rates: rates,
                         labelIndex: Compiled.labelIndex(state.recipes, layers: layers.count), layers: reports.reversed(),
                         placement: PlacementReport(hops: placed.cost.hops, chipCrossings: placed.cost.crossings, rowMajorHops: naive.cost.hops,
                                                    rowMajorChipCrossings: naive.cost.crossings,

@@ -188,7 +188,9 @@ extension Compiled {
             let name = compiler.layers[k].name
             return LayerLabel(name: name, op: compiler.layers[k].op.name, neurons: shape.count, rate: rates.rate(of: name))
         }
-        (map.rateSource, map.inputRate) = (rates.source, inputRate)
+        // A rates file's inputs are counted at its mean rate (as `report --rates` does); the
+        // measured and estimated rates come from the random input.
+        (map.rateSource, map.inputRate) = (rates.source, compiler.options.rates != nil ? rates.meanRate : FiringRates.randomInputRate)
         return map
     }
 

@@ -21,7 +21,7 @@ extension FiringRates {
             let shapes = sources.compactMap { graph.layers[$0].shape }
             if case .input = layer.op {
                 let shape = layer.shape ?? TensorShape(0, 1, 1)
-                acts[k] = ChannelRates(values: Array(repeating: 0.5, count: shape.channels), perValue: shape.height * shape.width)
+                acts[k] = ChannelRates(values: Array(repeating: randomInputRate, count: shape.channels), perValue: shape.height * shape.width)
                 continue
             }
             var current = ChannelRates.current(layer, inputs: inputs, shapes: shapes) { suffix in
@@ -44,7 +44,7 @@ extension FiringRates {
             acts[k] = current
             rates[layer.name] = sum / Double(current.values.count)
         }
-        return FiringRates(rates: rates, source: "estimate in one pass (steady-state rate of each channel for input at the random input's mean rate, 0.5): the network is too large to simulate at compile time")
+        return FiringRates(rates: rates, source: "estimate in one pass (steady-state rate of each channel for input at the random input's mean rate, \(randomInputRate)): the network is too large to simulate at compile time")
     }
 }
 

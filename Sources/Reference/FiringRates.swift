@@ -35,6 +35,10 @@ public struct FiringRates: Sendable, Equatable {
         return FiringRates(rates: rates, source: "reference run, \(ticks) ticks of random rate-coded input (seed \(seed))")
     }
 
+    /// The mean rate of ``randomStimulus(_:ticks:seed:length:)``'s inputs (each element's
+    /// rate is uniform in 0...1): what the measured and estimated rates assume for inputs.
+    public static let randomInputRate = 0.5
+
     /// Every input element gets a rate drawn uniformly from 0...1 and spikes with it each
     /// tick, seeded: the stimulus of the compile-time measurements.
     public static func randomStimulus(_ graph: SpikeGraph, ticks: Int, seed: UInt64, length: Int? = nil) -> SpikeInput {
