@@ -1,4 +1,5 @@
 import Hardware
+import TesseraSupport
 
 /// Placement of a full-size map in blocks: consecutive cores of the partition (a layer's
 /// neighbouring tiles, which feed the same readers) are taken 16 at a time as one vertex,
@@ -46,20 +47,46 @@ struct GroupedPlacement {
         return CoreGraph(vertices: (cores + size - 1) / size, pairs: merged) { Int($0.weight) }
     }
 
-    /// Each core's slot: its block's square, row-major inside it in the cores' order.
-    /// `chipsAtOnce` cuts the blocks into chips in one k-way cut instead of by halves (see
-    /// ``BisectionPlacement/chipsAtOnce``). Either way, single blocks then cross chip
-    /// boundaries where that shortens routes (``ChipBoundaryMoves``).
-    func place(_ graph: CoreGraph, seed: UInt64, chipsAtOnce: Bool = false) -> [Int] {
+    /// Each block's position (chip * block positions per chip + position in the chip) for
+    /// each way of cutting the blocks into chips: by halves, then all at once in one k-way
+    /// cut (see ``BisectionPlacement/chipsAtOnce``), in that order. Single blocks then cross
+    /// chip boundaries where that shortens routes (``ChipBoundaryMoves``) and are annealed
+    /// (``BlockAnnealing``). The METIS cuts run one after the other, since METIS keeps its
+    /// random state in one global; what follows them runs for both candidates at once.
+    func candidates(_ graph: CoreGraph, seed: UInt64, crossingCost: Int, chipsAtOnce: [Bool] = [false, true]) -> [[Int]] {
+        let cuts = chipsAtOnce.map { cut(graph, seed: seed, chipsAtOnce: $0) }
+        let annealing = {
+            var a = BlockAnnealing(graph: graph, chips: (board.chips[0], board.chips[1]),
+                                   blocksPerChip: (blockBoard.coresPerChip[0], blockBoard.coresPerChip[1]))
+            a.crossingCost = crossingCost
+            return a
+        }()
+        return inParallel(cuts.count) { k in
+            var slots = cuts[k]
+            if !chipsAtOnce[k] { slots = rearranged(slots, graph: graph, seed: seed) }
+            slots = ChipBoundaryMoves(graph: graph, width: board.chips[0], height: board.chips[1], perChip: blockBoard.coresPerChipTotal).refined(slots)
+            return annealing.annealed(slots, seed: seed)
+        }
+    }
+
+    /// The blocks' positions after METIS cuts them into chips and each chip into positions.
+    func cut(_ graph: CoreGraph, seed: UInt64, chipsAtOnce: Bool) -> [Int] {
         var blocks = BisectionPlacement(board: blockBoard, graph: graph)
         // 16 blocks are 256 core positions, the leaf of a core-level placement.
         blocks.leaf = 256 / (Self.side * Self.side)
         blocks.chipsAtOnce = chipsAtOnce
-        var blockSlots = blocks.place(seed: seed)
+        return blocks.place(seed: seed)
+    }
+
+    /// Each core's slot for one way of cutting into chips (``candidates(_:seed:crossingCost:chipsAtOnce:)``).
+    func place(_ graph: CoreGraph, seed: UInt64, chipsAtOnce: Bool = false, crossingCost: Int = 1) -> [Int] {
+        coreSlots(candidates(graph, seed: seed, crossingCost: crossingCost, chipsAtOnce: [chipsAtOnce])[0])
+    }
+
+    /// Each core's slot: its block's square, row-major inside it in the cores' order.
+    func coreSlots(_ blockSlots: [Int]) -> [Int] {
         let size = Self.side * Self.side
         let per = blockBoard.coresPerChip
-        if !chipsAtOnce { blockSlots = rearranged(blockSlots, graph: graph, seed: seed) }
-        blockSlots = ChipBoundaryMoves(graph: graph, width: board.chips[0], height: board.chips[1], perChip: blockBoard.coresPerChipTotal).refined(blockSlots)
         return (0..<cores).map { c in
             let s = blockSlots[c / size]
             let chip = s / (per[0] * per[1]), within = s % (per[0] * per[1])

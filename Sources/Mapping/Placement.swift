@@ -182,9 +182,10 @@ struct Placer: Sendable {
             // on some full-size maps; see ``BisectionPlacement/chipsAtOnce``).
             let grouped = GroupedPlacement(board: board, cores: n)
             let graph = grouped.graph(pairs: pairs, weight: searchWeight)
-            let byHalves = grouped.place(graph, seed: seed)
-            let atOnce = grouped.place(graph, seed: seed, chipsAtOnce: true)
-            let (a, b) = (figures(atOnce), figures(byHalves))
+            let candidates = grouped.candidates(graph, seed: seed, crossingCost: crossingCost)
+            let (byHalves, atOnce) = (grouped.coreSlots(candidates[0]), grouped.coreSlots(candidates[1]))
+            let both = inParallel(2) { figures($0 == 0 ? atOnce : byHalves) }
+            let (a, b) = (both[0], both[1])
             return a.objective < b.objective ? (atOnce, .blocksAtOnce, a) : (byHalves, .blocks, b)
         case .bisection:
             return (BisectionPlacement(board: board, graph: graph()).place(seed: seed), method, nil)
