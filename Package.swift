@@ -56,7 +56,7 @@ let package = Package(
         ]),
         // `make bench`: measurements, kept apart from the tests.
         .executableTarget(name: "TesseraBench", dependencies: ["Tessera"]),
-        // `make fuzz READER=...`: one libFuzzer target per reader (docs/fuzzing.md); built
+        // `make fuzz READER=...`: one libFuzzer target per reader (docs/reliability.md); built
         // without the fuzzer, each replays the files it is given.
         .target(name: "FuzzTargets", dependencies: ["Tessera"]),
     ] + ["yaml", "npy", "npz", "coremap-v1", "coremap-v2", "nir", "onnx"].map { reader -> Target in

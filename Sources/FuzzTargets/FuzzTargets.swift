@@ -3,7 +3,7 @@ import Tessera
 
 /// The readers that take files from outside, each as one libFuzzer target: an input may be
 /// refused with an error, but must never crash, trap or hang. `make fuzz READER=yaml` runs
-/// one (docs/fuzzing.md); without the fuzzer, each `fuzz-*` executable replays the files it
+/// one (docs/reliability.md); without the fuzzer, each `fuzz-*` executable replays the files it
 /// is given, which the tests do over the committed malformed inputs.
 public enum FuzzTargets {
     /// Reader name -> the function that feeds it one input.

@@ -3,7 +3,7 @@ import Testing
 
 /// Each fuzz target, built without the fuzzer, replays the committed inputs of its format,
 /// good and malformed: every one is read or refused without a crash (exit 0). `make fuzz`
-/// runs the same functions under libFuzzer (docs/fuzzing.md).
+/// runs the same functions under libFuzzer (docs/reliability.md).
 @Suite struct FuzzReplayTests {
     static let seeds: [(reader: String, folders: [String], ext: [String])] = [
         ("yaml", ["examples", "Tests/TesseraTests/Fixtures/digits"], ["yaml"]),

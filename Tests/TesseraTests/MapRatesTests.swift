@@ -44,10 +44,42 @@ import Testing
             do {
                 _ = try CoreMapFile.load(path: path)
                 Issue.record("accepted a map with a bad \(field)")
-            } catch let error as DiagnosticError {
-                #expect(error.description.contains(field) && error.description.contains("bad-rate.json"), "\(error.description)")
             } catch {
-                Issue.record("not a diagnostic: \(error)")
+                // `load` throws only diagnostics (typed throws).
+                #expect(error.description.contains(field) && error.description.contains("bad-rate.json"), "\(error.description)")
+            }
+        }
+    }
+
+    /// The v2 archive's header holds the same fields, checked alike: each bad value, put
+    /// into the header of a real compiled map, is refused naming its field.
+    @Test func ratesOutsideZeroToOneAreRefusedInV2() throws {
+        let network = try PlacementTests.chain()
+        let saved = try TestSupport.temporaryDirectory().appendingPathComponent("rates.npz").path
+        try Compiler(network).compile().map.save(to: saved)
+        var members = try CoreMapArchiveReader.members(path: saved)
+        let headerMember = try #require(members["header.npy"])
+        // The header member is a .npy (version 1.0) of bytes: its JSON text follows the
+        // 10-byte preamble and the .npy header, whose length is the preamble's last two bytes.
+        let bytes = [UInt8](headerMember)
+        try #require(bytes.count > 10 && bytes[6] == 1)
+        let start = 10 + Int(bytes[8]) + Int(bytes[9]) << 8
+        let json = String(decoding: bytes[start...], as: UTF8.self)
+        #expect(json.contains("\"rate\""), "the compiled map keeps rates: \(json.prefix(200))")
+        let cases = [
+            (json.replacing(#/"rate": ?[0-9.e-]+/#, with: "\"rate\": 1.5", maxReplacements: 1), "layers[0].rate"),
+            (json.replacing(#/"input": ?0\.5/#, with: "\"input\": -0.25", maxReplacements: 1), "rates.input"),
+        ]
+        for (text, field) in cases {
+            #expect(text != json, "\(field) was not found to change")
+            members["header.npy"] = CoreMapArchiveTests.npy(Array(text.utf8), descr: "|u1")
+            let path = try CoreMapArchiveTests.archive(members)
+            do {
+                _ = try CoreMapFile.load(path: path)
+                Issue.record("accepted a v2 map with a bad \(field)")
+            } catch {
+                let message = error.diagnostics.map(\.message).joined(separator: "\n")
+                #expect(message.contains(field), "\(message)")
             }
         }
     }
