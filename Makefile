@@ -4,7 +4,7 @@ SWIFT ?= swift
 EXAMPLE ?= examples/siamsnn/siamsnn.yaml
 TARGET ?= truenorth-32x32
 
-.PHONY: deps build test run bench clean install fuzz
+.PHONY: deps build test run bench clean install fuzz fuzz-ci test-sanitize
 
 ## Where `make install` puts the binary and the shell completions.
 PREFIX ?= /usr/local
@@ -58,12 +58,16 @@ install: build
 	$(PREFIX)/bin/tessera --generate-completion-script fish > $(PREFIX)/share/fish/vendor_completions.d/tessera.fish
 
 ## libFuzzer on one reader: make fuzz READER=yaml|npy|npz|coremap-v1|coremap-v2|nir|onnx
-## [FUZZ_SECONDS=60]. Its own build folder (coverage instrumentation everywhere; linked by
-## lld, as gold fails on the instrumented objects); the corpus
-## in .build-fuzz/corpus-READER grows from the committed inputs of that format. A crash
-## leaves its input as crash-* in the current folder (docs/fuzzing.md).
+## [FUZZ_SECONDS=60] [FUZZ_RUNS=-1]. Its own build folder (coverage instrumentation and
+## AddressSanitizer everywhere, so a leak or an out-of-bounds read is found too; linked by
+## lld, as gold fails on the instrumented objects); the corpus in .build-fuzz/corpus-READER
+## grows from the committed inputs of that format. It stops after FUZZ_SECONDS or
+## FUZZ_RUNS executions, whichever comes first. A crash leaves its input as crash-* in the
+## current folder and fails (docs/reliability.md).
 READER ?= yaml
 FUZZ_SECONDS ?= 60
+FUZZ_RUNS ?= -1
+READERS := yaml npy npz coremap-v1 coremap-v2 nir onnx
 FIX := Tests/TesseraTests/Fixtures
 SEEDS_yaml := examples $(FIX)/digits
 SEEDS_npy := $(FIX)/npy
@@ -72,17 +76,30 @@ SEEDS_coremap-v1 := examples
 SEEDS_coremap-v2 := $(FIX)/npy
 SEEDS_nir := $(FIX)/nir $(FIX)/nir/frameworks
 SEEDS_onnx := $(FIX)/onnx $(FIX)/onnx/malformed
+FUZZ_BUILD := $(SWIFT) build -c release --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -use-ld=lld
 fuzz: deps
-	$(SWIFT) build -c release --scratch-path .build-fuzz --product fuzz-$(READER) -Xswiftc -sanitize=fuzzer -Xswiftc -DFUZZING -Xswiftc -use-ld=lld
+	$(FUZZ_BUILD) --product fuzz-$(READER)
 	mkdir -p .build-fuzz/corpus-coremap-v1 .build-fuzz/corpus-coremap-v2 .build-fuzz/corpus-$(READER)
 	@# The core map readers start from real maps of the small example, v1 and v2.
 	@case "$(READER)" in coremap-*) $(SWIFT) build -c release --product tessera && \
 		.build/release/tessera compile examples/tiny-int.yaml --target tiny -o .build-fuzz/corpus-coremap-v1/tiny-int.json >/dev/null && \
 		.build/release/tessera compile examples/tiny-int.yaml --target tiny -o .build-fuzz/corpus-coremap-v2/tiny-int.npz >/dev/null ;; esac
-	.build-fuzz/release/fuzz-$(READER) .build-fuzz/corpus-$(READER) $(SEEDS_$(READER)) -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tools/fuzz/lsan.supp .build-fuzz/release/fuzz-$(READER) .build-fuzz/corpus-$(READER) $(SEEDS_$(READER)) -max_total_time=$(FUZZ_SECONDS) -runs=$(FUZZ_RUNS) -timeout=10 -rss_limit_mb=4096 -print_final_stats=1
+
+## What CI runs after the tests: every fuzz target for FUZZ_SECONDS (a minute) each, so
+## that a crash, a leak or a hang a change brings in fails the build.
+fuzz-ci:
+	set -e; for r in $(READERS); do $(MAKE) --no-print-directory fuzz READER=$$r FUZZ_SECONDS=$(FUZZ_SECONDS); done
+
+## All tests once under AddressSanitizer and UndefinedBehaviorSanitizer, in their own build
+## folder (slower than `make test`; run once per issue, docs/reliability.md).
+SANITIZE_FLAGS := -c release --scratch-path .build-sanitize -Xswiftc -enable-testing --sanitize=address --sanitize=undefined
+test-sanitize: deps
+	$(SWIFT) build --build-tests $(SANITIZE_FLAGS)
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tools/fuzz/lsan.supp $(SWIFT) test --skip-build $(SANITIZE_FLAGS)
 
 clean:
-	rm -rf .build .build-test .build-fuzz
+	rm -rf .build .build-test .build-fuzz .build-sanitize
 
 ## Benchmarks (release build): emulator on a full synthetic chip vs the scalar reference,
 ## core map loading vs a bare JSON parse. Figures: docs/performance.md.

@@ -8,7 +8,8 @@ import TesseraSupport
 /// would shorten its routes only by moving together (a layer's tiles sliding towards the
 /// layer they feed) stays put. Annealing moves a block next to one of the blocks it talks
 /// to (a position within two of that block's, on its chip), or to a random position on a
-/// chip near its own, swapping with the block there (or taking it if free), and also
+/// chip near its own, swapping with the block there (or taking it if free and its chip is
+/// in use: a chip holding any core costs its static power), and also
 /// accepts moves that cost a little, with a probability that falls as the temperature
 /// cools; the best placement seen at the end of each round of one move per block is kept,
 /// so the result is never worse than the start. The objective is the placement's own
@@ -116,6 +117,10 @@ struct BlockAnnealing {
                 external[q] += change
             }
         }
+        // Blocks per chip: a free position on an empty chip is not taken, since a chip
+        // that holds any core costs its static power for the whole run.
+        var load = [Int32](repeating: 0, count: chipCount)
+        for p in at { load[Int(p.chip)] += 1 }
         var random = SeededRandom(seed: seed, name: "block annealing")
         func uniform(_ bound: Int) -> Int { Int(random.next() % UInt64(bound)) }
         let (bw, bh) = (blocksPerChip.width, blocksPerChip.height)
@@ -143,6 +148,7 @@ struct BlockAnnealing {
                 s = (ty * chips.width + tx) * perChip + uniform(perChip)
             }
             let w = Int(occupant[s])
+            guard w >= 0 || load[s / perChip] > 0 else { return nil }
             var d = change(v, place(s), skip: w)
             if w >= 0 { d += change(w, a, skip: v) }
             return (v, s, 2 * d)
@@ -176,6 +182,7 @@ struct BlockAnnealing {
             let from = slots[v], w = Int(occupant[s]), (chipOfV, chipOfW) = (at[v].chip, place(s).chip)
             (slots[v], occupant[s], at[v]) = (s, Int32(v), place(s))
             occupant[from] = Int32(w)
+            if w < 0 { (load[Int(chipOfV)], load[Int(chipOfW)]) = (load[Int(chipOfV)] - 1, load[Int(chipOfW)] + 1) }
             recount(v, from: chipOfV)
             if w >= 0 {
                 (slots[w], at[w]) = (from, place(from))

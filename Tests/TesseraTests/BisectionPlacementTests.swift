@@ -186,7 +186,8 @@ import Testing
     /// improves (34 spikes x chips, 68 counted from both ends), annealing reaches the least
     /// of all 720 arrangements, 32. With two positions per chip and three blocks, the
     /// heavy pair (0, 2) ends on one chip, no chip holds more than two blocks, and the
-    /// result is never worse than the start; both deterministic.
+    /// result is never worse than the start; both deterministic. A chip empty at the start
+    /// stays empty.
     @Test func blocksAnnealAcrossChips() throws {
         let edges: [(Int32, Int32, Int32)] = [(0, 1, 2), (0, 2, 10), (0, 4, 1), (1, 2, 2), (1, 3, 10), (2, 3, 2), (2, 4, 2)]
         let graph = CoreGraph(vertices: 6, pairs: edges.map { (from: $0.0, to: $0.1, weight: $0.2) }) { Int($0.weight) }
@@ -207,6 +208,17 @@ import Testing
             #expect(Set(slots).count == 3 && slots.allSatisfy { (0..<4).contains($0) } && perChip.allSatisfy { $0 <= 2 })
             #expect(slots[0] / 2 == slots[2] / 2 && two.objective(slots) <= two.objective([0, 1, 2]))
             #expect(two.annealed([0, 1, 2], seed: seed) == slots)
+        }
+
+        // Three chips in a row, two positions each, the third empty: block 0 (chip 0) going
+        // to chip 2 changes nothing (still one chip from block 1), but an empty chip would
+        // cost its static power, so no block ever lands there; they end on one chip.
+        let pair = CoreGraph(vertices: 2, pairs: [(0, 1, 5)]) { Int($0.weight) }
+        var row = BlockAnnealing(graph: pair, chips: (3, 1), blocksPerChip: (2, 1))
+        row.hopsPerBlock = 0
+        for seed in UInt64(0)..<20 {
+            let slots = row.annealed([0, 2], seed: seed)
+            #expect(slots.allSatisfy { $0 < 4 } && slots[0] / 2 == slots[1] / 2, "seed \(seed): \(slots)")
         }
     }
 
