@@ -73,8 +73,20 @@ struct HDF5Reader {
         let rank = Int(H5Sget_simple_extent_ndims(space.id))
         var dims = [hsize_t](repeating: 0, count: max(rank, 1))
         if rank > 0 { _ = H5Sget_simple_extent_dims(space.id, &dims, nil) }
-        let shape = rank > 0 ? dims.prefix(rank).map { Int($0) } : []
-        let count = shape.reduce(1, *)
+        guard let (shape, count) = Self.extent(dims.prefix(rank)) else {
+            return .other("a dataset of shape \(dims.prefix(rank).map { $0 }) whose element count overflows")
+        }
+        // HDF5's gzip filter (zlib) expands stored bytes at most 1,032 to 1, so a dataset
+        // that declares more than that over what it stores is corrupt (or never written):
+        // reading it would allocate memory the file cannot fill.
+        let declared = count.multipliedReportingOverflow(by: max(1, H5Tget_size(type.id)))
+        // What it stores, at most the whole file (a contiguous layout's size is a field).
+        var fileSize: hsize_t = 0
+        let whole = H5Fget_filesize(file.id, &fileSize) >= 0 ? Int(clamping: fileSize) : Int.max
+        let stored = min(Int(clamping: H5Dget_storage_size(d.id)), whole)
+        guard !declared.overflow, declared.partialValue <= Self.maxExpansion &* stored &+ Self.slack || stored > Int.max / (2 * Self.maxExpansion) else {
+            return .other("a dataset of shape \(shape) that declares \(declared.overflow ? "more than 2^63" : "\(declared.partialValue)") bytes but stores \(stored), more than gzip can expand (1,032 to 1); corrupt or truncated")
+        }
         switch H5Tget_class(type.id) {
         case H5T_FLOAT, H5T_INTEGER:
             var values = [Double](repeating: 0, count: count)
@@ -92,6 +104,26 @@ struct HDF5Reader {
         default:
             return .other("a dataset of HDF5 class \(H5Tget_class(type.id).rawValue)")
         }
+    }
+}
+
+extension HDF5Reader {
+    /// zlib's largest expansion of compressed bytes, and room for small datasets whose
+    /// storage libhdf5 reports as none (compact or unwritten): 64 KiB.
+    static let maxExpansion = 1_032
+    static let slack = 1 << 16
+
+    /// A dataset's shape as Ints and its element count, or nil when either overflows.
+    static func extent(_ dims: ArraySlice<hsize_t>) -> (shape: [Int], count: Int)? {
+        var shape: [Int] = [], count = 1
+        for d in dims {
+            guard let n = Int(exactly: d) else { return nil }
+            let (product, overflow) = count.multipliedReportingOverflow(by: n)
+            guard !overflow else { return nil }
+            shape.append(n)
+            count = product
+        }
+        return (shape, count)
     }
 }
 
