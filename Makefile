@@ -88,8 +88,11 @@ fuzz: deps
 
 ## What CI runs after the tests: every fuzz target for FUZZ_SECONDS (a minute) each, so
 ## that a crash, a leak or a hang a change brings in fails the build.
+## The NIR target is left out until the hangs it still finds in seconds inside libhdf5
+## (vlen strings of corrupt files; tools/fuzz/open/) are fixed: issue 20, docs/reliability.md.
+CI_READERS := $(filter-out nir,$(READERS))
 fuzz-ci:
-	set -e; for r in $(READERS); do $(MAKE) --no-print-directory fuzz READER=$$r FUZZ_SECONDS=$(FUZZ_SECONDS); done
+	set -e; for r in $(CI_READERS); do $(MAKE) --no-print-directory fuzz READER=$$r FUZZ_SECONDS=$(FUZZ_SECONDS); done
 
 ## All tests once under AddressSanitizer and UndefinedBehaviorSanitizer, in their own build
 ## folder (slower than `make test`; run once per issue, docs/reliability.md).
