@@ -20,6 +20,8 @@ struct HDF5Reader {
 
     let path: String
     let file: Handle
+    /// The file's size in bytes: no dataset stores more (``dataset(_:)`` checks against it).
+    let fileSize: Int
 
     /// Opens `path` read-only; a file that is not HDF5 is an error naming it.
     init(path: String) throws(DiagnosticError) {
@@ -29,6 +31,8 @@ struct HDF5Reader {
             throw DiagnosticError("\(path): not an HDF5 file (NIR files are HDF5, written by nir.write)")
         }
         self.file = file
+        var size: hsize_t = 0
+        fileSize = H5Fget_filesize(file.id, &size) >= 0 ? Int(clamping: size) : Int.max
     }
 
     /// The file's root group.
@@ -81,10 +85,9 @@ struct HDF5Reader {
         // reading it would allocate memory the file cannot fill.
         let declared = count.multipliedReportingOverflow(by: max(1, H5Tget_size(type.id)))
         // What it stores, at most the whole file (a contiguous layout's size is a field).
-        var fileSize: hsize_t = 0
-        let whole = H5Fget_filesize(file.id, &fileSize) >= 0 ? Int(clamping: fileSize) : Int.max
-        let stored = min(Int(clamping: H5Dget_storage_size(d.id)), whole)
-        guard !declared.overflow, declared.partialValue <= Self.maxExpansion &* stored &+ Self.slack || stored > Int.max / (2 * Self.maxExpansion) else {
+        let stored = min(Int(clamping: H5Dget_storage_size(d.id)), fileSize)
+        let room = stored > (Int.max - Self.slack) / Self.maxExpansion ? Int.max : stored * Self.maxExpansion + Self.slack
+        guard !declared.overflow, declared.partialValue <= room else {
             return .other("a dataset of shape \(shape) that declares \(declared.overflow ? "more than 2^63" : "\(declared.partialValue)") bytes but stores \(stored), more than gzip can expand (1,032 to 1); corrupt or truncated")
         }
         switch H5Tget_class(type.id) {
