@@ -57,11 +57,7 @@ struct ArchiveMember: Sendable {
 
     /// Encodes `members` on every CPU; the result is in the given order.
     static func encode(_ members: [ArchiveMember], compressed: Bool) throws -> [EncodedMember] {
-        let results = ResultSlots<EncodedMember>(count: members.count)
-        DispatchQueue.concurrentPerform(iterations: members.count) { k in
-            results.set(k, Result { try members[k].encoded(compressed: compressed) })
-        }
-        return try results.values()
+        try inParallel(members.count) { k in Result { try members[k].encoded(compressed: compressed) } }.map { try $0.get() }
     }
 }
 
@@ -170,26 +166,5 @@ final class DeflatedColumn {
         let compressed = Int64((try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.int64Value ?? 0)
         return try EncodedMember.deflated(name: name, head: NPYHeader(descr: dtype.rawValue, shape: shape ?? [count]).encoded(),
                                           body: .file(url, compressed), crc: z.crc, size: z.size)
-    }
-}
-
-/// One result per index, each written by exactly one thread before any is read.
-final class ResultSlots<T>: @unchecked Sendable {
-    private var slots: [Result<T, any Error>?]
-    private let lock = NSLock()
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func set(_ k: Int, _ result: Result<T, any Error>) {
-        lock.lock()
-        slots[k] = result
-        lock.unlock()
-    }
-
-    func values() throws -> [T] {
-        try slots.map { slot in
-            guard let slot else { throw CocoaError(.fileWriteUnknown) }
-            return try slot.get()
-        }
     }
 }

@@ -1,6 +1,6 @@
-import Dispatch
 import Estimate
 import Mapping
+import TesseraSupport
 
 extension Compiled {
     /// Resources and uniform-rate activity of the compiled board, counted core by core: each
@@ -17,32 +17,15 @@ extension Compiled {
         let count = coreCount
         // Chunks in a fixed order and merged in that order: the sums do not depend on threads.
         let chunks = max(1, min(count / 256, 64))
-        let results = ChunkResults(count: chunks)
-        DispatchQueue.concurrentPerform(iterations: chunks) { k in
+        let parts = inParallel(chunks) { k in
             var tally = BoardTally(header: header, rate: rate, inputRate: inputRate, inputPins: pins)
             for c in (count * k / chunks)..<(count * (k + 1) / chunks) {
                 tally.add(buildCore(c), position: meshPosition(of:))
             }
-            results.set(k, tally)
+            return tally
         }
         var total = BoardTally(header: header, rate: rate, inputRate: inputRate, inputPins: pins)
-        for k in 0..<chunks { if let part = results.get(k) { total.merge(part) } }
+        for part in parts { total.merge(part) }
         return total
     }
-}
-
-/// One slot per chunk, each written by one worker before all are read.
-private final class ChunkResults: @unchecked Sendable {
-    private var slots: [BoardTally?]
-    private let lock = DispatchSemaphore(value: 1)
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func set(_ k: Int, _ tally: BoardTally) {
-        lock.wait()
-        slots[k] = tally
-        lock.signal()
-    }
-
-    func get(_ k: Int) -> BoardTally? { slots[k] }
 }
