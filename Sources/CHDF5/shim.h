@@ -30,7 +30,12 @@ static inline long tessera_h5_read_strings(hid_t dset, char ***out) {
     H5Tset_cset(mtype, H5T_CSET_UTF8);
     char **buf = calloc(n > 0 ? (size_t)n : 1, sizeof(char *));
     char **copy = calloc(n > 0 ? (size_t)n : 1, sizeof(char *));
-    if (!buf || !copy || H5Dread(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
+    if (!buf || !copy) {
+        free(buf); free(copy); H5Tclose(mtype); H5Sclose(space); return -1;
+    }
+    if (H5Dread(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
+        /* A read that failed part way has allocated the strings before the failure. */
+        H5Dvlen_reclaim(mtype, space, H5P_DEFAULT, buf);
         free(buf); free(copy); H5Tclose(mtype); H5Sclose(space); return -1;
     }
     for (hssize_t i = 0; i < n; i++) copy[i] = strdup(buf[i] ? buf[i] : "");

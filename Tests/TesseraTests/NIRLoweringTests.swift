@@ -160,6 +160,15 @@ import Testing
         // Found by `make fuzz READER=nir`: a dataset declaring far more than the file holds
         // once took libhdf5 past the 10 s limit filling it.
         ("fuzz-huge-dataset.nir", ["declares", "more than gzip can expand"]),
+        // Also found by it: a string's global heap collection whose free-space object has
+        // size 0, on which libhdf5 1.10 loops forever.
+        ("fuzz-heap-loop.nir", ["node 'input'", "field 'type'", "heap collection at 2064", "index 0, 0 bytes", "has size 0"]),
+        // And a float field whose type's bit fields put its bits outside the element, on
+        // which libhdf5's conversion read far outside its buffer.
+        ("fuzz-bad-type.nir", ["node '2'", "field 'input_shape'", "0 bits at bit 5120", "not a standard integer or IEEE float"]),
+        // And a compact dataset storing none of the 24 bytes its shape declares, which
+        // libhdf5 copied from a null buffer.
+        ("fuzz-short-compact.nir", ["node 'input'", "field 'shape'", "compact dataset of shape [3]", "declares 24 bytes but stores 0"]),
     ])
     func malformedFilesAreRejectedByName(file: String, phrases: [String]) {
         do {

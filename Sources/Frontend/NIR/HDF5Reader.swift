@@ -22,6 +22,8 @@ struct HDF5Reader {
     let file: Handle
     /// The file's size in bytes: no dataset stores more (``dataset(_:)`` checks against it).
     let fileSize: Int
+    /// What string reads are checked against first (libhdf5 trusts heap objects).
+    let heap: HDF5GlobalHeap?
 
     /// Opens `path` read-only; a file that is not HDF5 is an error naming it.
     init(path: String) throws(DiagnosticError) {
@@ -33,6 +35,7 @@ struct HDF5Reader {
         self.file = file
         var size: hsize_t = 0
         fileSize = H5Fget_filesize(file.id, &size) >= 0 ? Int(clamping: size) : Int.max
+        heap = HDF5GlobalHeap(file: file.id, path: path, fileSize: fileSize)
     }
 
     /// The file's root group.
@@ -90,14 +93,30 @@ struct HDF5Reader {
         guard !declared.overflow, declared.partialValue <= room else {
             return .other("a dataset of shape \(shape) that declares \(declared.overflow ? "more than 2^63" : "\(declared.partialValue)") bytes but stores \(stored), more than gzip can expand (1,032 to 1); corrupt or truncated")
         }
+        // Only a chunked dataset may store less than it declares (chunks never written read
+        // as fill values); libhdf5 1.10 copies a compact or contiguous one's declared size
+        // from whatever it stores, so less is a read outside its buffer.
+        let plist = Handle(H5Dget_create_plist(d.id), close: H5Pclose)
+        let layout = plist.map { H5Pget_layout($0.id) } ?? H5D_LAYOUT_ERROR
+        guard layout == H5D_CHUNKED || (layout == H5D_COMPACT || layout == H5D_CONTIGUOUS) && stored >= declared.partialValue else {
+            let kind = layout == H5D_COMPACT ? "compact" : layout == H5D_CONTIGUOUS ? "contiguous" : "virtual or unknown"
+            return .other("a \(kind) dataset of shape \(shape) that declares \(declared.partialValue) bytes but stores \(stored); corrupt or truncated")
+        }
         switch H5Tget_class(type.id) {
         case H5T_FLOAT, H5T_INTEGER:
+            if let problem = Self.numericTypeProblem(type.id) { return .other(problem) }
             var values = [Double](repeating: 0, count: count)
             guard count == 0 || H5Dread(d.id, tessera_h5_native_double(), H5S_ALL_ID, H5S_ALL_ID, tessera_h5p_default(), &values) >= 0 else {
                 return .other("a numeric dataset whose data cannot be read (corrupt or truncated)")
             }
             return .numbers(shape: shape, values: values)
         case H5T_STRING:
+            if H5Tis_variable_str(type.id) > 0 {
+                guard let heap else { return .other("a string dataset whose file layout cannot be read") }
+                if let problem = heap.problem(dataset: d.id, count: count) {
+                    return .other("a string dataset that is corrupt: \(problem)")
+                }
+            }
             var strings: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
             let n = tessera_h5_read_strings(d.id, &strings)
             defer { if n > 0 { tessera_h5_free_strings(strings, n) } }
