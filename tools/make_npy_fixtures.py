@@ -11,7 +11,7 @@ import zipfile
 
 import numpy as np
 
-out = os.path.join(os.path.dirname(__file__), "..", "Tests", "TesseraTests", "Fixtures", "npy")
+out = os.environ.get("NPY_FIXTURES") or os.path.join(os.path.dirname(__file__), "..", "Tests", "TesseraTests", "Fixtures", "npy")
 os.makedirs(out, exist_ok=True)
 
 
@@ -35,10 +35,24 @@ save("scalar-shape.npy", np.arange(5, dtype="<f4"))  # shape (5,)
 with open(os.path.join(out, "v2.npy"), "wb") as f:
     np.lib.format.write_array(f, (base * 0.5).astype("<f4"), version=(2, 0))
 
-# Bad files.
+# What NumPy writes without being asked: Fortran order for any transposed array (here, and
+# in an archive as scikit-learn users save mlp.coefs_[0].T), float16 and bool arrays, 0-d
+# arrays for scalars, and the wider unsigned types.
 save("fortran.npy", np.asfortranarray((base * 0.5).astype("<f4")))
-save("complex.npy", np.zeros((2, 2), dtype="<c8"))
+save("fortran-3d.npy", np.asfortranarray((np.arange(24).reshape(2, 3, 4) - 5).astype("<i2")))
 save("float16.npy", np.zeros((2, 2), dtype="<f2"))
+save("f2.npy", (base * 0.5).astype("<f2"))
+save("f2-special.npy", np.array([1 / 3, 2.0**-24, -65504.0, -0.0], dtype="<f2"))
+save("b1.npy", np.array([[True, False, True], [False, False, True]]))
+save("zero-d.npy", np.float32(2.5))
+save("u2.npy", (np.arange(12).reshape(3, 4) * 1000).astype("<u2"))
+save("u8.npy", (np.arange(12).reshape(3, 4) * 10**12).astype("<u8"))
+coefs = (np.arange(12).reshape(4, 3) - 5).astype("<f8") * 0.125  # (in, out), as scikit-learn keeps it
+np.savez(os.path.join(out, "sklearn-mlp.npz"), **{"h.weight": coefs.T, "h.bias": np.array([0.5, -0.5, 1.0])})
+
+# Bad files.
+save("complex.npy", np.zeros((2, 2), dtype="<c8"))
+np.save(os.path.join(out, "object.npy"), np.array([1, "two"], dtype=object), allow_pickle=True)
 good = open(os.path.join(out, "f4.npy"), "rb").read()
 open(os.path.join(out, "truncated.npy"), "wb").write(good[:-6])
 open(os.path.join(out, "not-npy.npy"), "wb").write(b"this is not a numpy file at all\n")

@@ -24,8 +24,59 @@ import Testing
         #expect(vector.values == [0, 1, 2, 3, 4])
     }
 
-    @Test(arguments: [("fortran.npy", "Fortran order"), ("complex.npy", "unsupported dtype '<c8'"),
-                      ("float16.npy", "unsupported dtype '<f2'"), ("truncated.npy", "truncated data"),
+    /// What NumPy writes unasked (tools/make_npy_fixtures.py): Fortran order for a transposed
+    /// array comes back in C order; float16, bool, wider unsigned types and 0-d scalars read.
+    @Test func readsWhatNumPyWritesUnasked() throws {
+        let dir = TestSupport.npyFixtures
+        let fortran = try NPYFile.read(path: "\(dir)/fortran.npy")
+        #expect(fortran.shape == [3, 4] && fortran.values == Self.base.map { $0 * 0.5 })
+        // arange(24).reshape(2, 3, 4) - 5, saved column-major: C order is 0 - 5 ... 23 - 5.
+        let cube = try NPYFile.read(path: "\(dir)/fortran-3d.npy")
+        #expect(cube.shape == [2, 3, 4] && cube.values == (0..<24).map { Double($0 - 5) })
+        // Halves of integers from -5 to 6 are exact in float16.
+        #expect(try NPYFile.read(path: "\(dir)/f2.npy").values == Self.base.map { $0 * 0.5 })
+        #expect(try NPYFile.read(path: "\(dir)/float16.npy").values == [0, 0, 0, 0])
+        // 1/3 rounds to mantissa 0x155: (1 + 341/1024) / 4 = 1365/4096; 2^-24 is the least
+        // subnormal; -65504 the most negative finite half; -0 stays -0.
+        let special = try NPYFile.read(path: "\(dir)/f2-special.npy").values
+        #expect(special == [1365.0 / 4096, 0x1p-24, -65504, 0] && special[3].sign == .minus)
+        let flags = try NPYFile.read(path: "\(dir)/b1.npy")
+        #expect(flags.shape == [2, 3] && flags.values == [1, 0, 1, 0, 0, 1])
+        let scalar = try NPYFile.read(path: "\(dir)/zero-d.npy")
+        #expect(scalar.shape == [] && scalar.values == [2.5])
+        #expect(try NPYFile.read(path: "\(dir)/u2.npy").values == (0..<12).map { Double($0 * 1000) })
+        #expect(try NPYFile.read(path: "\(dir)/u8.npy").values == (0..<12).map { Double($0) * 1e12 })
+    }
+
+    @Test func halfPrecisionBitsByHand() {
+        // sign, 5 exponent bits (bias 15), 10 mantissa bits.
+        #expect(NPYFile.half(0x3C00) == 1 && NPYFile.half(0xC000) == -2 && NPYFile.half(0x7BFF) == 65504)
+        #expect(NPYFile.half(0x0400) == 0x1p-14 && NPYFile.half(0x0001) == 0x1p-24 && NPYFile.half(0x3E00) == 1.5)
+        #expect(NPYFile.half(0x7C00) == .infinity && NPYFile.half(0xFC00) == -.infinity && NPYFile.half(0x7E00).isNaN)
+    }
+
+    /// A scikit-learn MLP saved as `numpy.savez(path, **{"h.weight": coefs_[0].T, ...})`:
+    /// the transposed array is stored in Fortran order, and loads as the dense layer's
+    /// (out, in) weight. coefs[i][j] = (3 i + j - 5) / 8, so weight[j][i] is that.
+    @Test func scikitLearnWeightsLoad() throws {
+        let net = try Network.load(yaml: """
+            network: t
+            inputs: { x: { shape: [4] } }
+            weights: \(TestSupport.npyFixtures)/sklearn-mlp.npz
+            layers: [{ name: h, op: dense, out: 3 }]
+            outputs: [h]
+            """)
+        let weight = try #require(net.graph.parameters.tensor("h.weight"))
+        #expect(weight.shape == [3, 4])
+        var expected: [Double] = []
+        for j in 0..<3 {
+            for i in 0..<4 { expected.append(Double(3 * i + j - 5) / 8) }
+        }
+        #expect(weight.values == expected)
+    }
+
+    @Test(arguments: [("object.npy", "unsupported dtype '|O': an object array"), ("complex.npy", "unsupported dtype '<c8': complex numbers"),
+                      ("truncated.npy", "truncated data"),
                       ("not-npy.npy", "not a NumPy .npy file"), ("nan.npy", "weights must be finite"),
                       ("does-not-exist.npy", "no such file")])
     func rejectsBadFiles(file: String, message: String) {

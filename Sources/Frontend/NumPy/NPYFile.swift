@@ -5,9 +5,13 @@ import TesseraSupport
 /// A reader for NumPy's `.npy` format (versions 1.0, 2.0 and 3.0), as written by
 /// `numpy.save` and found inside `.npz` archives.
 ///
-/// Accepts C-order arrays of float32, float64, int8, int16, int32, int64 and uint8 in either byte
-/// order; rejects Fortran order, other dtypes, truncated data and non-finite values with a
-/// message saying what was found and what was expected.
+/// Reads what NumPy writes without being asked: C or Fortran order (any transposed array is
+/// saved in Fortran order; it comes back in C order), float16, float32, float64, signed and
+/// unsigned integers of 1 to 8 bytes and bool, in either byte order, and 0-d arrays (a
+/// scalar, shape `[]`, one value). Rejects object and complex arrays, truncated data and
+/// non-finite values with a message saying what was found and what was expected.
+///
+///     let w = try NPYFile.read(path: "h.weight.npy")   // w.shape == [3, 4], C order
 public enum NPYFile {
     public struct FormatError: Error, CustomStringConvertible {
         public var message: String
@@ -17,10 +21,10 @@ public enum NPYFile {
 
     /// The element types Tessera reads, by NumPy's type character and size.
     enum DType: String, CaseIterable {
-        case float32 = "f4", float64 = "f8", int8 = "i1", int16 = "i2", int32 = "i4", int64 = "i8", uint8 = "u1"
+        case float16 = "f2", float32 = "f4", float64 = "f8", int8 = "i1", int16 = "i2", int32 = "i4", int64 = "i8"
+        case uint8 = "u1", uint16 = "u2", uint32 = "u4", uint64 = "u8", bool = "b1"
         var size: Int { Int(rawValue.dropFirst()) ?? 0 }
     }
-
 
     public static func read(path: String) throws(FormatError) -> Tensor {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -34,19 +38,22 @@ public enum NPYFile {
         let header: NPYHeader, payload: Int
         do throws(NPYHeader.FormatError) { (header, payload) = try NPYHeader.parse(bytes) } catch { throw FormatError(error.message) }
         let (descr, fortran, shape) = (header.descr, header.fortranOrder, header.shape)
-        guard !fortran else {
-            throw FormatError("array is stored in Fortran order; save it in C order (numpy.ascontiguousarray) before exporting")
-        }
         let (dtype, bigEndian) = try parseDescr(descr)
-        let count = shape.reduce(1, *)
-        let needed = count * dtype.size
-        guard bytes.count - payload >= needed else {
-            throw FormatError("truncated data: shape \(describeShape(shape)) of \(dtype) needs \(needed) bytes, the file has \(bytes.count - payload)")
+        var count = 1
+        for d in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: d)
+            guard !overflow else { throw FormatError("shape \(describeShape(shape)) has more elements than can be addressed") }
+            count = product
+        }
+        let (needed, overflow) = count.multipliedReportingOverflow(by: dtype.size)
+        guard !overflow, bytes.count - payload >= needed else {
+            throw FormatError("truncated data: shape \(describeShape(shape)) of \(dtype) needs \(overflow ? "more than 2^63" : "\(needed)") bytes, the file has \(bytes.count - payload)")
         }
         guard bytes.count - payload == needed else {
             throw FormatError("\(bytes.count - payload - needed) unexpected bytes after the data of shape \(describeShape(shape)) of \(dtype)")
         }
-        let values = decode(bytes, from: payload, count: count, dtype: dtype, bigEndian: bigEndian)
+        let stored = decode(bytes, from: payload, count: count, dtype: dtype, bigEndian: bigEndian)
+        let values = fortran ? cOrder(fromFortran: stored, shape: shape) : stored
         if let bad = values.firstIndex(where: { !$0.isFinite }) {
             throw FormatError("element \(bad) is \(values[bad]); weights must be finite")
         }
@@ -65,9 +72,34 @@ public enum NPYFile {
         }
         guard let dtype = DType(rawValue: String(text)) else {
             let supported = DType.allCases.map { "\($0)" }.joined(separator: ", ")
-            throw FormatError("unsupported dtype '\(descr)'; supported: \(supported)")
+            let why = text == "O" ? ": an object array (Python objects, saved with allow_pickle), not numbers"
+                    : text.first == "c" ? ": complex numbers, which no weight or input can be" : ""
+            throw FormatError("unsupported dtype '\(descr)'\(why); supported: \(supported)")
         }
         return (dtype, bigEndian)
+    }
+
+    /// Values stored in Fortran (column-major) order, put in C (row-major) order: the element
+    /// at index (i0, ..., ik) is stored at i0 + n0 (i1 + n1 (i2 + ...)).
+    static func cOrder(fromFortran stored: [Double], shape: [Int]) -> [Double] {
+        guard shape.count > 1 else { return stored }
+        var strides = [Int](repeating: 1, count: shape.count)   // C order's
+        for k in stride(from: shape.count - 2, through: 0, by: -1) { strides[k] = strides[k + 1] * shape[k + 1] }
+        var values = [Double](repeating: 0, count: stored.count)
+        var index = [Int](repeating: 0, count: shape.count)   // of stored element f, first fastest
+        var c = 0
+        for value in stored {
+            values[c] = value
+            // Next Fortran index: the first dimension runs fastest.
+            for k in 0..<shape.count {
+                index[k] += 1
+                c += strides[k]
+                if index[k] < shape[k] { break }
+                c -= strides[k] * shape[k]
+                index[k] = 0
+            }
+        }
+        return values
     }
 
     static func decode(_ bytes: [UInt8], from start: Int, count: Int, dtype: DType, bigEndian: Bool) -> [Double] {
@@ -84,15 +116,28 @@ public enum NPYFile {
         for i in 0..<count {
             let w = word(start + i * size)
             switch dtype {
+            case .float16: values[i] = half(UInt16(truncatingIfNeeded: w))
             case .float32: values[i] = Double(Float(bitPattern: UInt32(truncatingIfNeeded: w)))
             case .float64: values[i] = Double(bitPattern: w)
             case .int8: values[i] = Double(Int8(truncatingIfNeeded: w))
             case .int16: values[i] = Double(Int16(truncatingIfNeeded: w))
             case .int32: values[i] = Double(Int32(truncatingIfNeeded: w))
             case .int64: values[i] = Double(Int64(bitPattern: w))  // exact up to 2^53 (labels, counts)
-            case .uint8: values[i] = Double(UInt8(truncatingIfNeeded: w))
+            case .uint8, .uint16, .uint32, .uint64: values[i] = Double(w)
+            case .bool: values[i] = w == 0 ? 0 : 1
             }
         }
         return values
+    }
+
+    /// An IEEE 754 binary16 value (1 sign, 5 exponent and 10 mantissa bits, bias 15).
+    static func half(_ bits: UInt16) -> Double {
+        let sign: Double = bits & 0x8000 == 0 ? 1 : -1
+        let exponent = Int(bits >> 10 & 0x1F), mantissa = Double(bits & 0x3FF)
+        switch exponent {
+        case 0: return sign * mantissa * 0x1p-24                     // zero and subnormals
+        case 31: return mantissa == 0 ? sign * .infinity : .nan
+        default: return sign * (1 + mantissa / 1024) * Double(sign: .plus, exponent: exponent - 15, significand: 1)
+        }
     }
 }
