@@ -4,6 +4,7 @@
 #include <hdf5.h>
 #include <stdlib.h>
 #include <string.h>
+#include "probe.h"
 
 static inline hid_t tessera_h5_native_double(void) { return H5T_NATIVE_DOUBLE; }
 static inline hid_t tessera_h5p_default(void) { return H5P_DEFAULT; }

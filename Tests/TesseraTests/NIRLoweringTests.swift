@@ -169,6 +169,9 @@ import Testing
         // And a compact dataset storing none of the 24 bytes its shape declares, which
         // libhdf5 copied from a null buffer.
         ("fuzz-short-compact.nir", ["node 'input'", "field 'shape'", "compact dataset of shape [3]", "declares 24 bytes but stores 0"]),
+        // And a group B-tree on which libhdf5 copies into a null buffer: the structure walk
+        // in a child process (probe.h) sees the child crash and refuses the file.
+        ("fuzz-btree-crash.nir", ["fuzz-btree-crash.nir", "libhdf5 crashed", "reading the file's structure; corrupt HDF5"]),
     ])
     func malformedFilesAreRejectedByName(file: String, phrases: [String]) {
         do {

@@ -1,4 +1,5 @@
 import CHDF5
+import Foundation
 import TesseraSupport
 
 /// The few things a NIR file needs from libhdf5: the members of a group, whether a member
@@ -6,6 +7,9 @@ import TesseraSupport
 /// and chunked (gzip) storage, float32, float64 and integer data are libhdf5's business;
 /// numbers come back as Double.
 struct HDF5Reader {
+    /// Held while a NIR file is read (``NIRReader/read(path:)``).
+    static let lock = NSLock()
+
     /// One open HDF5 object (file, group or dataset), closed when the last copy goes.
     final class Handle {
         let id: hid_t
@@ -29,7 +33,27 @@ struct HDF5Reader {
     init(path: String) throws(DiagnosticError) {
         tessera_h5_silence()
         self.path = path
-        guard H5Fis_hdf5(path) > 0, let file = Handle(H5Fopen(path, tessera_h5f_read_only(), tessera_h5p_default()), close: H5Fclose) else {
+        guard H5Fis_hdf5(path) > 0 else {
+            throw DiagnosticError("\(path): not an HDF5 file (NIR files are HDF5, written by nir.write)")
+        }
+        // libhdf5 1.10 trusts a file's B-trees, heaps and object headers, and some corrupt
+        // ones crash it: a child process walks the structure first (probe.h). Fuzz builds
+        // leave it out: forking a process under AddressSanitizer costs about 30 ms, a
+        // hundred times the read, and what the walk would refuse is what libFuzzer reports
+        // as a crash inside libhdf5, triaged by replaying it through the release binary
+        // (docs/reliability.md).
+        #if FUZZING
+        let probe: Int32 = 0
+        #else
+        let probe = tessera_h5_probe(path, Self.probeSeconds)
+        #endif
+        switch probe {
+        case 0, -2: break
+        case -1: throw DiagnosticError("\(path): libhdf5 did not finish reading the file's structure in \(Self.probeSeconds) s; corrupt HDF5")
+        case -3: throw DiagnosticError("\(path): libhdf5 failed reading the file's structure; corrupt HDF5")
+        case let signal: throw DiagnosticError("\(path): libhdf5 crashed (signal \(signal)) reading the file's structure; corrupt HDF5")
+        }
+        guard let file = Handle(H5Fopen(path, tessera_h5f_read_only(), tessera_h5p_default()), close: H5Fclose) else {
             throw DiagnosticError("\(path): not an HDF5 file (NIR files are HDF5, written by nir.write)")
         }
         self.file = file
@@ -130,6 +154,10 @@ struct HDF5Reader {
 }
 
 extension HDF5Reader {
+    /// How long the structure walk may take: a NIR file's structure is a few hundred small
+    /// objects, read in milliseconds.
+    static let probeSeconds: Int32 = 5
+
     /// zlib's largest expansion of compressed bytes, and room for small datasets whose
     /// storage libhdf5 reports as none (compact or unwritten): 64 KiB.
     static let maxExpansion = 1_032

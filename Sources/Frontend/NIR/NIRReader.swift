@@ -13,6 +13,16 @@ public enum NIRReader {
     }
 
     public static func read(path: String) throws(DiagnosticError) -> NIRGraph {
+        // One file at a time in the process: libhdf5 is called only from here, so while the
+        // lock is held no other thread is inside libhdf5 (whose own global lock a forked
+        // child would otherwise inherit held, HDF5Reader's structure walk), and every handle
+        // of the file is closed when `readLocked` returns, before the lock is released.
+        HDF5Reader.lock.lock()
+        defer { HDF5Reader.lock.unlock() }
+        return try readLocked(path: path)
+    }
+
+    private static func readLocked(path: String) throws(DiagnosticError) -> NIRGraph {
         let file = try HDF5Reader(path: path)
         guard let root = file.root else { throw DiagnosticError("\(path): the file has no root group") }
         var errors: [String] = []
