@@ -12,6 +12,24 @@ static inline unsigned tessera_h5f_read_only(void) { return H5F_ACC_RDONLY; }
 /// Turns off HDF5's printing of its error stack: Tessera reports errors itself.
 static inline void tessera_h5_silence(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 
+/// 1 when `type` is a plain variable-length string, ASCII or UTF-8 with any padding, as h5py
+/// writes `str`; 0 for anything else that says it is a string (libhdf5 converts a corrupt
+/// one's elements by whatever base type it names).
+static inline int tessera_h5_is_plain_vlen_string(hid_t type) {
+    for (int cset = 0; cset < 2; cset++) {
+        for (int pad = 0; pad < 3; pad++) {
+            hid_t plain = H5Tcopy(H5T_C_S1);
+            H5Tset_size(plain, H5T_VARIABLE);
+            H5Tset_cset(plain, cset ? H5T_CSET_UTF8 : H5T_CSET_ASCII);
+            H5Tset_strpad(plain, (H5T_str_t)pad);
+            int same = H5Tequal(type, plain) > 0;
+            H5Tclose(plain);
+            if (same) return 1;
+        }
+    }
+    return 0;
+}
+
 /// Reads every element of a variable-length string dataset (what h5py writes for str) as
 /// malloc'd UTF-8 strings. Returns the count, -1 on a read error, -2 when the dataset does
 /// not hold variable-length strings. Free with tessera_h5_free_strings.

@@ -126,6 +126,9 @@ struct HDF5Reader {
             let kind = layout == H5D_COMPACT ? "compact" : layout == H5D_CONTIGUOUS ? "contiguous" : "virtual or unknown"
             return .other("a \(kind) dataset of shape \(shape) that declares \(declared.partialValue) bytes but stores \(stored); corrupt or truncated")
         }
+        if layout == H5D_CHUNKED, let plist, let problem = Self.chunkProblem(plist.id, shape: shape, elementSize: H5Tget_size(type.id), room: room) {
+            return .other("a chunked dataset of shape \(shape) whose \(problem); corrupt")
+        }
         switch H5Tget_class(type.id) {
         case H5T_FLOAT, H5T_INTEGER:
             if let problem = Self.numericTypeProblem(type.id) { return .other(problem) }
@@ -136,6 +139,9 @@ struct HDF5Reader {
             return .numbers(shape: shape, values: values)
         case H5T_STRING:
             if H5Tis_variable_str(type.id) > 0 {
+                guard tessera_h5_is_plain_vlen_string(type.id) == 1 else {
+                    return .other("a string type that is not a plain variable-length string (what h5py writes); corrupt")
+                }
                 guard let heap else { return .other("a string dataset whose file layout cannot be read") }
                 if let problem = heap.problem(dataset: d.id, count: count) {
                     return .other("a string dataset that is corrupt: \(problem)")
@@ -162,6 +168,22 @@ extension HDF5Reader {
     /// storage libhdf5 reports as none (compact or unwritten): 64 KiB.
     static let maxExpansion = 1_032
     static let slack = 1 << 16
+
+    /// nil when a chunked dataset's chunk fits its shape, else what is wrong. HDF5 keeps a
+    /// fixed-size dimension's chunk within the dimension (a NIR file's datasets are all
+    /// fixed-size); libhdf5 1.10 allocates a chunk's buffer by the chunk's dimensions and
+    /// copies out of it by the dataset's, so a chunk wider than its dataset reads outside
+    /// what was filled (found by fuzzing).
+    static func chunkProblem(_ plist: hid_t, shape: [Int], elementSize: Int, room: Int) -> String? {
+        var chunk = [hsize_t](repeating: 0, count: 32)
+        let rank = Int(H5Pget_chunk(plist, 32, &chunk))
+        guard rank == shape.count else { return "chunks have \(rank) dimensions for its \(shape.count)" }
+        guard let (dims, count) = extent(chunk.prefix(rank)), zip(dims, shape).allSatisfy({ $0 >= 1 && $0 <= max($1, 1) }) else {
+            return "chunk \(chunk.prefix(rank).map { Int(clamping: $0) }) is wider than the dataset"
+        }
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: max(elementSize, 1))
+        return overflow || bytes > room ? "chunk \(dims) holds more than the file can" : nil
+    }
 
     /// A dataset's shape as Ints and its element count, or nil when either overflows.
     static func extent(_ dims: ArraySlice<hsize_t>) -> (shape: [Int], count: Int)? {
