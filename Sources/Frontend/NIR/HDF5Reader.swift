@@ -14,6 +14,9 @@ struct HDF5Reader {
     final class Handle {
         let id: hid_t
         private let close: (hid_t) -> herr_t
+        /// A group's member names, listed once (``HDF5Reader/member(_:of:)`` asks for names
+        /// only among them).
+        var names: Set<String>?
         init?(_ id: hid_t, close: @escaping (hid_t) -> herr_t) {
             guard id >= 0 else { return nil }
             self.id = id
@@ -88,6 +91,12 @@ struct HDF5Reader {
     }
 
     func member(_ name: String, of group: Handle) -> Member? {
+        // Only a name the group lists is opened: looking up one it does not have walks the
+        // group's symbol table differently (its B-tree and local heap by the name's hash),
+        // where libhdf5 1.10 trusts corrupt entries and can crash; the listing is what the
+        // structure walk in the child already read safely (found by fuzzing).
+        if group.names == nil { group.names = Set(members(group)) }
+        guard group.names?.contains(name) == true else { return nil }
         let id = H5Oopen(group.id, name, tessera_h5p_default())
         guard let object = Handle(id, close: H5Oclose) else { return nil }
         switch H5Iget_type(object.id) {
