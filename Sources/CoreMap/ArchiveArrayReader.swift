@@ -33,9 +33,11 @@ struct ArchiveArrayReader {
         guard let entry = archive[name + ".npy"] else {
             throw fail(name, "missing: a v2 core map has this array (see docs/coremap-format.md)")
         }
-        let declared = Int(entry.uncompressedSize), stored = Int(entry.compressedSize)
+        // Sizes from the ZIP directory, as the file states them: clamped, never trusted.
+        let declared = Int(clamping: entry.uncompressedSize), stored = Int(clamping: entry.compressedSize)
         // Deflate expands at most about 1032:1; a larger claim is a corrupt directory.
-        guard declared >= 0, declared <= stored * 1100 + 4096 else {
+        let room = stored > (Int.max - 4096) / 1100 ? Int.max : stored * 1100 + 4096
+        guard declared >= 0, declared <= room else {
             throw fail(name, "declares \(declared) bytes in \(stored) compressed bytes, more than deflate can hold; the archive is corrupt")
         }
         var prefix = Data()

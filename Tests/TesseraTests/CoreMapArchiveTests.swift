@@ -161,6 +161,16 @@ import Testing
         #expect(run.status == 1 && run.stderr.contains(phrase), "\(what): exit \(run.status), stderr \(run.stderr)")
     }
 
+    /// Found by `make fuzz READER=coremap-v2`: a ZIP directory entry claiming a compressed
+    /// size near 2^63 overflowed the deflate-ratio check (a trap); the sizes are clamped and
+    /// the map refused by the member's real length.
+    @Test func hugeDirectorySizesAreRefused() {
+        let path = TestSupport.npyFixtures + "/fuzz-coremap-huge-size.npz"
+        let run = try? TestSupport.tessera(["report", path, "--rate", "0.1", "--target", TestSupport.target("tiny")])
+        #expect(run?.status == 1 && run?.stderr.contains("member 'block_index.npy': shape [10] of <i4 needs 40 bytes, the member holds") == true,
+                "exit \(String(describing: run?.status)), stderr \(run?.stderr ?? "")")
+    }
+
     /// The unchanged members read back as the map they came from (so each case above
     /// fails for its own change).
     @Test func baseArchiveIsValid() throws {
