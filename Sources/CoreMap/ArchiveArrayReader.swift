@@ -8,12 +8,18 @@ import ZIPFoundation
 struct ArchiveArrayReader {
     let path: String
     let archive: Archive
+    /// The archive's size in bytes: no member's compressed bytes can be more.
+    let fileSize: Int
+    /// Where each member's data ends, from the archive's own directory.
+    let extents: ZIPMemberExtents?
 
     init(path: String) throws(DiagnosticError) {
         self.path = path
         guard FileManager.default.fileExists(atPath: path) else {
             throw DiagnosticError("cannot read core map '\(path)': no such file")
         }
+        fileSize = ZIPMemberExtents.fileSize(path: path)
+        extents = ZIPMemberExtents(path: path, fileSize: fileSize)
         do {
             archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
         } catch {
@@ -33,13 +39,13 @@ struct ArchiveArrayReader {
         guard let entry = archive[name + ".npy"] else {
             throw fail(name, "missing: a v2 core map has this array (see docs/coremap-format.md)")
         }
-        // Sizes from the ZIP directory, as the file states them: clamped, never trusted.
-        let declared = Int(clamping: entry.uncompressedSize), stored = Int(clamping: entry.compressedSize)
-        // Deflate expands at most about 1032:1; a larger claim is a corrupt directory.
-        let room = stored > (Int.max - 4096) / 1100 ? Int.max : stored * 1100 + 4096
-        guard declared >= 0, declared <= room else {
-            throw fail(name, "declares \(declared) bytes in \(stored) compressed bytes, more than deflate can hold; the archive is corrupt")
+        // Sizes and offsets from the ZIP directory, as the file states them, checked
+        // against the file before ZIPFoundation reads the member (ZIPMemberExtents).
+        if let problem = extents.map({ $0.problem(member: name + ".npy", compressed: entry.compressedSize, uncompressed: entry.uncompressedSize, fileSize: fileSize) })
+            ?? "its archive's directory cannot be read; the archive is corrupt" {
+            throw fail(name, problem)
         }
+        let declared = Int(clamping: entry.uncompressedSize)
         var prefix = Data()
         var header: NPYHeader?
         var values: [T] = []

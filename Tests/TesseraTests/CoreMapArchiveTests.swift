@@ -162,12 +162,22 @@ import Testing
     }
 
     /// Found by `make fuzz READER=coremap-v2`: a ZIP directory entry claiming a compressed
-    /// size near 2^63 overflowed the deflate-ratio check (a trap); the sizes are clamped and
-    /// the map refused by the member's real length.
+    /// size near 2^63 overflowed the deflate-ratio check (a trap); the directory is now
+    /// checked against the file (ZIPMemberExtents) and the map refused.
     @Test func hugeDirectorySizesAreRefused() {
         let path = TestSupport.npyFixtures + "/fuzz-coremap-huge-size.npz"
         let run = try? TestSupport.tessera(["report", path, "--rate", "0.1", "--target", TestSupport.target("tiny")])
-        #expect(run?.status == 1 && run?.stderr.contains("member 'block_index.npy': shape [10] of <i4 needs 40 bytes, the member holds") == true,
+        #expect(run?.status == 1 && run?.stderr.contains("its archive's directory cannot be read; the archive is corrupt") == true,
+                "exit \(String(describing: run?.status)), stderr \(run?.stderr ?? "")")
+    }
+
+    /// Also found by it: a member whose local header puts its data so that its compressed
+    /// bytes run past the end of the file, on which ZIPFoundation's inflate loop waited
+    /// forever (a hang); member extents are now checked against the file first.
+    @Test func membersRunningPastTheEndAreRefused() {
+        let path = TestSupport.npyFixtures + "/fuzz-coremap-past-end.npz"
+        let run = try? TestSupport.tessera(["report", path, "--rate", "0.1", "--target", TestSupport.target("tiny")])
+        #expect(run?.status == 1 && run?.stderr.contains("member 'header.npy': its archive's directory cannot be read; the archive is corrupt") == true,
                 "exit \(String(describing: run?.status)), stderr \(run?.stderr ?? "")")
     }
 

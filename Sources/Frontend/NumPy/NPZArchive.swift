@@ -1,5 +1,6 @@
 import Foundation
 import SpikeIR
+import TesseraSupport
 import ZIPFoundation
 
 /// A NumPy `.npz` archive (`numpy.savez` / `savez_compressed`): a zip file of `.npy`
@@ -10,6 +11,9 @@ public struct NPZArchive {
     private let archive: Archive
     /// Array keys (member names without `.npy`), sorted.
     public let keys: [String]
+    /// Where each member's data lies, checked before ZIPFoundation reads it.
+    private let extents: ZIPMemberExtents?
+    private let fileSize: Int
 
     public init(path: String) throws(NPYFile.FormatError) {
         self.path = path
@@ -22,12 +26,20 @@ public struct NPZArchive {
         } catch {
             throw NPYFile.FormatError("'\(path)' is not a readable .npz (zip) archive: \(error)")
         }
+        fileSize = ZIPMemberExtents.fileSize(path: path)
+        extents = ZIPMemberExtents(path: path, fileSize: fileSize)
         keys = archive.map(\.path).filter { $0.hasSuffix(".npy") }.map { String($0.dropLast(4)) }.sorted()
     }
 
     /// The array stored under `key`, or nil if the archive has no such member.
     public func tensor(_ key: String) throws(NPYFile.FormatError) -> Tensor? {
         guard let entry = archive[key + ".npy"] else { return nil }
+        // A member running past the file's end would have ZIPFoundation wait for more bytes
+        // forever, and one claiming more than deflate can give would fill memory.
+        if let problem = extents.map({ $0.problem(member: key + ".npy", compressed: entry.compressedSize, uncompressed: entry.uncompressedSize, fileSize: fileSize) })
+            ?? "its archive's directory cannot be read" {
+            throw NPYFile.FormatError("member '\(key).npy' of '\(path)' is corrupt: \(problem)")
+        }
         var data = Data()
         let crc: UInt32
         do {
