@@ -8,8 +8,6 @@ import ZIPFoundation
 struct ArchiveArrayReader {
     let path: String
     let archive: Archive
-    /// The archive's size in bytes: no member's compressed bytes can be more.
-    let fileSize: Int
     /// Where each member's data ends, from the archive's own directory.
     let extents: ZIPMemberExtents?
 
@@ -18,8 +16,7 @@ struct ArchiveArrayReader {
         guard FileManager.default.fileExists(atPath: path) else {
             throw DiagnosticError("cannot read core map '\(path)': no such file")
         }
-        fileSize = ZIPMemberExtents.fileSize(path: path)
-        extents = ZIPMemberExtents(path: path, fileSize: fileSize)
+        extents = ZIPMemberExtents(path: path)
         do {
             archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
         } catch {
@@ -41,7 +38,7 @@ struct ArchiveArrayReader {
         }
         // Sizes and offsets from the ZIP directory, as the file states them, checked
         // against the file before ZIPFoundation reads the member (ZIPMemberExtents).
-        if let problem = extents.map({ $0.problem(member: name + ".npy", compressed: entry.compressedSize, uncompressed: entry.uncompressedSize, fileSize: fileSize) })
+        if let problem = extents.map({ $0.problem(member: name + ".npy", compressed: entry.compressedSize, uncompressed: entry.uncompressedSize) })
             ?? "its archive's directory cannot be read; the archive is corrupt" {
             throw fail(name, problem)
         }

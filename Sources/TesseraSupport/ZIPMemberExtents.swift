@@ -11,6 +11,8 @@ public struct ZIPMemberExtents: Sendable {
     /// offset of the central directory, which every member's data precedes.
     public let dataEnd: [String: Int]
     public let directoryStart: Int
+    /// The file's size in bytes: no member's compressed bytes can be more.
+    public let fileSize: Int
 
     /// The size of the file at `path` in bytes, 0 when it cannot be read.
     public static func fileSize(path: String) -> Int {
@@ -22,7 +24,7 @@ public struct ZIPMemberExtents: Sendable {
     /// nil when `member`'s data, as the directory states it, lies within the file before the
     /// central directory, and its stated uncompressed size is one deflate can give
     /// (at most about 1,032 to 1); else what is wrong, for an error message.
-    public func problem(member: String, compressed: UInt64, uncompressed: UInt64, fileSize: Int) -> String? {
+    public func problem(member: String, compressed: UInt64, uncompressed: UInt64) -> String? {
         let stored = Int(clamping: compressed), declared = Int(clamping: uncompressed)
         guard stored <= fileSize, let end = dataEnd[member], end <= directoryStart else {
             return "declares \(stored) compressed bytes, which run past the end of its data in a file of \(fileSize); the archive is corrupt"
@@ -36,7 +38,8 @@ public struct ZIPMemberExtents: Sendable {
 
     /// nil when the file's end records or central directory cannot be read; ZIPFoundation
     /// then refuses the archive itself.
-    public init?(path: String, fileSize: Int) {
+    public init?(path: String) {
+        let fileSize = Self.fileSize(path: path)
         guard let file = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? file.close() }
         func bytes(_ offset: Int, _ count: Int) -> [UInt8]? {
@@ -96,5 +99,6 @@ public struct ZIPMemberExtents: Sendable {
         }
         dataEnd = ends
         directoryStart = directory
+        self.fileSize = fileSize
     }
 }

@@ -13,7 +13,6 @@ public struct NPZArchive {
     public let keys: [String]
     /// Where each member's data lies, checked before ZIPFoundation reads it.
     private let extents: ZIPMemberExtents?
-    private let fileSize: Int
 
     public init(path: String) throws(NPYFile.FormatError) {
         self.path = path
@@ -26,8 +25,7 @@ public struct NPZArchive {
         } catch {
             throw NPYFile.FormatError("'\(path)' is not a readable .npz (zip) archive: \(error)")
         }
-        fileSize = ZIPMemberExtents.fileSize(path: path)
-        extents = ZIPMemberExtents(path: path, fileSize: fileSize)
+        extents = ZIPMemberExtents(path: path)
         keys = archive.map(\.path).filter { $0.hasSuffix(".npy") }.map { String($0.dropLast(4)) }.sorted()
     }
 
@@ -36,7 +34,7 @@ public struct NPZArchive {
         guard let entry = archive[key + ".npy"] else { return nil }
         // A member running past the file's end would have ZIPFoundation wait for more bytes
         // forever, and one claiming more than deflate can give would fill memory.
-        if let problem = extents.map({ $0.problem(member: key + ".npy", compressed: entry.compressedSize, uncompressed: entry.uncompressedSize, fileSize: fileSize) })
+        if let problem = extents.map({ $0.problem(member: key + ".npy", compressed: entry.compressedSize, uncompressed: entry.uncompressedSize) })
             ?? "its archive's directory cannot be read" {
             throw NPYFile.FormatError("member '\(key).npy' of '\(path)' is corrupt: \(problem)")
         }
