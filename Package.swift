@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "CKernels"),
         .target(name: "Emulator", dependencies: ["TesseraSupport", "Hardware", "CoreMap", "CPrefetch", "CKernels"]),
         .target(name: "Reference", dependencies: ["TesseraSupport", "SpikeIR", "Hardware", "Emulator"]),
-        .target(name: "Passes", dependencies: ["TesseraSupport", "SpikeIR"]),
+        .target(name: "Passes", dependencies: ["TesseraSupport", "SpikeIR", "CoreMap", "Emulator", "Reference"]),
         // METIS partitions the core graph for placement (Debian: libmetis-dev).
         .systemLibrary(name: "CMetis", providers: [.apt(["libmetis-dev"])]),
         .target(name: "Mapping", dependencies: ["TesseraSupport", "SpikeIR", "Hardware", "CoreMap", "Emulator", "Reference", "CMetis"]),

@@ -11,12 +11,14 @@ import Yams
 ///   approximate_decay: true       # lif decay -> measured linear leak; default true
 ///   balance: { percentile: 99.9, per: layer, calibration: calibration.npy }
 ///   quantise: { weights: 4, per: channel }     # 2..8 bits or trinary
+///   initial_potential: 0.5        # residual elimination: start at half the threshold
+///   calibrate: { samples: 64, ticks: 32, shift_readout: true }   # bias calibration on balance's samples
 ///   binarise: true                # binary layers to exact integers; default true
 /// ```
 ///
 /// `calibration` is one `.npy` path for a single-input network, or `{ input: path }`.
 enum ConversionReader {
-    static let keys = ["fold_batchnorm", "approximate_decay", "balance", "quantise", "binarise"]
+    static let keys = ["fold_batchnorm", "approximate_decay", "balance", "quantise", "initial_potential", "calibrate", "binarise"]
 
     static func read(_ node: Node, inputs: [String], reader: inout YAMLReader) -> ConversionSettings {
         var settings = ConversionSettings(baseDirectory: URL(fileURLWithPath: reader.file).deletingLastPathComponent().path)
@@ -59,6 +61,17 @@ enum ConversionReader {
             var quantise = ConversionSettings.Quantise(format: format)
             if let p = q["per"], let v = granularity(p, reader: &reader) { quantise.granularity = v }
             settings.quantise = quantise
+        }
+        if let n = m["initial_potential"], let v = reader.double(n, what: "initial_potential (fraction of the threshold)", atLeast: -1, atMost: 1) {
+            settings.initialPotential = v
+        }
+        if let n = m["calibrate"], let c = reader.mapping(n, what: "compile.calibrate", allowed: ["samples", "ticks", "shift_readout"]) {
+            var calibrate = ConversionSettings.Calibrate(samples: 0)
+            if let s = c["samples"], let v = reader.int(s, what: "calibrate samples", atLeast: 1) { calibrate.samples = v }
+            if c["samples"] == nil { reader.error("calibrate needs 'samples:' (how many of balance's calibration samples to run)", at: n) }
+            if let t = c["ticks"], let v = reader.int(t, what: "calibrate ticks", atLeast: 1) { calibrate.ticks = v }
+            if let r = c["shift_readout"], let v = reader.bool(r, what: "calibrate shift_readout") { calibrate.shiftReadout = v }
+            settings.calibrate = calibrate
         }
         return settings
     }

@@ -68,6 +68,7 @@ public enum NetworkWriter {
                 if n.leak != 0 { keys.append("leak: \(number(n.leak))") }
                 if let d = n.decay { keys.append("decay: \(number(d))") }
                 if n.kind != .binary { keys.append("reset: \(n.reset.rawValue)") }
+                if n.initialFraction != 0 && n.kind != .binary { keys.append("initial: \(number(n.initialFraction))") }
                 entry += ", neuron: { \(keys.joined(separator: ", ")) }"
             }
             if let c = layer.ceiling { entry += ", ceiling: \(number(c))" }

@@ -3,11 +3,12 @@ import TesseraSupport
 import Yams
 
 extension YAMLReader {
-    static let neuronKeys = ["model", "threshold", "leak", "decay", "reset"]
+    static let neuronKeys = ["model", "threshold", "leak", "decay", "reset", "initial"]
 
     /// Reads a `neuron:` mapping on top of `base` (the defaults), so a layer can override
     /// only its threshold. Checks the combination: `decay` is for `lif`, thresholds of
-    /// spiking models are positive, a decay lies in (0, 1].
+    /// spiking models are positive, a decay lies in (0, 1], `initial` (the starting potential as
+    /// a fraction of the threshold) in -1...1.
     mutating func neuron(_ node: Node, base: NeuronModel) -> NeuronModel? {
         guard let m = mapping(node, what: "neuron", allowed: Self.neuronKeys) else { return nil }
         var model = base
@@ -25,6 +26,13 @@ extension YAMLReader {
             if let v = double(n, what: "decay") {
                 if v <= 0 || v > 1 { error("decay must be in (0, 1] (the fraction of the membrane kept each tick), got \(v)", at: n); ok = false }
                 model.decay = v
+            } else { ok = false }
+        }
+        if let n = m["initial"] {
+            // The starting potential as a fraction of the threshold (residual elimination).
+            if let v = double(n, what: "initial (fraction of the threshold)") {
+                if !(v >= -1 && v <= 1) { error("initial is the starting potential as a fraction of the threshold, in -1...1; got \(v)", at: n); ok = false }
+                model.initialFraction = v
             } else { ok = false }
         }
         if let n = m["reset"] {

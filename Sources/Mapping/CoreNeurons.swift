@@ -90,6 +90,9 @@ struct CoreNeurons {
                 n.threshold = mergeWeight
                 n.leak = Int((Double(leak) * Double(mergeWeight) / Double(threshold)).rounded())
             }
+            // The starting potential, a fraction of this neuron's own threshold (a merge
+            // neuron's may be the rescaled one).
+            n.initialPotential = model.integerInitialPotential(threshold: n.threshold)
             switch model.reset {
             case .subtract: n.reset = .linear
             case .zero: n.reset = .normal

@@ -45,7 +45,13 @@ public struct BalanceThresholds: Sendable {
         var lambda = graph.layers.map { _ in [1.0] }
         // Each layer's own lambdas (one per channel, or one for the layer: then `samples` has
         // one bucket), before an add ties some of them together.
-        let own = samples.map { $0.map { Self.robustMaximum($0.sorted(), percentile: percentile).map { $0 > 0 ? $0 : 1 } ?? 1 } }
+        let readout = graph.readoutLayers
+        let own = samples.enumerated().map { k, buckets in
+            // A readout shares one lambda over its channels (``SpikeGraph/readoutLayers``).
+            (perChannel && readout.contains(k) ? [buckets.flatMap { $0 }] : buckets).map {
+                Self.robustMaximum($0.sorted(), percentile: percentile).map { $0 > 0 ? $0 : 1 } ?? 1
+            }
+        }
         let tied = TiedScales(graph, perChannel: perChannel, own: own)
         var log: [String] = []
         var out = graph
@@ -125,7 +131,8 @@ public struct BalanceThresholds: Sendable {
             neuron.kind = .integrateAndFire
             out.layers[k].neuron = neuron
             let l = lambda[k]
-            let range = l.count == 1 ? "lambda = \(fmt(l[0]))" : "lambda per channel \(fmt(l.min() ?? 0))..\(fmt(l.max() ?? 0))"
+            var range = l.count == 1 ? "lambda = \(fmt(l[0]))" : "lambda per channel \(fmt(l.min() ?? 0))..\(fmt(l.max() ?? 0))"
+            if perChannel && readout.contains(k) && l.count == 1 { range += " for all channels (a readout)" }
             let source = tied.scales[k] == nil ? "\(fmt(percentile))th percentile of \(counts) positive activations"
                 : "tied with \(tied.partners[k, default: []].joined(separator: ", ")) for their add"
             log.append("\(layer.name): \(range) (\(source)), threshold \(fmt(neuron.threshold))")

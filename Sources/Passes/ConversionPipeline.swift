@@ -2,8 +2,8 @@ import SpikeIR
 import TesseraSupport
 
 /// The conversion passes in their fixed order, as ``ConversionSettings`` enable them:
-/// fold batch norm, approximate decay, balance thresholds, quantise weights, binarise
-/// activations. Each stage keeps the graph after it and the pass's log, so a caller can
+/// fold batch norm, approximate decay, balance thresholds, quantise weights, eliminate
+/// residual, calibrate bias, binarise activations. Each stage keeps the graph after it and the pass's log, so a caller can
 /// print the IR after each pass.
 ///
 ///     let stages = try ConversionPipeline(settings).run(graph, calibration: samples)
@@ -39,8 +39,19 @@ public struct ConversionPipeline: Sendable {
         if let balance = settings.balance {
             record("balance-thresholds", try BalanceThresholds(percentile: balance.percentile, granularity: balance.granularity).run(current, calibration: calibration))
         }
+        // Calibration steers the final network towards this one's rates: the ANN as balanced,
+        // before quantisation rounds it.
+        let reference = current
         if let quantise = settings.quantise {
             record("quantise-weights", try QuantiseWeights(quantise.format, granularity: quantise.granularity, limits: limits).run(current))
+        }
+        if let fraction = settings.initialPotential {
+            record("eliminate-residual", try EliminateResidual(fraction: fraction).run(current))
+        }
+        if let calibrate = settings.calibrate {
+            let pass = CalibrateBias(samples: calibrate.samples, ticks: calibrate.ticks, rounds: settings.quantise != nil, biasLimit: limits?.bias,
+                                     shiftsReadout: calibrate.shiftReadout)
+            record("calibrate-bias", try pass.run(current, reference: reference, calibration: calibration))
         }
         if settings.binarise && current.layers.contains(where: { $0.neuron?.kind == .binary }) {
             record("binarise-activations", try BinariseActivations().run(current))

@@ -12,12 +12,14 @@ import SpikeIR
 ///     let sim = FloatSimulator(net.graph, rules: net.rules)
 ///     let result = sim.run(input, ticks: 20)      // output spikes from tick 0, no latency
 ///
-/// Neuron update per tick, for every element: v = decay·v + current + leak + bias (decay 1
-/// when the layer has none; a `binary` neuron starts every tick at 0); fire if v >= θ (v > θ
+/// Every potential starts at its layer's initial potential (``NeuronModel/initialFraction``
+/// times the threshold, exactly). Neuron update per tick, for every element: v = decay·v +
+/// current + leak + bias (decay 1 when the layer has none; a `binary` neuron starts every tick at 0); fire if v >= θ (v > θ
 /// for the rules' strict layers); then reset: zero sets v = 0, subtract v -= θ (for the
 /// delayed layers θ is taken off after the next tick's decay instead), none keeps v. Nothing
 /// saturates and the potential has no floor. An avgpool layer averages (its sum divided by
-/// the window's area); every other op is ``LayerKernel``'s.
+/// the window's area; with `averagesPools` off, the sum as on the chip); every other op is
+/// ``LayerKernel``'s.
 public struct FloatSimulator: Sendable {
     public let graph: SpikeGraph
     public let rules: FiringRules
@@ -25,9 +27,15 @@ public struct FloatSimulator: Sendable {
     /// Per layer: float parameters by suffix (`weight`, `bias`).
     let parameters: [[String: [Double]]]
 
-    public init(_ graph: SpikeGraph, rules: FiringRules = FiringRules()) {
+    /// Whether an avgpool layer divides its sum by the window (a framework's average
+    /// pooling), or adds the spikes in its window with weight 1 as the chip does (conversion
+    /// puts the window in its threshold).
+    public let averagesPools: Bool
+
+    public init(_ graph: SpikeGraph, rules: FiringRules = FiringRules(), averagesPools: Bool = true) {
         self.graph = graph
         self.rules = rules
+        self.averagesPools = averagesPools
         position = Dictionary(graph.layers.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
         parameters = graph.layers.map { layer in
             guard let key = layer.parameterKey else { return [:] }
@@ -71,6 +79,10 @@ public struct FloatSimulator: Sendable {
         // values[k]: what layer k emits this tick (spikes, or an input's event counts).
         var values = layers.map { [Double](repeating: 0, count: $0.shape?.count ?? 0) }
         var potential = values
+        for (k, layer) in layers.enumerated() where layer.neuron != nil {
+            let start = layer.initialPotentials()
+            if start.count == potential[k].count { potential[k] = start }
+        }
         // Delayed subtract: the threshold each element still owes from last tick's spike.
         var owed = values
         var injected: [Int: [(Int, Int)]] = [:]
@@ -103,7 +115,7 @@ public struct FloatSimulator: Sendable {
                 var current = LayerKernel.apply(layer, inputs: sources.map { values[$0] }, shapes: sources.map { layers[$0].shape ?? TensorShape(0, 0, 0) }) {
                     parameters[k][$0]
                 }
-                if case let .avgpool(pool) = layer.op {
+                if case let .avgpool(pool) = layer.op, averagesPools {
                     let area = Double(pool.vertical.kernel * pool.horizontal.kernel)
                     current = current.map { $0 / area }
                 }

@@ -46,6 +46,9 @@ public struct IntegerNetwork: Sendable {
                     diagnostics.error("\(layer.op.name) '\(layer.name)': \(what) \(value) is not an integer in \(range.lowerBound)..\(range.upperBound) (the target's width)", at: at)
                     break
                 }
+                if !(neuron.initialFraction >= -1 && neuron.initialFraction <= 1) {
+                    diagnostics.error("\(layer.op.name) '\(layer.name)': initial potential \(neuron.initialFraction) of the threshold is not in -1...1", at: at)
+                }
                 if let count = neuron.channelThresholds?.count, count != layer.shape?.channels {
                     diagnostics.error("\(layer.op.name) '\(layer.name)': \(count) per-channel thresholds for \(layer.shape?.channels ?? 0) channels", at: at)
                 }

@@ -34,6 +34,12 @@ extension Layer {
         return perElement { neuron.threshold(channel: $0) }
     }
 
+    /// Each element's starting potential, exact (``NeuronModel/initialPotential(channel:)``).
+    func initialPotentials() -> [Double] {
+        guard let neuron else { return [] }
+        return perElement { neuron.initialPotential(channel: $0) }
+    }
+
     /// Each element's constant per tick: the neuron's leak plus its channel's `bias`.
     func constants(bias: [Double]?) -> [Double] {
         guard let neuron else { return [] }

@@ -82,9 +82,13 @@ public struct ReferenceSimulator: Sendable {
         let history = (depth.compactMap { $0 }.max() ?? 0) + 1
         // spikes[layer][t % history][element], potentials[layer][element]
         var spikes = layers.map { Array(repeating: Array(repeating: 0, count: $0.shape?.count ?? 0), count: history) }
-        var potential = layers.map { Array(repeating: 0, count: $0.shape?.count ?? 0) }
         let leaks = layers.map { network.leak(of: $0) }
         let thresholds = layers.map { network.threshold(of: $0) }
+        // Each neuron starts at its initial potential, as the chip's reset state holds it.
+        var potential = layers.enumerated().map { k, layer in
+            guard let neuron = layer.neuron, thresholds[k].count == layer.shape?.count else { return Array(repeating: 0, count: layer.shape?.count ?? 0) }
+            return thresholds[k].map { neuron.integerInitialPotential(threshold: $0) }
+        }
         var injected: [Int: [(Int, Int)]] = [:]
         for (port, events) in input.spikes {
             guard let k = position[port] else { continue }

@@ -3,12 +3,15 @@ import TesseraSupport
 /// How a floating-point network becomes one a core runs exactly: the network file's
 /// `compile:` section, or the command line's options over it. Each field enables or tunes
 /// one conversion pass; the pipeline runs them in a fixed order (fold batch norm, approximate
-/// decay, balance thresholds, quantise weights, binarise activations).
+/// decay, balance thresholds, quantise weights, eliminate residual, calibrate bias, binarise
+/// activations).
 ///
 /// ```yaml
 /// compile:
 ///   balance: { percentile: 99.9, per: channel, calibration: calibration.npy }
 ///   quantise: { weights: 4, per: channel }      # 2..8 bits, or trinary
+///   initial_potential: 0.5                      # residual elimination
+///   calibrate: { samples: 64, ticks: 32 }       # bias calibration
 /// ```
 public struct ConversionSettings: Sendable, Equatable {
     /// Threshold balancing on a calibration set (rate-coded ANN-to-SNN conversion).
@@ -37,22 +40,45 @@ public struct ConversionSettings: Sendable, Equatable {
         }
     }
 
+    /// Layer-by-layer bias calibration on the spiking network's measured rates (SNN
+    /// Calibration, Li et al. 2021): the first `samples` calibration samples, each shown for
+    /// `ticks` ticks.
+    public struct Calibrate: Sendable, Equatable {
+        public var samples: Int
+        public var ticks: Int
+        /// Raise a classifier's scores by one common amount so that its winner always fires.
+        public var shiftReadout: Bool
+
+        public init(samples: Int, ticks: Int = 32, shiftReadout: Bool = false) {
+            self.samples = samples
+            self.ticks = ticks
+            self.shiftReadout = shiftReadout
+        }
+    }
+
     public var foldBatchNorm: Bool
     /// Replace each `lif` decay by the measured best linear leak.
     public var approximateDecay: Bool
     public var balance: Balance?
     public var quantise: Quantise?
+    /// Residual elimination: rate-coded neurons start at this fraction of their threshold
+    /// (one half in explicit current control); nil leaves them at 0.
+    public var initialPotential: Double?
+    public var calibrate: Calibrate?
     /// Bring binary (Eedn) layers to exact integer form.
     public var binarise: Bool
     /// Where the file that declared these settings lives, for relative calibration paths.
     public var baseDirectory: String
 
     public init(foldBatchNorm: Bool = true, approximateDecay: Bool = true, balance: Balance? = nil,
-                quantise: Quantise? = nil, binarise: Bool = true, baseDirectory: String = ".") {
+                quantise: Quantise? = nil, initialPotential: Double? = nil, calibrate: Calibrate? = nil,
+                binarise: Bool = true, baseDirectory: String = ".") {
         self.foldBatchNorm = foldBatchNorm
         self.approximateDecay = approximateDecay
         self.balance = balance
         self.quantise = quantise
+        self.initialPotential = initialPotential
+        self.calibrate = calibrate
         self.binarise = binarise
         self.baseDirectory = baseDirectory
     }

@@ -28,20 +28,41 @@ public struct NeuronModel: Hashable, Sendable, CustomStringConvertible {
     /// Multiplicative decay per tick (LIF only): V <- decay * V.
     public var decay: Double?
     public var reset: Reset
+    /// The membrane potential at the start of a run, as a fraction of the threshold (0 by
+    /// default). Half the threshold centres the truncation a rate-coded neuron makes: after
+    /// T ticks it has fired round(T x rate) times instead of floor(T x rate) (residual
+    /// elimination, ``EliminateResidual``). A fraction, so it follows the threshold through
+    /// quantisation and per-channel scales; the hardware's initial potential is it times the
+    /// neuron's integer threshold, rounded down (``initialPotential(channel:)``).
+    public var initialFraction: Double
 
     public init(kind: Kind = .integrateAndFire, threshold: Double = 1, leak: Double = 0,
-                decay: Double? = nil, reset: Reset = .subtract) {
+                decay: Double? = nil, reset: Reset = .subtract, initialFraction: Double = 0) {
         self.kind = kind
         self.threshold = threshold
         self.leak = leak
         self.decay = decay
         self.reset = reset
+        self.initialFraction = initialFraction
     }
 
     /// The threshold of output channel `c`.
     public func threshold(channel c: Int) -> Double {
         guard let t = channelThresholds, !t.isEmpty else { return threshold }
         return t[min(max(c, 0), t.count - 1)]
+    }
+
+    /// The potential a neuron of channel `c` starts from, exactly: `initialFraction` times
+    /// its threshold (0 for a binary neuron, which is cleared every tick). Integer hardware
+    /// holds it rounded down (``integerInitialPotential(threshold:)``).
+    public func initialPotential(channel c: Int) -> Double {
+        kind == .binary ? 0 : initialFraction * threshold(channel: c)
+    }
+
+    /// The potential register's starting value for a hardware neuron of this layer whose
+    /// integer threshold is `threshold`: `initialFraction` x threshold, rounded down.
+    public func integerInitialPotential(threshold: Int) -> Int {
+        kind == .binary ? 0 : Int((initialFraction * Double(threshold)).rounded(.down))
     }
 
     public var description: String {
@@ -53,6 +74,7 @@ public struct NeuronModel: Hashable, Sendable, CustomStringConvertible {
         if leak != 0 { parts.append("leak=\(formatNumber(leak))") }
         if let decay { parts.append("decay=\(formatNumber(decay))") }
         if kind != .binary { parts.append("reset=\(reset.rawValue)") }
+        if initialFraction != 0 && kind != .binary { parts.append("v0=\(formatNumber(initialFraction))th") }
         return parts.joined(separator: " ")
     }
 }

@@ -30,6 +30,15 @@ extension Network {
         if calibration == nil, let files = settings.balance?.calibration, !files.isEmpty {
             samples = try SampleSet.load(files, for: graph, relativeTo: settings.baseDirectory).samples
         }
+        if let asked = settings.calibrate?.samples {
+            let files = (settings.balance?.calibration ?? [:]).sorted { $0.key < $1.key }.map(\.value).joined(separator: ", ")
+            if samples.isEmpty {
+                throw DiagnosticError("bias calibration needs calibration samples: give balance's calibration set (compile.balance.calibration, or --calibration PATH.npy)")
+            }
+            if samples.count < asked {
+                throw DiagnosticError("\(calibration == nil ? files : "the calibration set"): calibration asks for \(asked) samples, but it holds \(samples.count)")
+            }
+        }
         let limits = target.map { t in
             QuantiseWeights.Limits(bias: CoreSpec.signedRange(bits: t.core.leakBits).upperBound, threshold: t.core.thresholdRange.upperBound)
         }

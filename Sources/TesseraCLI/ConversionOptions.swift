@@ -26,6 +26,18 @@ struct ConversionOptions: ParsableArguments {
     @Option(help: "Quantisation scale per layer or per channel.")
     var quantisePer: ScaleGranularity?
 
+    @Option(help: "Residual elimination: rate-coded neurons start at this fraction of their threshold (0.5 in explicit current control; 0 turns it off).")
+    var initialPotential: Double?
+
+    @Option(help: "Bias calibration on the first N calibration samples (layer by layer, on the spiking network's measured rates); 0 turns it off.")
+    var calibrate: Int?
+
+    @Option(help: "Ticks each calibration sample is shown for (default 32).")
+    var calibrateTicks: Int?
+
+    @Flag(inversion: .prefixedNo, help: "With --calibrate: raise a classifier's scores by one common amount so that its winning class always fires (the class order is unchanged).")
+    var shiftReadout: Bool?
+
     @Flag(inversion: .prefixedNo, help: "Bring binary (Eedn) layers to exact integer form (default on).")
     var binarise: Bool?
 
@@ -34,6 +46,11 @@ struct ConversionOptions: ParsableArguments {
 
     func validate() throws {
         if let percentile, !(percentile > 0 && percentile <= 100) { throw ValidationError("--percentile must be in (0, 100]") }
+        if let initialPotential, !(initialPotential >= -1 && initialPotential <= 1) {
+            throw ValidationError("--initial-potential is a fraction of the threshold in -1...1")
+        }
+        if let calibrate, calibrate < 0 { throw ValidationError("--calibrate takes a number of samples (0 turns calibration off)") }
+        if let calibrateTicks, calibrateTicks < 1 { throw ValidationError("--calibrate-ticks must be at least 1") }
         if let quantise {
             guard let format = WeightFormat(quantise) else { throw ValidationError("--quantise '\(quantise)': expected 2..8 or trinary") }
             if case let .bits(k) = format, !(2...8).contains(k) { throw ValidationError("--quantise \(k): k must be 2..8") }
@@ -65,6 +82,17 @@ struct ConversionOptions: ParsableArguments {
             if let quantise, let format = WeightFormat(quantise) { q.format = format }
             if let quantisePer { q.granularity = quantisePer }
             s.quantise = q
+        }
+        if let initialPotential { s.initialPotential = initialPotential == 0 ? nil : initialPotential }
+        if calibrate == 0 {
+            s.calibrate = nil
+        } else if calibrate != nil || calibrateTicks != nil || shiftReadout != nil {
+            var c = s.calibrate ?? ConversionSettings.Calibrate(samples: 0)
+            if let calibrate { c.samples = calibrate }
+            if let calibrateTicks { c.ticks = calibrateTicks }
+            if let shiftReadout { c.shiftReadout = shiftReadout }
+            if c.samples < 1 { throw DiagnosticError("--calibrate-ticks and --shift-readout need --calibrate N (how many calibration samples)") }
+            s.calibrate = c
         }
         return s
     }

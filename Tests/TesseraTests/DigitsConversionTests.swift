@@ -70,17 +70,26 @@ import Testing
 
     /// The CNN (conv 3x3 to 4 channels, 2x2 average pooling, dense) as its compile: section
     /// converts it: per-channel balancing (the pooling threshold is then exactly its window,
-    /// 4) and 5-bit per-channel weights. Measured 96.67% at 64 ticks against 97.50% float.
+    /// 4; the classifier shares one scale, as its classes are compared), 5-bit per-channel
+    /// weights and bias calibration at 32 ticks with the scores shifted so that the winner
+    /// fires. Measured 97.22% at 32 ticks against 97.50% float: at most 0.3 points below, the
+    /// issue's target; balancing and quantisation alone give 96.39%, 0.83 points more loss.
     /// Only 16..64 ticks are emulated: ten cores make this the slowest test.
     @Test func convertedCNNMatchesTheFloatNetwork() throws {
         let network = try Network.load(Self.fixture("cnn.yaml"))
         let (images, labels) = try Self.testSet(network)
         let float = try Self.floatAccuracy(network, images: images, labels: labels, summaryKey: "cnn_accuracy")
         let (curve, compiled, conversion) = try Self.curve(network, network.conversion, images: images, labels: labels, ticks: [16, 32, 64])
+        #expect(conversion.stages.map(\.pass) == ["balance-thresholds", "quantise-weights", "calibrate-bias"])
         let pool = try #require(conversion.network.graph.layer(named: "p1")?.neuron)
         #expect(pool.threshold == 4)
         #expect(compiled.coreCount == 10)
-        let best = curve.accuracy.max() ?? 0
-        #expect(best >= float - 0.01, "best SNN accuracy at <= 64 ticks \(best), float \(float)")
+        #expect(curve.accuracy[1] >= float - 0.003, "SNN accuracy at 32 ticks \(curve.accuracy[1]), float \(float)")
+        #expect((curve.accuracy.max() ?? 0) >= float - 0.01)
+        // Without calibration the same map loses more at 32 ticks.
+        var uncalibrated = network.conversion
+        uncalibrated.calibrate = nil
+        let (before, _, _) = try Self.curve(network, uncalibrated, images: images, labels: labels, ticks: [32])
+        #expect(before.accuracy[0] < curve.accuracy[1], "32 ticks: \(before.accuracy[0]) uncalibrated, \(curve.accuracy[1]) calibrated")
     }
 }

@@ -77,7 +77,7 @@ import Testing
 
     @Test(arguments: [("object.npy", "unsupported dtype '|O': an object array"), ("complex.npy", "unsupported dtype '<c8': complex numbers"),
                       ("truncated.npy", "truncated data"),
-                      ("not-npy.npy", "not a NumPy .npy file"), ("nan.npy", "weights must be finite"),
+                      ("not-npy.npy", "not a NumPy .npy file"), ("nan.npy", "is nan; weights and samples must be finite"),
                       ("does-not-exist.npy", "no such file")])
     func rejectsBadFiles(file: String, message: String) {
         do {

@@ -55,7 +55,10 @@ public enum NPYFile {
         let stored = decode(bytes, from: payload, count: count, dtype: dtype, bigEndian: bigEndian)
         let values = fortran ? cOrder(fromFortran: stored, shape: shape) : stored
         if let bad = values.firstIndex(where: { !$0.isFinite }) {
-            throw FormatError("element \(bad) is \(values[bad]); weights must be finite")
+            // The element's index in the array's shape (C order), as NumPy would print it.
+            var rest = bad, index: [Int] = []
+            for d in shape.reversed() { index.insert(rest % max(d, 1), at: 0); rest /= max(d, 1) }
+            throw FormatError("element [\(index.map(String.init).joined(separator: ", "))] is \(values[bad]); weights and samples must be finite")
         }
         guard let tensor = Tensor(shape: shape, values: values) else {
             throw FormatError("inconsistent shape \(describeShape(shape))")

@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+@testable import Passes
+@testable import Tessera
+
+/// Residual elimination and bias calibration on networks small enough to work out by hand;
+/// the expected spike counts and biases are derived in the comments.
+@Suite struct CalibrationPassTests {
+    static let truenorth = ReferenceSimulatorTests.truenorth
+    static let tensor = ConversionPassTests.tensor
+
+    /// One input element driving one IF neuron through weight `w` (threshold `threshold`,
+    /// bias `bias`, reset by subtraction).
+    static func single(weight w: Double, threshold: Double, bias: Double = 0) throws -> SpikeGraph {
+        try ConversionPassTests.graph([
+            Layer(name: "x", op: .input(shape: TensorShape(vector: 1), encoding: .rate)),
+            Layer(name: "d", op: .dense(Dense(outFeatures: 1)), inputs: ["x"], neuron: NeuronModel(threshold: threshold), parameterKey: "d"),
+        ], outputs: ["d"], tensors: ["d.weight": tensor([1, 1], [w]), "d.bias": tensor([1], [bias])])
+    }
+
+    static func spikes(_ result: EmulationResult) -> [Int] { result.outputs.first?.spikes.map(\.tick) ?? [] }
+
+    // MARK: EliminateResidual
+
+    /// Weight 1, threshold 4, the input firing every tick: a current of 1 per tick. From 0,
+    /// V reaches 4 after the 4th tick (t = 3) and again at t = 7: floor(6 / 4) = 1 spike in
+    /// 6 ticks. From half the threshold, 2, it reaches 4 at t = 1 and t = 5: 2 spikes, which
+    /// is round(6 / 4) = round(1.5). The core map holds the start (2) in the neuron's
+    /// initial potential and the chip fires on the same ticks as the reference simulator.
+    @Test func eliminateResidualStartsAtHalfTheThreshold() throws {
+        let net = try Self.single(weight: 1, threshold: 4)
+        let started = try EliminateResidual(fraction: 0.5).run(net)
+        #expect(started.graph.layer(named: "d")?.neuron?.initialFraction == 0.5)
+        #expect(started.log == ["d: starts at 0.5 of its threshold (2)"])
+        let input = SpikeInput(ticks: 6, spikes: ["x": (0..<6).map { SpikeInput.Event(tick: $0, index: 0) }])
+        let before = ReferenceSimulator(try IntegerNetwork.check(net, target: Self.truenorth)).run(input, ticks: 6)
+        let network = try IntegerNetwork.check(started.graph, target: Self.truenorth)
+        let after = ReferenceSimulator(network).run(input, ticks: 6)
+        #expect(Self.spikes(before) == [3])
+        #expect(Self.spikes(after) == [1, 5])
+        let compiled = try Compiler(network).compile()
+        let map = try CoreMapReader.parse(Data(compiled.map.json.utf8), file: "compiled.json", target: Self.truenorth)
+        #expect(map.cores.flatMap(\.neurons).map(\.initialPotential).contains(2))
+        let emulated = try Emulator(map: map, target: Self.truenorth).run(input, ticks: 6)
+        #expect(Self.spikes(emulated) == [1, 5])
+        // An odd threshold starts rounded down: 0.5 x 5 = 2.5 -> 2 on the chip.
+        let odd = try EliminateResidual(fraction: 0.5).run(try Self.single(weight: 1, threshold: 5))
+        #expect(odd.log == ["d: starts at 0.5 of its threshold (2)"])
+        #expect(throws: DiagnosticError.self) { try EliminateResidual(fraction: 1.5).run(net) }
+    }
+
+    // MARK: CalibrateBias
+
+    /// The ANN (reference): weight 1, threshold 1, so the rate equals the input, x = 0.5.
+    /// The quantised network lost a quarter of its gain: weight 6, threshold 8. Rate-coded,
+    /// x = 0.5 spikes at t = 1, 3, 5, 7 of 8 ticks (floor((t + 1) x) > floor(t x)); V goes
+    /// 6, 12 -> fire (4), 10 -> fire (2), 8 -> fire (0): 3 spikes, rate 0.375. The bias moves
+    /// by (0.5 - 0.375) x 8 = 1 per tick. Then V is 1, 8 -> fire (0), 1, 8, 1, 8, 1, 8: a
+    /// spike at t = 1, 3, 5, 7, rate 0.5, the ANN's.
+    @Test func calibrateBiasMatchesTheANNsMeanRate() throws {
+        let reference = try Self.single(weight: 1, threshold: 1)
+        let quantised = try Self.single(weight: 6, threshold: 8)
+        let result = try CalibrateBias(samples: 1, ticks: 8).run(quantised, reference: reference, calibration: [["x": [0.5]]])
+        #expect(ConversionPassTests.values(result.graph, "d.bias") == [1])
+        #expect(result.log == ["d: mean rate 0.375 -> 0.5 (ANN 0.5), bias moved by 1..1 per channel"])
+        // Asking for more samples than the set holds is an error.
+        #expect(throws: DiagnosticError.self) { try CalibrateBias(samples: 2, ticks: 8).run(quantised, reference: reference, calibration: [["x": [0.5]]]) }
+        // Samples outside [0, 1] cannot be rate-coded.
+        #expect(throws: DiagnosticError.self) { try CalibrateBias(samples: 1, ticks: 8).run(quantised, reference: reference, calibration: [["x": [2]]]) }
+    }
+
+    /// Two classes, weights -0.5 and -0.25 on an input of 1 in the reference (threshold 1):
+    /// both scores are negative, so neither class fires and the sample is a miss. The winner
+    /// scores -0.25; with 4 calibration ticks the least shift that gives it one spike is
+    /// 1/4 - (-0.25) = 0.5 of a threshold, 0.5 x 4 = 2 per tick on the quantised network
+    /// (weights -2 and -1, threshold 4). Then class 0's current is 0 and class 1's is 1 per
+    /// tick: rates 0 and 0.25, the shifted reference's clip(-0.5 + 0.5) = 0 and -0.25 + 0.5,
+    /// so bias calibration has nothing left to move.
+    @Test func shiftedReadoutLetsTheWinnerFire() throws {
+        func net(_ w: [Double], _ theta: Double) throws -> SpikeGraph {
+            try ConversionPassTests.graph([
+                Layer(name: "x", op: .input(shape: TensorShape(vector: 1), encoding: .rate)),
+                Layer(name: "out", op: .dense(Dense(outFeatures: 2, bias: false)), inputs: ["x"], neuron: NeuronModel(threshold: theta), parameterKey: "out"),
+            ], outputs: ["out"], tensors: ["out.weight": Self.tensor([2, 1], w)])
+        }
+        let pass = CalibrateBias(samples: 1, ticks: 4, shiftsReadout: true)
+        let result = try pass.run(try net([-2, -1], 4), reference: try net([-0.5, -0.25], 1), calibration: [["x": [1]]])
+        #expect(ConversionPassTests.values(result.graph, "out.bias") == [2, 2])
+        #expect(result.log.count == 1)
+        #expect(result.log.first?.hasPrefix("out: every class's score raised by 0.5 of a threshold") == true)
+        let network = try IntegerNetwork.check(result.graph, target: Self.truenorth)
+        let counts = ReferenceSimulator(network).run(SpikeInput(ticks: 4, spikes: ["x": (0..<4).map { .init(tick: $0, index: 0) }]), ticks: 4).outputs.first?.counts
+        #expect(counts == [0, 1])
+    }
+
+    // MARK: Bad calibration input
+
+    /// A calibration set of the wrong shape, one with fewer samples than asked and one
+    /// holding a NaN: each an error naming the file, and exit status 1.
+    @Test(arguments: ["shape", "count", "nan"])
+    func badCalibrationSetsAreRefused(_ fault: String) throws {
+        let digits = TestSupport.fixtures + "/digits/"
+        let dir = try TestSupport.temporaryDirectory()
+        var arguments = ["compile", digits + "cnn.yaml", "-o", dir.appendingPathComponent("m.json").path]
+        let expected: String
+        switch fault {
+        case "shape":
+            arguments += ["--calibration", digits + "test_labels.npy"]
+            expected = "test_labels.npy: shape (360,) matches neither input 'image'"
+        case "count":
+            arguments += ["--calibrate", "500"]
+            expected = "calibration.npy: calibration asks for 500 samples, but it holds 200"
+        default:
+            var values = [Double](repeating: 0.5, count: 2 * 64)
+            values[64 + 9] = .nan
+            var data = Data(NPYHeader(descr: "<f8", shape: [2, 1, 8, 8]).encoded())
+            for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+            let path = dir.appendingPathComponent("nan.npy").path
+            try data.write(to: URL(fileURLWithPath: path))
+            arguments += ["--calibration", path, "--calibrate", "2"]
+            expected = "nan.npy: element [1, 0, 1, 1] is nan; weights and samples must be finite"
+        }
+        let run = try TestSupport.tessera(arguments)
+        #expect(run.status == 1)
+        #expect(run.stderr.contains(expected), "\(run.stderr)")
+    }
+}
