@@ -53,6 +53,8 @@ struct WeightBinder {
                     }
                     continue
                 }
+                // A trained scale is bound only when the weights hold it.
+                if slot.optional { continue }
                 if let synthetic {
                     let constant = synthetic.trinary && slot.suffix == "bias" ? 0 : slot.constant
                     store[name] = .synthetic(.init(shape: slot.shape, seed: synthetic.seed, bound: 1 / Double(max(slot.fanIn, 1)).squareRoot(),

@@ -2,7 +2,7 @@ import SpikeIR
 import TesseraSupport
 
 /// The conversion passes in their fixed order, as ``ConversionSettings`` enable them:
-/// fold batch norm, approximate decay, balance thresholds, quantise weights, eliminate
+/// fold trained scales (whenever a layer has one), fold batch norm, approximate decay, balance thresholds, quantise weights, eliminate
 /// residual, calibrate bias, binarise activations. Each stage keeps the graph after it and the pass's log, so a caller can
 /// print the IR after each pass.
 ///
@@ -31,6 +31,7 @@ public struct ConversionPipeline: Sendable {
             stages.append(Stage(pass: pass, result: result))
             current = result.graph
         }
+        if FoldScales.applies(to: graph) { record("fold-scales", try FoldScales().run(current)) }
         let hasBatchNorm = graph.layers.contains { if case .batchnorm = $0.op { true } else { false } }
         if settings.foldBatchNorm && hasBatchNorm { record("fold-batchnorm", try FoldBatchNorm().run(current)) }
         if settings.approximateDecay && current.layers.contains(where: { $0.neuron?.decay != nil }) {

@@ -60,6 +60,10 @@ public struct IntegerNetwork: Sendable {
             for slot in layer.op.parameterSlots(input: input) {
                 let name = "\(key).\(slot.suffix)"
                 guard tensors[name] == nil, let tensor = graph.parameters.tensor(name) else { continue }
+                if slot.optional {
+                    diagnostics.error("\(layer.op.name) '\(layer.name)': its trained scale \(name) must be folded into the weights first (the conversion's fold-scales pass)", at: at)
+                    continue
+                }
                 let range = slot.suffix == "bias" ? leaks : weights
                 if let bad = tensor.values.first(where: { $0 != $0.rounded() || !range.contains(Int($0)) }) {
                     diagnostics.error("\(layer.op.name) '\(layer.name)': \(name) holds \(bad), not an integer in \(range.lowerBound)..\(range.upperBound); quantise the weights first", at: at)

@@ -24,7 +24,7 @@ extension Layer {
     public func cost(inputShapes: [TensorShape]) -> LayerCost {
         guard let out = shape, let x = inputShapes.first else { return LayerCost() }
         let neurons = op.hasNeurons ? out.count : 0
-        let parameters = op.parameterSlots(input: x).reduce(0) { $0 + $1.shape.reduce(1, *) }
+        let parameters = op.parameterSlots(input: x).filter { !$0.optional }.reduce(0) { $0 + $1.shape.reduce(1, *) }
         let synapses: Int
         switch op {
         case .input, .flatten, .concat, .batchnorm:

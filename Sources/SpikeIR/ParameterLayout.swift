@@ -9,6 +9,17 @@ public struct ParameterSlot: Hashable, Sendable {
     public var fanIn: Int
     /// The value a synthetic tensor of this slot takes when it is a constant (batch norm).
     public var constant: Double?
+    /// A tensor the layer may have: it is bound when the weights hold it, never made up,
+    /// and one value stands for all channels (a trained scale per layer or per channel).
+    public var optional = false
+
+    /// The trained scales a binary-weight or binary-activation layer may carry (XNOR-Net
+    /// style): `weight_scale` multiplies its weights per output channel, `activation_scale`
+    /// is what one of its spikes stands for to the layers reading it (``FoldScales`` in
+    /// Passes folds both).
+    static func scales(channels: Int, fanIn: Int) -> [ParameterSlot] {
+        ["weight_scale", "activation_scale"].map { ParameterSlot(suffix: $0, shape: [channels], fanIn: fanIn, optional: true) }
+    }
 }
 
 extension Operation {
@@ -19,16 +30,16 @@ extension Operation {
             let fanIn = input.channels / c.groups * c.vertical.kernel * c.horizontal.kernel
             var slots = [ParameterSlot(suffix: "weight", shape: [c.outChannels, input.channels / c.groups, c.vertical.kernel, c.horizontal.kernel], fanIn: fanIn)]
             if c.bias { slots.append(ParameterSlot(suffix: "bias", shape: [c.outChannels], fanIn: fanIn)) }
-            return slots
+            return slots + ParameterSlot.scales(channels: c.outChannels, fanIn: fanIn)
         case let .convTranspose2d(c):
             let fanIn = c.outChannels / c.groups * c.vertical.kernel * c.horizontal.kernel
             var slots = [ParameterSlot(suffix: "weight", shape: [input.channels, c.outChannels / c.groups, c.vertical.kernel, c.horizontal.kernel], fanIn: fanIn)]
             if c.bias { slots.append(ParameterSlot(suffix: "bias", shape: [c.outChannels], fanIn: fanIn)) }
-            return slots
+            return slots + ParameterSlot.scales(channels: c.outChannels, fanIn: fanIn)
         case let .dense(d):
             var slots = [ParameterSlot(suffix: "weight", shape: [d.outFeatures, input.count], fanIn: input.count)]
             if d.bias { slots.append(ParameterSlot(suffix: "bias", shape: [d.outFeatures], fanIn: input.count)) }
-            return slots
+            return slots + ParameterSlot.scales(channels: d.outFeatures, fanIn: input.count)
         case .xcorr:
             // The template branch's features, bound as the head's weights (input: template).
             return [ParameterSlot(suffix: "template", shape: [input.channels, input.height, input.width], fanIn: input.count)]

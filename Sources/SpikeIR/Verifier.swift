@@ -135,13 +135,14 @@ public enum Verifier {
         for slot in layer.op.parameterSlots(input: input) {
             let name = "\(key).\(slot.suffix)"
             guard let shape = store.shape(of: name) else {
+                if slot.optional { continue }
                 diagnostics.error("\(layer.op.name) '\(layer.name)' has no tensor '\(name)' (expected shape \(describeShape(slot.shape)))", at: layer.location)
                 continue
             }
             // A bias may be given as [out] or as PyTorch's broadcastable [out, 1, 1], and
             // one value as a 0-d array (NumPy's scalar) or a 1-element one.
             let broadcast = slot.shape.count == 1 && shape.reduce(1, *) == slot.shape[0] && shape.first == slot.shape[0]
-            let single = shape.reduce(1, *) == 1 && slot.shape.reduce(1, *) == 1
+            let single = shape.reduce(1, *) == 1 && (slot.shape.reduce(1, *) == 1 || slot.optional)
             if shape != slot.shape && !broadcast && !single {
                 let origin = store.origin(of: name).map { " from \($0)" } ?? ""
                 diagnostics.error("\(layer.op.name) '\(layer.name)': tensor '\(name)'\(origin) has shape \(describeShape(shape)), expected \(describeShape(slot.shape)) for input \(input)", at: layer.location)

@@ -3,7 +3,7 @@ import Testing
 @testable import Passes
 @testable import Tessera
 
-/// Residual elimination and bias calibration on networks small enough to work out by hand;
+/// Residual elimination, bias calibration and the folding of trained scales on networks small enough to work out by hand;
 /// the expected spike counts and biases are derived in the comments.
 @Suite struct CalibrationPassTests {
     static let truenorth = ReferenceSimulatorTests.truenorth
@@ -123,5 +123,41 @@ import Testing
         let run = try TestSupport.tessera(arguments)
         #expect(run.status == 1)
         #expect(run.stderr.contains(expected), "\(run.stderr)")
+    }
+
+    // MARK: FoldScales
+
+    /// a: dense 1 -> 2 whose spikes stand for 2 (channel 0) and 0.5 (channel 1); b reads
+    /// them with weights [[1, -1], [1, 1]] and a weight scale of 3 for the layer, so its
+    /// weights become w x 3 x beta_i: [[6, -1.5], [6, 1.5]]. p pools a 1-channel conv whose
+    /// spikes stand for 4: fire iff 4 x sum >= 2, so its threshold becomes 2 / 4 = 0.5.
+    @Test func foldScalesByHand() throws {
+        let binary = NeuronModel(kind: .binary, threshold: 1)
+        let graph = try ConversionPassTests.graph([
+            Layer(name: "x", op: .input(shape: TensorShape(vector: 1), encoding: .binary)),
+            Layer(name: "a", op: .dense(Dense(outFeatures: 2, bias: false)), inputs: ["x"], neuron: binary, parameterKey: "a"),
+            Layer(name: "b", op: .dense(Dense(outFeatures: 2, bias: false)), inputs: ["a"], neuron: binary, parameterKey: "b"),
+        ], outputs: ["b"], tensors: [
+            "a.weight": Self.tensor([2, 1], [1, 1]), "a.activation_scale": Self.tensor([2], [2, 0.5]),
+            "b.weight": Self.tensor([2, 2], [1, -1, 1, 1]), "b.weight_scale": Self.tensor([1], [3]),
+        ])
+        let folded = try FoldScales().run(graph)
+        #expect(ConversionPassTests.values(folded.graph, "b.weight") == [6, -1.5, 6, 1.5])
+        #expect(ConversionPassTests.values(folded.graph, "a.weight") == [1, 1])
+        #expect(folded.graph.parameters.tensor("a.activation_scale") == nil && folded.graph.parameters.tensor("b.weight_scale") == nil)
+        #expect(folded.log == ["b: weights x 3 (its weight scale), weights x 0.5..2 per channel (its inputs' activation scales)"])
+        // Unfolded, a trained scale is refused by the integer check, naming it.
+        #expect(throws: DiagnosticError.self) { try IntegerNetwork.check(graph, target: Self.truenorth) }
+
+        let pooled = try ConversionPassTests.graph([
+            Layer(name: "img", op: .input(shape: TensorShape(1, 2, 2), encoding: .binary)),
+            Layer(name: "c", op: .conv2d(Convolution(outChannels: 1, vertical: Window(kernel: 1), horizontal: Window(kernel: 1), bias: false)), inputs: ["img"], neuron: binary, parameterKey: "c"),
+            Layer(name: "p", op: .avgpool(Pooling(vertical: Window(kernel: 2, stride: 2), horizontal: Window(kernel: 2, stride: 2))), inputs: ["c"], neuron: NeuronModel(kind: .binary, threshold: 2)),
+        ], outputs: ["p"], tensors: ["c.weight": Self.tensor([1, 1, 1, 1], [1]), "c.activation_scale": Self.tensor([1], [4])])
+        #expect(try FoldScales().run(pooled).graph.layer(named: "p")?.neuron?.threshold == 0.5)
+        // A scale must be positive.
+        var negative = graph
+        negative.parameters["b.weight_scale"] = .loaded(Self.tensor([1], [-3]), origin: "test")
+        #expect(throws: DiagnosticError.self) { try FoldScales().run(negative) }
     }
 }

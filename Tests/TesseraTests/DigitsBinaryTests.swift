@@ -10,12 +10,17 @@ import Testing
 @Suite struct DigitsBinaryTests {
     static func fixture(_ name: String) -> String { TestSupport.packageRoot.appendingPathComponent("Tests/TesseraTests/Fixtures/digits/\(name)").path }
 
-    @Test func binaryNetworkMatchesItsIntegerForwardPass() throws {
+    /// `binary-scaled.yaml` is the same network with trained scales (a weight scale per
+    /// hidden channel, one for the outputs, an activation scale of 0.5 for the hidden
+    /// spikes; tools/make_scaled_binary.py checks that its own forward pass gives the same
+    /// bits): folded by fold-scales and binarise-activations, it must match too.
+    @Test(arguments: ["binary.yaml", "binary-scaled.yaml"])
+    func binaryNetworkMatchesItsIntegerForwardPass(_ file: String) throws {
         let target = try Target.load(TestSupport.target("truenorth"))
         // Through the conversion pipeline: BinariseActivations rewrites the layers (bias
         // 1 - m, threshold 1), which must not change a single bit.
-        let converted = try Network.load(Self.fixture("binary.yaml")).convert()
-        #expect(converted.stages.map(\.pass) == ["binarise-activations"])
+        let converted = try Network.load(Self.fixture(file)).convert()
+        #expect(converted.stages.map(\.pass) == (file == "binary.yaml" ? [] : ["fold-scales"]) + ["binarise-activations"])
         let network = converted.network
         let compiled = try Compiler(try IntegerNetwork.check(network.graph, target: target)).compile()
         let map = compiled.map
