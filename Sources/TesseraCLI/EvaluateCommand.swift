@@ -62,6 +62,9 @@ struct EvaluateCommand: ParsableCommand {
     @Option(name: .customLong("report"), help: "Where to write the accuracy report (JSON).")
     var reportPath: String?
 
+    @Flag(help: "Also measure each combination of residual elimination and bias calibration (balancing alone, + each, + both) and print one row per combination.")
+    var comparePasses = false
+
     @OptionGroup(title: "Conversion passes (override the network file's compile: section)")
     var conversion: ConversionOptions
 
@@ -83,8 +86,20 @@ struct EvaluateCommand: ParsableCommand {
                                     encoding: encoding ?? declared, seed: seed, output: output,
                                     passes: converted.stages.map { .init(pass: $0.pass, log: $0.result.log) })
             let result: AccuracyReport
-            if let masks { result = try run.segment(masks: try Self.integers(masks, what: "masks")) } else {
-                result = try run.classify(labels: try Self.integers(labels ?? "", what: "labels"))
+            let maskTensor = try masks.map { path throws(DiagnosticError) in try Self.integers(path, what: "masks") }
+            let labelTensor = try labels.map { path throws(DiagnosticError) in try Self.integers(path, what: "labels") }
+            if let maskTensor { result = try run.segment(masks: maskTensor) } else {
+                result = try run.classify(labels: labelTensor ?? Tensor(repeating: 0, shape: [0]))
+            }
+            if comparePasses {
+                let settings = try conversion.apply(to: original.conversion, inputs: inputs)
+                let comparison = PassComparison(network: original, settings: settings, target: hardware, samples: samples, ticks: tickList,
+                                                encoding: encoding ?? declared, seed: seed, output: output)
+                let pixels = maskTensor.map { $0.shape.dropFirst().reduce(1, *) } ?? 0
+                let maps = maskTensor.map { m in (0..<samples.count).map { i in m.values[i * pixels..<(i + 1) * pixels].map { Int($0) } } }
+                print("\n" + (masks == nil ? "accuracy" : "mean IoU") + " per pass combination:")
+                let table = try comparison.run(labels: labelTensor?.values.map { Int($0) }, masks: maps)
+                GraphPrinter.align(table, rightAligned: Set(1..<(tickList.count + 1))).forEach { print($0) }
             }
             if let reportPath {
                 try result.save(to: reportPath)

@@ -160,4 +160,24 @@ import Testing
         negative.parameters["b.weight_scale"] = .loaded(Self.tensor([1], [-3]), origin: "test")
         #expect(throws: DiagnosticError.self) { try FoldScales().run(negative) }
     }
+
+    // MARK: evaluate --compare-passes
+
+    /// One row per combination, each converted and compiled anew; the first (balancing and
+    /// quantisation, as the MLP's file asks) is the plain curve the same run prints above it;
+    /// calibration, which the file does not ask for, takes its defaults.
+    @Test func comparePassesPrintsEachCombination() throws {
+        let d = TestSupport.fixtures + "/digits/"
+        let run = try TestSupport.tessera(["evaluate", d + "mlp.yaml", "--images", d + "test_images.npy", "--labels", d + "test_labels.npy",
+                                           "--ticks", "4,8", "--compare-passes"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        let start = try #require(lines.firstIndex(of: "accuracy per pass combination:"))
+        let rows = lines[(start + 2)...].map { $0.split(separator: " ").map(String.init) }
+        #expect(rows.map { $0.first ?? "" } == ["balancing", "+", "+", "+"])
+        #expect(lines[start + 2].hasPrefix("balancing and quantisation") && lines[start + 4].contains("calibration (64 samples, 32 ticks)"))
+        // The plain curve's rows: "4  5  90.56%" and "8  9  96.94%".
+        let plain = lines.filter { $0.range(of: #"^ +[48] +[59] +"#, options: .regularExpression) != nil }.compactMap { $0.split(separator: " ").last.map(String.init) }
+        #expect(plain.count == 2 && Array(rows[0].suffix(2)) == plain, "\(plain) vs \(rows[0])")
+    }
 }
