@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Passes
+@testable import Frontend
 @testable import Tessera
 
 /// Residual elimination, bias calibration and the folding of trained scales on networks small enough to work out by hand;
@@ -47,6 +48,19 @@ import Testing
         let odd = try EliminateResidual(fraction: 0.5).run(try Self.single(weight: 1, threshold: 5))
         #expect(odd.log == ["d: starts at 0.5 of its threshold (2)"])
         #expect(throws: DiagnosticError.self) { try EliminateResidual(fraction: 1.5).run(net) }
+    }
+
+    /// The start is part of the neuron in the network file (`initial:`), so a network the
+    /// writer saves after residual elimination loads back with it.
+    @Test func initialPotentialRoundTripsThroughTheNetworkFile() throws {
+        let started = try EliminateResidual(fraction: 0.5).run(try Self.single(weight: 1, threshold: 4)).graph
+        let dir = try TestSupport.temporaryDirectory()
+        let (yaml, tensors) = try NetworkWriter.write(started, weights: "w.npz")
+        #expect(yaml.contains("initial: 0.5"))
+        try NPZWriter.write(tensors, to: dir.appendingPathComponent("w.npz").path)
+        let path = dir.appendingPathComponent("net.yaml").path
+        try Data(yaml.utf8).write(to: URL(fileURLWithPath: path))
+        #expect(try Network.load(path).graph.layer(named: "d")?.neuron?.initialFraction == 0.5)
     }
 
     // MARK: CalibrateBias

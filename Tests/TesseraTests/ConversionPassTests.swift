@@ -323,6 +323,9 @@ import Testing
         ("quantise: { bits: 4 }", "9:15: error: unknown key 'bits' in compile.quantise"),
         ("balance: { percentile: 99 }", "9:12: error: balance needs 'calibration:'"),
         ("balance: { per: neuron, calibration: c.npy }", "9:19: error: unknown granularity ('per') 'neuron'"),
+        ("initial_potential: 2", "9:22: error: initial_potential (fraction of the threshold) must be at most 1.0, got 2.0"),
+        ("calibrate: { ticks: 8 }", "9:14: error: calibrate needs 'samples:'"),
+        ("calibrate: { samples: 0 }", "9:25: error: calibrate samples must be at least 1"),
     ])
     func badCompileSectionsAreLocated(line: String, message: String) throws {
         let yaml = Self.compileSection("  fold_batchnorm: true\n  \(line)")

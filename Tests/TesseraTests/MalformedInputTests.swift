@@ -93,6 +93,8 @@ let malformedCases: [MalformedCase] = [
                   message: "does not fit the input 1x8x8"),
     MalformedCase(name: "negative decay", yaml: net(line8: "  - { name: out, op: dense, out: 10, neuron: { model: lif, decay: -0.5 } }"), line: 8, column: 67,
                   message: "decay must be in (0, 1]"),
+    MalformedCase(name: "initial potential beyond the threshold", yaml: net(line8: "  - { name: out, op: dense, out: 10, neuron: { initial: 1.5 } }"), line: 8, column: 57,
+                  message: "initial is the starting potential as a fraction of the threshold, in -1...1; got 1.5"),
     MalformedCase(name: "zero threshold", yaml: net(line8: "  - { name: out, op: dense, out: 10, neuron: { threshold: 0 } }"), line: 8, column: 59,
                   message: "threshold of a spiking (if) neuron must be positive"),
     // Shape and channel mismatches
