@@ -65,12 +65,13 @@ enum ConversionReader {
         if let n = m["initial_potential"], let v = reader.double(n, what: "initial_potential (fraction of the threshold)", atLeast: -1, atMost: 1) {
             settings.initialPotential = v
         }
-        if let n = m["calibrate"], let c = reader.mapping(n, what: "compile.calibrate", allowed: ["samples", "ticks", "shift_readout"]) {
+        if let n = m["calibrate"], let c = reader.mapping(n, what: "compile.calibrate", allowed: ["samples", "ticks", "shift_readout", "gain"]) {
             var calibrate = ConversionSettings.Calibrate(samples: 0)
             if let s = c["samples"], let v = reader.int(s, what: "calibrate samples", atLeast: 1) { calibrate.samples = v }
             if c["samples"] == nil { reader.error("calibrate needs 'samples:' (how many of balance's calibration samples to run)", at: n) }
             if let t = c["ticks"], let v = reader.int(t, what: "calibrate ticks", atLeast: 1) { calibrate.ticks = v }
             if let r = c["shift_readout"], let v = reader.bool(r, what: "calibrate shift_readout") { calibrate.shiftReadout = v }
+            if let g = c["gain"], let v = reader.bool(g, what: "calibrate gain") { calibrate.gain = v }
             settings.calibrate = calibrate
         }
         return settings

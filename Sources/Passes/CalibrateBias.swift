@@ -19,7 +19,8 @@ import TesseraSupport
 /// with the chip's sums (rate-coded inputs, every layer in the same tick). Weighted layers
 /// move their bias per output channel; pooling, sums and upsampling have no weights to hold
 /// a bias, so their leak moves by the mean over their channels. On an integer network the
-/// new biases are rounded and kept within the target's leak width.
+/// new biases are rounded and kept within the target's leak width. With `calibratesGain`
+/// (the advanced form) each weighted layer first has its gain fitted, through its threshold.
 public struct CalibrateBias: Sendable {
     public var samples: Int
     public var ticks: Int
@@ -32,12 +33,21 @@ public struct CalibrateBias: Sendable {
     /// calibration sample the winning class fires (``shiftReadout(_:reference:samples:)``).
     public var shiftsReadout: Bool
 
-    public init(samples: Int, ticks: Int = 32, rounds: Bool = true, biasLimit: Double? = nil, shiftsReadout: Bool = false) {
+    /// The advanced form: before its bias, each weighted layer's gain per output channel
+    /// (``calibrateGain(_:_:target:measured:)``).
+    public var calibratesGain: Bool
+    /// The largest threshold the target holds.
+    public var thresholdLimit: Double?
+
+    public init(samples: Int, ticks: Int = 32, rounds: Bool = true, biasLimit: Double? = nil, shiftsReadout: Bool = false,
+                calibratesGain: Bool = false, thresholdLimit: Double? = nil) {
         self.samples = samples
         self.ticks = ticks
         self.rounds = rounds
         self.biasLimit = biasLimit
         self.shiftsReadout = shiftsReadout
+        self.calibratesGain = calibratesGain
+        self.thresholdLimit = thresholdLimit
     }
 
     public func run(_ graph: SpikeGraph, reference: SpikeGraph, calibration: [[String: [Double]]]) throws(DiagnosticError) -> PassResult {
@@ -51,17 +61,29 @@ public struct CalibrateBias: Sendable {
         var out = graph, reference = reference
         var log: [String] = []
         if shiftsReadout { log += shiftReadout(&out, reference: &reference, samples: set) }
-        let target = meanRates(set.map { RateForward(reference).run($0) }, graph: graph)
-        var measured = simulate(out, inputs)
+        let targetRates = set.map { RateForward(reference).run($0) }
+        let target = meanRates(targetRates, graph: graph)
+        var rates = simulateRates(out, inputs)
+        var measured = meanRates(rates, graph: graph)
         let before = measured
         var changes: [Int: String] = [:]
         for k in graph.layers.indices {
-            guard let neuron = out.layers[k].neuron, neuron.kind != .binary, !target[k].isEmpty else { continue }
+            guard out.layers[k].neuron.map({ $0.kind != .binary }) == true, !target[k].isEmpty else { continue }
+            var done: [String] = []
+            if calibratesGain, let change = calibrateGain(&out, k, target: targetRates.map { $0[k] }, measured: rates.map { $0[k] }) {
+                done.append(change)
+                rates = simulateRates(out, inputs)
+                measured = meanRates(rates, graph: graph)
+            }
+            guard let neuron = out.layers[k].neuron else { continue }
             let channels = target[k].count
             let shift = (0..<channels).map { c in (target[k][c] - measured[k][c]) * neuron.threshold(channel: c) }
-            guard let change = correct(&out, k, shift: shift) else { continue }
-            changes[k] = change
-            measured = simulate(out, inputs)
+            if let change = correct(&out, k, shift: shift) {
+                done.append(change)
+                rates = simulateRates(out, inputs)
+                measured = meanRates(rates, graph: graph)
+            }
+            if !done.isEmpty { changes[k] = done.joined(separator: ", ") }
         }
         for (k, layer) in graph.layers.enumerated() {
             guard let change = changes[k] else { continue }
@@ -149,11 +171,52 @@ public struct CalibrateBias: Sendable {
         }
     }
 
-    /// The measured rates of every layer with neurons, per output channel.
-    private func simulate(_ graph: SpikeGraph, _ inputs: [SpikeInput]) -> [[Double]] {
+    /// The advanced form (weight calibration, here as a gain): a layer whose spiking rates
+    /// are a scaled copy of the ANN's, r = t / g, loses its ranking less than its
+    /// resolution, and no bias fixes a slope. Per output channel (or for the layer when it
+    /// has one threshold), g is the least-squares slope of the ANN's rates against the
+    /// measured ones, sum t m / sum m^2, over the elements that fire and do not saturate
+    /// (0 < m < 1); multiplying the weights and bias by g is dividing the threshold by it,
+    /// which keeps the integer weights and their encoding. The new thresholds are rounded
+    /// on an integer network and kept within 1 and the target's threshold width.
+    func calibrateGain(_ graph: inout SpikeGraph, _ k: Int, target: [[Double]], measured: [[Double]]) -> String? {
+        let layer = graph.layers[k]
+        switch layer.op {
+        case .dense, .conv2d, .convTranspose2d: break
+        default: return nil
+        }
+        guard var neuron = layer.neuron, let shape = layer.shape, shape.count > 0 else { return nil }
+        let channels = max(shape.channels, 1), plane = max(shape.count / channels, 1)
+        let perChannel = neuron.channelThresholds != nil
+        var (tm, mm) = ([Double](repeating: 0, count: channels), [Double](repeating: 0, count: channels))
+        for (t, m) in zip(target, measured) where t.count == shape.count && m.count == shape.count {
+            for i in m.indices where m[i] > 0 && m[i] < 1 {
+                let c = perChannel ? i / plane : 0
+                tm[c] += t[i] * m[i]
+                mm[c] += m[i] * m[i]
+            }
+        }
+        let limit = thresholdLimit ?? .infinity
+        let old = (0..<channels).map { neuron.threshold(channel: $0) }
+        let new = (0..<channels).map { c -> Double in
+            let g = mm[perChannel ? c : 0] > 0 ? tm[perChannel ? c : 0] / mm[perChannel ? c : 0] : 1
+            guard g > 0, g.isFinite else { return old[c] }
+            let theta = old[c] / g
+            return min(max(rounds ? theta.rounded() : theta, 1), limit)
+        }
+        guard new != old else { return nil }
+        if perChannel { neuron.channelThresholds = new } else { neuron.threshold = new[0] }
+        graph.layers[k].neuron = neuron
+        let ratio = new.indices.map { old[$0] / new[$0] }
+        let range = ratio.count == 1 || Set(ratio).count == 1 ? fmt(ratio[0]) : "\(fmt(ratio.min() ?? 1))..\(fmt(ratio.max() ?? 1)) per channel"
+        return "gain x \(range) (threshold \(fmt(old.min() ?? 0))..\(fmt(old.max() ?? 0)) -> \(fmt(new.min() ?? 0))..\(fmt(new.max() ?? 0)))"
+    }
+
+    /// The measured rates of every layer with neurons, per sample and element.
+    private func simulateRates(_ graph: SpikeGraph, _ inputs: [SpikeInput]) -> [[[Double]]] {
         let simulator = FloatSimulator(graph, averagesPools: false)
         let names = Set(graph.layers.filter { $0.neuron != nil }.map(\.name))
-        let rates = inputs.map { input -> [[Double]] in
+        return inputs.map { input -> [[Double]] in
             let spikes = simulator.spikes(of: names, input, ticks: ticks)
             return graph.layers.map { layer in
                 guard let perTick = spikes[layer.name], let first = perTick.first else { return [] }
@@ -162,8 +225,8 @@ public struct CalibrateBias: Sendable {
                 return count.map { $0 / Double(ticks) }
             }
         }
-        return meanRates(rates, graph: graph)
     }
+
 
     /// The samples as rate-coded spike trains, `ticks` long.
     private func encode(_ set: [[String: [Double]]], graph: SpikeGraph) throws(DiagnosticError) -> [SpikeInput] {

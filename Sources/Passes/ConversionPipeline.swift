@@ -51,7 +51,7 @@ public struct ConversionPipeline: Sendable {
         }
         if let calibrate = settings.calibrate {
             let pass = CalibrateBias(samples: calibrate.samples, ticks: calibrate.ticks, rounds: settings.quantise != nil, biasLimit: limits?.bias,
-                                     shiftsReadout: calibrate.shiftReadout)
+                                     shiftsReadout: calibrate.shiftReadout, calibratesGain: calibrate.gain, thresholdLimit: limits?.threshold)
             record("calibrate-bias", try pass.run(current, reference: reference, calibration: calibration))
         }
         if settings.binarise && current.layers.contains(where: { $0.neuron?.kind == .binary }) {

@@ -48,11 +48,14 @@ public struct ConversionSettings: Sendable, Equatable {
         public var ticks: Int
         /// Raise a classifier's scores by one common amount so that its winner always fires.
         public var shiftReadout: Bool
+        /// The advanced form: each weighted layer's gain per channel first (its threshold).
+        public var gain: Bool
 
-        public init(samples: Int, ticks: Int = 32, shiftReadout: Bool = false) {
+        public init(samples: Int, ticks: Int = 32, shiftReadout: Bool = false, gain: Bool = false) {
             self.samples = samples
             self.ticks = ticks
             self.shiftReadout = shiftReadout
+            self.gain = gain
         }
     }
 

@@ -38,6 +38,9 @@ struct ConversionOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "With --calibrate: raise a classifier's scores by one common amount so that its winning class always fires (the class order is unchanged).")
     var shiftReadout: Bool?
 
+    @Flag(inversion: .prefixedNo, help: "With --calibrate: the advanced form, each weighted layer's gain per channel (its threshold) before its bias.")
+    var calibrateGain: Bool?
+
     @Flag(inversion: .prefixedNo, help: "Bring binary (Eedn) layers to exact integer form (default on).")
     var binarise: Bool?
 
@@ -86,11 +89,12 @@ struct ConversionOptions: ParsableArguments {
         if let initialPotential { s.initialPotential = initialPotential == 0 ? nil : initialPotential }
         if calibrate == 0 {
             s.calibrate = nil
-        } else if calibrate != nil || calibrateTicks != nil || shiftReadout != nil {
+        } else if calibrate != nil || calibrateTicks != nil || shiftReadout != nil || calibrateGain != nil {
             var c = s.calibrate ?? ConversionSettings.Calibrate(samples: 0)
             if let calibrate { c.samples = calibrate }
             if let calibrateTicks { c.ticks = calibrateTicks }
             if let shiftReadout { c.shiftReadout = shiftReadout }
+            if let calibrateGain { c.gain = calibrateGain }
             if c.samples < 1 { throw DiagnosticError("--calibrate-ticks and --shift-readout need --calibrate N (how many calibration samples)") }
             s.calibrate = c
         }

@@ -83,6 +83,18 @@ import Testing
         #expect(throws: DiagnosticError.self) { try CalibrateBias(samples: 1, ticks: 8).run(quantised, reference: reference, calibration: [["x": [2]]]) }
     }
 
+    /// The advanced form on the same network: the measured rate 0.375 against the ANN's 0.5
+    /// is a slope g = (0.5 x 0.375) / 0.375^2 = 4/3, so the threshold becomes 8 / (4/3) = 6.
+    /// Then every input spike (6) fires it: rate 0.5, and the bias has nothing left to do.
+    @Test func calibrateGainFitsTheSlope() throws {
+        let reference = try Self.single(weight: 1, threshold: 1)
+        let quantised = try Self.single(weight: 6, threshold: 8)
+        let result = try CalibrateBias(samples: 1, ticks: 8, calibratesGain: true).run(quantised, reference: reference, calibration: [["x": [0.5]]])
+        #expect(result.graph.layer(named: "d")?.neuron?.threshold == 6)
+        #expect(ConversionPassTests.values(result.graph, "d.bias") == [0])
+        #expect(result.log == ["d: mean rate 0.375 -> 0.5 (ANN 0.5), gain x 1.333 (threshold 8..8 -> 6..6)"])
+    }
+
     /// Two classes, weights -0.5 and -0.25 on an input of 1 in the reference (threshold 1):
     /// both scores are negative, so neither class fires and the sample is a miss. The winner
     /// scores -0.25; with 4 calibration ticks the least shift that gives it one spike is
