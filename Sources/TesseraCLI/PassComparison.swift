@@ -29,7 +29,7 @@ struct PassComparison {
         calibrated.calibrate = calibrate
         both.initialPotential = fraction
         both.calibrate = calibrate
-        let c = "calibration (\(calibrate.samples) samples, \(calibrate.ticks) ticks\(calibrate.shiftReadout ? ", readout shifted" : ""))"
+        let c = "calibration (\(calibrate.samples) samples, \(calibrate.ticks) ticks\(calibrate.shiftReadout ? ", readout shifted" : "")\(calibrate.gain ? ", gain" : ""))"
         return [("balancing and quantisation", base), ("+ residual elimination (\(fraction))", residual), ("+ \(c)", calibrated),
                 ("+ \(c) + residual elimination", both)]
     }
