@@ -31,7 +31,7 @@ extension YAMLReader {
         if let n = m["initial"] {
             // The starting potential as a fraction of the threshold (residual elimination).
             if let v = double(n, what: "initial (fraction of the threshold)") {
-                if !(v >= -1 && v <= 1) { error("initial is the starting potential as a fraction of the threshold, in -1...1; got \(v)", at: n); ok = false }
+                if !NeuronModel.initialFractions.contains(v) { error("initial is the starting potential as a fraction of the threshold, in -1...1; got \(v)", at: n); ok = false }
                 model.initialFraction = v
             } else { ok = false }
         }

@@ -81,20 +81,8 @@ public struct BalanceThresholds: Sendable {
                 let channelOf = layer.op.outputChannel(weightShape: w.shape)
                 var scaled = w.values
                 for i in scaled.indices {
-                    // The input element (dense, [out, in]) or input channel (conv,
-                    // [out, in/groups, kh, kw]; transposed conv, [in, out/groups, kh, kw])
-                    // weight i reads, and the lambda it carries.
-                    let s: Double
-                    if case .dense = layer.op { s = input[i % max(inShape.count, 1)] } else if case .convTranspose2d = layer.op {
-                        // [in, out/groups, kh, kw]: the input channel is the leading index.
-                        let ci = i / max(w.shape[1] * w.shape[2] * w.shape[3], 1)
-                        s = input[min(ci * inShape.height * inShape.width, input.count - 1)]
-                    } else {
-                        let inPerGroup = w.shape[1], taps = w.shape[2] * w.shape[3]
-                        let co = i / (inPerGroup * taps), ci = (i / taps) % inPerGroup
-                        let outPerGroup = shape.channels / max(inShape.channels / inPerGroup, 1)
-                        s = input[min((co / outPerGroup * inPerGroup + ci) * inShape.height * inShape.width, input.count - 1)]
-                    }
+                    // The lambda carried by the input element or channel weight i reads.
+                    let s = input[layer.op.inputElement(weight: i, weightShape: w.shape, input: inShape, output: shape, count: input.count)]
                     let co = channelOf(i)
                     scaled[i] *= s / lambda[k][min(co, lambda[k].count - 1)]
                 }

@@ -61,7 +61,8 @@ public struct CalibrateBias: Sendable {
         var out = graph, reference = reference
         var log: [String] = []
         if shiftsReadout { log += shiftReadout(&out, reference: &reference, samples: set) }
-        let targetRates = set.map { RateForward(reference).run($0) }
+        let forward = RateForward(reference)
+        let targetRates = set.map { forward.run($0) }
         let target = meanRates(targetRates, graph: graph)
         var rates = simulateRates(out, inputs)
         var measured = meanRates(rates, graph: graph)
@@ -114,8 +115,9 @@ public struct CalibrateBias: Sendable {
             let plane = max(shape.height * shape.width, 1)
             // The lowest winning score (current over threshold) over samples and positions.
             var lowest = Double.infinity
+            let forward = RateForward(reference)
             for sample in set {
-                let z = RateForward(reference).run(sample, linear: [k])[k]
+                let z = forward.run(sample, linear: [k])[k]
                 guard z.count == shape.count else { continue }
                 for p in 0..<plane {
                     lowest = min(lowest, stride(from: p, to: z.count, by: plane).map { z[$0] }.max() ?? .infinity)
@@ -207,9 +209,7 @@ public struct CalibrateBias: Sendable {
         guard new != old else { return nil }
         if perChannel { neuron.channelThresholds = new } else { neuron.threshold = new[0] }
         graph.layers[k].neuron = neuron
-        let ratio = new.indices.map { old[$0] / new[$0] }
-        let range = ratio.count == 1 || Set(ratio).count == 1 ? fmt(ratio[0]) : "\(fmt(ratio.min() ?? 1))..\(fmt(ratio.max() ?? 1)) per channel"
-        return "gain x \(range) (threshold \(fmt(old.min() ?? 0))..\(fmt(old.max() ?? 0)) -> \(fmt(new.min() ?? 0))..\(fmt(new.max() ?? 0)))"
+        return "gain x \(fmtRange(new.indices.map { old[$0] / new[$0] })) (threshold \(fmt(old.min() ?? 0))..\(fmt(old.max() ?? 0)) -> \(fmt(new.min() ?? 0))..\(fmt(new.max() ?? 0)))"
     }
 
     /// The measured rates of every layer with neurons, per sample and element.
@@ -226,7 +226,6 @@ public struct CalibrateBias: Sendable {
             }
         }
     }
-
 
     /// The samples as rate-coded spike trains, `ticks` long.
     private func encode(_ set: [[String: [Double]]], graph: SpikeGraph) throws(DiagnosticError) -> [SpikeInput] {

@@ -2,8 +2,9 @@ import SpikeIR
 import TesseraSupport
 
 /// The conversion passes in their fixed order, as ``ConversionSettings`` enable them:
-/// fold trained scales (whenever a layer has one), fold batch norm, approximate decay, balance thresholds, quantise weights, eliminate
-/// residual, calibrate bias, binarise activations. Each stage keeps the graph after it and the pass's log, so a caller can
+/// fold trained scales (whenever a layer has one), fold batch norm, approximate decay,
+/// balance thresholds, quantise weights, eliminate residual, calibrate bias, binarise
+/// activations. Each stage keeps the graph after it and the pass's log, so a caller can
 /// print the IR after each pass.
 ///
 ///     let stages = try ConversionPipeline(settings).run(graph, calibration: samples)

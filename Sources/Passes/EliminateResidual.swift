@@ -19,7 +19,7 @@ public struct EliminateResidual: Sendable {
     }
 
     public func run(_ graph: SpikeGraph) throws(DiagnosticError) -> PassResult {
-        guard fraction >= -1 && fraction <= 1 else {
+        guard NeuronModel.initialFractions.contains(fraction) else {
             throw DiagnosticError("initial potential \(fraction) is not a fraction of the threshold in -1...1")
         }
         var out = graph
@@ -30,8 +30,7 @@ public struct EliminateResidual: Sendable {
             out.layers[k].neuron = neuron
             let thresholds = neuron.channelThresholds ?? [neuron.threshold]
             let starts = thresholds.map { t in t == t.rounded() ? (fraction * t).rounded(.down) : fraction * t }
-            let range = starts.count == 1 ? fmt(starts[0]) : "\(fmt(starts.min() ?? 0))..\(fmt(starts.max() ?? 0)) per channel"
-            log.append("\(layer.name): starts at \(fmt(fraction)) of its threshold (\(range))")
+            log.append("\(layer.name): starts at \(fmt(fraction)) of its threshold (\(fmtRange(starts)))")
         }
         return PassResult(graph: out, log: log)
     }

@@ -64,38 +64,27 @@ public struct FoldScales: Sendable {
                 guard let w = graph.tensor(layer, "weight"), let inShape = sources.first.flatMap({ graph.layers[$0].shape }) else { continue }
                 guard own[k] != nil || scaled else { continue }
                 let channelOf = layer.op.outputChannel(weightShape: w.shape)
-                let plane = max(inShape.height * inShape.width, 1)
                 var values = w.values
                 for i in values.indices {
                     let alpha = own[k].map { $0[min(channelOf(i), $0.count - 1)] } ?? 1
-                    let beta: Double
-                    switch layer.op {
-                    case .dense: beta = input[min(i % max(inShape.count, 1), input.count - 1)]
-                    case .convTranspose2d: beta = input[min(i / max(w.shape[1] * w.shape[2] * w.shape[3], 1) * plane, input.count - 1)]
-                    default:
-                        // [out, in/groups, kh, kw]: the input channel of weight i in its group.
-                        let inPerGroup = w.shape[1], taps = w.shape[2] * w.shape[3]
-                        let co = i / (inPerGroup * taps), ci = (i / taps) % inPerGroup
-                        let outPerGroup = shape.channels / max(inShape.channels / max(inPerGroup, 1), 1)
-                        beta = input[min((co / max(outPerGroup, 1) * inPerGroup + ci) * plane, input.count - 1)]
-                    }
+                    let beta = input[layer.op.inputElement(weight: i, weightShape: w.shape, input: inShape, output: shape, count: input.count)]
                     values[i] *= alpha * beta
                 }
                 out.set(layer, "weight", Tensor(shape: w.shape, values: values) ?? w, origin: "scales folded")
-                if let a = own[k] { notes.append("weights x \(range(a)) (its weight scale)") }
-                if scaled { notes.append("weights x \(range(input)) (its inputs' activation scales)") }
+                if let a = own[k] { notes.append("weights x \(fmtRange(a)) (its weight scale)") }
+                if scaled { notes.append("weights x \(fmtRange(input)) (its inputs' activation scales)") }
             case .avgpool, .upsample, .add:
                 guard scaled, var neuron = layer.neuron else { continue }
                 let channels = max(shape.channels, 1), part = input.count / max(layer.inputs.count, 1)
                 let perChannel = (0..<channels).map { c in input[min(c * max(part / channels, 1), max(input.count - 1, 0))] }
                 if case .add = layer.op, input.indices.contains(where: { input[$0] != input[$0 % max(part, 1)] }) {
-                    diagnostics.error("add '\(layer.name)': its inputs carry different activation scales (\(range(input))), which unit weights cannot weigh", at: layer.location)
+                    diagnostics.error("add '\(layer.name)': its inputs carry different activation scales (\(fmtRange(input))), which unit weights cannot weigh", at: layer.location)
                     continue
                 }
                 let thresholds = (0..<channels).map { neuron.threshold(channel: $0) / perChannel[$0] }
                 if Set(thresholds).count == 1 { neuron.threshold = thresholds[0]; neuron.channelThresholds = nil } else { neuron.channelThresholds = thresholds }
                 out.layers[k].neuron = neuron
-                notes.append("threshold / \(range(perChannel)) (its input's activation scale)")
+                notes.append("threshold / \(fmtRange(perChannel)) (its input's activation scale)")
             default:
                 continue
             }
@@ -114,8 +103,4 @@ public struct FoldScales: Sendable {
         return PassResult(graph: out, log: log)
     }
 
-    private func range(_ values: [Double]) -> String {
-        let (low, high) = (values.min() ?? 1, values.max() ?? 1)
-        return low == high ? fmt(low) : "\(fmt(low))..\(fmt(high)) per channel"
-    }
 }

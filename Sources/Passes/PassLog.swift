@@ -39,6 +39,25 @@ extension SpikeIR.Operation {
         }
     }
 
+    /// For weight element i of this op (weights `weightShape`, reading `input`, writing
+    /// `output`), the index into its input of the element it reads (dense) or of the first
+    /// element of the input channel it reads (conv2d `[out, in/groups, kh, kw]`, with its
+    /// groups; convtranspose2d `[in, out/groups, kh, kw]`), clamped to `count` elements.
+    func inputElement(weight i: Int, weightShape w: [Int], input: TensorShape, output: TensorShape, count: Int) -> Int {
+        let plane = input.height * input.width
+        let index: Int
+        switch self {
+        case .dense: index = i % max(input.count, 1)
+        case .convTranspose2d: index = i / max(w[1] * w[2] * w[3], 1) * plane
+        default:
+            let inPerGroup = w[1], taps = w[2] * w[3]
+            let co = i / max(inPerGroup * taps, 1), ci = (i / max(taps, 1)) % max(inPerGroup, 1)
+            let outPerGroup = output.channels / max(input.channels / max(inPerGroup, 1), 1)
+            index = (co / max(outPerGroup, 1) * inPerGroup + ci) * plane
+        }
+        return min(index, max(count - 1, 0))
+    }
+
     /// The weight elements of each output channel (`channels` of them).
     func channelMembers(weightShape: [Int], count: Int, channels: Int) -> [[Int]] {
         let channelOf = outputChannel(weightShape: weightShape)
@@ -61,3 +80,10 @@ extension SpikeIR.Operation {
 
 /// A figure for a pass's log: four significant digits.
 func fmt(_ value: Double) -> String { String(format: "%.4g", value) }
+
+/// Figures of a layer's channels for a pass's log: one figure when they agree, else their
+/// range "low..high per channel".
+func fmtRange(_ values: [Double]) -> String {
+    let (low, high) = (values.min() ?? 0, values.max() ?? 0)
+    return low == high ? fmt(low) : "\(fmt(low))..\(fmt(high)) per channel"
+}

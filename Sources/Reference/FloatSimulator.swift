@@ -14,9 +14,10 @@ import SpikeIR
 ///
 /// Every potential starts at its layer's initial potential (``NeuronModel/initialFraction``
 /// times the threshold, exactly). Neuron update per tick, for every element: v = decay·v +
-/// current + leak + bias (decay 1 when the layer has none; a `binary` neuron starts every tick at 0); fire if v >= θ (v > θ
-/// for the rules' strict layers); then reset: zero sets v = 0, subtract v -= θ (for the
-/// delayed layers θ is taken off after the next tick's decay instead), none keeps v. Nothing
+/// current + leak + bias (decay 1 when the layer has none; a `binary` neuron starts every
+/// tick at 0); fire if v >= θ (v > θ for the rules' strict layers); then reset: zero sets
+/// v = 0, subtract v -= θ (for the delayed layers θ is taken off after the next tick's decay
+/// instead), none keeps v. Nothing
 /// saturates and the potential has no floor. An avgpool layer averages (its sum divided by
 /// the window's area; with `averagesPools` off, the sum as on the chip); every other op is
 /// ``LayerKernel``'s.

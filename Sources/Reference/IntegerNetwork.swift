@@ -46,7 +46,7 @@ public struct IntegerNetwork: Sendable {
                     diagnostics.error("\(layer.op.name) '\(layer.name)': \(what) \(value) is not an integer in \(range.lowerBound)..\(range.upperBound) (the target's width)", at: at)
                     break
                 }
-                if !(neuron.initialFraction >= -1 && neuron.initialFraction <= 1) {
+                if !NeuronModel.initialFractions.contains(neuron.initialFraction) {
                     diagnostics.error("\(layer.op.name) '\(layer.name)': initial potential \(neuron.initialFraction) of the threshold is not in -1...1", at: at)
                 }
                 if let count = neuron.channelThresholds?.count, count != layer.shape?.channels {

@@ -35,6 +35,8 @@ public struct NeuronModel: Hashable, Sendable, CustomStringConvertible {
     /// quantisation and per-channel scales; the hardware's initial potential is it times the
     /// neuron's integer threshold, rounded down (``initialPotential(channel:)``).
     public var initialFraction: Double
+    /// The starting fractions a network may ask for: at most a threshold either way.
+    public static let initialFractions: ClosedRange<Double> = -1...1
 
     public init(kind: Kind = .integrateAndFire, threshold: Double = 1, leak: Double = 0,
                 decay: Double? = nil, reset: Reset = .subtract, initialFraction: Double = 0) {

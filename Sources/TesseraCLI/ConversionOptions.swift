@@ -49,7 +49,7 @@ struct ConversionOptions: ParsableArguments {
 
     func validate() throws {
         if let percentile, !(percentile > 0 && percentile <= 100) { throw ValidationError("--percentile must be in (0, 100]") }
-        if let initialPotential, !(initialPotential >= -1 && initialPotential <= 1) {
+        if let initialPotential, !NeuronModel.initialFractions.contains(initialPotential) {
             throw ValidationError("--initial-potential is a fraction of the threshold in -1...1")
         }
         if let calibrate, calibrate < 0 { throw ValidationError("--calibrate takes a number of samples (0 turns calibration off)") }

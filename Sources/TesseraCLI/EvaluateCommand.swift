@@ -93,10 +93,8 @@ struct EvaluateCommand: ParsableCommand {
             }
             if comparePasses {
                 let settings = try conversion.apply(to: original.conversion, inputs: inputs)
-                let comparison = PassComparison(network: original, settings: settings, target: hardware, samples: samples, ticks: tickList,
-                                                encoding: encoding ?? declared, seed: seed, output: output)
-                let pixels = maskTensor.map { $0.shape.dropFirst().reduce(1, *) } ?? 0
-                let maps = maskTensor.map { m in (0..<samples.count).map { i in m.values[i * pixels..<(i + 1) * pixels].map { Int($0) } } }
+                let comparison = PassComparison(network: original, settings: settings, run: run)
+                let maps = maskTensor.map(EvaluationRun.maps)
                 print("\n" + (masks == nil ? "accuracy" : "mean IoU") + " per pass combination:")
                 let table = try comparison.run(labels: labelTensor?.values.map { Int($0) }, masks: maps)
                 GraphPrinter.align(table, rightAligned: Set(1..<(tickList.count + 1))).forEach { print($0) }

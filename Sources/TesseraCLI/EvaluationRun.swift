@@ -21,8 +21,7 @@ struct EvaluationRun {
         let labelValues = labels.values.map { Int($0) }
         let floatAccuracy = original.layers.contains(where: { $0.neuron?.kind == .binary }) ? nil
             : AnalogForward(original).accuracy(samples, labels: labelValues, output: output)
-        let curve = try AccuracyCurve.measure(compiled.map, samples: samples, labels: labelValues, ticks: ticks, encoding: encoding,
-                                              seed: seed, target: target, output: output)
+        let curve = try accuracyCurve(labels: labelValues)
         printHeader()
         print("float (ANN) accuracy: " + (floatAccuracy.map { Self.percent($0) } ?? "n/a (binary layers have no ReLU reading)"))
         var table = [["ticks", "ticks per frame", "accuracy"]]
@@ -42,13 +41,11 @@ struct EvaluationRun {
         if let shape = original.layer(named: name)?.shape, !shape.isVector, [shape.height, shape.width] != Array(masks.shape[1...]) {
             throw DiagnosticError("masks are \(masks.shape[1])x\(masks.shape[2]) per image; output '\(name)' is \(shape) (classes x H x W)")
         }
-        let pixels = masks.shape[1] * masks.shape[2]
-        let maps = (0..<samples.count).map { i in masks.values[i * pixels..<(i + 1) * pixels].map { Int($0) } }
+        let maps = Self.maps(masks)
         guard let float = AnalogForward(original).segmentation(samples, output: output) else {
             throw DiagnosticError("output '\(name)' is a vector; a segmentation reads [classes, H, W]")
         }
-        let curve = try SegmentationCurve.measure(compiled.map, samples: samples, masks: maps, ticks: ticks, reference: float,
-                                                  encoding: encoding, seed: seed, target: target, output: output)
+        let curve = try segmentationCurve(masks: maps, reference: float)
         let floatScore = SegmentationScore(classes: curve.scores.first?.classes ?? 1, predicted: float, truth: maps)
         printHeader()
         print("float (ANN): mean IoU \(Self.percent(floatScore.meanIoU)), pixel accuracy \(Self.percent(floatScore.pixelAccuracy))")
@@ -66,6 +63,24 @@ struct EvaluationRun {
                   pixelAccuracy: curve.scores[k].pixelAccuracy, meanIouVsFloat: curve.agreement[k].meanIoU)
         }
         return report
+    }
+
+    /// The compiled map's accuracy per tick count on these samples.
+    func accuracyCurve(labels: [Int]) throws(DiagnosticError) -> AccuracyCurve {
+        try AccuracyCurve.measure(compiled.map, samples: samples, labels: labels, ticks: ticks, encoding: encoding,
+                                  seed: seed, target: target, output: output)
+    }
+
+    /// The compiled map's segmentation scores per tick count on these samples.
+    func segmentationCurve(masks: [[Int]], reference: [[Int]]? = nil) throws(DiagnosticError) -> SegmentationCurve {
+        try SegmentationCurve.measure(compiled.map, samples: samples, masks: masks, ticks: ticks, reference: reference,
+                                      encoding: encoding, seed: seed, target: target, output: output)
+    }
+
+    /// One class map per image of an [N, H, W] mask tensor.
+    static func maps(_ masks: Tensor) -> [[Int]] {
+        let count = masks.shape.first ?? 0, pixels = masks.shape.dropFirst().reduce(1, *)
+        return (0..<count).map { i in masks.values[i * pixels..<(i + 1) * pixels].map { Int($0) } }
     }
 
     private func printHeader() {

@@ -10,12 +10,9 @@ import Tessera
 struct PassComparison {
     var network: Network
     var settings: ConversionSettings
-    var target: Target
-    var samples: [[String: [Double]]]
-    var ticks: [Int]
-    var encoding: InputEncoding
-    var seed: UInt64
-    var output: String?
+    /// The evaluation whose samples, ticks, encoding and readout every combination is
+    /// measured with; its map is replaced by each combination's.
+    var run: EvaluationRun
 
     /// The combinations, named, from the settings with both passes off.
     var combinations: [(name: String, settings: ConversionSettings)] {
@@ -36,17 +33,13 @@ struct PassComparison {
 
     /// One row per combination: its figure (accuracy, or mean IoU with `masks`) per tick count.
     func run(labels: [Int]?, masks: [[Int]]?) throws(DiagnosticError) -> [[String]] {
-        var table = [["conversion"] + ticks.map { "T=\($0)" }]
+        var table = [["conversion"] + run.ticks.map { "T=\($0)" }]
         for (name, settings) in combinations {
-            let converted = try network.convert(settings, target: target).network
-            let compiled = try Compiler(try IntegerNetwork.check(converted.graph, target: target)).compile()
-            let figures: [Double]
-            if let masks {
-                figures = try SegmentationCurve.measure(compiled.map, samples: samples, masks: masks, ticks: ticks, encoding: encoding,
-                                                        seed: seed, target: target, output: output).scores.map(\.meanIoU)
-            } else {
-                figures = try AccuracyCurve.measure(compiled.map, samples: samples, labels: labels ?? [], ticks: ticks, encoding: encoding,
-                                                    seed: seed, target: target, output: output).accuracy
+            let converted = try network.convert(settings, target: run.target).network
+            var combination = run
+            combination.compiled = try Compiler(try IntegerNetwork.check(converted.graph, target: run.target)).compile()
+            let figures = if let masks { try combination.segmentationCurve(masks: masks).scores.map(\.meanIoU) } else {
+                try combination.accuracyCurve(labels: labels ?? []).accuracy
             }
             table.append([name] + figures.map(EvaluationRun.percent))
         }
