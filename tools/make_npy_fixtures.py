@@ -57,6 +57,11 @@ good = open(os.path.join(out, "f4.npy"), "rb").read()
 open(os.path.join(out, "truncated.npy"), "wb").write(good[:-6])
 open(os.path.join(out, "not-npy.npy"), "wb").write(b"this is not a numpy file at all\n")
 save("nan.npy", np.array([1.0, np.nan], dtype="<f4"))
+# Empty, but its other dimensions' product (2^64) overflows every stride: numpy.load refuses
+# it. The header is written by hand, as NumPy cannot save such an array.
+huge = "{'descr': '<f4', 'fortran_order': True, 'shape': (0, 4294967296, 4294967296), }"
+huge += " " * (118 - len(huge) - 1) + "\n"
+open(os.path.join(out, "fuzz-empty-huge-shape.npy"), "wb").write(b"\x93NUMPY\x01\x00" + len(huge).to_bytes(2, "little") + huge.encode())
 
 # Archives: plain and compressed, keys as the network format expects.
 w = (np.arange(2 * 4).reshape(2, 4) - 3).astype("<f4")  # dense 4 -> 2

@@ -72,9 +72,8 @@ struct ArchiveArrayReader {
                         problem = fail(name, "shape \(h.shape) has \(h.shape.count) dimensions, expected \(rank)")
                         return
                     }
-                    // The element count without overflow: a corrupt shape must not trap.
-                    let elements = h.shape.reduce(1) { a, b in a.multipliedReportingOverflow(by: b).overflow ? Int.max : a * b }
-                    let needed = elements.multipliedReportingOverflow(by: dtype.size).overflow ? Int.max : elements * dtype.size
+                    // The byte count without overflow: a corrupt shape must not trap.
+                    let needed = h.count.multipliedReportingOverflow(by: dtype.size).overflow ? Int.max : h.count * dtype.size
                     guard needed == declared - parsed.1 else {
                         problem = fail(name, "shape \(h.shape) of \(dtype.rawValue) needs \(needed == Int.max ? "more than 2^63" : String(needed)) bytes, the member holds \(declared - parsed.1)")
                         return

@@ -27,6 +27,7 @@ public struct NPYHeader: Sendable, Equatable {
         self.shape = shape
     }
 
+    /// The number of elements. It cannot overflow for a header `parse` returned.
     public var count: Int { shape.reduce(1, *) }
 
     /// Reads the header at the start of `bytes`; returns it and the offset of the data.
@@ -87,6 +88,15 @@ public struct NPYHeader: Sendable, Equatable {
                 throw FormatError("header shape has a bad dimension '\(text)': \(header)")
             }
             shape.append(dim)
+        }
+        // As NumPy refuses ("array is too big"), the nonzero dimensions' product must be
+        // addressable even when a zero makes the array empty: every stride is a product of
+        // them. A parsed header's `count` therefore never overflows.
+        var addressable = 1
+        for dim in shape {
+            let overflow: Bool
+            (addressable, overflow) = addressable.multipliedReportingOverflow(by: max(dim, 1))
+            guard !overflow else { throw FormatError("header shape (\(shape.map(String.init).joined(separator: ", "))) has more elements than can be addressed") }
         }
         return NPYHeader(descr: descr, fortranOrder: fortran, shape: shape)
     }

@@ -77,6 +77,7 @@ import Testing
 
     @Test(arguments: [("object.npy", "unsupported dtype '|O': an object array"), ("complex.npy", "unsupported dtype '<c8': complex numbers"),
                       ("truncated.npy", "truncated data"),
+                      ("fuzz-empty-huge-shape.npy", "shape (0, 4294967296, 4294967296) has more elements than can be addressed"),
                       ("not-npy.npy", "not a NumPy .npy file"), ("nan.npy", "is nan; weights and samples must be finite"),
                       ("does-not-exist.npy", "no such file")])
     func rejectsBadFiles(file: String, message: String) {

@@ -39,12 +39,7 @@ public enum NPYFile {
         do throws(NPYHeader.FormatError) { (header, payload) = try NPYHeader.parse(bytes) } catch { throw FormatError(error.message) }
         let (descr, fortran, shape) = (header.descr, header.fortranOrder, header.shape)
         let (dtype, bigEndian) = try parseDescr(descr)
-        var count = 1
-        for d in shape {
-            let (product, overflow) = count.multipliedReportingOverflow(by: d)
-            guard !overflow else { throw FormatError("shape \(describeShape(shape)) has more elements than can be addressed") }
-            count = product
-        }
+        let count = header.count
         let (needed, overflow) = count.multipliedReportingOverflow(by: dtype.size)
         guard !overflow, bytes.count - payload >= needed else {
             throw FormatError("truncated data: shape \(describeShape(shape)) of \(dtype) needs \(overflow ? "more than 2^63" : "\(needed)") bytes, the file has \(bytes.count - payload)")
