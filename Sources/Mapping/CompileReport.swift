@@ -11,6 +11,8 @@ public struct CompileReport: Encodable, Sendable {
     public var cores: Int
     public var chips: Int
     public var lowerBound: Int
+    /// The sum of the layers' tight bounds (``LayerReport/tightBound``).
+    public var tightBound: Int
     public var neurons: Int
     public var hardwareNeurons: Int
     public var latency: [String: Int]
@@ -29,6 +31,7 @@ public struct CompileReport: Encodable, Sendable {
         cores = compiled.coreCount
         chips = compiled.chipsUsed
         lowerBound = compiled.layers.reduce(0) { $0 + $1.lowerBound }
+        tightBound = compiled.layers.reduce(0) { $0 + $1.tightBound }
         neurons = compiled.layers.reduce(0) { $0 + $1.neurons }
         hardwareNeurons = compiled.layers.reduce(0) { $0 + $1.hardwareNeurons }
         latency = Dictionary(compiled.latencies.map { ($0.name, $0.ticks) }, uniquingKeysWith: { a, _ in a })

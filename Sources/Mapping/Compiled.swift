@@ -56,6 +56,9 @@ public struct LayerReport: Encodable, Sendable {
     /// The fewest cores any partition could use: max(ceil(hardware neurons / neurons per
     /// core), ceil(distinct axons the layer needs / axons per core)).
     public var lowerBound: Int
+    /// The fewest cores the layer's own scheme can reach: the lower bound, or for a split
+    /// fan-in its partial-sum and merge cores counted apart (``SplitBound``).
+    public var tightBound: Int
     public var axonsUsed: Int
     /// Neurons, of all the layer's cores, in use / available (0...1).
     public var neuronUtilisation: Double
@@ -141,29 +144,38 @@ extension Compiler {
             case .whole, .relay: break
             }
         }
-        // Distinct (input, type) axons the layer needs, whatever the partition.
+        // Distinct (input, type) axons the layer needs, whatever the partition, and for a
+        // split each read element's own fan-in in axons (SplitBound).
         var needed = 0
+        var fanIns: [Int] = []
         if let op = analysis.local {
             let rows = LocalOp.union(op.rowTaps, 0..<op.output.height).count, cols = LocalOp.union(op.colTaps, 0..<op.output.width).count
             needed = op.input.channels * rows * cols * analysis.lanes.count
+            if analysis.split { fanIns = SplitBound.fanIns(op, analysis) { routes.copies($0) > 0 } }
         } else {
             let inputIndices = wiring.inputs[k]
             let shapes = inputIndices.compactMap { layers[$0].shape }
             var keys = Set<AxonKey>()
             for j in 0..<count where routes.copies(j) > 0 {
-                keys.formUnion(analysis.encoding.axonKeys(network.connections(of: layer, neuron: j, wiring: wiring, inputs: inputIndices, shapes: shapes),
-                                                          table: analysis.tables[j]))
+                let own = analysis.encoding.axonKeys(network.connections(of: layer, neuron: j, wiring: wiring, inputs: inputIndices, shapes: shapes),
+                                                     table: analysis.tables[j])
+                keys.formUnion(own)
+                if analysis.split { fanIns.append(own.count) }
             }
             needed = keys.count
         }
         let n = cores.count
+        let lowerBound = hardware == 0 ? 0 : max((hardware + spec.neurons - 1) / spec.neurons, (needed + spec.axons - 1) / spec.axons)
+        let splitBound = SplitBound(fanIns: fanIns, signs: analysis.signs.count, axonsPerCore: spec.axons)
         return LayerReport(layer: layer.name, op: layer.op.name, neurons: count, hardwareNeurons: hardware, cores: n,
-                           lowerBound: hardware == 0 ? 0 : max((hardware + spec.neurons - 1) / spec.neurons, (needed + spec.axons - 1) / spec.axons),
+                           lowerBound: lowerBound,
+                           tightBound: hardware == 0 || !analysis.split ? lowerBound
+                               : splitBound.cores(hardwareNeurons: hardware, neededAxons: needed, axonsPerCore: spec.axons, neuronsPerCore: spec.neurons),
                            axonsUsed: axonsUsed,
                            neuronUtilisation: n == 0 ? 0 : Double(neuronsUsed) / Double(n * spec.neurons),
                            axonUtilisation: n == 0 ? 0 : Double(axonsUsed) / Double(n * spec.axons),
                            encoding: analysis.encoding,
-                           tile: tile.map { "\($0.height)x\($0.width)x\($0.channels)" + ($0.parts > 1 ? " / \($0.slice) in" : "") },
+                           tile: tile.map(\.summary),
                            parts: parts, partialCores: partial, mergeCores: merge, fanIn: analysis.fanIn, depth: analysis.depth)
     }
 }

@@ -40,11 +40,12 @@ struct Slot: Sendable, Equatable {
 
 /// A block of output neurons of a ``LocalOp`` (channels x rows x cols) and the input
 /// channels (within each group) its cores read. Its slots are enumerated channel, row,
-/// column, then copy (or sign).
+/// column, then copy (or sign). Rows and columns are contiguous, or one phase of a dilated
+/// layer (``TileAxis``).
 struct Tile: Sendable, Equatable {
     var channels: Range<Int>
-    var rows: Range<Int>
-    var cols: Range<Int>
+    var rows: TileAxis
+    var cols: TileAxis
     var slice: Range<Int>
 
     var elementCount: Int { channels.count * rows.count * cols.count }
@@ -53,7 +54,7 @@ struct Tile: Sendable, Equatable {
     @inline(__always) func element(_ p: Int, height: Int, width: Int) -> Int {
         let (c, rest) = p.quotientAndRemainder(dividingBy: rows.count * cols.count)
         let (y, x) = rest.quotientAndRemainder(dividingBy: cols.count)
-        return ((channels.lowerBound + c) * height + rows.lowerBound + y) * width + cols.lowerBound + x
+        return ((channels.lowerBound + c) * height + rows[y]) * width + cols[x]
     }
 
     /// `count` slots from `cursor`, where element j has `perElement(j)` slots.

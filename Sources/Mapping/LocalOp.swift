@@ -22,6 +22,10 @@ struct LocalOp: Sendable {
     let weights: [Int32]
     /// Which of the layer's inputs it reads (xcorr reads its second, the search map).
     let inputIndex: Int
+    /// The tile steps worth trying per axis (``TileAxis``): 1, and for a dilated window the
+    /// phase step, ``phaseStep(_:)``.
+    let rowSteps: [Int]
+    let colSteps: [Int]
 
     init?(_ layer: Layer, inputs: [TensorShape], network: IntegerNetwork) {
         guard let out = layer.shape, var x = inputs.first else { return nil }
@@ -49,6 +53,21 @@ struct LocalOp: Sendable {
                     return n >= 0 && n % w.stride == 0 && n / w.stride < inputs ? (k, n / w.stride) : nil
                 }
             }
+        }
+        func steps(_ w: Window?, outputs: Int) -> [Int] {
+            guard let w else { return [1] }
+            let step = Self.phaseStep(w)
+            return step > 1 && step < outputs ? [1, step] : [1]
+        }
+        switch layer.op {
+        case let .conv2d(conv):
+            rowSteps = steps(conv.vertical, outputs: out.height)
+            colSteps = steps(conv.horizontal, outputs: out.width)
+        case let .avgpool(pool), let .sumpool(pool):
+            rowSteps = steps(pool.vertical, outputs: out.height)
+            colSteps = steps(pool.horizontal, outputs: out.width)
+        default:
+            (rowSteps, colSteps) = ([1], [1])
         }
         switch layer.op {
         case let .conv2d(conv):
@@ -109,6 +128,18 @@ struct LocalOp: Sendable {
         }
     }
 
+    /// Outputs this far apart along an axis read inputs that line up with each other's
+    /// (output y + t reads stride (y + t) + k dilation, which is one of output y's inputs
+    /// when stride t is a multiple of the dilation): dilation / gcd(stride, dilation). A tile
+    /// of such outputs reads (kernel - 1) + its length inputs along the axis, where a
+    /// contiguous one reads up to dilation (kernel - 1) + its length. Strided and transposed
+    /// layers get no phases: their neighbouring outputs share inputs, which a phase splits.
+    static func phaseStep(_ w: Window) -> Int {
+        var (a, b) = (w.stride, w.dilation)
+        while b != 0 { (a, b) = (b, a % b) }
+        return w.dilation / max(a, 1)
+    }
+
     /// Weight of output channel `co` on input channel `ci` (within its group) at tap (ky, kx).
     @inline(__always) func weight(_ co: Int, _ ci: Int, _ ky: Int, _ kx: Int) -> Int {
         Int(weights[((co * inPerGroup + ci) * kernelHeight + ky) * kernelWidth + kx])
@@ -120,10 +151,10 @@ struct LocalOp: Sendable {
         return weights[(co * n)..<((co + 1) * n)]
     }
 
-    /// Sorted distinct input indices read along one axis by the outputs in `range`.
-    static func union(_ taps: [[(tap: Int, index: Int)]], _ range: Range<Int>) -> [Int] {
+    /// Sorted distinct input indices read along one axis by the outputs in `outputs`.
+    static func union(_ taps: [[(tap: Int, index: Int)]], _ outputs: some Sequence<Int>) -> [Int] {
         var seen = Set<Int>()
-        for o in range { for t in taps[o] { seen.insert(t.index) } }
+        for o in outputs { for t in taps[o] { seen.insert(t.index) } }
         return seen.sorted()
     }
 }

@@ -27,7 +27,7 @@ extension TileCrossbarKey {
         for slot in slots {
             let j = Int(slot.element)
             let (co, y, x) = (j / perChannel, (j / width) % (perChannel / width), j % width)
-            w.append(Int32(co)); w.append(Int32(y - tile.rows.lowerBound)); w.append(Int32(x - tile.cols.lowerBound))
+            w.append(Int32(co)); w.append(Int32(tile.rows.position(of: y))); w.append(Int32(tile.cols.position(of: x)))
         }
         self.init(words: w)
     }

@@ -6,6 +6,9 @@
 struct TileShape: Sendable, Equatable {
     var height: Int
     var width: Int
+    /// Rows (columns) apart within a tile: 1, or a dilated layer's phase step (``TileAxis``).
+    var rowStep: Int = 1
+    var colStep: Int = 1
     /// Output channels per block (a whole group for ordinary convolutions).
     var channels: Int
     /// Input channels per part (all of a group's when the fan-in is not split).
@@ -15,6 +18,30 @@ struct TileShape: Sendable, Equatable {
     /// The objective: cores x neurons per core + axons of all cores.
     var cost: Int
     var cores: Int
+
+    /// The tiles along one axis of `outputs` positions, in phase-major order: every tile of
+    /// phase 0 (positions 0, step, 2 step, ...), then of phase 1, and so on.
+    static func axes(outputs: Int, length: Int, step: Int) -> [TileAxis] {
+        var result: [TileAxis] = []
+        for phase in 0..<min(step, outputs) {
+            let inPhase = (outputs - phase + step - 1) / step
+            for i in stride(from: 0, to: inPhase, by: length) {
+                result.append(TileAxis(first: phase + i * step, count: min(length, inPhase - i), step: step))
+            }
+        }
+        return result
+    }
+
+    /// As the per-layer table prints it: rows x columns x channels, the phase step of a
+    /// dilated layer's tiles (`step 12x12`), and the input channels per part of a split.
+    var summary: String {
+        "\(height)x\(width)x\(channels)" + (rowStep > 1 || colStep > 1 ? " step \(rowStep)x\(colStep)" : "")
+            + (parts > 1 ? " / \(slice) in" : "")
+    }
+
+    /// The tiles' rows and columns, for an output of `height` x `width`.
+    func rowAxes(outputs: Int) -> [TileAxis] { Self.axes(outputs: outputs, length: height, step: rowStep) }
+    func colAxes(outputs: Int) -> [TileAxis] { Self.axes(outputs: outputs, length: width, step: colStep) }
 }
 
 struct TileSearch {
@@ -28,15 +55,16 @@ struct TileSearch {
     let mergeSigns: Int
     let totalCopies: Int
 
-    /// Prefix sums of slots over (channel, row, column).
-    private func prefix() -> [Int64] {
+    /// Prefix sums of slots over (channel, row position, column position), positions in
+    /// the phase-major orders given, so that every tile is a box.
+    private func prefix(rowOrder: [Int], colOrder: [Int]) -> [Int64] {
         let (c, h, w) = (op.output.channels, op.output.height, op.output.width)
         var p = [Int64](repeating: 0, count: (c + 1) * (h + 1) * (w + 1))
         func at(_ i: Int, _ j: Int, _ k: Int) -> Int { (i * (h + 1) + j) * (w + 1) + k }
         for i in 1...c {
             for j in 1...h {
                 for k in 1...w {
-                    p[at(i, j, k)] = Int64(slots[((i - 1) * h + j - 1) * w + k - 1])
+                    p[at(i, j, k)] = Int64(slots[((i - 1) * h + rowOrder[j - 1]) * w + colOrder[k - 1]])
                         + p[at(i - 1, j, k)] + p[at(i, j - 1, k)] + p[at(i, j, k - 1)]
                         - p[at(i - 1, j - 1, k)] - p[at(i - 1, j, k - 1)] - p[at(i, j - 1, k - 1)]
                         + p[at(i - 1, j - 1, k - 1)]
@@ -46,37 +74,66 @@ struct TileSearch {
         return p
     }
 
-    /// Per axis and tile length t: union sizes of each tile start (index t).
-    private static func unionSizes(_ taps: [[(tap: Int, index: Int)]], inputs: Int) -> [[Int]] {
-        let n = taps.count
-        var result = [[Int]](repeating: [], count: n + 1)
-        var stamp = [Int](repeating: -1, count: inputs)
-        var mark = 0
-        for t in stride(from: 1, through: n, by: 1) {
-            for start in stride(from: 0, to: n, by: t) {
-                mark += 1
-                var size = 0
-                for o in start..<min(start + t, n) {
-                    for tap in taps[o] where stamp[tap.index] != mark {
-                        stamp[tap.index] = mark
-                        size += 1
+    /// One axis tiled with one step: the positions in phase-major order and, per tile
+    /// length t (index t), each tile's span of those positions and how many distinct
+    /// inputs it reads.
+    private struct AxisTilings {
+        var order: [Int] = []
+        var spans: [[Range<Int>]] = [[]]
+        var reads: [[Int]] = [[]]
+        var longest: Int { spans.count - 1 }
+
+        init(_ taps: [[(tap: Int, index: Int)]], inputs: Int, step: Int) {
+            let n = taps.count
+            for phase in 0..<min(step, n) { order += Array(stride(from: phase, to: n, by: step)) }
+            var phaseStart = [Int](repeating: 0, count: step)
+            for phase in 1..<max(step, 1) { phaseStart[phase] = phaseStart[phase - 1] + (n - (phase - 1) + step - 1) / step }
+            var stamp = [Int](repeating: -1, count: inputs)
+            var mark = 0
+            for t in stride(from: 1, through: (n + step - 1) / step, by: 1) {
+                var spans: [Range<Int>] = [], reads: [Int] = []
+                for axis in TileShape.axes(outputs: n, length: t, step: step) {
+                    mark += 1
+                    var size = 0
+                    for o in axis {
+                        for tap in taps[o] where stamp[tap.index] != mark {
+                            stamp[tap.index] = mark
+                            size += 1
+                        }
                     }
+                    let first = phaseStart[axis.first % step] + axis.first / step
+                    spans.append(first..<(first + axis.count))
+                    reads.append(size)
                 }
-                result[t].append(size)
+                self.spans.append(spans)
+                self.reads.append(reads)
             }
         }
-        return result
     }
 
     /// The cheapest shape, or nil when even one output neuron's window does not fit
-    /// (`split` false) or one input channel's window does not (`split` true).
+    /// (`split` false) or one input channel's window does not (`split` true). Every step
+    /// the layer offers is tried per axis; on equal cost the contiguous tile wins.
     func best(split: Bool) -> TileShape? {
         let (outC, outH, outW) = (op.output.channels, op.output.height, op.output.width)
         guard outC > 0, outH > 0, outW > 0 else { return nil }
-        let rowSizes = Self.unionSizes(op.rowTaps, inputs: op.input.height)
-        let colSizes = Self.unionSizes(op.colTaps, inputs: op.input.width)
-        let largestRow = rowSizes.map { $0.max() ?? 0 }, largestCol = colSizes.map { $0.max() ?? 0 }
-        let p = prefix()
+        var best: TileShape?
+        for rowStep in op.rowSteps {
+            let rows = AxisTilings(op.rowTaps, inputs: op.input.height, step: rowStep)
+            for colStep in op.colSteps {
+                let cols = AxisTilings(op.colTaps, inputs: op.input.width, step: colStep)
+                let found = cheapest(split: split, rows: rows, cols: cols, rowStep: rowStep, colStep: colStep)
+                if let found, best.map({ found.cost < $0.cost }) ?? true { best = found }
+            }
+        }
+        return best
+    }
+
+    /// The cheapest shape for one step per axis.
+    private func cheapest(split: Bool, rows: AxisTilings, cols: AxisTilings, rowStep: Int, colStep: Int) -> TileShape? {
+        let (outC, outH, outW) = (op.output.channels, op.output.height, op.output.width)
+        let largestRow = rows.reads.map { $0.max() ?? 0 }, largestCol = cols.reads.map { $0.max() ?? 0 }
+        let p = prefix(rowOrder: rows.order, colOrder: cols.order)
         func at(_ i: Int, _ j: Int, _ k: Int) -> Int { (i * (outH + 1) + j) * (outW + 1) + k }
         func sum(_ c0: Int, _ c1: Int, _ y0: Int, _ y1: Int, _ x0: Int, _ x1: Int) -> Int64 {
             p[at(c1, y1, x1)] - p[at(c0, y1, x1)] - p[at(c1, y0, x1)] - p[at(c1, y1, x0)]
@@ -94,17 +151,17 @@ struct TileSearch {
             blockSizes = sizes.sorted()
         }
         var best: TileShape?
-        for th in 1...outH {
+        for th in stride(from: 1, through: rows.longest, by: 1) {
             for cg in blockSizes {
                 let groupsPerBlock = depthwise ? cg : 1
                 let unitAxons = groupsPerBlock * largestRow[th] * lanes
                 guard unitAxons <= axonsPerCore else { continue }
                 // Widest tile that fits with at least one input channel per group.
                 var maxTw = 0
-                for tw in 1...outW where unitAxons * largestCol[tw] <= axonsPerCore { maxTw = tw }
+                for tw in stride(from: 1, through: cols.longest, by: 1) where unitAxons * largestCol[tw] <= axonsPerCore { maxTw = tw }
                 guard maxTw > 0 else { continue }
                 var widths = Set([maxTw])
-                for m in 1...outW where (outW + m - 1) / m <= maxTw { widths.insert((outW + m - 1) / m) }
+                for m in 1...cols.longest where (cols.longest + m - 1) / m <= maxTw { widths.insert((cols.longest + m - 1) / m) }
                 for tw in widths.sorted() {
                     let window = max(1, groupsPerBlock * largestRow[th] * largestCol[tw] * lanes)
                     let perChannel = max(1, axonsPerCore / window)
@@ -119,13 +176,13 @@ struct TileSearch {
                     }
                     var cores = 0, axons = 0
                     for c0 in stride(from: 0, to: outC, by: cg) {
-                        for (ty, y0) in stride(from: 0, to: outH, by: th).enumerated() {
-                            for (tx, x0) in stride(from: 0, to: outW, by: tw).enumerated() {
-                                let n = Int(sum(c0, min(c0 + cg, outC), y0, min(y0 + th, outH), x0, min(x0 + tw, outW)))
+                        for (ty, ys) in rows.spans[th].enumerated() {
+                            for (tx, xs) in cols.spans[tw].enumerated() {
+                                let n = Int(sum(c0, min(c0 + cg, outC), ys.lowerBound, ys.upperBound, xs.lowerBound, xs.upperBound))
                                 guard n > 0 else { continue }
                                 let k = (n + neuronsPerCore - 1) / neuronsPerCore
                                 cores += k * parts
-                                axons += k * groupsPerBlock * op.inPerGroup * rowSizes[th][ty] * colSizes[tw][tx] * lanes
+                                axons += k * groupsPerBlock * op.inPerGroup * rows.reads[th][ty] * cols.reads[tw][tx] * lanes
                             }
                         }
                     }
@@ -136,7 +193,7 @@ struct TileSearch {
                         guard mergeSigns * parts <= axonsPerCore else { continue }
                         cores += max((mergeAxons + axonsPerCore - 1) / axonsPerCore, (totalCopies + neuronsPerCore - 1) / neuronsPerCore)
                     }
-                    let shape = TileShape(height: th, width: tw, channels: cg, slice: slice, parts: parts,
+                    let shape = TileShape(height: th, width: tw, rowStep: rowStep, colStep: colStep, channels: cg, slice: slice, parts: parts,
                                           cost: cores * neuronsPerCore + axons, cores: cores)
                     if best.map({ shape.cost < $0.cost }) ?? true { best = shape }
                 }

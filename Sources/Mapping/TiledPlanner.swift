@@ -25,13 +25,14 @@ extension Compiler {
         // Tiles position-major: every channel block of one spatial block, then the next, so
         // that consecutive cores (which placement in blocks keeps together) cover one patch
         // of the image rather than one channel across a row.
-        for y0 in stride(from: 0, to: h, by: shape.height) {
-            for x0 in stride(from: 0, to: w, by: shape.width) {
+        // A dilated layer's phases (rowStep, colStep > 1) come one after the other.
+        let columns = shape.colAxes(outputs: w)
+        for rows in shape.rowAxes(outputs: h) {
+            for cols in columns {
                 for c0 in stride(from: 0, to: op.output.channels, by: shape.channels) {
                     for part in 0..<shape.parts {
                         let slice = (part * shape.slice)..<min((part + 1) * shape.slice, op.inPerGroup)
-                        let tile = Tile(channels: c0..<min(c0 + shape.channels, op.output.channels),
-                                        rows: y0..<min(y0 + shape.height, h), cols: x0..<min(x0 + shape.width, w), slice: slice)
+                        let tile = Tile(channels: c0..<min(c0 + shape.channels, op.output.channels), rows: rows, cols: cols, slice: slice)
                         let runs = tile.runs(capacity: spec.neurons, height: h, width: w, perElement: perElement)
                         guard !runs.isEmpty else { continue }
                         let axons = TileAxons(op, tile: tile, lanes: analysis.lanes)

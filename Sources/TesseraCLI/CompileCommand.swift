@@ -118,17 +118,17 @@ struct CompileTable {
     let lines: [String]
 
     init(_ compiled: Compiled) {
-        var table = [["layer", "op", "neurons", "hw neurons", "cores", "lower bound", "axon use", "neuron use", "encoding", "tile", "fan-in", "split"]]
+        var table = [["layer", "op", "neurons", "hw neurons", "cores", "lower bound", "tight bound", "axon use", "neuron use", "encoding", "tile", "fan-in", "split"]]
         for row in compiled.layers {
-            table.append([row.layer, row.op, "\(row.neurons)", "\(row.hardwareNeurons)", "\(row.cores)", "\(row.lowerBound)",
+            table.append([row.layer, row.op, "\(row.neurons)", "\(row.hardwareNeurons)", "\(row.cores)", "\(row.lowerBound)", "\(row.tightBound)",
                           String(format: "%.0f%%", row.axonUtilisation * 100), String(format: "%.0f%%", row.neuronUtilisation * 100),
                           row.encoding.description, row.tile ?? "-", "\(row.fanIn)",
                           row.parts > 1 ? "\(row.parts) parts: \(row.partialCores) partial + \(row.mergeCores) merge cores" : "-"])
         }
         let neurons = compiled.layers.reduce(0) { $0 + $1.neurons }, hardware = compiled.layers.reduce(0) { $0 + $1.hardwareNeurons }
-        let bound = compiled.layers.reduce(0) { $0 + $1.lowerBound }
-        table.append(["total", "", "\(neurons)", "\(hardware)", "\(compiled.coreCount)", "\(bound)", "", "", "", "", "", ""])
-        var lines = GraphPrinter.align(table, rightAligned: [2, 3, 4, 5, 6, 7, 10])
+        let bound = compiled.layers.reduce(0) { $0 + $1.lowerBound }, tight = compiled.layers.reduce(0) { $0 + $1.tightBound }
+        table.append(["total", "", "\(neurons)", "\(hardware)", "\(compiled.coreCount)", "\(bound)", "\(tight)", "", "", "", "", "", ""])
+        var lines = GraphPrinter.align(table, rightAligned: [2, 3, 4, 5, 6, 7, 8, 11])
         let p = compiled.placement
         lines.append("duplication: \(hardware) hardware neurons for \(neurons) network neurons (x\(String(format: "%.2f", Double(hardware) / Double(max(neurons, 1))))), one copy per destination axon")
         if compiled.relayCores > 0 {

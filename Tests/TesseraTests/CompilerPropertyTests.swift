@@ -177,7 +177,7 @@ extension CompilerPropertyTests {
                 let graph = try Verifier.verify(Self.network(seed: UInt64(seed), small: target.core.axons < 64)).graph
                 let compiled = try Compiler(try IntegerNetwork.check(graph, target: target)).compile()
                 for row in compiled.layers {
-                    #expect(row.cores >= row.lowerBound, "\(row.layer) seed \(seed)")
+                    #expect(row.cores >= row.tightBound && row.tightBound >= row.lowerBound, "\(row.layer) seed \(seed)")
                     if target.core.axons >= 256 { #expect(row.cores == row.lowerBound, "\(row.layer) seed \(seed)") }
                 }
             }

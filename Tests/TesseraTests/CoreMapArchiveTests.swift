@@ -138,14 +138,15 @@ import Testing
         ("an unknown reset code", { var m = $0; m["block_reset.npy"] = npy([UInt8(0), 5, 0], descr: "|u1"); return m }, "block_reset.npy': entry 1 (block 0) is 5"),
         ("an input target out of range", { var m = $0; m["input_core.npy"] = npy([Int32(0), 4], descr: "<i4"); return m }, "input 'x' element 1: core 4 does not exist"),
         ("a crossbar table of the wrong width", { var m = $0; m["crossbars.npy"] = npy([UInt64](repeating: 0, count: 32), descr: "<u8", shape: [1, 16, 2]); return m }, "crossbars.npy': shape [1, 16, 2], expected [tables, 16, 1]"),
-        ("a shape too large to hold", { var m = $0; m["crossbars.npy"] = Data(NPYHeader(descr: "<u8", shape: [1 << 40, 1 << 40, 1 << 40]).encoded()); return m }, "crossbars.npy': shape [1099511627776, 1099511627776, 1099511627776] of <u8 needs more than 2^63 bytes"),
+        ("a shape too large to address", { var m = $0; m["crossbars.npy"] = Data(NPYHeader(descr: "<u8", shape: [1 << 40, 1 << 40, 1 << 40]).encoded()); return m }, "crossbars.npy': header shape (1099511627776, 1099511627776, 1099511627776) has more elements than can be addressed"),
+        ("2^61 elements of 8 bytes", { var m = $0; m["crossbars.npy"] = Data(NPYHeader(descr: "<u8", shape: [1 << 30, 1 << 30, 2]).encoded()); return m }, "crossbars.npy': shape [1073741824, 1073741824, 2] of <u8 needs more than 2^63 bytes"),
         ("input targets that do not add up", { var m = $0; m["input_start.npy"] = npy([Int64(0), 1], descr: "<i8"); return m }, "input_start.npy': 2 entries, expected 3"),
     ] }
 
-    @Test(arguments: 0..<25)
+    @Test(arguments: 0..<26)
     func malformedArchiveIsRejected(index: Int) throws {
         let cases = Self.cases
-        #expect(cases.count == 25)
+        #expect(cases.count == 26)
         let (what, change, phrase) = cases[index]
         let base = try Self.baseMembers()
         let path = try Self.archive(change(base.members))

@@ -62,7 +62,7 @@ import Testing
         for recipe in compiled.recipes {
             switch recipe.body {
             case let .tile(tile, _, _):
-                origins.append(tile.rows.lowerBound * 5 + tile.cols.lowerBound)
+                origins.append(tile.rows.first * 5 + tile.cols.first)
             case let .merge(elements):
                 merges += 1
                 // Elements are consecutive in position-major order, so they span at most
@@ -99,6 +99,31 @@ import Testing
         // And the comparison is not vacuous: the reference's outputs do fire.
         let input = StructuredMappingTests.randomInput(graph, seed: UInt64(seed), ticks: 32)
         #expect(ReferenceSimulator(network).run(input, ticks: 34).outputs[0].spikes.count > 20)
+    }
+
+    /// The split's tight bound (SplitBound), by hand: input 4x6x6, a 2x2 convolution to 3
+    /// channels of 5x5 (75 elements, none padded), every weight +1 but one -1 per channel.
+    /// Signed weights take one axon type each, so an element's nonzero weights need
+    /// 4 x 2 x 2 = 16 (input, type) axons: one part of tiny's 16 axons, 2 partial neurons
+    /// (a sign each), 150 in all. The layer reads 4 x 6 x 6 inputs x 2 types = 288 axons.
+    /// Partial cores >= max(ceil(150 / 16), ceil(288 / 16)) = 18; merge cores >=
+    /// max(ceil(75 hardware neurons / 16), ceil(150 / 16)) = 10. Tight bound 28, against
+    /// today's max(ceil(75 / 16), ceil(288 / 16)) = 18. And on the random split networks,
+    /// conv and dense, the cores used never fall below it.
+    @Test func splitTightBoundByHand() throws {
+        var graph = Self.network(seed: 0)
+        let values = (0..<(3 * 4 * 2 * 2)).map { $0 % 16 == 0 ? -1.0 : 1.0 }
+        graph.parameters["c.weight"] = .loaded(try #require(Tensor(shape: [3, 4, 2, 2], values: values)), origin: "by hand")
+        let network = try IntegerNetwork.check(try Verifier.verify(graph).graph, target: Self.tiny)
+        let row = try #require(try Compiler(network).compile().layers.first { $0.layer == "c" })
+        #expect(row.parts > 1 && row.hardwareNeurons == 75)
+        #expect(row.lowerBound == 18 && row.tightBound == 28 && row.cores >= 28, "\(row)")
+        for seed in 0..<12 {
+            let random = try Verifier.verify(Self.network(seed: UInt64(seed), dense: seed % 2 == 1)).graph
+            for row in try Compiler(try IntegerNetwork.check(random, target: Self.tiny)).compile().layers {
+                #expect(row.cores >= row.tightBound && row.tightBound >= row.lowerBound, "seed \(seed): \(row.layer) \(row.cores) cores, tight bound \(row.tightBound)")
+            }
+        }
     }
 
     @Test func strictRefusesTheSplit() throws {

@@ -57,14 +57,15 @@ import Testing
         func neuron() -> NeuronModel {
             NeuronModel(kind: int(0...3) == 0 ? .binary : .integrateAndFire, threshold: Double(int(1...6)), reset: NeuronModel.Reset.allCases[int(0...2)])
         }
-        let (cin, h, w) = (int(1...3), int(3...8), int(3...8))
+        let (cin, h, w) = (int(1...3), int(3...10), int(3...10))
         var k = int(1...3)
         var groups = cin > 1 && int(0...1) == 1 ? cin : 1
         if cin / groups * k * k * perInput > axons { groups = cin }
         if k * k * perInput > axons { k = 2 }
         if k * k * perInput > axons { k = 1 }
         let out1 = groups * int(1...2)
-        let pad = int(0...1), dilation = k > 1 && int(0...2) == 0 ? 2 : 1
+        // Dilated windows one time in two, so that phase tiles (TileAxis) are chosen often.
+        let pad = int(0...1), dilation = k > 1 && int(0...1) == 0 ? int(2...3) : 1
         let window = Window(kernel: k, stride: int(1...2), padding: pad, dilation: dilation)
         var layers = [Layer(name: "x", op: .input(shape: TensorShape(cin, h, w), encoding: .rate))]
         layers.append(Layer(name: "c", op: .conv2d(Convolution(outChannels: out1, vertical: window, horizontal: window, groups: groups)),
@@ -165,7 +166,7 @@ import Testing
     /// and on tiny the layers are tiled over several cores with duplicated neurons.
     @Test func structuredNetworksCoverTheKindsAndSpread() throws {
         var ops = Set<String>(), encodings = Set<String>(), binary = 0
-        var spikes = 0, multiCore = 0, duplicated = 0
+        var spikes = 0, multiCore = 0, duplicated = 0, phased = 0
         for (seed, graph) in Self.networks(120, axons: 16) {
             let network = try IntegerNetwork.check(graph, target: Self.tiny)
             let compiled = try Compiler(network).compile()
@@ -176,6 +177,7 @@ import Testing
                 encodings.insert(Self.kind(row.encoding))
                 multiCore += row.cores > 1 ? 1 : 0
                 duplicated += row.hardwareNeurons > row.neurons ? 1 : 0
+                phased += row.tile?.contains(" step ") == true ? 1 : 0
             }
         }
         // Weights wider than 4 bits with more than 4 values per neuron need at least 5
@@ -184,12 +186,16 @@ import Testing
             for (_, graph) in networks {
                 for row in try Compiler(try IntegerNetwork.check(graph, target: target)).compile().layers {
                     encodings.insert(Self.kind(row.encoding))
+                    phased += row.tile?.contains(" step ") == true ? 1 : 0
                 }
             }
         }
         #expect(ops == ["conv2d", "sumpool", "avgpool", "upsample", "convtranspose2d"])
         #expect(encodings == ["signed", "levels", "bitSliced4", "bitSliced5", "bitSliced6", "bitSliced7", "bitSliced8"])
         #expect(spikes > 2000 && multiCore > 100 && duplicated > 60 && binary > 30, "\(spikes) \(multiCore) \(duplicated) \(binary)")
+        // Dilated layers tiled by phase (rows or columns a phase step apart), which the
+        // exactness tests above then emulate.
+        #expect(phased >= 10, "\(phased) layers of the 220 networks use phase tiles")
     }
 }
 
