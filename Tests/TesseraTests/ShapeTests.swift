@@ -90,7 +90,7 @@ import Testing
         let root = TestSupport.packageRoot.appendingPathComponent("examples").path
         let examples = (FileManager.default.subpaths(atPath: root) ?? []).filter { $0.hasSuffix(".yaml") }.sorted()
         #expect(examples.count >= 8)
-        for folder in ["siamsnn/siamsnn.yaml", "deeplab/deeplab.yaml", "deeplab/deeplab-small.yaml", "fcn/fcn.yaml", "fcn/fcn-small.yaml"] {
+        for folder in ["siamsnn/siamsnn.yaml", "deeplab/deeplab.yaml", "deeplab/deeplab-small.yaml", "deeplab/dl-vgg9.yaml", "deeplab/dl-vgg9-ddd17.yaml", "fcn/fcn.yaml", "fcn/fcn-small.yaml"] {
             #expect(examples.contains(folder))
         }
         for example in examples {
