@@ -39,7 +39,7 @@ struct TileShape: Sendable, Equatable {
             + (parts > 1 ? " / \(slice) in" : "")
     }
 
-    /// The tiles' rows and columns, for an output of `height` x `width`.
+    /// The tiles' rows (columns) over an output axis of `outputs` positions.
     func rowAxes(outputs: Int) -> [TileAxis] { Self.axes(outputs: outputs, length: height, step: rowStep) }
     func colAxes(outputs: Int) -> [TileAxis] { Self.axes(outputs: outputs, length: width, step: colStep) }
 }
@@ -85,13 +85,14 @@ struct TileSearch {
 
         init(_ taps: [[(tap: Int, index: Int)]], inputs: Int, step: Int) {
             let n = taps.count
-            for phase in 0..<min(step, n) { order += Array(stride(from: phase, to: n, by: step)) }
-            var phaseStart = [Int](repeating: 0, count: step)
-            for phase in 1..<max(step, 1) { phaseStart[phase] = phaseStart[phase - 1] + (n - (phase - 1) + step - 1) / step }
+            // One tile per phase, as long as the axis, lists the phase-major order; tiles of
+            // any length come in that order, so each one's span starts where the last ended.
+            order = TileShape.axes(outputs: n, length: n, step: step).flatMap { $0 }
             var stamp = [Int](repeating: -1, count: inputs)
             var mark = 0
             for t in stride(from: 1, through: (n + step - 1) / step, by: 1) {
                 var spans: [Range<Int>] = [], reads: [Int] = []
+                var first = 0
                 for axis in TileShape.axes(outputs: n, length: t, step: step) {
                     mark += 1
                     var size = 0
@@ -101,8 +102,8 @@ struct TileSearch {
                             size += 1
                         }
                     }
-                    let first = phaseStart[axis.first % step] + axis.first / step
                     spans.append(first..<(first + axis.count))
+                    first += axis.count
                     reads.append(size)
                 }
                 self.spans.append(spans)
@@ -118,10 +119,10 @@ struct TileSearch {
         let (outC, outH, outW) = (op.output.channels, op.output.height, op.output.width)
         guard outC > 0, outH > 0, outW > 0 else { return nil }
         var best: TileShape?
+        let columns = op.colSteps.map { (step: $0, tilings: AxisTilings(op.colTaps, inputs: op.input.width, step: $0)) }
         for rowStep in op.rowSteps {
             let rows = AxisTilings(op.rowTaps, inputs: op.input.height, step: rowStep)
-            for colStep in op.colSteps {
-                let cols = AxisTilings(op.colTaps, inputs: op.input.width, step: colStep)
+            for (colStep, cols) in columns {
                 let found = cheapest(split: split, rows: rows, cols: cols, rowStep: rowStep, colStep: colStep)
                 if let found, best.map({ found.cost < $0.cost }) ?? true { best = found }
             }
