@@ -65,8 +65,8 @@ struct MergeCrossbarKey: WordsKey {
 }
 
 extension MergeCrossbarKey {
-    init(parts: Int, signs: [Int], copies: [Int32]) {
-        self.init(words: [Int32(parts), Int32(signs.count)] + signs.map { Int32($0) } + copies)
+    init(layout: SplitLayout, signs: [Int], copies: [Int32]) {
+        self.init(words: [Int32(layout.slices), layout.bySign ? 1 : 0, Int32(signs.count)] + signs.map { Int32($0) } + copies)
     }
 }
 

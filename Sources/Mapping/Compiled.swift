@@ -10,7 +10,8 @@ public struct Compiled: Sendable {
     let recipes: [CoreRecipe]
     let routes: [RouteTable?]
     let mergeHome: [Int: [(core: Int32, local: Int32)]]
-    let parts: [Int]
+    /// Per layer, the parts of its fan-in (``SplitLayout/whole`` unless split).
+    let layouts: [SplitLayout]
     let inputs: [(String, [Int], RouteTable)]
     let slots: [Int]
     let placer: Placer
@@ -69,6 +70,8 @@ public struct LayerReport: Encodable, Sendable {
     public var tile: String?
     /// Input parts of a split fan-in (1 when exact), the cores of partial sums and merges.
     public var parts: Int
+    /// How a split layer's parts divide its inputs (``PartialSums``); `net` when not split.
+    public var partialSums: PartialSums
     public var partialCores: Int
     public var mergeCores: Int
     /// Axons one neuron needs: fan-in x axon copies per input.
@@ -118,7 +121,7 @@ public struct PlacementReport: Encodable, Sendable {
 extension Compiler {
     /// The report row of layer k, counted from its cores' recipes.
     func report(_ k: Int, _ analysis: LayerAnalysis, routes: RouteTable, cores: Range<Int>, recipes: [CoreRecipe],
-                tile: TileShape?, parts: Int) -> LayerReport {
+                tile: TileShape?, layout: SplitLayout) -> LayerReport {
         let spec = target.core
         let layer = layers[k]
         let count = layer.shape?.count ?? 0
@@ -127,11 +130,11 @@ extension Compiler {
         for c in cores {
             switch recipes[c].body {
             case let .tile(t, _, n):
-                if let op = analysis.local { axonsUsed += TileAxons(op, tile: t, lanes: analysis.lanes).count }
+                if let op = analysis.local { axonsUsed += TileAxons(op, tile: t, lanes: analysis.lanes(ofGroup: recipes[c].stage.group(in: layout))).count }
                 neuronsUsed += n
             case let .merge(elements):
                 let present = elements.filter { routes.copies($0) > 0 }
-                axonsUsed += present.count * analysis.signs.count * parts
+                axonsUsed += present.count * layout.mergeInputs
                 neuronsUsed += present.reduce(0) { $0 + routes.copies($1) }
             case let .list(slots, axons):
                 axonsUsed += axons.count
@@ -147,7 +150,7 @@ extension Compiler {
         // Distinct (input, type) axons the layer needs, whatever the partition, and for a
         // split each read element's own fan-in in axons (SplitBound).
         var needed = 0
-        var fanIns: [Int] = []
+        var fanIns: [[Int]] = []
         if let op = analysis.local {
             let rows = LocalOp.union(op.rowTaps, 0..<op.output.height).count, cols = LocalOp.union(op.colTaps, 0..<op.output.width).count
             needed = op.input.channels * rows * cols * analysis.lanes.count
@@ -160,13 +163,13 @@ extension Compiler {
                 let own = analysis.encoding.axonKeys(network.connections(of: layer, neuron: j, wiring: wiring, inputs: inputIndices, shapes: shapes),
                                                      table: analysis.tables[j])
                 keys.formUnion(own)
-                if analysis.split { fanIns.append(own.count) }
+                if analysis.split { fanIns.append(analysis.bySign ? [own.filter { $0.lane == 0 }.count, own.filter { $0.lane == 1 }.count] : [own.count]) }
             }
             needed = keys.count
         }
         let n = cores.count
         let lowerBound = hardware == 0 ? 0 : max((hardware + spec.neurons - 1) / spec.neurons, (needed + spec.axons - 1) / spec.axons)
-        let splitBound = SplitBound(fanIns: fanIns, signs: analysis.signs.count, axonsPerCore: spec.axons)
+        let splitBound = SplitBound(fanIns: fanIns, neuronsPerPart: layout.neuronsPerPart, axonsPerCore: spec.axons)
         return LayerReport(layer: layer.name, op: layer.op.name, neurons: count, hardwareNeurons: hardware, cores: n,
                            lowerBound: lowerBound,
                            tightBound: hardware == 0 || !analysis.split ? lowerBound
@@ -176,6 +179,6 @@ extension Compiler {
                            axonUtilisation: n == 0 ? 0 : Double(axonsUsed) / Double(n * spec.axons),
                            encoding: analysis.encoding,
                            tile: tile.map(\.summary),
-                           parts: parts, partialCores: partial, mergeCores: merge, fanIn: analysis.fanIn, depth: analysis.depth)
+                           parts: layout.parts, partialSums: layout.bySign ? .bySign : .net, partialCores: partial, mergeCores: merge, fanIn: analysis.fanIn, depth: analysis.depth)
     }
 }

@@ -31,11 +31,15 @@ public struct Compiler: Sendable {
         public var placement: PlacementStrategy
         /// What a partial-sum spike stands for in a split layer (``PartialStep``).
         public var partialStep: PartialStep
-        public init(strict: Bool = false, rates: FiringRates? = nil, placement: PlacementStrategy = .auto, partialStep: PartialStep = .weight) {
+        /// How a split layer's parts divide its inputs (``PartialSums``).
+        public var partialSums: PartialSums
+        public init(strict: Bool = false, rates: FiringRates? = nil, placement: PlacementStrategy = .auto, partialStep: PartialStep = .weight,
+                    partialSums: PartialSums = .net) {
             self.strict = strict
             self.rates = rates
             self.placement = placement
             self.partialStep = partialStep
+            self.partialSums = partialSums
         }
     }
 
@@ -72,12 +76,13 @@ public struct Compiler: Sendable {
     private func partition(progress: (@Sendable (String) -> Void)?) throws(DiagnosticError) -> Compiled {
         let spec = target.core
         var state = PlanState(layers: layers.count)
+        state.analyses = analyses
         var reports: [LayerReport] = []
         let outputs = Set(network.graph.outputs.compactMap { name in layers.firstIndex { $0.name == name } })
         for k in layers.indices.reversed() {
             // Every reader of k is planned: its routes that need relays can be built.
             planRelays(k, state: &state)
-            guard let analysis = analyses[k], let shape = layers[k].shape else { continue }
+            guard var analysis = analyses[k], let shape = layers[k].shape else { continue }
             progress?("partitioning \(layers[k].name) (\(layers.count - k) of \(layers.count) layers, \(state.recipes.count) cores so far)")
             let routes = RouteTable(requests: state.requests[k], elements: shape.count, isOutput: outputs.contains(k))
             state.requests[k] = []
@@ -87,16 +92,19 @@ public struct Compiler: Sendable {
                 continue
             }
             var tile: TileShape?
-            var parts = 1
+            var layout = SplitLayout.whole
             if let op = analysis.local {
-                tile = planTiled(k, op, analysis, routes: routes, state: &state)
-                parts = tile?.parts ?? 1
+                if let (shape, chosen) = planTiled(k, op, analysis, routes: routes, state: &state) {
+                    (tile, analysis) = (shape, chosen)
+                    state.analyses[k] = chosen
+                }
+                layout = analysis.layout(slices: tile?.slices ?? 1)
             } else {
-                parts = planGeneral(k, analysis, routes: routes, state: &state)
+                layout = planGeneral(k, analysis, routes: routes, state: &state)
             }
             state.routes[k] = routes
-            state.parts[k] = parts
-            reports.append(report(k, analysis, routes: routes, cores: first..<state.recipes.count, recipes: state.recipes, tile: tile, parts: parts))
+            state.layouts[k] = layout
+            reports.append(report(k, analysis, routes: routes, cores: first..<state.recipes.count, recipes: state.recipes, tile: tile, layout: layout))
         }
         try state.diagnostics.throwIfErrors()
         guard state.recipes.count <= target.board.coresTotal else {
@@ -121,7 +129,11 @@ public struct Compiler: Sendable {
             return (input.name, [shape.channels, shape.height, shape.width],
                     RouteTable(requests: state.requests[k], elements: shape.count, isOutput: false))
         }
-        return Compiled(compiler: self, recipes: state.recipes, routes: state.routes, mergeHome: state.mergeHome, parts: state.parts,
+        // The map is built from the analyses as planned (a split by sign may have been
+        // given up for the net one).
+        var planned = self
+        planned.analyses = state.analyses
+        return Compiled(compiler: planned, recipes: state.recipes, routes: state.routes, mergeHome: state.mergeHome, layouts: state.layouts,
                         inputs: inputs, slots: slots, placer: placer,
                         rates: rates,
                         labelIndex: Compiled.labelIndex(state.recipes, layers: layers.count), layers: reports.reversed(),

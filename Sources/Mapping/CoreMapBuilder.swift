@@ -28,7 +28,7 @@ extension Compiled {
         switch recipe.body {
         case let .tile(tile, first, count):
             guard let op = analysis.local else { return nil }
-            let axons = TileAxons(op, tile: tile, lanes: analysis.lanes)
+            let axons = TileAxons(op, tile: tile, lanes: analysis.lanes(ofGroup: recipe.stage.group(in: layouts[k])))
             for a in 0..<axons.count { types[a] = UInt8(analysis.encoding.hardwareType(axons.source(of: a, input: op.input).lane)) }
             let slots = tile.slots(from: first, count: count, height: out.height, width: out.width) { analysis.slots($0, routes: routes) }
             let key = TileCrossbarKey(layer: k, op: op, tile: tile, axons: axons, slots: slots, width: out.width, perChannel: perChannel)
@@ -67,19 +67,19 @@ extension Compiled {
                 copies.append(Int32(n))
                 for r in 0..<n { slots.append(Slot(element: Int32(j), sub: Int32(r))) }
             }
-            let signs = analysis.signs, parts = self.parts[k]
-            let wiring = mergeWirings.value(MergeCrossbarKey(parts: parts, signs: signs, copies: copies)) {
+            let signs = analysis.signs, layout = layouts[k]
+            let wiring = mergeWirings.value(MergeCrossbarKey(layout: layout, signs: signs, copies: copies)) {
                 // Neuron i (copy r of the local-th element with copies) reads that element's
-                // axon of every part and sign.
+                // axon of every partial neuron of every part, typed by the neuron's sign.
                 var types = types
                 var crossbar = Crossbar(axons: spec.axons, neurons: spec.neurons)
                 var i = 0
                 for (local, n) in copies.enumerated() {
                     for _ in 0..<n {
-                        for part in 0..<parts {
-                            for s in signs.indices {
-                                let axon = Compiler.mergeAxon(local: local, part: part, sign: s, parts: parts, signs: signs.count)
-                                types[axon] = UInt8(signs[s])
+                        for part in 0..<layout.parts {
+                            for sub in 0..<layout.neuronsPerPart {
+                                let axon = layout.mergeAxon(local: local, part: part, sub: sub)
+                                types[axon] = UInt8(signs[layout.sign(part: part, sub: sub)])
                                 crossbar[axon, i] = true
                             }
                         }

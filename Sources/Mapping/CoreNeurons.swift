@@ -18,7 +18,7 @@ struct CoreNeurons {
     let spec: CoreSpec
     let target: Target
     let mergeHome: [(core: Int32, local: Int32)]?
-    let parts: Int
+    let layout: SplitLayout
     let step: PartialStep
 
     init?(_ compiled: Compiled, recipe: CoreRecipe) {
@@ -30,7 +30,7 @@ struct CoreNeurons {
         bias = compiled.compiler.network.parameter(layer, "bias")
         (spec, target) = (compiled.compiler.target.core, compiled.compiler.target)
         mergeHome = compiled.mergeHome[k]
-        parts = compiled.parts[k]
+        layout = compiled.layouts[k]
         step = compiled.compiler.options.partialStep
     }
 
@@ -51,7 +51,7 @@ struct CoreNeurons {
     func parameterIndex(_ slot: Slot) -> Int {
         let j = Int(slot.element)
         let table = analysis.local == nil ? j : channel(j)
-        if case .partial = stage { return table * signs + Int(slot.sub) }
+        if case let .partial(part) = stage { return table * signs + layout.sign(part: part, sub: Int(slot.sub)) }
         return table * signs
     }
 
@@ -69,11 +69,12 @@ struct CoreNeurons {
         let mergeWeight = Compiled.mergeWeight(threshold, target: target)
         let beta = CoreSpec.unsignedRange(bits: spec.negThresholdBits).upperBound
         switch stage {
-        case .partial:
+        case let .partial(part):
             // Partial sum of one input part, positive or negative: integrates +-current,
             // floors at 0 and fires once per step of it (reset by subtraction): the merge
-            // weight, or with ``PartialStep/threshold`` the layer's threshold.
-            let sign = analysis.signs[Int(slot.sub)] == 0 ? 1 : -1
+            // weight, or with ``PartialStep/threshold`` the layer's threshold. By sign, the
+            // part's cores carry only its sign's lane, so the current is never negative.
+            let sign = analysis.signs[layout.sign(part: part, sub: Int(slot.sub))] == 0 ? 1 : -1
             var n = NeuronConfig(index: index, weights: analysis.table(j, perChannel: perChannel).map { $0 * sign }, leak: 0,
                                  threshold: rescalesMerge ? threshold : mergeWeight, negThreshold: 0, negative: .saturate)
             n.reset = .linear
@@ -117,7 +118,7 @@ struct CoreNeurons {
         switch stage {
         case let .partial(part):
             guard let home = mergeHome?[j] else { return nil }
-            let axon = Compiler.mergeAxon(local: Int(home.local), part: part, sign: Int(slot.sub), parts: parts, signs: analysis.signs.count)
+            let axon = layout.mergeAxon(local: Int(home.local), part: part, sub: Int(slot.sub))
             return .axon(core: Int(home.core), axon: axon, delay: 1)
         case .whole, .merge, .relay:
             if let route = routes.route(j, copy: Int(slot.sub)) {

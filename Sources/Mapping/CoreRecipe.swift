@@ -7,7 +7,7 @@ struct CoreRecipe: Sendable {
     enum Stage: Sendable, Equatable {
         /// The layer's neurons (copies for fan-out included).
         case whole
-        /// Partial sums over input part `part` (fan-in split): one neuron per sign.
+        /// Partial sums over input part `part` (fan-in split; ``SplitLayout``).
         case partial(part: Int)
         /// Merge neurons adding the partial sums of every part (fan-in split).
         case merge
@@ -31,8 +31,18 @@ struct CoreRecipe: Sendable {
     var body: Body
 }
 
+extension CoreRecipe.Stage {
+    /// The lane group a core of this stage reads (``SplitLayout``): a partial core's part's,
+    /// else 0.
+    func group(in layout: SplitLayout) -> Int {
+        if case let .partial(part) = self { return layout.group(of: part) }
+        return 0
+    }
+}
+
 /// One hardware neuron of a core: layer neuron `element`; `sub` is its copy index (whole
-/// and merge stages) or its sign (partial stage: 0 positive part, 1 negative part).
+/// and merge stages) or its partial neuron in the part (partial stage: its sign under
+/// ``PartialSums/net``, 0 by sign; ``SplitLayout/sign(part:sub:)``).
 struct Slot: Sendable, Equatable {
     var element: Int32
     var sub: Int32

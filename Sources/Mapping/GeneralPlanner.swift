@@ -5,7 +5,7 @@ extension Compiler {
     /// union of their (source, axon type) needs fits its axons and their copies fit its
     /// neurons; within a core one axon feeds every neuron through the crossbar. A dense
     /// layer whose fan-in is split gets partial-sum cores per input range instead.
-    func planGeneral(_ k: Int, _ analysis: LayerAnalysis, routes: RouteTable, state: inout PlanState) -> Int {
+    func planGeneral(_ k: Int, _ analysis: LayerAnalysis, routes: RouteTable, state: inout PlanState) -> SplitLayout {
         let layer = layers[k]
         let spec = target.core
         let count = layer.shape?.count ?? 0
@@ -23,24 +23,27 @@ extension Compiler {
             cores += 1
         }
         if analysis.split, let x = shapes.first, let input = inputIndices.first {
-            let per = max(1, spec.axons / analysis.lanes.count)
-            let parts = (x.count + per - 1) / per
-            let size = (x.count + parts - 1) / parts
-            guard parts * analysis.signs.count <= spec.axons else {
-                state.diagnostics.error("\(layer.op.name) '\(layer.name)': its fan-in splits into \(parts) parts, whose merge needs \(parts * analysis.signs.count) axons per neuron, more than a core's \(spec.axons); merge trees are not implemented", at: layer.location)
-                return parts
+            let per = max(1, spec.axons / analysis.lanes(ofGroup: 0).count)
+            let slices = (x.count + per - 1) / per
+            let size = (x.count + slices - 1) / slices
+            let layout = analysis.layout(slices: slices)
+            guard layout.mergeInputs <= spec.axons else {
+                state.diagnostics.error("\(layer.op.name) '\(layer.name)': its fan-in splits into \(layout.parts) parts, whose merge needs \(layout.mergeInputs) axons per neuron, more than a core's \(spec.axons); merge trees are not implemented", at: layer.location)
+                return layout
             }
-            planMerges(k, analysis, parts: parts, routes: routes, state: &state)
+            planMerges(k, analysis, layout: layout, routes: routes, state: &state)
             let present = (0..<count).filter { routes.copies($0) > 0 }
-            for part in 0..<parts {
-                let range = (part * size)..<min((part + 1) * size, x.count)
-                let axons = range.flatMap { i in analysis.lanes.map { AxonKey(source: wiring.origin(input, i), lane: $0) } }
-                let slots = present.flatMap { j in analysis.signs.indices.map { Slot(element: Int32(j), sub: Int32($0)) } }
+            for part in 0..<layout.parts {
+                let s = layout.slice(of: part)
+                let range = (s * size)..<min((s + 1) * size, x.count)
+                let lanes = analysis.lanes(ofGroup: layout.group(of: part))
+                let axons = range.flatMap { i in lanes.map { AxonKey(source: wiring.origin(input, i), lane: $0) } }
+                let slots = present.flatMap { j in (0..<layout.neuronsPerPart).map { Slot(element: Int32(j), sub: Int32($0)) } }
                 for start in stride(from: 0, to: slots.count, by: spec.neurons) {
                     emit(.partial(part: part), Array(slots[start..<min(start + spec.neurons, slots.count)]), axons, depth: analysis.depth - 1)
                 }
             }
-            return parts
+            return layout
         }
         var slots: [Slot] = []
         var axons: [AxonKey] = []
@@ -75,6 +78,6 @@ extension Compiler {
             }
         }
         close()
-        return 1
+        return .whole
     }
 }

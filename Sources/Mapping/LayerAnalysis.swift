@@ -19,14 +19,27 @@ struct LayerAnalysis: Sendable {
     /// The most axons one neuron needs (its fan-in times the axon copies per input).
     var fanIn: Int
     var split: Bool
+    /// Whether a split's parts each read one sign's lanes (``PartialSums/bySign``).
+    var bySign = false
     /// Ticks from the network inputs to this layer's (merge) neurons, as in the hardware.
     var depth: Int
 
-    /// Hardware neurons element j takes in this layer's planned cores: its copies, or one
-    /// partial-sum neuron per sign when the fan-in is split (none if nothing reads it).
+    /// Hardware neurons element j takes in one part's cores of this layer: its copies, or
+    /// its partial-sum neurons when the fan-in is split: one per sign (``PartialSums/net``)
+    /// or one (``PartialSums/bySign``); none if nothing reads it.
     func slots(_ j: Int, routes: RouteTable) -> Int {
         let copies = routes.copies(j)
-        return split ? (copies > 0 ? signs.count : 0) : copies
+        return split ? (copies > 0 ? (bySign ? 1 : signs.count) : 0) : copies
+    }
+
+    /// The lanes the cores of lane group `group` read: one sign's lane by sign, else all.
+    func lanes(ofGroup group: Int) -> [Int] {
+        bySign ? [lanes[group]] : lanes
+    }
+
+    /// The layout of a split into `slices` input slices per group (``SplitLayout``).
+    func layout(slices: Int) -> SplitLayout {
+        split ? SplitLayout(slices: slices, bySign: bySign, signs: signs.count) : .whole
     }
 
     /// The table of neuron j.
@@ -87,8 +100,11 @@ extension Compiler {
                 return nil
             }
         }
+        // By sign, each lane of the signed encoding is one sign's current (type 0 adds p_j,
+        // type 1 subtracts n_j), so a part reading one lane sums a current of one sign.
+        let bySign = split && options.partialSums == .bySign && encoding == .signed && positive && negative
         return LayerAnalysis(local: local, encoding: encoding, tables: sets.map { encoding.table($0) }, lanes: lanes,
-                             signs: (positive ? [0] : []) + (negative ? [1] : []), fanIn: fanIn, split: split,
+                             signs: (positive ? [0] : []) + (negative ? [1] : []), fanIn: fanIn, split: split, bySign: bySign,
                              depth: depthOfSources + 1 + (split ? 1 : 0))
     }
 }

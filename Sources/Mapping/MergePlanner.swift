@@ -1,16 +1,16 @@
 extension Compiler {
     /// Plans the merge neurons of a split layer: element j's merge neuron reads one axon
-    /// per (part, sign) from its partial-sum neurons (type 0 for positive parts, adding
-    /// +w; type 1 for negative parts, adding -w) and carries the layer's threshold, leak
+    /// per partial-sum neuron of every part (type 0 for positive sums, adding +w; type 1
+    /// for negative ones, adding -w; ``SplitLayout/mergeAxon(local:part:sub:)``) and carries the layer's threshold, leak
     /// and reset, so it fires as the unsplit neuron would up to the partial sums' rounding.
     /// Merge cores take whole elements in position-major order while their axons and
     /// copies fit.
-    func planMerges(_ k: Int, _ analysis: LayerAnalysis, parts: Int, routes: RouteTable, state: inout PlanState) {
+    func planMerges(_ k: Int, _ analysis: LayerAnalysis, layout: SplitLayout, routes: RouteTable, state: inout PlanState) {
         let spec = target.core
         let shape = layers[k].shape
         let count = shape?.count ?? 0
         let (channels, positions) = (max(1, shape?.channels ?? 1), max(1, (shape?.height ?? 1) * (shape?.width ?? 1)))
-        let perElement = analysis.signs.count * parts
+        let perElement = layout.mergeInputs
         var home = [(core: Int32, local: Int32)](repeating: (-1, -1), count: count)
         var start = 0, neurons = 0, local = 0
         var destinations: [Int32] = []
@@ -38,10 +38,5 @@ extension Compiler {
         }
         close(count)
         state.mergeHome[k] = home
-    }
-
-    /// The merge axon that partial neuron (element j, part, sign) feeds.
-    static func mergeAxon(local: Int, part: Int, sign: Int, parts: Int, signs: Int) -> Int {
-        (local * parts + part) * signs + sign
     }
 }

@@ -5,12 +5,14 @@ import TesseraSupport
 /// and the traffic between cores for placement.
 struct PlanState {
     var recipes: [CoreRecipe] = []
+    /// Per layer, its analysis as planned (``LayerAnalysis/bySign`` may be given up).
+    var analyses: [LayerAnalysis?] = []
     /// Per layer: routes asked of its neurons, not yet sorted.
     var requests: [[(element: Int32, route: Route)]]
     /// Per layer: its neurons' routes, once the layer is planned.
     var routes: [RouteTable?]
-    /// Per layer: input parts of its fan-in (1 unless split).
-    var parts: [Int]
+    /// Per layer: the parts of its fan-in (``SplitLayout/whole`` unless split).
+    var layouts: [SplitLayout]
     /// Per split layer: element -> (merge core, index of the element in that core).
     var mergeHome: [Int: [(core: Int32, local: Int32)]] = [:]
     /// (from core, to core, axons fed), one entry per pair per planned core.
@@ -28,7 +30,7 @@ struct PlanState {
         requests = Array(repeating: [], count: layers)
         delayed = Array(repeating: [], count: layers)
         routes = Array(repeating: nil, count: layers)
-        parts = Array(repeating: 1, count: layers)
+        layouts = Array(repeating: .whole, count: layers)
     }
 
     /// Records that core `from` feeds each of `destinations` once per occurrence.

@@ -2,29 +2,37 @@ import Reference
 import SpikeIR
 
 /// The fewest cores a layer whose fan-in is split into partial sums can take, under the
-/// scheme any such mapping on these cores follows: each element's inputs are cut into
-/// parts, each part on one core with one partial-sum neuron per sign (a neuron only spikes
-/// for a positive potential, so a signed partial sum needs two), and a merge neuron adds
-/// every part of every sign.
+/// scheme the layer uses (``PartialSums``): each element's inputs are cut into parts, each
+/// part on one core, and a merge neuron adds every partial neuron of every part.
 ///
-/// A core has `A` axons, so element j, whose nonzero weights need `F_j` distinct (input,
-/// axon type) pairs, needs at least ceil(F_j / A) parts: signs x ceil(F_j / A) partial
-/// neurons, which its merge neurons read on as many axons (copies of one element can share
-/// them on one core, never fewer). With `N` neurons per core:
+/// - `net`: a part carries every lane of its inputs and has one partial neuron per sign
+///   (a neuron only spikes for a positive potential, so a signed sum needs two). Element j,
+///   whose nonzero weights need `F_j` distinct (input, axon type) pairs, needs at least
+///   ceil(F_j / A) parts on cores of `A` axons: signs x ceil(F_j / A) partial neurons.
+/// - `bySign`: a part carries one sign's lane and has one partial neuron. With `F_j+` and
+///   `F_j-` the pairs of each sign, element j needs ceil(F_j+ / A) + ceil(F_j- / A).
 ///
-///     partial cores >= max(ceil(sum_j signs ceil(F_j / A) / N), ceil(distinct axons / A))
-///     merge cores   >= max(ceil(hardware neurons / N), ceil(sum_j signs ceil(F_j / A) / A))
+/// Its merge neurons read those partial neurons on as many axons (copies of one element
+/// can share them on one core, never fewer). With `P` the partial neurons summed over the
+/// read elements and `N` neurons per core:
 ///
-/// The sum over j counts only elements something reads. Today's bound (``LayerReport/lowerBound``)
-/// is the larger of the two first terms alone; this one is their sum plus the merges, so the
-/// ratio of cores to it says how far the layer is from what its split can reach.
+///     partial cores >= max(ceil(P / N), ceil(distinct axons / A))
+///     merge cores   >= max(ceil(hardware neurons / N), ceil(P / A))
+///
+/// Today's bound (``LayerReport/lowerBound``) is the larger of the two first terms alone;
+/// this one is their sum plus the merges, so the ratio of cores to it says how far the
+/// layer is from what its split can reach.
 struct SplitBound {
-    /// Signs x the least parts, summed over the read elements.
+    /// Partial neurons of the least parts, summed over the read elements.
     let partialNeurons: Int
 
-    /// From per-element fan-ins in axons (0 for an element nothing reads).
-    init(fanIns: [Int], signs: Int, axonsPerCore: Int) {
-        partialNeurons = fanIns.reduce(0) { $0 + signs * (($1 + axonsPerCore - 1) / axonsPerCore) }
+    /// From per-element fan-ins in axons, one per lane group (``SplitLayout``: every lane,
+    /// or each sign's), with `neuronsPerPart` partial neurons per part; an element nothing
+    /// reads has fan-ins 0.
+    init(fanIns: [[Int]], neuronsPerPart: Int, axonsPerCore: Int) {
+        partialNeurons = fanIns.reduce(0) { total, groups in
+            total + groups.reduce(0) { $0 + neuronsPerPart * (($1 + axonsPerCore - 1) / axonsPerCore) }
+        }
     }
 
     func cores(hardwareNeurons: Int, neededAxons: Int, axonsPerCore a: Int, neuronsPerCore n: Int) -> Int {
@@ -34,23 +42,32 @@ struct SplitBound {
     }
 
     /// Per element of a structured layer, the (input, axon type) pairs its nonzero weights
-    /// need: per output channel and tap, the lanes its weights take over the input channels,
+    /// need in each lane group (one group of every lane, or by sign one per sign's lane):
+    /// per output channel and tap, the lanes its weights take over the input channels,
     /// summed over the taps inside the input at the element's row and column. It costs the
     /// weights once plus taps per element, never the synapses.
-    static func fanIns(_ op: LocalOp, _ analysis: LayerAnalysis, isRead: (Int) -> Bool) -> [Int] {
+    static func fanIns(_ op: LocalOp, _ analysis: LayerAnalysis, isRead: (Int) -> Bool) -> [[Int]] {
         let (kh, kw) = (op.kernelHeight, op.kernelWidth)
         let (h, w) = (op.output.height, op.output.width)
-        var result = [Int](repeating: 0, count: op.output.count)
-        var perTap = [Int](repeating: 0, count: kh * kw)
+        // Lane masks of the groups: by sign, the signed encoding's lane 0 (+) and lane 1 (-).
+        let masks: [UInt32] = analysis.bySign ? [1, 2] : [~0]
+        var result = [[Int]](repeating: Array(repeating: 0, count: masks.count), count: op.output.count)
+        var perTap = [[Int]](repeating: Array(repeating: 0, count: masks.count), count: kh * kw)
         for co in 0..<op.output.channels {
             let table = analysis.tables[co]
             for t in perTap.indices {
-                perTap[t] = (0..<op.inPerGroup).reduce(0) { $0 + analysis.encoding.laneMask(op.weight(co, $1, t / kw, t % kw), table: table).nonzeroBitCount }
+                for (g, m) in masks.enumerated() {
+                    perTap[t][g] = (0..<op.inPerGroup).reduce(0) {
+                        $0 + (analysis.encoding.laneMask(op.weight(co, $1, t / kw, t % kw), table: table) & m).nonzeroBitCount
+                    }
+                }
             }
             for y in 0..<h {
                 for x in 0..<w where isRead((co * h + y) * w + x) {
-                    var f = 0
-                    for (ky, _) in op.rowTaps[y] { for (kx, _) in op.colTaps[x] { f += perTap[ky * kw + kx] } }
+                    var f = [Int](repeating: 0, count: masks.count)
+                    for (ky, _) in op.rowTaps[y] {
+                        for (kx, _) in op.colTaps[x] { for g in f.indices { f[g] += perTap[ky * kw + kx][g] } }
+                    }
                     result[(co * h + y) * w + x] = f
                 }
             }

@@ -1,7 +1,8 @@
 import CoreMap
 
 /// Everything a tile core's crossbar depends on: the layer, the input channels the tile
-/// reads (groups and slice), the numbering of its axons (rows and columns it touches), and
+/// reads (groups and slice), the numbering of its axons (rows and columns it touches, and
+/// the lanes: a split by sign reads one lane per part), and
 /// for each neuron its output channel (whose weights it takes) with the taps of its row
 /// and column, each tap given as (kernel offset, the axon row or column it lands on).
 /// Two tiles with equal keys connect their neurons to their axons identically.
@@ -14,7 +15,8 @@ extension TileCrossbarKey {
     /// The key of layer `layer`'s tile core holding `slots` of `tile`, whose axons are `axons`.
     init(layer: Int, op: LocalOp, tile: Tile, axons: TileAxons, slots: [Slot], width: Int, perChannel: Int) {
         var w: [Int32] = [Int32(layer), Int32(tile.channels.lowerBound / op.outPerGroup), Int32((tile.channels.upperBound - 1) / op.outPerGroup),
-                          Int32(tile.slice.lowerBound), Int32(tile.slice.upperBound), Int32(axons.rows.count), Int32(axons.cols.count)]
+                          Int32(tile.slice.lowerBound), Int32(tile.slice.upperBound), Int32(axons.rows.count), Int32(axons.cols.count),
+                          Int32(axons.lanes.count)] + axons.lanes.map { Int32($0) }
         w.reserveCapacity(w.count + 3 * slots.count + 4 * (tile.rows.count + tile.cols.count))
         for y in tile.rows {
             w.append(Int32(op.rowTaps[y].count))

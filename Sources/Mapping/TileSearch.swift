@@ -13,8 +13,12 @@ struct TileShape: Sendable, Equatable {
     var channels: Int
     /// Input channels per part (all of a group's when the fan-in is not split).
     var slice: Int
-    /// Parts of the fan-in (1 when not split).
+    /// Parts of the fan-in (1 when not split): `groups` x ``slices``.
     var parts: Int
+    /// Lane groups a split's parts read (``SplitLayout``): 2 by sign, else 1.
+    var groups: Int = 1
+    /// Input slices per lane group.
+    var slices: Int { parts / max(groups, 1) }
     /// The objective: cores x neurons per core + axons of all cores.
     var cost: Int
     var cores: Int
@@ -36,7 +40,7 @@ struct TileShape: Sendable, Equatable {
     /// dilated layer's tiles (`step 12x12`), and the input channels per part of a split.
     var summary: String {
         "\(height)x\(width)x\(channels)" + (rowStep > 1 || colStep > 1 ? " step \(rowStep)x\(colStep)" : "")
-            + (parts > 1 ? " / \(slice) in" : "")
+            + (parts > 1 ? " / \(slice) in" + (groups > 1 ? " by sign" : "") : "")
     }
 
     /// The tiles' rows (columns) over an output axis of `outputs` positions.
@@ -46,12 +50,16 @@ struct TileShape: Sendable, Equatable {
 
 struct TileSearch {
     let op: LocalOp
+    /// Lanes per input on one part's cores.
     let lanes: Int
     let axonsPerCore: Int
     let neuronsPerCore: Int
-    /// Slots per output element: copies (whole layer) or signs (partial sums).
+    /// Slots per output element on one part's cores: copies (whole layer) or partial
+    /// neurons (split).
     let slots: [Int32]
-    /// For a split: the merge neurons' axons per element and copies, to cost the merge.
+    /// For a split: lane groups (``SplitLayout/groups``), each cut into the same slices.
+    var groups = 1
+    /// For a split: the merge neurons' axons per element per part, and copies, to cost the merge.
     let mergeSigns: Int
     let totalCopies: Int
 
@@ -169,8 +177,9 @@ struct TileSearch {
                     let slice: Int, parts: Int
                     if split {
                         let raw = min(perChannel, op.inPerGroup)
-                        parts = (op.inPerGroup + raw - 1) / raw
-                        slice = (op.inPerGroup + parts - 1) / parts
+                        let slices = (op.inPerGroup + raw - 1) / raw
+                        slice = (op.inPerGroup + slices - 1) / slices
+                        parts = slices * groups
                     } else {
                         guard op.inPerGroup * window <= axonsPerCore else { continue }
                         (slice, parts) = (op.inPerGroup, 1)
@@ -183,7 +192,7 @@ struct TileSearch {
                                 guard n > 0 else { continue }
                                 let k = (n + neuronsPerCore - 1) / neuronsPerCore
                                 cores += k * parts
-                                axons += k * groupsPerBlock * op.inPerGroup * rows.reads[th][ty] * cols.reads[tw][tx] * lanes
+                                axons += k * groupsPerBlock * op.inPerGroup * rows.reads[th][ty] * cols.reads[tw][tx] * lanes * (split ? groups : 1)
                             }
                         }
                     }
@@ -195,7 +204,7 @@ struct TileSearch {
                         cores += max((mergeAxons + axonsPerCore - 1) / axonsPerCore, (totalCopies + neuronsPerCore - 1) / neuronsPerCore)
                     }
                     let shape = TileShape(height: th, width: tw, rowStep: rowStep, colStep: colStep, channels: cg, slice: slice, parts: parts,
-                                          cost: cores * neuronsPerCore + axons, cores: cores)
+                                          groups: split ? groups : 1, cost: cores * neuronsPerCore + axons, cores: cores)
                     if best.map({ shape.cost < $0.cost }) ?? true { best = shape }
                 }
             }

@@ -4,22 +4,37 @@ extension Compiler {
     /// Plans a structured layer tile by tile: the chosen ``TileShape`` cuts the output into
     /// blocks (position-major), each block's hardware neurons are cut into cores in order, and every core
     /// reads the block's window (see ``TileAxons``). With a split fan-in, each input part
+    /// (a slice of input channels on every lane, or on one sign's lane: ``SplitLayout``)
     /// gets its own partial-sum cores and ``planMerges`` adds them up.
-    func planTiled(_ k: Int, _ op: LocalOp, _ analysis: LayerAnalysis, routes: RouteTable, state: inout PlanState) -> TileShape? {
+    func planTiled(_ k: Int, _ op: LocalOp, _ given: LayerAnalysis, routes: RouteTable, state: inout PlanState) -> (TileShape, LayerAnalysis)? {
         let layer = layers[k]
         let spec = target.core
         let (h, w) = (op.output.height, op.output.width)
         let count = op.output.count
-        let signs = analysis.signs.count
-        let slots: [Int32] = (0..<count).map { Int32(analysis.slots($0, routes: routes)) }
+        let signs = given.signs.count
         let totalCopies = (0..<count).reduce(0) { $0 + routes.copies($1) }
-        let search = TileSearch(op: op, lanes: analysis.lanes.count, axonsPerCore: spec.axons, neuronsPerCore: spec.neurons,
-                                slots: slots, mergeSigns: signs, totalCopies: totalCopies)
-        guard let shape = search.best(split: analysis.split) else {
+        func search(_ analysis: LayerAnalysis) -> TileShape? {
+            let slots: [Int32] = (0..<count).map { Int32(analysis.slots($0, routes: routes)) }
+            let groups = analysis.bySign ? signs : 1
+            return TileSearch(op: op, lanes: analysis.lanes(ofGroup: 0).count, axonsPerCore: spec.axons, neuronsPerCore: spec.neurons,
+                              slots: slots, groups: groups, mergeSigns: analysis.bySign ? 1 : signs, totalCopies: totalCopies).best(split: analysis.split)
+        }
+        // Split by sign only where it costs less than the net split (on a small layer its
+        // parts may fill fewer neurons per core); the net split on a tie.
+        var analysis = given
+        var best = search(given)
+        if given.bySign {
+            var net = given
+            net.bySign = false
+            if let other = search(net), best.map({ other.cost <= $0.cost }) ?? true { (analysis, best) = (net, other) }
+        }
+        guard let shape = best else {
             state.diagnostics.error("\(layer.op.name) '\(layer.name)': no tile fits a core of \(spec.axons) axons and \(spec.neurons) neurons (one input channel's window needs more)", at: layer.location)
             return nil
         }
-        if analysis.split { planMerges(k, analysis, parts: shape.parts, routes: routes, state: &state) }
+        let slots: [Int32] = (0..<count).map { Int32(analysis.slots($0, routes: routes)) }
+        let layout = analysis.layout(slices: shape.slices)
+        if analysis.split { planMerges(k, analysis, layout: layout, routes: routes, state: &state) }
         let stageDepth = analysis.split ? analysis.depth - 1 : analysis.depth
         let perElement: (Int) -> Int = { Int(slots[$0]) }
         // Tiles position-major: every channel block of one spatial block, then the next, so
@@ -30,12 +45,13 @@ extension Compiler {
         for rows in shape.rowAxes(outputs: h) {
             for cols in columns {
                 for c0 in stride(from: 0, to: op.output.channels, by: shape.channels) {
-                    for part in 0..<shape.parts {
-                        let slice = (part * shape.slice)..<min((part + 1) * shape.slice, op.inPerGroup)
+                    for part in 0..<layout.parts {
+                        let s = layout.slice(of: part)
+                        let slice = (s * shape.slice)..<min((s + 1) * shape.slice, op.inPerGroup)
                         let tile = Tile(channels: c0..<min(c0 + shape.channels, op.output.channels), rows: rows, cols: cols, slice: slice)
                         let runs = tile.runs(capacity: spec.neurons, height: h, width: w, perElement: perElement)
                         guard !runs.isEmpty else { continue }
-                        let axons = TileAxons(op, tile: tile, lanes: analysis.lanes)
+                        let axons = TileAxons(op, tile: tile, lanes: analysis.lanes(ofGroup: layout.group(of: part)))
                         for (start, length) in runs {
                             let core = state.recipes.count
                             let stage: CoreRecipe.Stage = analysis.split ? .partial(part: part) : .whole
@@ -56,7 +72,7 @@ extension Compiler {
                 }
             }
         }
-        return shape
+        return (shape, analysis)
     }
 
     /// Asks `source` for a route to (core, axon) with the delay that aligns it to a

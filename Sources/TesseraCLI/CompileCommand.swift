@@ -55,6 +55,10 @@ struct CompileCommand: ParsableCommand {
                                             discussion: "row-major is there to compare against."))
     var placement: PlacementStrategy = .auto
 
+    @Option(name: .long, help: ArgumentHelp("How a split fan-in's parts divide the inputs: by-sign (each part one sign's lane, one partial neuron per element) or net (each part every lane, a positive and a negative partial neuron per element).",
+                                            discussion: "by-sign takes about half the partial-sum and merge cores of net; it applies to layers with the signed encoding whose weights take both signs, other split layers are net."))
+    var partialSums: PartialSums = .net
+
     func run() throws {
         do throws(DiagnosticError) {
             let started = Date()
@@ -64,7 +68,7 @@ struct CompileCommand: ParsableCommand {
             if conversion.printAfterEachPass { print("== after integer check: every weight, bias, threshold and leak is an integer within \(hardware.name)'s widths ==\n") }
             let progress = Progress()
             let given = try rates.map { path throws(DiagnosticError) in try FiringRates.load(path: path, graph: net.graph) }
-            var compiled = try Compiler(integer, options: Compiler.Options(strict: strict, rates: given, placement: placement)).compile { progress.show(text: $0) }
+            var compiled = try Compiler(integer, options: Compiler.Options(strict: strict, rates: given, placement: placement, partialSums: partialSums)).compile { progress.show(text: $0) }
             progress.finish()
             if conversion.printAfterEachPass { print("== after analysis, partition and placement ==") }
             let table = CompileTable(compiled)
@@ -123,7 +127,7 @@ struct CompileTable {
             table.append([row.layer, row.op, "\(row.neurons)", "\(row.hardwareNeurons)", "\(row.cores)", "\(row.lowerBound)", "\(row.tightBound)",
                           String(format: "%.0f%%", row.axonUtilisation * 100), String(format: "%.0f%%", row.neuronUtilisation * 100),
                           row.encoding.description, row.tile ?? "-", "\(row.fanIn)",
-                          row.parts > 1 ? "\(row.parts) parts: \(row.partialCores) partial + \(row.mergeCores) merge cores" : "-"])
+                          row.parts > 1 ? "\(row.parts) parts\(row.partialSums == .bySign ? " by sign" : ""): \(row.partialCores) partial + \(row.mergeCores) merge cores" : "-"])
         }
         let neurons = compiled.layers.reduce(0) { $0 + $1.neurons }, hardware = compiled.layers.reduce(0) { $0 + $1.hardwareNeurons }
         let bound = compiled.layers.reduce(0) { $0 + $1.lowerBound }, tight = compiled.layers.reduce(0) { $0 + $1.tightBound }
@@ -158,3 +162,4 @@ struct CompileTable {
 }
 
 extension PlacementStrategy: ExpressibleByArgument {}
+extension PartialSums: ExpressibleByArgument {}

@@ -1,0 +1,58 @@
+/// How a split layer's partial-sum neurons divide its inputs (docs/mapping.md, fan-in
+/// splitting). A neuron only spikes for a positive potential, so a signed sum needs two
+/// partial neurons somewhere; the two schemes differ in where the signs part:
+///
+/// - `net`: a part is a slice of the input channels on every lane, and each element has a
+///   positive and a negative partial neuron per part, integrating the part's net current
+///   and its negation, each floored at 0.
+/// - `bySign`: a part is a slice of input channels on the lanes of one sign only (the "+"
+///   lane or the "-" lane of the `signed` encoding), and each element has one partial
+///   neuron per part, integrating that sign's current, which is never negative. An input
+///   takes one lane instead of two, so a part covers twice the channels and an element
+///   needs half the partial neurons and merge axons; nothing is floored away, but a part's
+///   current per tick is larger, so the once-a-tick cap bites sooner.
+///
+/// `bySign` applies to layers with the `signed` encoding whose weights take both signs;
+/// other split layers are `net` whatever is asked.
+public enum PartialSums: String, Sendable, CaseIterable, Codable {
+    case net
+    case bySign = "by-sign"
+}
+
+/// Where a split layer's parts and partial neurons sit (``PartialSums``): parts are numbered
+/// group-major, each group (one sign's lanes under `bySign`, every lane under `net`) cut
+/// into the same `slices` of input channels (or inputs, for irregular layers).
+///
+///     // net, 2 signs, 3 slices: parts 0, 1, 2, each with partial neurons of sign 0 and 1
+///     // by sign, 2 signs, 3 slices: parts 0, 1, 2 of sign 0, then 3, 4, 5 of sign 1
+struct SplitLayout: Sendable, Equatable {
+    /// Input slices per group.
+    let slices: Int
+    let bySign: Bool
+    /// The layer's partial-sum signs (``LayerAnalysis/signs``), as a count.
+    let signs: Int
+
+    /// A layer mapped whole: one part.
+    static let whole = SplitLayout(slices: 1, bySign: false, signs: 1)
+
+    var groups: Int { bySign ? signs : 1 }
+    var parts: Int { groups * slices }
+    /// Partial neurons per element on a core of one part.
+    var neuronsPerPart: Int { bySign ? 1 : signs }
+    /// Axons an element's merge neuron reads: one per partial neuron.
+    var mergeInputs: Int { parts * neuronsPerPart }
+
+    /// The slice of inputs (0..<slices) a part reads.
+    func slice(of part: Int) -> Int { part % slices }
+    /// The lane group (0..<groups) a part reads.
+    func group(of part: Int) -> Int { part / slices }
+
+    /// The sign (index into ``LayerAnalysis/signs``) of partial neuron `sub` of a part.
+    func sign(part: Int, sub: Int) -> Int { bySign ? group(of: part) : sub }
+
+    /// The merge axon that partial neuron `sub` of `part` feeds, for the element at
+    /// position `local` of its merge core.
+    func mergeAxon(local: Int, part: Int, sub: Int) -> Int {
+        (local * parts + part) * neuronsPerPart + (bySign ? 0 : sub)
+    }
+}
