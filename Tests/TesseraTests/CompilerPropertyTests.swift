@@ -175,10 +175,12 @@ extension CompilerPropertyTests {
         for seed in stride(from: 1, to: 60, by: 3) {  // seed % 3 == 1: convolution networks
             for target in [Self.tiny, Self.truenorth] {
                 let graph = try Verifier.verify(Self.network(seed: UInt64(seed), small: target.core.axons < 64)).graph
-                let compiled = try Compiler(try IntegerNetwork.check(graph, target: target)).compile()
-                for row in compiled.layers {
-                    #expect(row.cores >= row.tightBound && row.tightBound >= row.lowerBound, "\(row.layer) seed \(seed)")
-                    if target.core.axons >= 256 { #expect(row.cores == row.lowerBound, "\(row.layer) seed \(seed)") }
+                for sums in PartialSums.allCases {
+                    let compiled = try Compiler(try IntegerNetwork.check(graph, target: target), options: Compiler.Options(partialSums: sums)).compile()
+                    for row in compiled.layers {
+                        #expect(row.cores >= row.tightBound && row.tightBound >= row.lowerBound, "\(row.layer) seed \(seed) \(sums)")
+                        if target.core.axons >= 256 { #expect(row.cores == row.lowerBound, "\(row.layer) seed \(seed)") }
+                    }
                 }
             }
         }
