@@ -45,17 +45,14 @@ struct HDF5Reader {
         // hundred times the read, and what the walk would refuse is what libFuzzer reports
         // as a crash inside libhdf5, triaged by replaying it through the release binary
         // (docs/reliability.md).
-        #if FUZZING
-        let probe: Int32 = 0
-        #else
-        let probe = tessera_h5_probe(path, Self.probeSeconds)
-        #endif
-        switch probe {
+        #if !FUZZING
+        switch tessera_h5_probe(path, Self.probeSeconds) {
         case 0, -2: break
         case -1: throw DiagnosticError("\(path): libhdf5 did not finish reading the file's structure in \(Self.probeSeconds) s; corrupt HDF5")
         case -3: throw DiagnosticError("\(path): libhdf5 failed reading the file's structure; corrupt HDF5")
         case let signal: throw DiagnosticError("\(path): libhdf5 crashed (signal \(signal)) reading the file's structure; corrupt HDF5")
         }
+        #endif
         guard let file = Handle(H5Fopen(path, tessera_h5f_read_only(), tessera_h5p_default()), close: H5Fclose) else {
             throw DiagnosticError("\(path): not an HDF5 file (NIR files are HDF5, written by nir.write)")
         }
