@@ -163,7 +163,7 @@ extension Compiler {
                 let own = analysis.encoding.axonKeys(network.connections(of: layer, neuron: j, wiring: wiring, inputs: inputIndices, shapes: shapes),
                                                      table: analysis.tables[j])
                 keys.formUnion(own)
-                if analysis.split { fanIns.append(analysis.bySign ? [own.filter { $0.lane == 0 }.count, own.filter { $0.lane == 1 }.count] : [own.count]) }
+                if analysis.split { fanIns.append(analysis.laneGroupMasks.map { m in own.filter { m & 1 << UInt32($0.lane) != 0 }.count }) }
             }
             needed = keys.count
         }

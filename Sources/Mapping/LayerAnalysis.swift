@@ -37,6 +37,11 @@ struct LayerAnalysis: Sendable {
         bySign ? [lanes[group]] : lanes
     }
 
+    /// Per lane group, the mask of its lanes (bit l for lane l), for counting fan-ins by group.
+    var laneGroupMasks: [UInt32] {
+        (0..<(bySign ? lanes.count : 1)).map { g in lanes(ofGroup: g).reduce(0) { $0 | 1 << UInt32($1) } }
+    }
+
     /// The layout of a split into `slices` input slices per group (``SplitLayout``).
     func layout(slices: Int) -> SplitLayout {
         split ? SplitLayout(slices: slices, bySign: bySign, signs: signs.count) : .whole

@@ -1,8 +1,8 @@
 extension Compiler {
     /// Plans the merge neurons of a split layer: element j's merge neuron reads one axon
     /// per partial-sum neuron of every part (type 0 for positive sums, adding +w; type 1
-    /// for negative ones, adding -w; ``SplitLayout/mergeAxon(local:part:sub:)``) and carries the layer's threshold, leak
-    /// and reset, so it fires as the unsplit neuron would up to the partial sums' rounding.
+    /// for negative ones, adding -w; ``SplitLayout/mergeAxon(local:part:sub:)``) and
+    /// carries the layer's threshold, leak and reset, so it fires as the unsplit neuron would up to the partial sums' rounding.
     /// Merge cores take whole elements in position-major order while their axons and
     /// copies fit.
     func planMerges(_ k: Int, _ analysis: LayerAnalysis, layout: SplitLayout, routes: RouteTable, state: inout PlanState) {

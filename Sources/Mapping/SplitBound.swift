@@ -49,8 +49,7 @@ struct SplitBound {
     static func fanIns(_ op: LocalOp, _ analysis: LayerAnalysis, isRead: (Int) -> Bool) -> [[Int]] {
         let (kh, kw) = (op.kernelHeight, op.kernelWidth)
         let (h, w) = (op.output.height, op.output.width)
-        // Lane masks of the groups: by sign, the signed encoding's lane 0 (+) and lane 1 (-).
-        let masks: [UInt32] = analysis.bySign ? [1, 2] : [~0]
+        let masks = analysis.laneGroupMasks
         var result = [[Int]](repeating: Array(repeating: 0, count: masks.count), count: op.output.count)
         var perTap = [[Int]](repeating: Array(repeating: 0, count: masks.count), count: kh * kw)
         for co in 0..<op.output.channels {

@@ -11,13 +11,12 @@ extension Compiler {
         let spec = target.core
         let (h, w) = (op.output.height, op.output.width)
         let count = op.output.count
-        let signs = given.signs.count
         let totalCopies = (0..<count).reduce(0) { $0 + routes.copies($1) }
         func search(_ analysis: LayerAnalysis) -> TileShape? {
             let slots: [Int32] = (0..<count).map { Int32(analysis.slots($0, routes: routes)) }
-            let groups = analysis.bySign ? signs : 1
+            let unit = analysis.layout(slices: 1)
             return TileSearch(op: op, lanes: analysis.lanes(ofGroup: 0).count, axonsPerCore: spec.axons, neuronsPerCore: spec.neurons,
-                              slots: slots, groups: groups, mergeSigns: analysis.bySign ? 1 : signs, totalCopies: totalCopies).best(split: analysis.split)
+                              slots: slots, groups: unit.groups, mergeSigns: unit.neuronsPerPart, totalCopies: totalCopies).best(split: analysis.split)
         }
         // Split by sign only where it costs less than the net split (on a small layer its
         // parts may fill fewer neurons per core); the net split on a tie.
