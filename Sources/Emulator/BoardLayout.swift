@@ -1,3 +1,4 @@
+import CKernels
 import CoreMap
 import Hardware
 import TesseraSupport
@@ -58,6 +59,9 @@ final class BoardLayout: @unchecked Sendable {
     let destStart: [Int]
     /// Per [block][neuron]: the neuron's rank among its block's used neurons (-1 unused).
     let rank: UnsafeMutablePointer<Int32>
+    /// Per block: its used neurons are 0 ..< k, so a neuron's rank is its index and the
+    /// rank table (a random read per spike) is not read.
+    let rankIsIndex: UnsafeMutablePointer<Bool>
     /// Neurons that drive an output port.
     let outputNeurons: Int
     /// Per block: its neurons change without input (a leak or a stochastic neuron).
@@ -74,6 +78,12 @@ final class BoardLayout: @unchecked Sendable {
     let typeWeight: UnsafeMutablePointer<Lane>
     /// ``maskTable`` in memory the C kernel reads.
     let masks: UnsafeMutablePointer<Lane>
+    /// Per block: its parameters for the fused C step (`tessera_step_linear`) when its
+    /// used neurons are all deterministic and share one parameter set in the common mode
+    /// (no leak reversal, linear reset, saturating negative side), which every compiled
+    /// layer and the benchmark chip have; `isLinear[b]` says whether entry b is valid.
+    let linear: UnsafeMutablePointer<tessera_linear_block>
+    let isLinear: [Bool]
     /// Per block: stochastic neurons, handled one by one in spec order.
     let stochastic: [[NeuronConfig]]
     /// Per block: used neuron indices (for traces).
@@ -193,6 +203,19 @@ final class BoardLayout: @unchecked Sendable {
         masks.initialize(from: Self.maskTable, count: Self.maskTable.count)
         self.stochastic = stochastic
         self.used = used
+        linear = .allocate(capacity: max(blocks, 1))
+        var isLinear: [Bool] = []
+        for b in 0..<blocks {
+            let weights = uniformWeights[b] ? UnsafeRawPointer(self.typeWeight + b * types) : UnsafeRawPointer(self.weights + b * types * lanes)
+            let enabled = allEnabled[b] ? nil : UnsafeRawPointer(self.enabled + b * lanes).assumingMemoryBound(to: Int32.self)
+            let p = shared[b]
+            let common = p.map { $0.leakReversal == .zero && $0.resetLinear == Mask(repeating: -1) && $0.saturate == Mask(repeating: -1) } ?? false
+            isLinear.append(common && stochastic[b].isEmpty)
+            (linear + b).initialize(to: tessera_linear_block(weights: weights.assumingMemoryBound(to: Int32.self), enabled: enabled,
+                                                             uniform: uniformWeights[b] ? 1 : 0, leak: p?.leak[0] ?? 0,
+                                                             alpha: p?.alpha[0] ?? 0, beta: p?.beta[0] ?? 0))
+        }
+        self.isLinear = isLinear
 
         destKind = map.destKind
         destA = map.destTarget
@@ -201,8 +224,10 @@ final class BoardLayout: @unchecked Sendable {
         outputNeurons = map.destKind.reduce(0) { $0 + ($1 == 2 ? 1 : 0) }
         destStart = map.coreNeuronStart
         rank = buffer(blocks * neurons, -1)
+        rankIsIndex = buffer(blocks, false)
         for (b, block) in map.neuronBlocks.enumerated() {
             for (k, n) in block.neurons.enumerated() { rank[b * neurons + n.index] = Int32(k) }
+            rankIsIndex[b] = block.neurons.enumerated().allSatisfy { $0.offset == $0.element.index }
         }
         seeds = map.coreSeed
         mesh = HugePages.array(count: cores) { let p = map.meshPosition(of: $0); return (Int32(p.x), Int32(p.y)) }
@@ -212,7 +237,8 @@ final class BoardLayout: @unchecked Sendable {
     /// The destination entry of fired neuron `code` (`core * neurons + index`).
     @inline(__always) func dest(_ code: Int) -> Int {
         let (c, n) = split(code)
-        return destStart[c] + Int(rank[Int(blockOf[c]) * neurons + n])
+        let b = Int(blockOf[c])
+        return destStart[c] + (rankIsIndex[b] ? n : Int(rank[b * neurons + n]))
     }
 
     /// A fired code `core * neurons + neuron` as (core, neuron): by a shift when neurons is
@@ -232,9 +258,9 @@ final class BoardLayout: @unchecked Sendable {
             p.deallocate()
         }
         records.deallocate()
-        typeWeight.deallocate(); masks.deallocate()
+        typeWeight.deallocate(); masks.deallocate(); linear.deallocate()
         blockOf.deallocate(); recordOf.deallocate()
-        rank.deallocate()
+        rank.deallocate(); rankIsIndex.deallocate()
     }
 }
 

@@ -8,12 +8,28 @@ extension RunState {
     @inline(__always)
     func stepCore(_ c: Int, slot: Int, worker w: Int) {
         let words = pending + (slot * L.cores + c) * L.axonWords
-        var anyInput = false
-        for k in 0..<L.axonWords where words[k] != 0 { anyInput = true; break }
         // Parameters are the core's shared neuron block's; potentials are the core's own.
         let b = Int(L.blockOf[c])
+        let v = potential + c * L.lanes
+        if L.isLinear[b] {
+            // The common block of compiled layers: the whole tick in one C call, with the
+            // potentials in registers (`tessera_step_linear`).
+            var restless: Int32 = 0
+            let events = tessera_step_linear(kernels, board, L.linear + b, words, L.selfDriven[b] || unstable[c] ? 1 : 0,
+                                             UnsafeMutableRawPointer(v).assumingMemoryBound(to: Int32.self),
+                                             Int64(L.recordOf[c]) * Int64(L.axons), Int32(c * L.neurons), fired[w].base,
+                                             UnsafeMutableRawPointer(tally + w).assumingMemoryBound(to: Int64.self),
+                                             scratchAxons[w], &restless)
+            guard events >= 0 else { return }
+            tally[w].activeCores += 1
+            tally[w].synapticEvents += Int(events)
+            unstable[c] = restless != 0
+            return
+        }
+        var anyInput = false
+        for k in 0..<L.axonWords where words[k] != 0 { anyInput = true; break }
         if !anyInput && !L.selfDriven[b] && !unstable[c] { return }
-        activeCores[w] += 1
+        tally[w].activeCores += 1
 
         // Active axons in ascending order; the slot is cleared for its next use.
         let axons = scratchAxons[w]
@@ -24,60 +40,44 @@ extension RunState {
             while bits != 0 {
                 let a = k * 64 + bits.trailingZeroBitCount
                 axons[count] = Int32(a)
-                tessera_prefetch(L.record(core: c, axon: a))
                 count += 1
                 bits &= bits &- 1
             }
         }
 
         let lanes = L.lanes
-        let v = potential + c * lanes
         let stochastic = L.stochastic[b]
         var saved: [Int] = []
         if !stochastic.isEmpty { saved = stochastic.map { Int(v[$0.index / 8][$0.index % 8]) } }
 
         // 1. Synaptic integration: each active axon adds its type's weight to every neuron
-        //    its crossbar row connects, eight neurons per vector through a byte-to-mask
-        //    table (in C, with AVX2 where the CPU has it: `tessera_integrate`).
+        //    its crossbar row connects (in C: `tessera_integrate`).
         let uniform = L.uniformWeights[b]
         let weights = uniform ? UnsafeRawPointer(L.typeWeight + b * L.types) : UnsafeRawPointer(L.weights + b * L.types * lanes)
-        let events = Int(tessera_integrate(UnsafeMutableRawPointer(v).assumingMemoryBound(to: Int32.self), Int32(lanes),
-                                           UnsafeRawPointer(L.records).assumingMemoryBound(to: UInt8.self), Int64(L.recordOf[c]) * Int64(L.axons),
-                                           Int64(L.recordStride), Int64(L.fanOutOffset), Int64(L.typeOffset), axons, Int32(count),
-                                           weights.assumingMemoryBound(to: Int32.self), uniform ? 1 : 0,
-                                           UnsafeRawPointer(L.masks).assumingMemoryBound(to: Int32.self)))
-        synapticEvents[w] += events
+        let events = Int(tessera_integrate(kernels, board, UnsafeMutableRawPointer(v).assumingMemoryBound(to: Int32.self),
+                                           Int64(L.recordOf[c]) * Int64(L.axons), axons, Int32(count),
+                                           weights.assumingMemoryBound(to: Int32.self), uniform ? 1 : 0))
+        tally[w].synapticEvents += events
 
         // 2-3. Leak and threshold, vector by vector; shared parameters are read once.
         let base = b * lanes
         var stillUnstable = false
-        let out = fired[w]
+        let out = fired[w].base
         let everyLane = Mask(repeating: -1)
         let allEnabled = L.allEnabled[b]
         // Emits the neurons of lane l that fired.
         @inline(__always) func emit(_ spike: Mask, lane l: Int) {
             guard isAnySet(spike) else { return }
             for k in 0..<8 where spike[k] != 0 {
-                out[firedCount[w]] = Int32(c * L.neurons + l * 8 + k)
-                firedCount[w] += 1
+                out[tally[w].fired] = Int32(c * L.neurons + l * 8 + k)
+                tally[w].fired += 1
             }
         }
         if let shared = L.shared[b] {
-            // One parameter set for the whole core, kept in registers; the common modes
-            // (no leak reversal, linear reset, saturating negative side) take the C kernel.
+            // One parameter set for the whole core, kept in registers (the common mode
+            // without stochastic neurons took the fused C step above).
             let (leak, alpha, beta, r) = (shared.leak, shared.alpha, shared.beta, shared.resetPotential)
             let (reversal, normal, linear, saturate) = (shared.leakReversal, shared.resetNormal, shared.resetLinear, shared.saturate)
-            let common = reversal == .zero && linear == Mask(repeating: -1) && saturate == Mask(repeating: -1)
-            if common {
-                // In C, with AVX2 where the CPU has it (`tessera_linear_update`).
-                let enabledLanes = allEnabled ? nil : UnsafeRawPointer(L.enabled + base).assumingMemoryBound(to: Int32.self)
-                let restless = tessera_linear_update(UnsafeMutableRawPointer(v).assumingMemoryBound(to: Int32.self), Int32(lanes),
-                                                     Int32(membrane.lowerBound), Int32(membrane.upperBound), leak[0], alpha[0], beta[0],
-                                                     enabledLanes, Int32(c * L.neurons), out,
-                                                     UnsafeMutableRawPointer(firedCount + w).assumingMemoryBound(to: Int64.self))
-                unstable[c] = restless != 0
-                return stepStochastic(c, worker: w, saved: saved, axons: axons, count: count)
-            }
             for l in 0..<lanes {
                 let enabled = allEnabled ? everyLane : L.enabled[base + l]
                 let (x, spike, restless) = neuronUpdate(v[l], low: low, high: high, leak: leak, alpha: alpha, beta: beta, reset: r,
@@ -108,13 +108,13 @@ extension RunState {
         let stochastic = L.stochastic[Int(L.blockOf[c])]
         guard !stochastic.isEmpty else { return }
         let v = potential + c * L.lanes
-        let out = fired[w]
+        let out = fired[w].base
         for (k, n) in stochastic.enumerated() {
             let (potential, spiked) = stepStochastic(n, core: c, potential: saved[k], axons: axons, count: count)
             v[n.index / 8][n.index % 8] = Int32(potential)
             if spiked {
-                out[firedCount[w]] = Int32(c * L.neurons + n.index)
-                firedCount[w] += 1
+                out[tally[w].fired] = Int32(c * L.neurons + n.index)
+                tally[w].fired += 1
             }
         }
     }

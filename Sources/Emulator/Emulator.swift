@@ -31,6 +31,9 @@ public final class Emulator: @unchecked Sendable {
     let buckets: (names: [String], ofCore: [Int])
     /// Worker threads per tick; 1 for small maps, where threads cost more than they save.
     public var workers: Int
+    /// The version of the C kernels the runs use: the widest this CPU has, unless set (a
+    /// version the CPU lacks runs as ``EmulatorKernels/baseline``).
+    public var kernels: EmulatorKernels = .best
 
     /// Prepares a map for emulation; throws if it breaks the target's limits or if the
     /// target's widths exceed the emulator's 32-bit lanes.
@@ -76,7 +79,7 @@ public final class Emulator: @unchecked Sendable {
     /// in flight). `progress` is called with the number of ticks done, now and then.
     public func run(_ input: SpikeInput, ticks: Int, traceCore: Int? = nil,
                     progress: ((Int) -> Void)? = nil) -> EmulationResult {
-        let state = RunState(layout: layout, ring: ring, workers: workers, membrane: target.core.membraneRange, randomBits: target.core.randomBits,
+        let state = RunState(layout: layout, ring: ring, workers: workers, kernels: kernels, membrane: target.core.membraneRange, randomBits: target.core.randomBits,
                              bucketOf: buckets.ofCore, bucketCount: buckets.names.count)
         var stats = EmulationStats()
         var outputs = header.outputs.map { EmulationResult.Port(name: $0.name, shape: $0.shape, spikes: [], counts: Array(repeating: 0, count: $0.count)) }
@@ -108,15 +111,16 @@ public final class Emulator: @unchecked Sendable {
             var perLayer = [Int](repeating: 0, count: buckets.names.count)
             for w in 0..<state.workerCount {
                 for b in perLayer.indices { perLayer[b] += state.bucketSpikes[w][b] }
-                stats.spikes += state.firedCount[w]
-                stats.synapticEvents += state.synapticEvents[w]
-                stats.activeCoreTicks += state.activeCores[w]
-                stats.hops += state.hops[w]
-                stats.chipCrossings += state.chipCrossings[w]
+                let tally = state.tally[w]
+                stats.spikes += tally.fired
+                stats.synapticEvents += tally.synapticEvents
+                stats.activeCoreTicks += tally.activeCores
+                stats.hops += tally.hops
+                stats.chipCrossings += tally.chipCrossings
             }
             layerSpikes.perTick.append(perLayer)
             for w in 0..<state.workerCount {
-                for k in 0..<state.outputCount[w] {
+                for k in 0..<state.tally[w].outputs {
                     let e = Int(state.outputEntries[w][k])
                     let p = Int(L.destA[e]), index = Int(L.destB[e])
                     outputs[p].spikes.append(SpikeInput.Event(tick: t, index: index))

@@ -1,3 +1,5 @@
+import CKernels
+import CPrefetch
 import CoreMap
 import TesseraSupport
 import Dispatch
@@ -18,17 +20,20 @@ final class RunState: @unchecked Sendable {
     let unstable: UnsafeMutablePointer<Bool>
     let workerCount: Int
     let ranges: [Range<Int>]
-    /// Per worker: fired neurons as `core * neurons + index`, their count, and counters.
-    let fired: [UnsafeMutablePointer<Int32>]
-    let firedCount: UnsafeMutablePointer<Int>
-    let synapticEvents: UnsafeMutablePointer<Int>
-    let activeCores: UnsafeMutablePointer<Int>
-    let hops: UnsafeMutablePointer<Int>
-    let chipCrossings: UnsafeMutablePointer<Int>
+    /// Per worker: fired neurons as `core * neurons + index`, and the tick's counters.
+    let fired: UnsafeMutablePointer<SpikeBuffer>
+    let tally: UnsafeMutablePointer<WorkerTally>
+    /// Per [worker w][worker v]: this tick's spikes fired by w's cores and bound for an
+    /// axon of v's, resolved from the fired codes: the target core, and the axon shifted
+    /// left by 8 with the delay in the low byte. So delivering reads no destination array
+    /// again, and each worker reads only the spikes for its own cores.
+    let resolvedCore: UnsafeMutablePointer<SpikeBuffer>
+    let resolvedAxon: UnsafeMutablePointer<SpikeBuffer>
+    /// Per worker w: how many spikes it resolved for each worker v.
+    let resolvedCount: [UnsafeMutablePointer<Int>]
     /// Per worker: destination entries of its neurons that fired into an output port this
     /// tick, and their count.
     let outputEntries: [UnsafeMutablePointer<Int32>]
-    let outputCount: UnsafeMutablePointer<Int>
     /// Per worker scratch: active axons of the core being stepped, saved potentials.
     let scratchAxons: [UnsafeMutablePointer<Int32>]
     /// The layer bucket of each core, and per worker this tick's spikes per bucket
@@ -43,10 +48,23 @@ final class RunState: @unchecked Sendable {
     let membrane: ClosedRange<Int>
     /// Mask giving rho its `randomBits` width.
     let randomMask: UInt32
+    /// The C kernels' version, and the board as they see it.
+    let kernels: Int32
+    let board: UnsafeMutablePointer<tessera_board>
 
-    init(layout: BoardLayout, ring: Int, workers: Int, membrane: ClosedRange<Int>, randomBits: Int, bucketOf: [Int], bucketCount: Int) {
+    init(layout: BoardLayout, ring: Int, workers: Int, kernels: EmulatorKernels, membrane: ClosedRange<Int>, randomBits: Int,
+         bucketOf: [Int], bucketCount: Int) {
         L = layout
         self.ring = ring
+        // A version the CPU lacks would fault on its first instruction.
+        self.kernels = (kernels.isAvailable ? kernels : .baseline).code
+        board = .allocate(capacity: 1)
+        board.initialize(to: tessera_board(records: UnsafeRawPointer(layout.records).assumingMemoryBound(to: UInt8.self),
+                                           stride: Int64(layout.recordStride), fan_out_offset: Int64(layout.fanOutOffset),
+                                           type_offset: Int64(layout.typeOffset),
+                                           mask_table: UnsafeRawPointer(layout.masks).assumingMemoryBound(to: Int32.self),
+                                           lanes: Int32(layout.lanes), axon_words: Int32(layout.axonWords),
+                                           low: Int32(membrane.lowerBound), high: Int32(membrane.upperBound)))
         let laneCount = max(layout.cores * layout.lanes, 1)
         potential = .allocate(capacity: laneCount)
         HugePages.advise(potential, count: laneCount)
@@ -67,34 +85,25 @@ final class RunState: @unchecked Sendable {
         workerCount = n
         let ranges = (0..<n).map { w in (cores * w / n)..<(cores * (w + 1) / n) }
         self.ranges = ranges
-        // At most every used neuron of a worker's cores fires in one tick.
-        fired = ranges.map { range in
-            let count = max(layout.destStart[range.upperBound] - layout.destStart[range.lowerBound], 1)
-            let buffer = UnsafeMutablePointer<Int32>.allocate(capacity: count)
-            HugePages.advise(buffer, count: count)
-            return buffer
+        // Room for a sixteenth of a worker's neurons to start with; it grows as needed.
+        fired = .allocate(capacity: n)
+        resolvedCore = .allocate(capacity: n * n)
+        resolvedAxon = .allocate(capacity: n * n)
+        for (w, range) in ranges.enumerated() {
+            let start = min(layout.destStart[range.upperBound] - layout.destStart[range.lowerBound], 1 << 20) / 16 + 16
+            (fired + w).initialize(to: SpikeBuffer(capacity: start))
+            for v in 0..<n {
+                (resolvedCore + w * n + v).initialize(to: SpikeBuffer(capacity: start / n))
+                (resolvedAxon + w * n + v).initialize(to: SpikeBuffer(capacity: start / n))
+            }
         }
-        firedCount = .allocate(capacity: workerCount)
-        firedCount.initialize(repeating: 0, count: workerCount)
-        synapticEvents = .allocate(capacity: workerCount)
-        synapticEvents.initialize(repeating: 0, count: workerCount)
-        activeCores = .allocate(capacity: workerCount)
-        activeCores.initialize(repeating: 0, count: workerCount)
-        hops = .allocate(capacity: workerCount)
-        hops.initialize(repeating: 0, count: workerCount)
-        chipCrossings = .allocate(capacity: workerCount)
-        chipCrossings.initialize(repeating: 0, count: workerCount)
+        resolvedCount = (0..<n).map { _ in ownLines(Int.self, count: n, zero: 0) }
+        tally = WorkerTally.allocate(workerCount)
         outputEntries = (0..<workerCount).map { _ in .allocate(capacity: max(layout.outputNeurons, 1)) }
-        outputCount = .allocate(capacity: workerCount)
-        outputCount.initialize(repeating: 0, count: workerCount)
-        scratchAxons = (0..<workerCount).map { _ in .allocate(capacity: max(layout.axons, 1)) }
+        scratchAxons = (0..<workerCount).map { _ in ownLines(Int32.self, count: layout.axons, zero: 0) }
         self.bucketOf = bucketOf
         self.bucketCount = bucketCount
-        bucketSpikes = (0..<workerCount).map { _ in
-            let p = UnsafeMutablePointer<Int>.allocate(capacity: max(bucketCount, 1))
-            p.initialize(repeating: 0, count: max(bucketCount, 1))
-            return p
-        }
+        bucketSpikes = (0..<workerCount).map { _ in ownLines(Int.self, count: bucketCount, zero: 0) }
         self.membrane = membrane
         low = Lane(repeating: Int32(membrane.lowerBound))
         high = Lane(repeating: Int32(membrane.upperBound))
@@ -113,18 +122,16 @@ final class RunState: @unchecked Sendable {
     }
 
     deinit {
+        board.deallocate()
         potential.deallocate()
         pending.deallocate()
         unstable.deallocate()
         prng.deallocate()
-        firedCount.deallocate()
-        synapticEvents.deallocate()
-        activeCores.deallocate()
-        hops.deallocate()
-        chipCrossings.deallocate()
         outputEntries.forEach { $0.deallocate() }
-        outputCount.deallocate()
-        fired.forEach { $0.deallocate() }
+        for w in 0..<workerCount { fired[w].deallocate() }
+        for k in 0..<workerCount * workerCount { resolvedCore[k].deallocate(); resolvedAxon[k].deallocate() }
+        resolvedCount.forEach { $0.deallocate() }
+        fired.deallocate(); resolvedCore.deallocate(); resolvedAxon.deallocate(); tally.deallocate()
         scratchAxons.forEach { $0.deallocate() }
         bucketSpikes.forEach { $0.deallocate() }
     }
@@ -137,85 +144,144 @@ final class RunState: @unchecked Sendable {
         L.used[Int(L.blockOf[core])].map { Int(potential[core * L.lanes + $0 / 8][$0 % 8]) }
     }
 
-    /// Steps every core for the tick whose pending spikes are in `slot`.
+    /// Steps every core for the tick whose pending spikes are in `slot`, and resolves what
+    /// fired: each worker its own cores, then the spikes its cores fired (their target
+    /// core, axon and delay, hops and chip crossings, the spikes that leave through output
+    /// ports, and the counts per layer bucket), with no wait between the two.
     func step(slot: Int) {
         if workerCount == 1 {
             stepRange(0, slot: slot)
+            resolveRange(0)
         } else {
-            DispatchQueue.concurrentPerform(iterations: workerCount) { w in stepRange(w, slot: slot) }
+            DispatchQueue.concurrentPerform(iterations: workerCount) { w in
+                stepRange(w, slot: slot)
+                resolveRange(w)
+            }
         }
     }
 
-    /// Routes this tick's spikes in two parallel passes. First each worker resolves the
-    /// spikes its own cores fired: their destination entries (kept in place of the fired
-    /// codes, -1 for none), hops and chip crossings, and the spikes that leave through
-    /// output ports, and counts them per layer bucket. Then each worker applies the
-    /// resolved spikes bound for its own cores, so no two threads write one core's pending
-    /// words. The fired codes are gone after this.
+    /// Delivers this tick's resolved spikes: each worker those bound for its own cores, so
+    /// no two threads write one core's pending words.
     func deliver(tick t: Int) {
         if workerCount == 1 {
-            resolveRange(0)
             applyRange(0, tick: t)
         } else {
-            DispatchQueue.concurrentPerform(iterations: workerCount) { w in resolveRange(w) }
             DispatchQueue.concurrentPerform(iterations: workerCount) { w in applyRange(w, tick: t) }
         }
     }
 
+    /// The worker whose range holds core `c`: ranges start at `cores * w / workers`.
+    @inline(__always) private func owner(of c: Int) -> Int {
+        var w = c * workerCount / L.cores
+        while w + 1 < workerCount && L.cores * (w + 1) / workerCount <= c { w += 1 }
+        while w > 0 && L.cores * w / workerCount > c { w -= 1 }
+        return w
+    }
+
     private func resolveRange(_ w: Int) {
         var hopCount = 0, crossings = 0, outputs = 0
-        let buffer = fired[w], out = outputEntries[w], counts = bucketSpikes[w]
+        let n = tally[w].fired, workers = workerCount
+        let buffer = fired[w].base, out = outputEntries[w], counts = bucketSpikes[w], resolved = resolvedCount[w]
+        resolved.update(repeating: 0, count: workers)
         counts.update(repeating: 0, count: bucketCount)
-        // Fired codes come in core order, so a core's bucket is looked up once.
-        var lastCore = -1, bucket = 0
-        for k in 0..<firedCount[w] {
-            let code = Int(buffer[k])
-            let c = L.split(code).core
-            if c != lastCore { (lastCore, bucket) = (c, bucketOf[c]) }
-            counts[bucket] += 1
-            let e = L.dest(code)
-            switch L.destKind[e] {
-            case 1:
-                let target = Int(L.destA[e])
-                hopCount += Int(abs(L.mesh[c].x - L.mesh[target].x) + abs(L.mesh[c].y - L.mesh[target].y))
-                crossings += Int(abs(L.chip[c].x - L.chip[target].x) + abs(L.chip[c].y - L.chip[target].y))
-                buffer[k] = Int32(truncatingIfNeeded: e)
-            case 2:
-                out[outputs] = Int32(truncatingIfNeeded: e)
-                outputs += 1
-                buffer[k] = -1
-            default:
-                buffer[k] = -1
+        L.destKind.withUnsafeBufferPointer { kind in
+        L.destA.withUnsafeBufferPointer { destA in
+        L.destB.withUnsafeBufferPointer { destB in
+        L.destDelay.withUnsafeBufferPointer { delay in
+            // The destination entries of successive spikes sit at random places in large
+            // arrays: they are asked for `ahead` spikes before they are read.
+            let ahead = 8
+            for k in 0..<min(ahead, n) { prefetchDestination(Int(buffer[k]), kind, destA, destB, delay) }
+            // Fired codes come in core order, so a core's bucket is looked up once.
+            var lastCore = -1, bucket = 0
+            for k in 0..<n {
+                if k + ahead < n { prefetchDestination(Int(buffer[k + ahead]), kind, destA, destB, delay) }
+                let code = Int(buffer[k])
+                let c = L.split(code).core
+                if c != lastCore { (lastCore, bucket) = (c, bucketOf[c]) }
+                counts[bucket] += 1
+                let e = L.dest(code)
+                switch kind[e] {
+                case 1:
+                    let target = Int(destA[e])
+                    hopCount += Int(abs(L.mesh[c].x - L.mesh[target].x) + abs(L.mesh[c].y - L.mesh[target].y))
+                    crossings += Int(abs(L.chip[c].x - L.chip[target].x) + abs(L.chip[c].y - L.chip[target].y))
+                    let v = workers == 1 ? 0 : owner(of: target), list = w * workers + v, i = resolved[v]
+                    if i == resolvedCore[list].capacity {
+                        resolvedCore[list].reserve(i + 1, keeping: i)
+                        resolvedAxon[list].reserve(i + 1, keeping: i)
+                    }
+                    resolvedCore[list].base[i] = Int32(truncatingIfNeeded: target)
+                    resolvedAxon[list].base[i] = destB[e] << 8 | Int32(delay[e])
+                    resolved[v] = i + 1
+                case 2:
+                    out[outputs] = Int32(truncatingIfNeeded: e)
+                    outputs += 1
+                default:
+                    break
+                }
             }
-        }
-        hops[w] = hopCount
-        chipCrossings[w] = crossings
-        outputCount[w] = outputs
+        }}}}
+        tally[w].hops = hopCount
+        tally[w].chipCrossings = crossings
+        tally[w].outputs = outputs
+    }
+
+    @inline(__always) private func prefetchDestination(_ code: Int, _ kind: UnsafeBufferPointer<UInt8>, _ a: UnsafeBufferPointer<Int32>,
+                                                       _ b: UnsafeBufferPointer<Int32>, _ delay: UnsafeBufferPointer<UInt8>) {
+        let e = L.dest(code)
+        guard let k = kind.baseAddress, let a = a.baseAddress, let b = b.baseAddress, let d = delay.baseAddress else { return }
+        tessera_prefetch(k + e); tessera_prefetch(a + e); tessera_prefetch(b + e); tessera_prefetch(d + e)
     }
 
     private func applyRange(_ w: Int, tick t: Int) {
-        let mine = ranges[w]
         // Delays are at least 1 and below `ring` (the loader checks them against the
         // target), so the slot wraps at most once: no division per spike.
         let now = t % ring
         for source in 0..<workerCount {
-            let buffer = fired[source]
-            for k in 0..<firedCount[source] {
-                let e = Int(buffer[k])
-                guard e >= 0 else { continue }
-                let target = Int(L.destA[e])
-                guard mine.contains(target) else { continue }
-                var slot = now + Int(L.destDelay[e])
+            let list = source * workerCount + w
+            let targets = resolvedCore[list].base, axons = resolvedAxon[list].base
+            for k in 0..<resolvedCount[source][w] {
+                let packed = Int(axons[k])
+                var slot = now + packed & 0xFF
                 if slot >= ring { slot -= ring }
-                schedule(slot: slot, core: target, axon: Int(L.destB[e]))
+                schedule(slot: slot, core: Int(targets[k]), axon: packed >> 8)
             }
         }
     }
 
     private func stepRange(_ w: Int, slot: Int) {
-        firedCount[w] = 0
-        synapticEvents[w] = 0
-        activeCores[w] = 0
-        for c in ranges[w] { stepCore(c, slot: slot, worker: w) }
+        tally[w] = WorkerTally()
+        // The crossbar rows of a core's active axons sit at random places in a large
+        // table; they are asked for `ahead` cores before they are read, so their memory
+        // latency overlaps with the work on the cores in between.
+        let range = ranges[w], ahead = 2
+        for c in range {
+            if c + ahead < range.upperBound { prefetchRecords(core: c + ahead, slot: slot) }
+            // Room for every neuron of the core to fire, and 16 more for the AVX-512
+            // kernel, which stores 16 codes at a time.
+            fired[w].reserve(tally[w].fired + L.neurons + 16, keeping: tally[w].fired)
+            stepCore(c, slot: slot, worker: w)
+        }
     }
+
+    @inline(__always) private func prefetchRecords(core c: Int, slot: Int) {
+        let words = pending + (slot * L.cores + c) * L.axonWords
+        for k in 0..<L.axonWords {
+            var bits = words[k]
+            while bits != 0 {
+                tessera_prefetch(L.record(core: c, axon: k * 64 + bits.trailingZeroBitCount))
+                bits &= bits &- 1
+            }
+        }
+    }
+}
+
+/// Memory for one worker's own use that shares no cache line with any other allocation:
+/// 64-byte aligned and a whole number of lines long (see ``WorkerTally``).
+func ownLines<T>(_: T.Type, count: Int, zero: T) -> UnsafeMutablePointer<T> {
+    let bytes = (max(count, 1) * MemoryLayout<T>.stride + 63) / 64 * 64
+    let p = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64).bindMemory(to: T.self, capacity: max(count, 1))
+    p.initialize(repeating: zero, count: max(count, 1))
+    return p
 }

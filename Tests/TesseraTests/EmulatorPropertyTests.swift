@@ -4,7 +4,8 @@ import Testing
 /// The fast emulator against the plain scalar reference on hundreds of random core maps:
 /// random axon types, crossbars, parameters in every deterministic mode (reset normal,
 /// linear and none; negative saturate and reset; leak reversal), delays, multi-core
-/// routing across chips. Outputs, counters and every core's potentials must be equal.
+/// routing across chips. Outputs, counters and every core's potentials must be equal, in
+/// every version of the emulator's C kernels the CPU has.
 @Suite struct EmulatorPropertyTests {
     static let tiny = try! Target.load(TestSupport.target("tiny"))  // bundled file, not user input
 
@@ -15,15 +16,19 @@ import Testing
         let fast = try Emulator(map: map, target: target)
         fast.workers = workers
         let reference = ScalarEmulator(map: map, target: target)
-        for core in map.cores.indices {
-            let a = fast.run(input, ticks: 32, traceCore: core)
-            let b = reference.run(input, ticks: 32, traceCore: core)
-            #expect(a.trace == b.trace, "seed \(seed): potentials of core \(core) differ")
-            if core == 0 {
-                #expect(a.outputs == b.outputs, "seed \(seed): output spikes differ")
-                #expect(a.stats == b.stats, "seed \(seed): counters differ: \(a.stats) vs \(b.stats)")
+        // Every version of the C kernels this CPU has: the baseline fallback, AVX2, AVX-512.
+        for version in EmulatorKernels.available {
+            fast.kernels = version
+            for core in map.cores.indices {
+                let a = fast.run(input, ticks: 32, traceCore: core)
+                let b = reference.run(input, ticks: 32, traceCore: core)
+                #expect(a.trace == b.trace, "seed \(seed), \(version): potentials of core \(core) differ")
+                if core == 0 {
+                    #expect(a.outputs == b.outputs, "seed \(seed), \(version): output spikes differ")
+                    #expect(a.stats == b.stats, "seed \(seed), \(version): counters differ: \(a.stats) vs \(b.stats)")
+                }
+                if a.trace != b.trace { return }
             }
-            if a.trace != b.trace { return }
         }
     }
 

@@ -1,17 +1,29 @@
 import Testing
 @testable import Tessera
+@testable import Emulator
 
-/// The emulator's C kernels (synaptic integration, the common neuron update) in both
-/// versions, baseline and AVX2, against the scalar reference emulator: spike for spike and
-/// counter for counter on random maps, with shared and per-neuron parameters, uniform and
-/// per-neuron weights.
-@Suite(.serialized) struct KernelVersionTests {
-    @Test func bothVersionsMatchTheScalarReference() throws {
-        let target = NeuronModeTests.tiny
-        let original = EmulatorKernels.version
-        defer { EmulatorKernels.select(original) }
-        let versions = ["baseline", "avx2"].filter { EmulatorKernels.select($0) }
-        #expect(versions.contains("baseline"))
+/// The emulator's C kernels (synaptic integration, the common neuron update) in every
+/// version this CPU has, baseline, AVX2 and AVX-512, against the scalar reference emulator:
+/// spike for spike and counter for counter on random maps, with shared and per-neuron
+/// parameters, uniform and per-neuron weights, and core sizes whose neuron count is not a
+/// multiple of 16 (the AVX-512 version's masked last vector).
+@Suite struct KernelVersionTests {
+    /// Cores of `neurons` x `axons` on the tiny target: 24 neurons are three 8-neuron lanes
+    /// (an odd count, and not a power of two), 264 are one full block of 256 plus a half
+    /// vector, and 70 axons take two pending words.
+    static func cores(neurons: Int, axons: Int) -> Target {
+        var t = NeuronModeTests.tiny
+        t.name = "tiny-\(neurons)x\(axons)"
+        t.core.neurons = neurons
+        t.core.axons = axons
+        return t
+    }
+
+    @Test(arguments: [NeuronModeTests.tiny, cores(neurons: 24, axons: 20), cores(neurons: 264, axons: 70)])
+    func everyVersionMatchesTheScalarReference(target: Target) throws {
+        let versions = EmulatorKernels.available
+        #expect(versions.first == .baseline)
+        var linearCores = 0
         for seed in 0..<60 {
             var options = SyntheticCoreMap.Options()
             options.stochastic = false
@@ -21,12 +33,26 @@ import Testing
             guard CoreMapValidator.validate(map, target: target).isEmpty else { continue }
             let input = SyntheticCoreMap.randomInput(for: map, ticks: 24, rate: 0.4, seed: UInt64(seed))
             let reference = ScalarEmulator(map: map, target: target).run(input, ticks: 30, traceCore: 0)
+            let emulator = try Emulator(map: map, target: target)
+            linearCores += emulator.layout.isLinear.filter { $0 }.count
             for version in versions {
-                #expect(EmulatorKernels.select(version))
-                let result = try Emulator(map: map, target: target).run(input, ticks: 30, traceCore: 0)
-                #expect(result.outputs == reference.outputs && result.stats == reference.stats && result.trace == reference.trace,
-                        "seed \(seed): the \(version) kernels differ from the scalar reference")
+                emulator.kernels = version
+                for workers in [1, 2] {
+                    emulator.workers = workers
+                    let result = emulator.run(input, ticks: 30, traceCore: 0)
+                    #expect(result.outputs == reference.outputs && result.stats == reference.stats && result.trace == reference.trace,
+                            "seed \(seed): the \(version) kernels on \(workers) workers differ from the scalar reference")
+                }
             }
         }
+        // Guard: the fused step of the common mode ran, not only the general path.
+        #expect(linearCores > 10)
+    }
+
+    /// Guard against a vacuous run on this machine: the widest version the CPU has is the
+    /// one a new emulator uses.
+    @Test func theWidestVersionIsTheDefault() throws {
+        let map = SyntheticCoreMap.random(target: NeuronModeTests.tiny, seed: 1)
+        #expect(try Emulator(map: map, target: NeuronModeTests.tiny).kernels == EmulatorKernels.available.last)
     }
 }

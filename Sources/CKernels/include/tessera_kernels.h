@@ -3,40 +3,76 @@
 
 #include <stdint.h>
 
-/// Synaptic integration of one core for one tick, the emulator's inner loop: for each
-/// active axon (in the given order), every neuron its crossbar row connects gains the
-/// weight of the axon's type. Neurons are held as `lanes` vectors of 8 int32; a record's
-/// first `lanes` bytes are its crossbar row (bit k of byte l: neuron 8l + k), an int32 at
-/// `fan_out_offset` counts its synapses and a byte at `type_offset` is its axon type.
-/// `weights` holds per type `lanes` vectors (or one vector per type when `uniform`), and
-/// `mask_table[b]` is byte b spread to 8 lanes of -1 or 0. Sums wrap, as the Swift code's
-/// `&+=` does. Returns the synaptic events (the fan-outs added up).
-///
-/// Chosen once at load time: an AVX2 version where the CPU has it (one 256-bit operation
-/// per 8 neurons instead of two 128-bit ones, the accumulators kept in registers), else
-/// the same code for baseline x86-64 or any other architecture.
-int64_t tessera_integrate(int32_t *potential, int lanes, const uint8_t *records, int64_t record_base, int64_t stride,
-                          int64_t fan_out_offset, int64_t type_offset, const int32_t *axons, int count,
-                          const int32_t *weights, int uniform, const int32_t *mask_table);
+/// The versions of the emulator's kernels. Each gives the same results bit for bit; the
+/// wider ones run where the CPU has the instructions (checked by cpuid at run time), so
+/// one binary, built for baseline x86-64, runs on any x86-64 and uses what it finds.
+enum {
+    /// Eight neurons per vector in SSE2 pairs (or whatever the architecture has).
+    TESSERA_KERNELS_BASELINE = 0,
+    /// Eight neurons per 256-bit vector; a crossbar byte becomes a lane mask by a table.
+    TESSERA_KERNELS_AVX2 = 1,
+    /// Sixteen neurons per 512-bit vector; two crossbar bytes are the lane mask itself,
+    /// and the neurons that fire are written out by one compress-store.
+    TESSERA_KERNELS_AVX512 = 2,
+};
 
-/// Leak and threshold of one core whose neurons share one parameter set in the common mode
-/// of converted networks (no leak reversal, linear reset, negative side saturating at
-/// -beta), the emulator's second phase: per neuron x = clamp(clamp(v) + leak); it fires
-/// when x >= alpha (and loses alpha), saturates at -beta below it; clamp is to low..high.
-/// `enabled` is one mask vector per lane (NULL: every neuron). The codes
-/// `code_base + neuron` of those that fired go to `out` from `*out_count` on, in ascending
-/// order. Returns 1 when a neuron is left at or beyond a threshold (it changes next tick
-/// without input), else 0. Same results as the Swift `neuronUpdate` in these modes, lane for
-/// lane.
-int tessera_linear_update(int32_t *potential, int lanes, int32_t low, int32_t high, int32_t leak, int32_t alpha, int32_t beta,
-                          const int32_t *enabled, int32_t code_base, int32_t *out, int64_t *out_count);
+/// 1 when this CPU runs `version`, else 0.
+int tessera_kernels_available(int version);
 
-/// Which version ``tessera_integrate`` and ``tessera_linear_update`` run: "avx2" or
-/// "baseline".
-const char *tessera_integrate_version(void);
+/// The widest version this CPU runs.
+int tessera_kernels_best(void);
 
-/// Selects a version by name ("avx2" or "baseline"); returns 1 if it is available and now
-/// in use, else 0. Both give the same results, so tests switch to compare them.
-int tessera_kernels_select(const char *name);
+/// What every core of a board shares: its record tables and geometry. A record is one
+/// axon of one distinct (crossbar, axon types) pair, `stride` bytes: the crossbar row
+/// (bit k of byte l: neuron 8l + k), then an int32 at `fan_out_offset` counting the row's
+/// ones and a byte at `type_offset`, the axon's type. `mask_table[b]` is byte b spread to
+/// 8 lanes of -1 or 0 (the baseline and AVX2 versions' byte-to-mask step).
+typedef struct {
+    const uint8_t *records;
+    int64_t stride;
+    int64_t fan_out_offset;
+    int64_t type_offset;
+    const int32_t *mask_table;
+    /// Vectors of 8 neurons per core, and 64-bit words of pending axon bits per core.
+    int32_t lanes;
+    int32_t axon_words;
+    /// The membrane range: potentials saturate to it after each phase.
+    int32_t low;
+    int32_t high;
+} tessera_board;
+
+/// A neuron block whose deterministic neurons share one parameter set in the common mode
+/// of converted networks: no leak reversal, linear reset (a neuron that fires loses
+/// alpha), the negative side saturating at -beta. `weights` holds per axon type `lanes`
+/// vectors of 8 (or one vector per type when `uniform`); `enabled` one mask vector per
+/// lane, all ones for a used deterministic neuron (NULL: every neuron).
+typedef struct {
+    const int32_t *weights;
+    const int32_t *enabled;
+    int32_t uniform;
+    int32_t leak;
+    int32_t alpha;
+    int32_t beta;
+} tessera_linear_block;
+
+/// Synaptic integration of one core for one tick: for each active axon (in the given
+/// order), every neuron its crossbar row connects gains the weight of the axon's type.
+/// Sums wrap, as the Swift code's `&+=` does. Returns the synaptic events (the fan-outs
+/// added up). Used for the blocks that the fused step below does not cover.
+int64_t tessera_integrate(int version, const tessera_board *board, int32_t *potential, int64_t record_base,
+                          const int32_t *axons, int count, const int32_t *weights, int uniform);
+
+/// One whole tick of one core of a `tessera_linear_block`, in one pass with the
+/// potentials held in registers: take the active axons from `pending` (clearing it),
+/// integrate, then per neuron x = clamp(clamp(v) + leak); it fires when x >= alpha (and
+/// loses alpha), saturates at -beta below it. The codes `code_base + neuron` of those that
+/// fired go to `out` from `*out_count` on, in ascending order; `*restless` is set to 1
+/// when a neuron is left at or beyond a threshold (it changes next tick without input),
+/// else 0. A core with no pending axon and `must_step` 0 is skipped: returns -1 and
+/// changes nothing. Else returns the synaptic events. `axons` is scratch for the active
+/// axons (room for every axon). Same results as the Swift `neuronUpdate` in this mode.
+int64_t tessera_step_linear(int version, const tessera_board *board, const tessera_linear_block *block, uint64_t *pending,
+                            int must_step, int32_t *potential, int64_t record_base, int32_t code_base, int32_t *out,
+                            int64_t *out_count, int32_t *axons, int32_t *restless);
 
 #endif
