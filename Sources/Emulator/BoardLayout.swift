@@ -56,7 +56,7 @@ final class BoardLayout: @unchecked Sendable {
     let destB: [Int32]        // axon, or output element
     let destDelay: [UInt8]
     /// Per core: its first entry in the destination arrays (and, at `cores`, their end).
-    let destStart: [Int]
+    let destStart: UnsafeMutablePointer<Int>
     /// Per [block][neuron]: the neuron's rank among its block's used neurons (-1 unused).
     let rank: UnsafeMutablePointer<Int32>
     /// Per block: its used neurons are 0 ..< k, so a neuron's rank is its index and the
@@ -89,8 +89,9 @@ final class BoardLayout: @unchecked Sendable {
     /// Per block: used neuron indices (for traces).
     let used: [[Int]]
     let seeds: [UInt64]
-    let mesh: [(x: Int32, y: Int32)]
-    let chip: [(x: Int32, y: Int32)]
+    /// Per core: (x, y) on the board's mesh of cores, and its chip's (x, y).
+    let mesh: UnsafeMutablePointer<Int32>
+    let chip: UnsafeMutablePointer<Int32>
 
     /// Lane k of entry b is all ones when bit k of byte b is set.
     static let maskTable: [Lane] = (0..<256).map { byte in
@@ -222,7 +223,8 @@ final class BoardLayout: @unchecked Sendable {
         destB = map.destIndex
         destDelay = map.destDelay
         outputNeurons = map.destKind.reduce(0) { $0 + ($1 == 2 ? 1 : 0) }
-        destStart = map.coreNeuronStart
+        destStart = buffer(cores + 1, 0)
+        destStart.update(from: map.coreNeuronStart, count: cores + 1)
         rank = buffer(blocks * neurons, -1)
         rankIsIndex = buffer(blocks, false)
         for (b, block) in map.neuronBlocks.enumerated() {
@@ -230,8 +232,13 @@ final class BoardLayout: @unchecked Sendable {
             rankIsIndex[b] = block.neurons.enumerated().allSatisfy { $0.offset == $0.element.index }
         }
         seeds = map.coreSeed
-        mesh = HugePages.array(count: cores) { let p = map.meshPosition(of: $0); return (Int32(p.x), Int32(p.y)) }
-        chip = HugePages.array(count: cores) { (map.coreChip[2 * $0], map.coreChip[2 * $0 + 1]) }
+        mesh = buffer(2 * cores, 0)
+        chip = buffer(2 * cores, 0)
+        for c in 0..<cores {
+            let p = map.meshPosition(of: c)
+            (mesh[2 * c], mesh[2 * c + 1]) = (Int32(p.x), Int32(p.y))
+            (chip[2 * c], chip[2 * c + 1]) = (map.coreChip[2 * c], map.coreChip[2 * c + 1])
+        }
     }
 
     /// The destination entry of fired neuron `code` (`core * neurons + index`).
@@ -260,7 +267,7 @@ final class BoardLayout: @unchecked Sendable {
         records.deallocate()
         typeWeight.deallocate(); masks.deallocate(); linear.deallocate()
         blockOf.deallocate(); recordOf.deallocate()
-        rank.deallocate(); rankIsIndex.deallocate()
+        rank.deallocate(); rankIsIndex.deallocate(); mesh.deallocate(); chip.deallocate(); destStart.deallocate()
     }
 }
 

@@ -24,13 +24,14 @@ final class RunState: @unchecked Sendable {
     let fired: UnsafeMutablePointer<SpikeBuffer>
     let tally: UnsafeMutablePointer<WorkerTally>
     /// Per [worker w][worker v]: this tick's spikes fired by w's cores and bound for an
-    /// axon of v's, resolved from the fired codes: the target core, and the axon shifted
-    /// left by 8 with the delay in the low byte. So delivering reads no destination array
-    /// again, and each worker reads only the spikes for its own cores.
-    let resolvedCore: UnsafeMutablePointer<SpikeBuffer>
-    let resolvedAxon: UnsafeMutablePointer<SpikeBuffer>
-    /// Per worker w: how many spikes it resolved for each worker v.
-    let resolvedCount: [UnsafeMutablePointer<Int>]
+    /// axon of v's, resolved from the fired codes (`tessera_spike_list`). So delivering
+    /// reads no destination array again, and each worker reads only the spikes for its
+    /// own cores. Grown as needed.
+    let lists: UnsafeMutablePointer<tessera_spike_list>
+    /// The routing tables as the C resolver sees them (the destination arrays are set on
+    /// each call, as Swift lends their storage only for the call).
+    let routes: tessera_routes
+    let workerEnd: UnsafeMutablePointer<Int>
     /// Per worker: destination entries of its neurons that fired into an output port this
     /// tick, and their count.
     let outputEntries: [UnsafeMutablePointer<Int32>]
@@ -38,7 +39,6 @@ final class RunState: @unchecked Sendable {
     let scratchAxons: [UnsafeMutablePointer<Int32>]
     /// The layer bucket of each core, and per worker this tick's spikes per bucket
     /// (counted while the spikes are resolved).
-    let bucketOf: [Int]
     let bucketCount: Int
     let bucketSpikes: [UnsafeMutablePointer<Int>]
 
@@ -87,21 +87,25 @@ final class RunState: @unchecked Sendable {
         self.ranges = ranges
         // Room for a sixteenth of a worker's neurons to start with; it grows as needed.
         fired = .allocate(capacity: n)
-        resolvedCore = .allocate(capacity: n * n)
-        resolvedAxon = .allocate(capacity: n * n)
+        lists = .allocate(capacity: n * n)
         for (w, range) in ranges.enumerated() {
             let start = min(layout.destStart[range.upperBound] - layout.destStart[range.lowerBound], 1 << 20) / 16 + 16
             (fired + w).initialize(to: SpikeBuffer(capacity: start))
-            for v in 0..<n {
-                (resolvedCore + w * n + v).initialize(to: SpikeBuffer(capacity: start / n))
-                (resolvedAxon + w * n + v).initialize(to: SpikeBuffer(capacity: start / n))
-            }
+            for v in 0..<n { (lists + w * n + v).initialize(to: tessera_spike_list(capacity: start / n + 16)) }
         }
-        resolvedCount = (0..<n).map { _ in ownLines(Int.self, count: n, zero: 0) }
+        workerEnd = ownLines(Int.self, count: n, zero: 0)
+        for (w, range) in ranges.enumerated() { workerEnd[w] = range.upperBound }
+        let buckets = ownLines(Int.self, count: layout.cores, zero: 0)
+        buckets.update(from: bucketOf, count: layout.cores)
+        routes = tessera_routes(dest_start: int64(layout.destStart), block_of: UnsafePointer(layout.blockOf),
+                                rank_is_index: UnsafeRawPointer(layout.rankIsIndex).assumingMemoryBound(to: UInt8.self),
+                                rank: UnsafePointer(layout.rank), neurons: Int32(layout.neurons), neuron_shift: Int32(layout.neuronShift),
+                                dest_kind: nil, dest_target: nil, dest_index: nil, dest_delay: nil,
+                                mesh: UnsafePointer(layout.mesh), chip: UnsafePointer(layout.chip), bucket_of: int64(buckets),
+                                worker_end: int64(workerEnd), workers: Int32(n))
         tally = WorkerTally.allocate(workerCount)
         outputEntries = (0..<workerCount).map { _ in .allocate(capacity: max(layout.outputNeurons, 1)) }
         scratchAxons = (0..<workerCount).map { _ in ownLines(Int32.self, count: layout.axons, zero: 0) }
-        self.bucketOf = bucketOf
         self.bucketCount = bucketCount
         bucketSpikes = (0..<workerCount).map { _ in ownLines(Int.self, count: bucketCount, zero: 0) }
         self.membrane = membrane
@@ -129,9 +133,9 @@ final class RunState: @unchecked Sendable {
         prng.deallocate()
         outputEntries.forEach { $0.deallocate() }
         for w in 0..<workerCount { fired[w].deallocate() }
-        for k in 0..<workerCount * workerCount { resolvedCore[k].deallocate(); resolvedAxon[k].deallocate() }
-        resolvedCount.forEach { $0.deallocate() }
-        fired.deallocate(); resolvedCore.deallocate(); resolvedAxon.deallocate(); tally.deallocate()
+        for k in 0..<workerCount * workerCount { lists[k].deallocate() }
+        lists.deallocate(); workerEnd.deallocate(); UnsafeMutablePointer(mutating: routes.bucket_of)?.deallocate()
+        fired.deallocate(); tally.deallocate()
         scratchAxons.forEach { $0.deallocate() }
         bucketSpikes.forEach { $0.deallocate() }
     }
@@ -170,68 +174,30 @@ final class RunState: @unchecked Sendable {
         }
     }
 
-    /// The worker whose range holds core `c`: ranges start at `cores * w / workers`.
-    @inline(__always) private func owner(of c: Int) -> Int {
-        var w = c * workerCount / L.cores
-        while w + 1 < workerCount && L.cores * (w + 1) / workerCount <= c { w += 1 }
-        while w > 0 && L.cores * w / workerCount > c { w -= 1 }
-        return w
-    }
-
+    /// Resolves the spikes worker w's cores fired (in C: `tessera_resolve`), growing a
+    /// full list and going on until all are done.
     private func resolveRange(_ w: Int) {
-        var hopCount = 0, crossings = 0, outputs = 0
         let n = tally[w].fired, workers = workerCount
-        let buffer = fired[w].base, out = outputEntries[w], counts = bucketSpikes[w], resolved = resolvedCount[w]
-        resolved.update(repeating: 0, count: workers)
+        let mine = lists + w * workers, counts = bucketSpikes[w]
+        for v in 0..<workers { mine[v].count = 0 }
         counts.update(repeating: 0, count: bucketCount)
+        var counted = tessera_route_tally(hops: 0, crossings: 0, outputs: 0)
         L.destKind.withUnsafeBufferPointer { kind in
         L.destA.withUnsafeBufferPointer { destA in
         L.destB.withUnsafeBufferPointer { destB in
         L.destDelay.withUnsafeBufferPointer { delay in
-            // The destination entries of successive spikes sit at random places in large
-            // arrays: they are asked for `ahead` spikes before they are read.
-            let ahead = 8
-            for k in 0..<min(ahead, n) { prefetchDestination(Int(buffer[k]), kind, destA, destB, delay) }
-            // Fired codes come in core order, so a core's bucket is looked up once.
-            var lastCore = -1, bucket = 0
-            for k in 0..<n {
-                if k + ahead < n { prefetchDestination(Int(buffer[k + ahead]), kind, destA, destB, delay) }
-                let code = Int(buffer[k])
-                let c = L.split(code).core
-                if c != lastCore { (lastCore, bucket) = (c, bucketOf[c]) }
-                counts[bucket] += 1
-                let e = L.dest(code)
-                switch kind[e] {
-                case 1:
-                    let target = Int(destA[e])
-                    hopCount += Int(abs(L.mesh[c].x - L.mesh[target].x) + abs(L.mesh[c].y - L.mesh[target].y))
-                    crossings += Int(abs(L.chip[c].x - L.chip[target].x) + abs(L.chip[c].y - L.chip[target].y))
-                    let v = workers == 1 ? 0 : owner(of: target), list = w * workers + v, i = resolved[v]
-                    if i == resolvedCore[list].capacity {
-                        resolvedCore[list].reserve(i + 1, keeping: i)
-                        resolvedAxon[list].reserve(i + 1, keeping: i)
-                    }
-                    resolvedCore[list].base[i] = Int32(truncatingIfNeeded: target)
-                    resolvedAxon[list].base[i] = destB[e] << 8 | Int32(delay[e])
-                    resolved[v] = i + 1
-                case 2:
-                    out[outputs] = Int32(truncatingIfNeeded: e)
-                    outputs += 1
-                default:
-                    break
-                }
+            var routes = self.routes
+            (routes.dest_kind, routes.dest_target, routes.dest_index, routes.dest_delay) = (kind.baseAddress, destA.baseAddress, destB.baseAddress, delay.baseAddress)
+            var k = 0
+            while k < n {
+                k = Int(tessera_resolve(&routes, fired[w].base, Int64(k), Int64(n), mine, outputEntries[w],
+                                        UnsafeMutableRawPointer(counts).assumingMemoryBound(to: Int64.self), &counted))
+                for v in 0..<workers where mine[v].count == mine[v].capacity { mine[v].grow() }
             }
         }}}}
-        tally[w].hops = hopCount
-        tally[w].chipCrossings = crossings
-        tally[w].outputs = outputs
-    }
-
-    @inline(__always) private func prefetchDestination(_ code: Int, _ kind: UnsafeBufferPointer<UInt8>, _ a: UnsafeBufferPointer<Int32>,
-                                                       _ b: UnsafeBufferPointer<Int32>, _ delay: UnsafeBufferPointer<UInt8>) {
-        let e = L.dest(code)
-        guard let k = kind.baseAddress, let a = a.baseAddress, let b = b.baseAddress, let d = delay.baseAddress else { return }
-        tessera_prefetch(k + e); tessera_prefetch(a + e); tessera_prefetch(b + e); tessera_prefetch(d + e)
+        tally[w].hops = Int(counted.hops)
+        tally[w].chipCrossings = Int(counted.crossings)
+        tally[w].outputs = Int(counted.outputs)
     }
 
     private func applyRange(_ w: Int, tick t: Int) {
@@ -239,13 +205,12 @@ final class RunState: @unchecked Sendable {
         // target), so the slot wraps at most once: no division per spike.
         let now = t % ring
         for source in 0..<workerCount {
-            let list = source * workerCount + w
-            let targets = resolvedCore[list].base, axons = resolvedAxon[list].base
-            for k in 0..<resolvedCount[source][w] {
-                let packed = Int(axons[k])
+            let list = lists[source * workerCount + w]
+            for k in 0..<Int(list.count) {
+                let packed = Int(list.axon[k])
                 var slot = now + packed & 0xFF
                 if slot >= ring { slot -= ring }
-                schedule(slot: slot, core: Int(targets[k]), axon: packed >> 8)
+                schedule(slot: slot, core: Int(list.core[k]), axon: packed >> 8)
             }
         }
     }
@@ -284,4 +249,28 @@ func ownLines<T>(_: T.Type, count: Int, zero: T) -> UnsafeMutablePointer<T> {
     let p = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64).bindMemory(to: T.self, capacity: max(count, 1))
     p.initialize(repeating: zero, count: max(count, 1))
     return p
+}
+
+extension tessera_spike_list {
+    /// An empty list with room for `capacity` spikes.
+    init(capacity: Int) {
+        self.init(core: .allocate(capacity: capacity), axon: .allocate(capacity: capacity), count: 0, capacity: Int64(capacity))
+    }
+
+    /// Twice the room, keeping the spikes.
+    mutating func grow() {
+        let bigger = Int(capacity) * 2, count = Int(self.count)
+        let newCore = UnsafeMutablePointer<Int32>.allocate(capacity: bigger), newAxon = UnsafeMutablePointer<Int32>.allocate(capacity: bigger)
+        newCore.update(from: core, count: count)
+        newAxon.update(from: axon, count: count)
+        core.deallocate(); axon.deallocate()
+        (core, axon, capacity) = (newCore, newAxon, Int64(bigger))
+    }
+
+    func deallocate() { core.deallocate(); axon.deallocate() }
+}
+
+/// An Int buffer as the C code's int64_t (Int is 64 bits on the platforms Tessera builds for).
+func int64(_ p: UnsafeMutablePointer<Int>) -> UnsafePointer<Int64> {
+    UnsafeRawPointer(p).assumingMemoryBound(to: Int64.self)
 }

@@ -75,4 +75,54 @@ int64_t tessera_step_linear(int version, const tessera_board *board, const tesse
                             int must_step, int32_t *potential, int64_t record_base, int32_t code_base, int32_t *out,
                             int64_t *out_count, int32_t *axons, int32_t *restless);
 
+/// Where fired neurons send their spikes: the packed map's destination arrays and what
+/// the counters need. A fired code is `core * neurons + neuron`; its destination entry is
+/// `dest_start[core]` plus the neuron's rank in its block (the neuron itself where
+/// `rank_is_index[block]`, else `rank[block * neurons + neuron]`). Kind 1 is an axon
+/// (`dest_target` the core, `dest_index` the axon), kind 2 an output element. `mesh` and
+/// `chip` hold (x, y) per core; `worker_end[v]` is the end of worker v's core range.
+typedef struct {
+    const int64_t *dest_start;
+    const int32_t *block_of;
+    const uint8_t *rank_is_index;
+    const int32_t *rank;
+    int32_t neurons;
+    /// log2(neurons) when it is a power of two, else -1.
+    int32_t neuron_shift;
+    const uint8_t *dest_kind;
+    const int32_t *dest_target;
+    const int32_t *dest_index;
+    const uint8_t *dest_delay;
+    const int32_t *mesh;
+    const int32_t *chip;
+    const int64_t *bucket_of;
+    const int64_t *worker_end;
+    int32_t workers;
+} tessera_routes;
+
+/// Spikes bound for the axons of one worker's cores: the target core, and the axon
+/// shifted left by 8 with the delay in the low byte.
+typedef struct {
+    int32_t *core;
+    int32_t *axon;
+    int64_t count;
+    int64_t capacity;
+} tessera_spike_list;
+
+/// What resolving counts: packet hops on the mesh, chip crossings, spikes to outputs.
+typedef struct {
+    int64_t hops;
+    int64_t crossings;
+    int64_t outputs;
+} tessera_route_tally;
+
+/// Resolves fired codes `codes[from ..< n]` (in core order): each spike to an axon goes to
+/// `lists[v]` for the worker v whose cores hold its target, each spike to an output has its
+/// destination entry appended to `outputs` (room for every output neuron), and
+/// `bucket_counts[bucket_of[core]]` counts every spike. Stops when a list is full and
+/// returns the index of the first spike not resolved (n when all are), so the caller can
+/// grow the list and go on from there.
+int64_t tessera_resolve(const tessera_routes *routes, const int32_t *codes, int64_t from, int64_t n, tessera_spike_list *lists,
+                        int32_t *outputs, int64_t *bucket_counts, tessera_route_tally *tally);
+
 #endif

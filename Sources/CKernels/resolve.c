@@ -1,0 +1,74 @@
+// Spike routing, the emulator's step after the neuron update (tessera_kernels.h): each
+// fired code to its destination, with the counters of the packets it makes.
+#include "tessera_kernels.h"
+#include <stdlib.h>
+
+static inline int64_t destination(const tessera_routes *r, int64_t code) {
+    int64_t core, neuron;
+    if (r->neuron_shift >= 0) {
+        core = code >> r->neuron_shift;
+        neuron = code & (r->neurons - 1);
+    } else {
+        core = code / r->neurons;
+        neuron = code % r->neurons;
+    }
+    int32_t block = r->block_of[core];
+    return r->dest_start[core] + (r->rank_is_index[block] ? neuron : r->rank[(int64_t)block * r->neurons + neuron]);
+}
+
+int64_t tessera_resolve(const tessera_routes *r, const int32_t *codes, int64_t from, int64_t n, tessera_spike_list *lists,
+                        int32_t *outputs, int64_t *bucket_counts, tessera_route_tally *tally) {
+    // The destination entries of successive spikes sit at random places in large arrays:
+    // they are asked for `ahead` spikes before they are read.
+    enum { ahead = 8 };
+    for (int64_t k = from; k < n && k < from + ahead; k++) {
+        int64_t e = destination(r, codes[k]);
+        __builtin_prefetch(r->dest_kind + e);
+        __builtin_prefetch(r->dest_target + e);
+        __builtin_prefetch(r->dest_index + e);
+        __builtin_prefetch(r->dest_delay + e);
+    }
+    int64_t hops = 0, crossings = 0, out = tally->outputs;
+    int64_t last_core = -1, *bucket = NULL;
+    int32_t mx = 0, my = 0, cx = 0, cy = 0;
+    int64_t k = from;
+    for (; k < n; k++) {
+        if (k + ahead < n) {
+            int64_t e = destination(r, codes[k + ahead]);
+            __builtin_prefetch(r->dest_kind + e);
+            __builtin_prefetch(r->dest_target + e);
+            __builtin_prefetch(r->dest_index + e);
+            __builtin_prefetch(r->dest_delay + e);
+        }
+        int64_t code = codes[k];
+        int64_t core = r->neuron_shift >= 0 ? code >> r->neuron_shift : code / r->neurons;
+        if (core != last_core) {
+            // Fired codes come in core order, so a core's place and bucket are read once.
+            last_core = core;
+            bucket = bucket_counts + r->bucket_of[core];
+            mx = r->mesh[2 * core]; my = r->mesh[2 * core + 1];
+            cx = r->chip[2 * core]; cy = r->chip[2 * core + 1];
+        }
+        int64_t e = destination(r, code);
+        uint8_t kind = r->dest_kind[e];
+        if (kind == 1) {
+            int32_t target = r->dest_target[e];
+            int v = 0;
+            while (v + 1 < r->workers && target >= r->worker_end[v]) v++;
+            tessera_spike_list *list = lists + v;
+            if (list->count == list->capacity) break;
+            hops += labs((long)(mx - r->mesh[2 * target])) + labs((long)(my - r->mesh[2 * target + 1]));
+            crossings += labs((long)(cx - r->chip[2 * target])) + labs((long)(cy - r->chip[2 * target + 1]));
+            list->core[list->count] = target;
+            list->axon[list->count] = (int32_t)((uint32_t)r->dest_index[e] << 8 | r->dest_delay[e]);
+            list->count++;
+        } else if (kind == 2) {
+            outputs[out++] = (int32_t)e;
+        }
+        (*bucket)++;
+    }
+    tally->hops += hops;
+    tally->crossings += crossings;
+    tally->outputs = out;
+    return k;
+}
