@@ -14,7 +14,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 ## System libraries the package links: Cairo (PNG pictures, through libpng), zlib (the core
 ## map archive's deflate and CRC-32), METIS (placement's graph partitioner), libhdf5 (NIR
-## files) and pkg-config,
+## files), Open MPI (`mpirun -np N tessera emulate`, one board over N processes) and pkg-config,
 ## which tells SwiftPM where their headers are. Installed from Debian's packages if missing.
 deps:
 	@pkg-config --exists cairo zlib 2>/dev/null || { \
@@ -26,6 +26,9 @@ deps:
 	@test -f /usr/include/metis.h || { \
 		echo "installing libmetis-dev (Debian package)"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libmetis-dev >/dev/null; }
+	@pkg-config --exists ompi-c 2>/dev/null && command -v mpirun >/dev/null || { \
+		echo "installing libopenmpi-dev and openmpi-bin (Debian packages)"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libopenmpi-dev openmpi-bin >/dev/null; }
 
 ## Release build of the `tessera` command (.build/release/tessera).
 build: deps

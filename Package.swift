@@ -36,9 +36,11 @@ let package = Package(
         .systemLibrary(name: "SystemZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CoreMap", dependencies: ["TesseraSupport", "Hardware", "SystemZlib", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "CPrefetch"),
-        // The emulator's synaptic integration in C, with an AVX2 version chosen at run time.
+        // The emulator's inner loops in C, with AVX2 and AVX-512 versions chosen at run time.
         .target(name: "CKernels"),
-        .target(name: "Emulator", dependencies: ["TesseraSupport", "Hardware", "CoreMap", "CPrefetch", "CKernels"]),
+        // Open MPI splits one emulation over several processes (Debian: libopenmpi-dev).
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
+        .target(name: "Emulator", dependencies: ["TesseraSupport", "Hardware", "CoreMap", "CPrefetch", "CKernels", "CMPI"]),
         .target(name: "Reference", dependencies: ["TesseraSupport", "SpikeIR", "Hardware", "Emulator"]),
         .target(name: "Passes", dependencies: ["TesseraSupport", "SpikeIR", "CoreMap", "Emulator", "Reference"]),
         // METIS partitions the core graph for placement (Debian: libmetis-dev).

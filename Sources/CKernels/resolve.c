@@ -54,7 +54,11 @@ int64_t tessera_resolve(const tessera_routes *r, const int32_t *codes, int64_t f
         if (kind == 1) {
             int32_t target = r->dest_target[e];
             int v = 0;
-            while (v + 1 < r->workers && target >= r->worker_end[v]) v++;
+            if (r->owner) {
+                v = r->owner[target];
+            } else {
+                while (v + 1 < r->workers && target >= r->worker_end[v]) v++;
+            }
             tessera_spike_list *list = lists + v;
             if (list->count == list->capacity) break;
             hops += labs((long)(mx - r->mesh[2 * target])) + labs((long)(my - r->mesh[2 * target + 1]));

@@ -77,10 +77,19 @@ public final class Emulator: @unchecked Sendable {
 
     /// Runs `ticks` ticks from the reset state (initial potentials, fresh PRNGs, no spikes
     /// in flight). `progress` is called with the number of ticks done, now and then.
-    public func run(_ input: SpikeInput, ticks: Int, traceCore: Int? = nil,
-                    progress: ((Int) -> Void)? = nil) -> EmulationResult {
+    /// With `recordFired`, the result lists every neuron that fired in every tick.
+    ///
+    /// With `exchange` (an ``MPIWorld`` under `mpirun`), this process is one rank of a run
+    /// split over several: it steps the cores of its chips (``BoardPartition``), trades the
+    /// spikes that cross ranks every tick, and every rank returns the whole run's result,
+    /// equal to a one-process run's, counters included.
+    public func run(_ input: SpikeInput, ticks: Int, traceCore: Int? = nil, recordFired: Bool = false,
+                    exchange: SpikeExchange? = nil, progress: ((Int) -> Void)? = nil) -> EmulationResult {
+        let partition = exchange.map {
+            BoardPartition(chips: header.chips, coreChip: UnsafePointer(layout.chip), cores: coreCount, rank: $0.rank, ranks: $0.ranks)
+        }
         let state = RunState(layout: layout, ring: ring, workers: workers, kernels: kernels, membrane: target.core.membraneRange, randomBits: target.core.randomBits,
-                             bucketOf: buckets.ofCore, bucketCount: buckets.names.count)
+                             bucketOf: buckets.ofCore, bucketCount: buckets.names.count, partition: partition)
         var stats = EmulationStats()
         var outputs = header.outputs.map { EmulationResult.Port(name: $0.name, shape: $0.shape, spikes: [], counts: Array(repeating: 0, count: $0.count)) }
         var trace = traceCore.map { PotentialTrace(core: $0, neurons: layout.used[$0], potentials: []) }
@@ -94,6 +103,7 @@ public final class Emulator: @unchecked Sendable {
         let ports = names.map { inputPorts[$0] }
         let L = layout
         var layerSpikes = LayerSpikes(names: buckets.names, perTick: [])
+        var fired: [[Int32]] = []
         let clock = ContinuousClock()
         var lastReport = clock.now
 
@@ -101,9 +111,15 @@ public final class Emulator: @unchecked Sendable {
             let slot = t % ring
             for (port, index) in injected[t] {
                 guard let targets = ports[port]?.targets, index >= 0, index < targets.count else { continue }
-                for a in targets[index] { state.schedule(slot: slot, core: a.core, axon: a.axon) }
+                for a in targets[index] where state.steps(core: a.core) { state.schedule(slot: slot, core: a.core, axon: a.axon) }
             }
             state.step(slot: slot)
+            if let exchange { state.exchange(exchange) }
+            if recordFired {
+                var codes: [Int32] = []
+                for w in 0..<state.workerCount { codes += UnsafeBufferPointer(start: state.fired[w].base, count: state.tally[w].fired) }
+                fired.append(codes)
+            }
 
             // Deliver what fired: to an axon d ticks later (in parallel, each worker writing
             // only its own cores), or to an output port now.
@@ -127,13 +143,61 @@ public final class Emulator: @unchecked Sendable {
                     outputs[p].counts[index] += 1
                 }
             }
-            if let core = traceCore { trace?.potentials.append(state.potentials(core: core)) }
+            if let core = traceCore, state.steps(core: core) { trace?.potentials.append(state.potentials(core: core)) }
             if let progress, clock.now - lastReport > .milliseconds(200) {
                 progress(t + 1)
                 lastReport = clock.now
             }
         }
-        for p in outputs.indices { outputs[p].spikes.sort() }
-        return EmulationResult(ticks: ticks, outputs: outputs, stats: stats, trace: trace, layerSpikes: layerSpikes)
+        var result = EmulationResult(ticks: ticks, outputs: outputs, stats: stats, trace: trace, layerSpikes: layerSpikes,
+                                     fired: recordFired ? fired : nil)
+        if let exchange, let partition { result = Self.combine(result, over: exchange, partition: partition, traceCore: traceCore) }
+        for p in result.outputs.indices { result.outputs[p].spikes.sort() }
+        return result
+    }
+
+    /// What each rank of a split run counted, summed and gathered into the whole run's
+    /// result, on every rank.
+    static func combine(_ mine: EmulationResult, over world: SpikeExchange, partition: BoardPartition, traceCore: Int?) -> EmulationResult {
+        var result = mine
+        let s = mine.stats
+        let total = world.sum([s.spikes, s.synapticEvents, s.hops, s.chipCrossings, s.activeCoreTicks])
+        (result.stats.spikes, result.stats.synapticEvents, result.stats.hops, result.stats.chipCrossings, result.stats.activeCoreTicks)
+            = (total[0], total[1], total[2], total[3], total[4])
+        if let layers = mine.layerSpikes {
+            let summed = world.sum(layers.perTick.flatMap { $0 })
+            let width = layers.names.count
+            result.layerSpikes?.perTick = width == 0 ? layers.perTick : (0..<layers.perTick.count).map { Array(summed[$0 * width..<($0 + 1) * width]) }
+        }
+        // Output spikes as (port, tick, element) triples from every rank.
+        let triples = mine.outputs.enumerated().flatMap { p, port in port.spikes.flatMap { [Int32(p), Int32($0.tick), Int32($0.index)] } }
+        for p in result.outputs.indices {
+            result.outputs[p].spikes = []
+            result.outputs[p].counts = Array(repeating: 0, count: result.outputs[p].counts.count)
+        }
+        for part in world.gather(triples) {
+            for k in stride(from: 0, to: part.count - 2, by: 3) {
+                let (p, tick, index) = (Int(part[k]), Int(part[k + 1]), Int(part[k + 2]))
+                result.outputs[p].spikes.append(SpikeInput.Event(tick: tick, index: index))
+                result.outputs[p].counts[index] += 1
+            }
+        }
+        if let core = traceCore, core < partition.rankOf.count {
+            let owner = Int(partition.rankOf[core])
+            let flat = mine.trace.map { $0.potentials.flatMap { $0.map(Int32.init) } } ?? []
+            let theirs = world.gather(flat)[owner]
+            let width = mine.trace?.neurons.count ?? 0
+            result.trace?.potentials = width == 0 ? Array(repeating: [], count: mine.ticks)
+                : (0..<theirs.count / width).map { t in theirs[t * width..<(t + 1) * width].map(Int.init) }
+        }
+        if let fired = mine.fired {
+            let pairs = fired.enumerated().flatMap { t, codes in codes.flatMap { [Int32(t), $0] } }
+            var merged = [[Int32]](repeating: [], count: fired.count)
+            for part in world.gather(pairs) {
+                for k in stride(from: 0, to: part.count - 1, by: 2) { merged[Int(part[k])].append(part[k + 1]) }
+            }
+            result.fired = merged.map { $0.sorted() }
+        }
+        return result
     }
 }

@@ -19,7 +19,18 @@ final class RunState: @unchecked Sendable {
     let prng: UnsafeMutablePointer<CorePRNG>
     let unstable: UnsafeMutablePointer<Bool>
     let workerCount: Int
+    /// Per worker: its cores, as a range of `stepped` (or of all cores when nil).
     let ranges: [Range<Int>]
+    /// The cores this process steps, ascending, when the board is split over processes
+    /// (``BoardPartition``); nil when it steps them all.
+    let stepped: UnsafeMutablePointer<Int32>?
+    /// Lists per worker: one per worker, and when split, one per process after them.
+    let listsPerWorker: Int
+    /// When split: per core, the list its spikes go to (a local worker, or
+    /// `workerCount + rank` for another process's core); and per worker the spikes that
+    /// came in from other processes this tick.
+    let owner: UnsafeMutablePointer<Int32>?
+    var incoming: [tessera_spike_list]
     /// Per worker: fired neurons as `core * neurons + index`, and the tick's counters.
     let fired: UnsafeMutablePointer<SpikeBuffer>
     let tally: UnsafeMutablePointer<WorkerTally>
@@ -53,7 +64,7 @@ final class RunState: @unchecked Sendable {
     let board: UnsafeMutablePointer<tessera_board>
 
     init(layout: BoardLayout, ring: Int, workers: Int, kernels: EmulatorKernels, membrane: ClosedRange<Int>, randomBits: Int,
-         bucketOf: [Int], bucketCount: Int) {
+         bucketOf: [Int], bucketCount: Int, partition: BoardPartition? = nil) {
         L = layout
         self.ring = ring
         // A version the CPU lacks would fault on its first instruction.
@@ -80,18 +91,34 @@ final class RunState: @unchecked Sendable {
         for (c, seed) in layout.seeds.enumerated() { (prng + c).initialize(to: CorePRNG(seed: seed)) }
         unstable = .allocate(capacity: max(layout.cores, 1))
         unstable.initialize(repeating: false, count: max(layout.cores, 1))
-        let cores = layout.cores
+        let mine = partition.map { $0.cores(of: $0.rank) }
+        let cores = mine?.count ?? layout.cores
         let n = max(1, min(workers, cores))
         workerCount = n
         let ranges = (0..<n).map { w in (cores * w / n)..<(cores * (w + 1) / n) }
         self.ranges = ranges
+        listsPerWorker = n + (partition?.ranks ?? 0)
+        if let partition, let mine {
+            let list = UnsafeMutablePointer<Int32>.allocate(capacity: max(mine.count, 1))
+            for (i, c) in mine.enumerated() { list[i] = Int32(c) }
+            stepped = list
+            let owner = UnsafeMutablePointer<Int32>.allocate(capacity: max(layout.cores, 1))
+            for c in 0..<layout.cores { owner[c] = Int32(n) + partition.rankOf[c] }
+            for (w, range) in ranges.enumerated() { for i in range { owner[mine[i]] = Int32(w) } }
+            self.owner = owner
+        } else {
+            stepped = nil
+            owner = nil
+        }
+        incoming = (0..<n).map { _ in tessera_spike_list(capacity: 64) }
         // Room for a sixteenth of a worker's neurons to start with; it grows as needed.
         fired = .allocate(capacity: n)
-        lists = .allocate(capacity: n * n)
-        for (w, range) in ranges.enumerated() {
-            let start = min(layout.destStart[range.upperBound] - layout.destStart[range.lowerBound], 1 << 20) / 16 + 16
+        let perWorker = listsPerWorker
+        lists = .allocate(capacity: n * perWorker)
+        for w in 0..<n {
+            let start = min(layout.destStart[layout.cores], 1 << 24) / n / 16 + 16
             (fired + w).initialize(to: SpikeBuffer(capacity: start))
-            for v in 0..<n { (lists + w * n + v).initialize(to: tessera_spike_list(capacity: start / n + 16)) }
+            for v in 0..<perWorker { (lists + w * perWorker + v).initialize(to: tessera_spike_list(capacity: start / n + 16)) }
         }
         workerEnd = ownLines(Int.self, count: n, zero: 0)
         for (w, range) in ranges.enumerated() { workerEnd[w] = range.upperBound }
@@ -102,7 +129,7 @@ final class RunState: @unchecked Sendable {
                                 rank: UnsafePointer(layout.rank), neurons: Int32(layout.neurons), neuron_shift: Int32(layout.neuronShift),
                                 dest_kind: nil, dest_target: nil, dest_index: nil, dest_delay: nil,
                                 mesh: UnsafePointer(layout.mesh), chip: UnsafePointer(layout.chip), bucket_of: int64(buckets),
-                                worker_end: int64(workerEnd), workers: Int32(n))
+                                worker_end: int64(workerEnd), owner: owner.map { UnsafePointer($0) }, workers: Int32(n))
         tally = WorkerTally.allocate(workerCount)
         outputEntries = (0..<workerCount).map { _ in .allocate(capacity: max(layout.outputNeurons, 1)) }
         scratchAxons = (0..<workerCount).map { _ in ownLines(Int32.self, count: layout.axons, zero: 0) }
@@ -133,7 +160,9 @@ final class RunState: @unchecked Sendable {
         prng.deallocate()
         outputEntries.forEach { $0.deallocate() }
         for w in 0..<workerCount { fired[w].deallocate() }
-        for k in 0..<workerCount * workerCount { lists[k].deallocate() }
+        for k in 0..<workerCount * listsPerWorker { lists[k].deallocate() }
+        incoming.forEach { $0.deallocate() }
+        stepped?.deallocate(); owner?.deallocate()
         lists.deallocate(); workerEnd.deallocate(); UnsafeMutablePointer(mutating: routes.bucket_of)?.deallocate()
         fired.deallocate(); tally.deallocate()
         scratchAxons.forEach { $0.deallocate() }
@@ -177,7 +206,7 @@ final class RunState: @unchecked Sendable {
     /// Resolves the spikes worker w's cores fired (in C: `tessera_resolve`), growing a
     /// full list and going on until all are done.
     private func resolveRange(_ w: Int) {
-        let n = tally[w].fired, workers = workerCount
+        let n = tally[w].fired, workers = listsPerWorker
         let mine = lists + w * workers, counts = bucketSpikes[w]
         for v in 0..<workers { mine[v].count = 0 }
         counts.update(repeating: 0, count: bucketCount)
@@ -204,8 +233,9 @@ final class RunState: @unchecked Sendable {
         // Delays are at least 1 and below `ring` (the loader checks them against the
         // target), so the slot wraps at most once: no division per spike.
         let now = t % ring
-        for source in 0..<workerCount {
-            let list = lists[source * workerCount + w]
+        for source in 0...workerCount {
+            // The lists of the local workers, then what came from other processes.
+            let list = source < workerCount ? lists[source * listsPerWorker + w] : incoming[w]
             for k in 0..<Int(list.count) {
                 let packed = Int(list.axon[k])
                 var slot = now + packed & 0xFF
@@ -215,14 +245,44 @@ final class RunState: @unchecked Sendable {
         }
     }
 
+    /// When the board is split over processes: sends this tick's spikes for other
+    /// processes' cores to them, and sorts the ones that came in by the local worker whose
+    /// core they reach. Runs on one thread, between the step and the delivery.
+    func exchange(_ world: SpikeExchange) {
+        guard let owner else { return }
+        var outgoing = [[Int32]](repeating: [], count: world.ranks)
+        for w in 0..<workerCount {
+            for q in 0..<world.ranks where q != world.rank {
+                let list = lists[w * listsPerWorker + workerCount + q]
+                for k in 0..<Int(list.count) { outgoing[q] += [list.core[k], list.axon[k]] }
+            }
+        }
+        let received = world.allToAll(outgoing)
+        for v in 0..<workerCount { incoming[v].count = 0 }
+        for k in stride(from: 0, to: received.count - 1, by: 2) {
+            let core = Int(received[k])
+            guard core >= 0, core < L.cores else { continue }
+            let v = Int(owner[core])
+            guard v < workerCount else { continue }
+            if incoming[v].count == incoming[v].capacity { incoming[v].grow() }
+            incoming[v].core[Int(incoming[v].count)] = received[k]
+            incoming[v].axon[Int(incoming[v].count)] = received[k + 1]
+            incoming[v].count += 1
+        }
+    }
+
+    /// Whether this process steps core `c`.
+    func steps(core c: Int) -> Bool { owner.map { Int($0[c]) < workerCount } ?? true }
+
     private func stepRange(_ w: Int, slot: Int) {
         tally[w] = WorkerTally()
         // The crossbar rows of a core's active axons sit at random places in a large
         // table; they are asked for `ahead` cores before they are read, so their memory
         // latency overlaps with the work on the cores in between.
         let range = ranges[w], ahead = 2
-        for c in range {
-            if c + ahead < range.upperBound { prefetchRecords(core: c + ahead, slot: slot) }
+        for i in range {
+            let c = stepped.map { Int($0[i]) } ?? i
+            if i + ahead < range.upperBound { prefetchRecords(core: stepped.map { Int($0[i + ahead]) } ?? i + ahead, slot: slot) }
             // Room for every neuron of the core to fire, and 16 more for the AVX-512
             // kernel, which stores 16 codes at a time.
             fired[w].reserve(tally[w].fired + L.neurons + 16, keeping: tally[w].fired)

@@ -52,13 +52,19 @@ public struct EmulationResult: Sendable, Equatable {
     public var trace: PotentialTrace?
     /// Spikes fired per tick by each layer's cores (the map's layer labels).
     public var layerSpikes: LayerSpikes?
+    /// Every neuron that fired, per tick, as `core * neurons + index` in ascending order,
+    /// when the run was asked for them (``Emulator/run(_:ticks:traceCore:recordFired:progress:)``):
+    /// what a peer simulator's spikes are compared with.
+    public var fired: [[Int32]]?
 
-    public init(ticks: Int, outputs: [Port], stats: EmulationStats, trace: PotentialTrace? = nil, layerSpikes: LayerSpikes? = nil) {
+    public init(ticks: Int, outputs: [Port], stats: EmulationStats, trace: PotentialTrace? = nil, layerSpikes: LayerSpikes? = nil,
+                fired: [[Int32]]? = nil) {
         self.ticks = ticks
         self.outputs = outputs
         self.stats = stats
         self.trace = trace
         self.layerSpikes = layerSpikes
+        self.fired = fired
     }
 }
 

@@ -3,6 +3,8 @@
 //
 //   tessera-bench [TICKS] [emulator|load|parse]
 //   tessera-bench 0 map PATH      load + validate a core map file (v1 or v2), e.g. a full-size one
+//   tessera-bench TICKS peer DIR CORES   the benchmark network of CORES cores for a peer
+//                                 simulator (tools/bench/brian2_peer.py): map, timing, spikes
 import Foundation
 import Tessera
 
@@ -52,6 +54,38 @@ func benchEmulator(_ target: Target, ticks: Int) throws {
     let scalarTicksPerSecond = Double(referenceTicks) / scalarTime
     print("scalar reference: \(referenceTicks) ticks in \(fmt(scalarTime, 3)) s = \(fmt(scalarTicksPerSecond, 2)) ticks/s; "
           + "fast / scalar = \(fmt(ticksPerSecond / scalarTicksPerSecond, 1)) x (identical results)")
+}
+
+/// The benchmark network of `cores` cores written for a peer simulator to run the same
+/// network: `DIR/map.npz` (core map v2), `DIR/tessera.json` (the run's figures: ticks,
+/// seconds, spikes, threads, kernels, the membrane range) and `DIR/tessera-spikes.i32`
+/// (every spike as int32 pairs tick, core * neurons + index, in tick then code order).
+/// The timed run records nothing; a second run records the spikes.
+func benchPeer(_ target: Target, ticks: Int, directory: String, cores: Int) throws {
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let chip = SyntheticCoreMap.benchmarkChip(target: target, seed: 1, cores: cores)
+    let packed = PackedCoreMap(chip)
+    _ = try CoreMapArchiveWriter.write(packed, to: directory + "/map.npz")
+    let emulator = try Emulator(packed: packed, target: target)
+    let empty = SpikeInput(ticks: 0, spikes: [:])
+    var result: EmulationResult?
+    let seconds = elapsed { result = emulator.run(empty, ticks: ticks) }
+    guard let timed = result else { return }
+    let recorded = emulator.run(empty, ticks: ticks, recordFired: true)
+    guard recorded.stats == timed.stats, let fired = recorded.fired else { throw DiagnosticError("the recording run differs from the timed run") }
+    var pairs: [Int32] = []
+    pairs.reserveCapacity(2 * timed.stats.spikes)
+    for (t, codes) in fired.enumerated() { for code in codes { pairs += [Int32(t), code] } }
+    try pairs.withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: directory + "/tessera-spikes.i32")) }
+    let figures: [String: Any] = [
+        "cores": cores, "neurons": cores * target.core.neurons, "ticks": ticks, "seconds": seconds,
+        "spikes": timed.stats.spikes, "synapticEvents": timed.stats.synapticEvents,
+        "threads": emulator.workers, "kernels": emulator.kernels.rawValue,
+        "membrane": [target.core.membraneRange.lowerBound, target.core.membraneRange.upperBound],
+    ]
+    try JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys]).write(to: URL(fileURLWithPath: directory + "/tessera.json"))
+    print("tessera: \(cores) cores, \(ticks) ticks in \(fmt(seconds, 3)) s (\(emulator.workers) threads, \(emulator.kernels)), "
+          + "\(timed.stats.spikes) spikes, \(timed.stats.synapticEvents) synaptic events; written to \(directory)")
 }
 
 /// Loading (parse + validate) against a bare Foundation JSON parse of the same bytes (the
@@ -117,6 +151,9 @@ do {
     if part == "all" || part == "load" { try benchLoading(try Target.load("truenorth-4x4")) }
     if part == "parse" { try benchParse(truenorth) }
     if part == "map", arguments.count > 3 { try benchMapFile(arguments[3]) }
+    if part == "peer", arguments.count > 4, let cores = Int(arguments[4]), cores > 0 {
+        try benchPeer(truenorth, ticks: ticks, directory: arguments[3], cores: cores)
+    }
 } catch {
     print("benchmark failed: \(error)")
     exit(1)

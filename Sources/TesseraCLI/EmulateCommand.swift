@@ -60,19 +60,44 @@ struct EmulateCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Under `mpirun -np N`, this process is one rank: it steps the cores of its chips and
+        // trades spikes with the others every tick; rank 0 writes what a one-process run
+        // would (docs/emulator.md, "Over several processes").
+        var world: MPIWorld?
         do throws(DiagnosticError) {
-            let emulator = try prepare()
-            let (samples, isBatch) = try input.samples(ports: emulator.header.inputs, ticks: present ?? ticks)
-            let progress = Progress(total: ticks * samples.count)
+            if MPIWorld.launchedByMPI { world = try MPIWorld.start() }
+        } catch {
+            report(error.diagnostics)
+            throw ExitCode(1)
+        }
+        defer { world?.finish() }
+        let speaks = (world?.rank ?? 0) == 0
+        do throws(DiagnosticError) {
+            let emulator: Emulator
+            let samples: [SpikeInput], isBatch: Bool
+            do throws(DiagnosticError) {
+                emulator = try prepare()
+                (samples, isBatch) = try input.samples(ports: emulator.header.inputs, ticks: present ?? ticks)
+            } catch {
+                // Every rank must know before the first exchange, or the others would wait
+                // for this one; a failing rank other than 0 says why itself.
+                if let world {
+                    if world.rank != 0 { report(error.diagnostics) }
+                    try world.agree(error.diagnostics.map(\.message).joined(separator: "; "))
+                }
+                throw error
+            }
+            try world?.agree(nil)
+            let progress = Progress(total: speaks ? ticks * samples.count : 0)
             var results: [EmulationResult] = []
             for (k, sample) in samples.enumerated() {
                 let offset = k * ticks
-                results.append(emulator.run(sample, ticks: ticks, traceCore: traceCore) { progress.show(offset + $0) })
+                results.append(emulator.run(sample, ticks: ticks, traceCore: traceCore, exchange: world) { progress.show(offset + $0) })
             }
             progress.finish()
-            try writeResults(results, isBatch: isBatch, ticks: ticks, to: output)
+            if speaks { try writeResults(results, isBatch: isBatch, ticks: ticks, to: output) }
         } catch {
-            report(error.diagnostics)
+            if speaks { report(error.diagnostics) }
             throw ExitCode(1)
         }
     }

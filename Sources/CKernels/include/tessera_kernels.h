@@ -80,7 +80,9 @@ int64_t tessera_step_linear(int version, const tessera_board *board, const tesse
 /// `dest_start[core]` plus the neuron's rank in its block (the neuron itself where
 /// `rank_is_index[block]`, else `rank[block * neurons + neuron]`). Kind 1 is an axon
 /// (`dest_target` the core, `dest_index` the axon), kind 2 an output element. `mesh` and
-/// `chip` hold (x, y) per core; `worker_end[v]` is the end of worker v's core range.
+/// `chip` hold (x, y) per core; `worker_end[v]` is the end of worker v's core range, or,
+/// when `owner` is set (a board split over processes), `owner[core]` is the index of the
+/// list a spike for that core goes to.
 typedef struct {
     const int64_t *dest_start;
     const int32_t *block_of;
@@ -97,6 +99,7 @@ typedef struct {
     const int32_t *chip;
     const int64_t *bucket_of;
     const int64_t *worker_end;
+    const int32_t *owner;
     int32_t workers;
 } tessera_routes;
 
