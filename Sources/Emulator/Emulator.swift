@@ -107,23 +107,22 @@ public final class Emulator: @unchecked Sendable {
         let clock = ContinuousClock()
         var lastReport = clock.now
 
-        for t in 0..<ticks {
+        state.runTicks(ticks, before: { t in
             let slot = t % ring
             for (port, index) in injected[t] {
                 guard let targets = ports[port]?.targets, index >= 0, index < targets.count else { continue }
                 for a in targets[index] where state.steps(core: a.core) { state.schedule(slot: slot, core: a.core, axon: a.axon) }
             }
-            state.step(slot: slot)
+        }, between: { _ in
             if let exchange { state.exchange(exchange) }
             if recordFired {
                 var codes: [Int32] = []
                 for w in 0..<state.workerCount { codes += UnsafeBufferPointer(start: state.fired[w].base, count: state.tally[w].fired) }
                 fired.append(codes)
             }
-
-            // Deliver what fired: to an axon d ticks later (in parallel, each worker writing
-            // only its own cores), or to an output port now.
-            state.deliver(tick: t)
+        }, after: { t in
+            // What tick t fired: counters, spikes per layer, spikes that left through an
+            // output port, the traced core's potentials.
             var perLayer = [Int](repeating: 0, count: buckets.names.count)
             for w in 0..<state.workerCount {
                 for b in perLayer.indices { perLayer[b] += state.bucketSpikes[w][b] }
@@ -148,7 +147,7 @@ public final class Emulator: @unchecked Sendable {
                 progress(t + 1)
                 lastReport = clock.now
             }
-        }
+        })
         var result = EmulationResult(ticks: ticks, outputs: outputs, stats: stats, trace: trace, layerSpikes: layerSpikes,
                                      fired: recordFired ? fired : nil)
         if let exchange, let partition { result = Self.combine(result, over: exchange, partition: partition, traceCore: traceCore) }

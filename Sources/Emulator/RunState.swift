@@ -59,6 +59,8 @@ final class RunState: @unchecked Sendable {
     let membrane: ClosedRange<Int>
     /// Mask giving rho its `randomBits` width.
     let randomMask: UInt32
+    /// Where the workers meet twice a tick (``runTicks(_:before:between:after:)``).
+    let barrier: UnsafeMutablePointer<tessera_barrier> = .allocate(capacity: 1)
     /// The C kernels' version, and the board as they see it.
     let kernels: Int32
     let board: UnsafeMutablePointer<tessera_board>
@@ -153,6 +155,7 @@ final class RunState: @unchecked Sendable {
     }
 
     deinit {
+        barrier.deallocate()
         board.deallocate()
         potential.deallocate()
         pending.deallocate()
@@ -177,35 +180,9 @@ final class RunState: @unchecked Sendable {
         L.used[Int(L.blockOf[core])].map { Int(potential[core * L.lanes + $0 / 8][$0 % 8]) }
     }
 
-    /// Steps every core for the tick whose pending spikes are in `slot`, and resolves what
-    /// fired: each worker its own cores, then the spikes its cores fired (their target
-    /// core, axon and delay, hops and chip crossings, the spikes that leave through output
-    /// ports, and the counts per layer bucket), with no wait between the two.
-    func step(slot: Int) {
-        if workerCount == 1 {
-            stepRange(0, slot: slot)
-            resolveRange(0)
-        } else {
-            DispatchQueue.concurrentPerform(iterations: workerCount) { w in
-                stepRange(w, slot: slot)
-                resolveRange(w)
-            }
-        }
-    }
-
-    /// Delivers this tick's resolved spikes: each worker those bound for its own cores, so
-    /// no two threads write one core's pending words.
-    func deliver(tick t: Int) {
-        if workerCount == 1 {
-            applyRange(0, tick: t)
-        } else {
-            DispatchQueue.concurrentPerform(iterations: workerCount) { w in applyRange(w, tick: t) }
-        }
-    }
-
     /// Resolves the spikes worker w's cores fired (in C: `tessera_resolve`), growing a
     /// full list and going on until all are done.
-    private func resolveRange(_ w: Int) {
+    func resolveRange(_ w: Int) {
         let n = tally[w].fired, workers = listsPerWorker
         let mine = lists + w * workers, counts = bucketSpikes[w]
         for v in 0..<workers { mine[v].count = 0 }
@@ -229,7 +206,9 @@ final class RunState: @unchecked Sendable {
         tally[w].outputs = Int(counted.outputs)
     }
 
-    private func applyRange(_ w: Int, tick t: Int) {
+    /// Delivers this tick's resolved spikes bound for worker w's cores (so no two threads
+    /// write one core's pending words): from every worker's lists, and from other processes.
+    func applyRange(_ w: Int, tick t: Int) {
         // Delays are at least 1 and below `ring` (the loader checks them against the
         // target), so the slot wraps at most once: no division per spike.
         let now = t % ring
@@ -274,7 +253,8 @@ final class RunState: @unchecked Sendable {
     /// Whether this process steps core `c`.
     func steps(core c: Int) -> Bool { owner.map { Int($0[c]) < workerCount } ?? true }
 
-    private func stepRange(_ w: Int, slot: Int) {
+    /// Steps worker w's cores for the tick whose pending spikes are in `slot`.
+    func stepRange(_ w: Int, slot: Int) {
         tally[w] = WorkerTally()
         // The crossbar rows of a core's active axons sit at random places in a large
         // table; they are asked for `ahead` cores before they are read, so their memory

@@ -88,6 +88,10 @@ struct EmulateCommand: ParsableCommand {
                 throw error
             }
             try world?.agree(nil)
+            // Ranks that share a machine share its CPUs.
+            if world != nil, let local = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap(Int.init), local > 1 {
+                emulator.workers = max(1, min(emulator.workers, ProcessInfo.processInfo.activeProcessorCount / local))
+            }
             let progress = Progress(total: speaks ? ticks * samples.count : 0)
             var results: [EmulationResult] = []
             for (k, sample) in samples.enumerated() {

@@ -128,4 +128,22 @@ typedef struct {
 int64_t tessera_resolve(const tessera_routes *routes, const int32_t *codes, int64_t from, int64_t n, tessera_spike_list *lists,
                         int32_t *outputs, int64_t *bucket_counts, tessera_route_tally *tally);
 
+/// Where the emulator's threads meet in a tick: the workers arrive and wait, and the
+/// leading thread (worker 0) collects them, may do work of its own while they wait, and
+/// releases them. Threads spin (then yield) instead of sleeping, as a tick's phases are
+/// shorter than a sleeping thread takes to wake.
+typedef struct {
+    int64_t arrived;
+    int64_t generation;
+    int32_t parties;
+} tessera_barrier;
+
+void tessera_barrier_init(tessera_barrier *barrier, int parties);
+/// A worker other than the leader: arrive, and wait to be released.
+void tessera_barrier_arrive_and_wait(tessera_barrier *barrier);
+/// The leader: wait until every other worker has arrived.
+void tessera_barrier_collect(tessera_barrier *barrier);
+/// The leader: let them go on.
+void tessera_barrier_release(tessera_barrier *barrier);
+
 #endif
