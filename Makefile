@@ -125,8 +125,12 @@ test-sanitize: deps
 clean:
 	rm -rf .build .build-test .build-fuzz .build-sanitize
 
-## Benchmarks (release build): emulator on a full synthetic chip vs the scalar reference,
-## core map loading vs a bare JSON parse. Figures: docs/performance.md.
+## Benchmarks (release build): emulator on a full synthetic chip vs the scalar reference and
+## the machine's limit, core map loading vs a bare JSON parse, then the same network in
+## Brian2 (a virtual environment the script creates; skipped with a message without PyPI),
+## spike for spike, with the time ratio. Figures: docs/performance.md.
 bench: deps
 	$(SWIFT) build -c release --product tessera-bench
+	$(SWIFT) build -c release --product tessera
 	.build/release/tessera-bench
+	tools/bench/peer.sh

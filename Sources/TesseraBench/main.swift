@@ -5,6 +5,7 @@
 //   tessera-bench 0 map PATH      load + validate a core map file (v1 or v2), e.g. a full-size one
 //   tessera-bench TICKS peer DIR CORES   the benchmark network of CORES cores for a peer
 //                                 simulator (tools/bench/brian2_peer.py): map, timing, spikes
+import Dispatch
 import Foundation
 import Tessera
 
@@ -29,16 +30,46 @@ func benchEmulator(_ target: Target, ticks: Int) throws {
     let emulator = try Emulator(map: chip, target: target)
     let empty = SpikeInput(ticks: 0, spikes: [:])
 
+    // Five runs: this machine is shared, so one run can be a quarter off.
     var result: EmulationResult?
-    let fastTime = elapsed { result = emulator.run(empty, ticks: ticks) }
+    var times: [Double] = []
+    for _ in 0..<5 { times.append(elapsed { result = emulator.run(empty, ticks: ticks) }) }
     guard let fast = result else { return }
+    times.sort()
+    let fastTime = times[2]
     let rate = Double(fast.stats.spikes) / Double(neurons) / Double(ticks) * target.timing.tickHz
     let ticksPerSecond = Double(ticks) / fastTime
-    print("fast emulator (\(emulator.workers) threads): \(ticks) ticks in \(fmt(fastTime, 3)) s = \(fmt(ticksPerSecond, 1)) ticks/s, "
+    let realTime = { (time: Double) in Double(ticks) / time / target.timing.tickHz }
+    print("fast emulator (\(emulator.workers) threads, \(emulator.kernels) kernels), 5 runs of \(ticks) ticks: median \(fmt(fastTime, 3)) s = \(fmt(ticksPerSecond, 1)) ticks/s, "
           + "\(fmt(Double(fast.stats.synapticEvents) / fastTime / 1e9, 3)) G synaptic events/s, "
-          + "\(fmt(ticksPerSecond / target.timing.tickHz, 3)) x real time (\(Int(target.timing.tickHz)) ticks/s)")
+          + "\(fmt(realTime(fastTime), 3)) x real time (\(Int(target.timing.tickHz)) ticks/s); "
+          + "fastest \(fmt(realTime(times[0]), 3)) x, slowest \(fmt(realTime(times[4]), 3)) x")
     print("activity: mean rate \(fmt(rate, 1)) Hz, \(fast.stats.spikes) spikes, \(fast.stats.synapticEvents) synaptic events "
           + "(\(fmt(Double(fast.stats.synapticEvents) / Double(ticks), 0)) per tick), \(fast.stats.hops) hops")
+
+    // The machine's limit: every neuron's potential is read and written each tick (the
+    // network is leak-driven), plus a cache line per active axon's crossbar row and four
+    // per spike's destination entry (kind, core, axon, delay). Against the bandwidth of a
+    // read-and-write pass over as many bytes as the emulator's state.
+    let spikesPerTick = Double(fast.stats.spikes) / Double(ticks)
+    let bytesPerTick = Double(neurons) * 4 * 2 + spikesPerTick * 64 * (1 + 4)
+    let working = Int(Double(neurons) * 4 + Double(chip.cores.count * target.core.axons) * 64 + Double(neurons) * 10)
+    let bandwidth = streamBandwidth(bytes: working, threads: emulator.workers)
+    print("machine limit: \(fmt(bytesPerTick / 1e6, 1)) MB per tick at least; a read-and-write pass over \(fmt(Double(working) / 1e6, 0)) MB "
+          + "(the state's size) on \(emulator.workers) threads runs at \(fmt(bandwidth / 1e9, 1)) GB/s, so at most \(fmt(bandwidth / bytesPerTick, 0)) ticks/s; "
+          + "the emulator reaches \(fmt(ticksPerSecond / (bandwidth / bytesPerTick) * 100, 0))% of it")
+
+    // Each version of the C kernels, 2 threads, one run each.
+    var versions: [String] = []
+    for version in EmulatorKernels.available {
+        emulator.kernels = version
+        var run: EmulationResult?
+        let time = elapsed { run = emulator.run(empty, ticks: ticks) }
+        guard run == fast else { throw DiagnosticError("the \(version) kernels differ") }
+        versions.append("\(version) \(fmt(Double(ticks) / time, 1)) ticks/s")
+    }
+    emulator.kernels = .best
+    print("kernel versions (\(emulator.workers) threads, identical results): " + versions.joined(separator: ", "))
 
     let threads = emulator.workers
     emulator.workers = 1
@@ -86,6 +117,32 @@ func benchPeer(_ target: Target, ticks: Int, directory: String, cores: Int) thro
     try JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys]).write(to: URL(fileURLWithPath: directory + "/tessera.json"))
     print("tessera: \(cores) cores, \(ticks) ticks in \(fmt(seconds, 3)) s (\(emulator.workers) threads, \(emulator.kernels)), "
           + "\(timed.stats.spikes) spikes, \(timed.stats.synapticEvents) synaptic events; written to \(directory)")
+}
+
+/// Bytes per second of a read-and-write pass over a buffer of `bytes`, split over
+/// `threads` as the emulator's cores are (the best of 5).
+func streamBandwidth(bytes: Int, threads: Int) -> Double {
+    let count = max(bytes / 8, threads)
+    let buffer = UnsafeMutablePointer<UInt64>.allocate(capacity: count)
+    defer { buffer.deallocate() }
+    buffer.initialize(repeating: 1, count: count)
+    let shared = UncheckedPointer(buffer)
+    var best = Double.infinity
+    for _ in 0..<5 {
+        best = min(best, elapsed {
+            DispatchQueue.concurrentPerform(iterations: threads) { w in
+                let p = shared.pointer
+                for k in (count * w / threads)..<(count * (w + 1) / threads) { p[k] = p[k] &* 3 &+ 1 }
+            }
+        })
+    }
+    return Double(count * 16) / best
+}
+
+/// A pointer handed to threads that write disjoint parts of it.
+struct UncheckedPointer: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<UInt64>
+    init(_ pointer: UnsafeMutablePointer<UInt64>) { self.pointer = pointer }
 }
 
 /// Loading (parse + validate) against a bare Foundation JSON parse of the same bytes (the

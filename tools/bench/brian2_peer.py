@@ -107,6 +107,8 @@ def build_network(header, a, membrane):
 
 def run_brian2(net, ticks, threads, directory):
     import brian2 as b2
+    # Brian2 warns that its OpenMP code is "not yet well tested"; the spikes are compared below.
+    b2.BrianLogger.suppress_name("openmp")
     b2.set_device("cpp_standalone", directory=directory, build_on_run=False)
     b2.prefs.devices.cpp_standalone.openmp_threads = threads
     b2.defaultclock.dt = 1 * b2.ms
