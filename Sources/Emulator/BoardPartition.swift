@@ -15,9 +15,9 @@ public protocol SpikeExchange: AnyObject {
 }
 
 /// Which process steps which cores when a board is emulated over several: whole chips per
-/// process, the chips taken in row-major order and split into `ranks` runs of nearly equal
-/// length, so the spikes that cross processes are those that cross the chosen chip
-/// boundaries. Each process loads the whole map and keeps state for every core, but steps
+/// process, the chips that hold cores taken in row-major order and split into `ranks` runs
+/// of nearly equal core counts, so the spikes that cross processes are those that cross the
+/// chosen chip boundaries. Each process loads the whole map and keeps state for every core, but steps
 /// only its own; spikes bound for another process's cores are sent to it each tick.
 ///
 ///     let partition = BoardPartition(map: packed, rank: 0, ranks: 2)
@@ -34,12 +34,18 @@ public struct BoardPartition: Sendable {
         self.rank = rank
         self.ranks = max(ranks, 1)
         let columns = max(chips.first ?? 1, 1)
-        let count = max(chips.reduce(1, *), 1)
         let n = self.ranks
-        rankOf = (0..<cores).map { c in
-            let chip = Int(coreChip[2 * c + 1]) * columns + Int(coreChip[2 * c])
-            return Int32(min(max(chip, 0) * n / count, n - 1))
+        let chipOf = (0..<cores).map { c in Int(coreChip[2 * c + 1]) * columns + Int(coreChip[2 * c]) }
+        var perChip: [Int: Int] = [:]
+        for chip in chipOf { perChip[chip, default: 0] += 1 }
+        // A chip goes to the rank its middle core falls in, counting cores chip by chip.
+        var rankOfChip: [Int: Int32] = [:], before = 0
+        for chip in perChip.keys.sorted() {
+            let count = perChip[chip] ?? 0
+            rankOfChip[chip] = Int32(min((before + count / 2) * n / max(cores, 1), n - 1))
+            before += count
         }
+        rankOf = chipOf.map { rankOfChip[$0] ?? 0 }
     }
 
     public init(map: PackedCoreMap, rank: Int, ranks: Int) {

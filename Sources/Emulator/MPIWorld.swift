@@ -14,6 +14,10 @@ public final class MPIWorld: SpikeExchange, @unchecked Sendable {
     public let rank: Int
     public let ranks: Int
     private let comm: MPI_Comm
+    /// Time this rank spent in the per-tick exchanges (waiting for the slowest rank
+    /// included), and the bytes it sent in them.
+    public private(set) var exchangeSeconds = 0.0
+    public private(set) var bytesSent = 0
 
     /// Whether `mpirun` (Open MPI, or another launcher that sets PMI variables) started
     /// this process.
@@ -64,6 +68,12 @@ public final class MPIWorld: SpikeExchange, @unchecked Sendable {
     }
 
     public func allToAll(_ outgoing: [[Int32]]) -> [Int32] {
+        let clock = ContinuousClock(), start = clock.now
+        defer {
+            let d = clock.now - start
+            exchangeSeconds += Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        }
+        bytesSent += outgoing.reduce(0) { $0 + $1.count } * 4
         var sendCounts = outgoing.map { Int32($0.count) }
         var receiveCounts = [Int32](repeating: 0, count: ranks)
         MPI_Alltoall(&sendCounts, 1, tessera_mpi_int32(), &receiveCounts, 1, tessera_mpi_int32(), comm)

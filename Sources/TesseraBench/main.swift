@@ -3,8 +3,9 @@
 //
 //   tessera-bench [TICKS] [emulator|load|parse]
 //   tessera-bench 0 map PATH      load + validate a core map file (v1 or v2), e.g. a full-size one
-//   tessera-bench TICKS peer DIR CORES   the benchmark network of CORES cores for a peer
-//                                 simulator (tools/bench/brian2_peer.py): map, timing, spikes
+//   tessera-bench TICKS peer DIR CORES [TARGET]   the benchmark network of CORES cores (on
+//                                 TARGET, default truenorth) for a peer simulator
+//                                 (tools/bench/brian2_peer.py) or an MPI run: map, timing, spikes
 import Dispatch
 import Foundation
 import Tessera
@@ -209,7 +210,7 @@ do {
     if part == "parse" { try benchParse(truenorth) }
     if part == "map", arguments.count > 3 { try benchMapFile(arguments[3]) }
     if part == "peer", arguments.count > 4, let cores = Int(arguments[4]), cores > 0 {
-        try benchPeer(truenorth, ticks: ticks, directory: arguments[3], cores: cores)
+        try benchPeer(arguments.count > 5 ? try Target.load(arguments[5]) : truenorth, ticks: ticks, directory: arguments[3], cores: cores)
     }
 } catch {
     print("benchmark failed: \(error)")

@@ -44,8 +44,16 @@ struct EmulateCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Target to validate against (default: the one the map names).")
     var target: String?
 
+    @Option(help: ArgumentHelp("Worker threads (default: every CPU, shared among the ranks of one machine under mpirun).",
+                               discussion: "The result does not depend on it."))
+    var threads: Int?
+
+    @Flag(help: "Print the run's speed to standard error: ticks per second, and under mpirun the time each rank spent exchanging spikes.")
+    var timing = false
+
     func validate() throws {
         guard ticks >= 0 else { throw ValidationError("--ticks must not be negative") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if let present, !(0...ticks).contains(present) { throw ValidationError("--present must be in 0...--ticks (\(ticks))") }
     }
 
@@ -92,13 +100,16 @@ struct EmulateCommand: ParsableCommand {
             if world != nil, let local = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap(Int.init), local > 1 {
                 emulator.workers = max(1, min(emulator.workers, ProcessInfo.processInfo.activeProcessorCount / local))
             }
+            if let threads { emulator.workers = threads }
             let progress = Progress(total: speaks ? ticks * samples.count : 0)
             var results: [EmulationResult] = []
+            let clock = ContinuousClock(), start = clock.now
             for (k, sample) in samples.enumerated() {
                 let offset = k * ticks
                 results.append(emulator.run(sample, ticks: ticks, traceCore: traceCore, exchange: world) { progress.show(offset + $0) })
             }
             progress.finish()
+            if timing { reportTiming(clock.now - start, ticks: ticks * samples.count, workers: emulator.workers, world: world) }
             if speaks { try writeResults(results, isBatch: isBatch, ticks: ticks, to: output) }
         } catch {
             if speaks { report(error.diagnostics) }
@@ -106,6 +117,21 @@ struct EmulateCommand: ParsableCommand {
         }
     }
 
+}
+
+/// `--timing`: the emulation's wall time and ticks per second (on rank 0), and under mpirun
+/// every rank's time in the exchanges and bytes sent.
+private func reportTiming(_ duration: Duration, ticks: Int, workers: Int, world: MPIWorld?) {
+    let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+    let perRank = world.map { w in w.gather([Int32(truncatingIfNeeded: Int(w.exchangeSeconds * 1e6)), Int32(truncatingIfNeeded: w.bytesSent / 1024)]) }
+    guard (world?.rank ?? 0) == 0 else { return }
+    var line = "timing: \(ticks) ticks in \(String(format: "%.3f", seconds)) s = \(String(format: "%.1f", Double(ticks) / max(seconds, 1e-9))) ticks/s, "
+        + "\(workers) worker thread\(workers == 1 ? "" : "s")"
+    if let world, let perRank {
+        line += " per rank, \(world.ranks) ranks; exchanging spikes: "
+            + perRank.enumerated().map { r, v in "rank \(r) \(String(format: "%.3f", Double(v[0]) / 1e6)) s, \(v[1]) KiB sent" }.joined(separator: "; ")
+    }
+    FileHandle.standardError.write(Data((line + "\n").utf8))
 }
 
 /// A one-line progress indicator on standard error, shown only on a terminal: ticks of an

@@ -105,7 +105,7 @@ def build_network(header, a, membrane):
                 membrane=membrane)
 
 
-def run_brian2(net, ticks, threads, directory):
+def run_brian2(net, ticks, threads, directory, repeat):
     import brian2 as b2
     # Brian2 warns that its OpenMP code is "not yet well tested"; the spikes are compared below.
     b2.BrianLogger.suppress_name("openmp")
@@ -154,13 +154,16 @@ def run_brian2(net, ticks, threads, directory):
     started = time.perf_counter()
     b2.device.build(directory=directory, compile=True, run=False)
     compile_seconds = time.perf_counter() - started
-    started = time.perf_counter()
-    b2.device.run(directory=directory, with_output=False, run_args=[])
-    binary_seconds = time.perf_counter() - started
-    loop_seconds = None
+    # The best of `repeat` runs of the binary (and of its loop): this machine is shared.
+    binary_seconds, loop_seconds = float("inf"), None
     info = os.path.join(directory, "results", "last_run_info.txt")
-    if os.path.exists(info):
-        loop_seconds = float(open(info).read().split()[0])
+    for _ in range(repeat):
+        started = time.perf_counter()
+        b2.device.run(directory=directory, with_output=False, run_args=[])
+        binary_seconds = min(binary_seconds, time.perf_counter() - started)
+        if os.path.exists(info):
+            loop = float(open(info).read().split()[0])
+            loop_seconds = loop if loop_seconds is None else min(loop_seconds, loop)
     return np.asarray(monitor.i[:], dtype=np.int64), np.rint(np.asarray(monitor.t[:] / b2.ms)).astype(np.int64), \
         compile_seconds, binary_seconds, loop_seconds
 
@@ -170,6 +173,7 @@ def main():
     parser.add_argument("directory")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--tessera", help="the tessera binary, to time `tessera emulate MAP` as a whole process")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each binary; the best counts (default 1)")
     args = parser.parse_args()
     d = args.directory
     figures = json.load(open(os.path.join(d, "tessera.json")))
@@ -179,7 +183,7 @@ def main():
     net = build_network(header, arrays, figures["membrane"])
     print(f"brian2 peer: {figures['cores']} cores, {net['count']} neurons, {len(net['pre'])} synapses, "
           f"{ticks} ticks; network built from the map in {time.perf_counter() - started:.1f} s")
-    i, t, compile_seconds, binary_seconds, loop_seconds = run_brian2(net, ticks, args.threads, os.path.join(d, "brian2"))
+    i, t, compile_seconds, binary_seconds, loop_seconds = run_brian2(net, ticks, args.threads, os.path.join(d, "brian2"), args.repeat)
 
     # Spike for spike: the same (tick, neuron) pairs.
     ours = np.fromfile(os.path.join(d, "tessera-spikes.i32"), dtype=np.int32).reshape(-1, 2).astype(np.int64)
@@ -198,7 +202,7 @@ def main():
                   brian2_threads=args.threads, brian2_compile_seconds=compile_seconds,
                   brian2_binary_seconds=binary_seconds, brian2_loop_seconds=loop_seconds)
     line = (f"brian2 peer: {len(theirs)} spikes, {'identical to Tessera' if identical else 'NOT identical'}; "
-            f"Brian2 {b2_version()} C++ standalone ({args.threads} OpenMP threads): binary {binary_seconds:.2f} s"
+            f"Brian2 {b2_version()} C++ standalone ({args.threads} OpenMP threads, best of {args.repeat}): binary {binary_seconds:.2f} s"
             + (f" (its run loop {loop_seconds:.2f} s)" if loop_seconds is not None else "")
             + f", compiled in {compile_seconds:.1f} s; Tessera's run {figures['seconds']:.3f} s "
             f"({figures['threads']} threads, {figures['kernels']}): "
@@ -208,11 +212,13 @@ def main():
         # The benchmark networks drive themselves: an input file with no spikes.
         no_input = os.path.join(d, "no-input.json")
         json.dump({"ticks": 0, "spikes": {}}, open(no_input, "w"))
-        started = time.perf_counter()
-        subprocess.run([args.tessera, "emulate", os.path.join(d, "map.npz"), "--spikes", no_input, "--ticks", str(ticks),
-                        "-o", os.path.join(d, "tessera-out.json")],
-                       check=True, stdout=subprocess.DEVNULL)
-        whole = time.perf_counter() - started
+        whole = float("inf")
+        for _ in range(args.repeat):
+            started = time.perf_counter()
+            subprocess.run([args.tessera, "emulate", os.path.join(d, "map.npz"), "--spikes", no_input, "--ticks", str(ticks),
+                            "-o", os.path.join(d, "tessera-out.json")],
+                           check=True, stdout=subprocess.DEVNULL)
+            whole = min(whole, time.perf_counter() - started)
         result["tessera_process_seconds"] = whole
         line += f"; `tessera emulate` as a whole process (load + run) {whole:.2f} s = {binary_seconds / whole:.1f} x faster than Brian2's binary"
     print(line)

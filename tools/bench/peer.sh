@@ -18,10 +18,10 @@ if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import brian2" 2>/dev
 fi
 status=0
 for cores in ${@:-256 4096}; do
-    ticks=1000
-    [ "$cores" -le 256 ] && ticks=500
+    ticks=1000 repeat=1
+    [ "$cores" -le 256 ] && ticks=500 repeat=3
     echo "== brian2 peer: $cores fully used TrueNorth cores, $ticks ticks"
     .build/release/tessera-bench "$ticks" peer ".build-bench/peer-$cores" "$cores" || exit 1
-    "$VENV/bin/python" tools/bench/brian2_peer.py ".build-bench/peer-$cores" --tessera .build/release/tessera || status=1
+    "$VENV/bin/python" tools/bench/brian2_peer.py ".build-bench/peer-$cores" --tessera .build/release/tessera --repeat "$repeat" || status=1
 done
 exit $status
