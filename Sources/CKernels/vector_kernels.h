@@ -22,13 +22,7 @@
 
 static KERNEL_TARGET int64_t KERNEL(integrate)(const tessera_board *board, int32_t *potential, int64_t record_base,
                                                 const int32_t *axons, int count, const int32_t *weights, int uniform) {
-    int64_t events = 0;
-    for (int i = 0; i < count; i++) {
-        const uint8_t *rec = board->records + (record_base + axons[i]) * board->stride;
-        int32_t fan_out;
-        memcpy(&fan_out, rec + board->fan_out_offset, sizeof fan_out);
-        events += fan_out;
-    }
+    int64_t events = synaptic_events(board, record_base, axons, count);
     int lanes = board->lanes;
     lane_t *v = (lane_t *)potential;
     const lane_t *table = (const lane_t *)board->mask_table;
