@@ -13,6 +13,12 @@ import Testing
 
     /// Runs `command` with a time limit, so that a job that hangs fails the test instead of
     /// stopping the suite. Open MPI refuses to run as root unless told it may.
+    ///
+    /// Under `make test-sanitize`, the ranks of an mpirun job run without LeakSanitizer:
+    /// Open MPI leaves allocations of its plugins at MPI_Finalize (seen there: 8 KiB from
+    /// ompi_op_base_op_select and blocks from plugins it has unloaded, which LeakSanitizer
+    /// can only call "unknown module", so no narrow suppression can name them). The
+    /// one-process runs keep it.
     static func run(_ command: [String], seconds: Double = 120) throws -> (status: Int32, stderr: String, elapsed: Double) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: command[0])
@@ -20,6 +26,9 @@ import Testing
         var environment = ProcessInfo.processInfo.environment
         environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
         environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+        if command[0].hasSuffix("mpirun") {
+            environment["ASAN_OPTIONS"] = (environment["ASAN_OPTIONS"].map { $0 + ":" } ?? "") + "detect_leaks=0"
+        }
         process.environment = environment
         let err = Pipe()
         process.standardError = err
