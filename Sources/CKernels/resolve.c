@@ -16,30 +16,27 @@ static inline int64_t destination(const tessera_routes *r, int64_t code) {
     return r->dest_start[core] + (r->rank_is_index[block] ? neuron : r->rank[(int64_t)block * r->neurons + neuron]);
 }
 
+// Asks for the destination entry of fired neuron `code` in all four arrays.
+static inline void prefetch_destination(const tessera_routes *r, int64_t code) {
+    int64_t e = destination(r, code);
+    __builtin_prefetch(r->dest_kind + e);
+    __builtin_prefetch(r->dest_target + e);
+    __builtin_prefetch(r->dest_index + e);
+    __builtin_prefetch(r->dest_delay + e);
+}
+
 int64_t tessera_resolve(const tessera_routes *r, const int32_t *codes, int64_t from, int64_t n, tessera_spike_list *lists,
                         int32_t *outputs, int64_t *bucket_counts, tessera_route_tally *tally) {
     // The destination entries of successive spikes sit at random places in large arrays:
     // they are asked for `ahead` spikes before they are read.
     enum { ahead = 8 };
-    for (int64_t k = from; k < n && k < from + ahead; k++) {
-        int64_t e = destination(r, codes[k]);
-        __builtin_prefetch(r->dest_kind + e);
-        __builtin_prefetch(r->dest_target + e);
-        __builtin_prefetch(r->dest_index + e);
-        __builtin_prefetch(r->dest_delay + e);
-    }
+    for (int64_t k = from; k < n && k < from + ahead; k++) prefetch_destination(r, codes[k]);
     int64_t hops = 0, crossings = 0, out = tally->outputs;
     int64_t last_core = -1, *bucket = NULL;
     int32_t mx = 0, my = 0, cx = 0, cy = 0;
     int64_t k = from;
     for (; k < n; k++) {
-        if (k + ahead < n) {
-            int64_t e = destination(r, codes[k + ahead]);
-            __builtin_prefetch(r->dest_kind + e);
-            __builtin_prefetch(r->dest_target + e);
-            __builtin_prefetch(r->dest_index + e);
-            __builtin_prefetch(r->dest_delay + e);
-        }
+        if (k + ahead < n) prefetch_destination(r, codes[k + ahead]);
         int64_t code = codes[k];
         int64_t core = r->neuron_shift >= 0 ? code >> r->neuron_shift : code / r->neurons;
         if (core != last_core) {

@@ -241,21 +241,6 @@ final class BoardLayout: @unchecked Sendable {
         }
     }
 
-    /// The destination entry of fired neuron `code` (`core * neurons + index`).
-    @inline(__always) func dest(_ code: Int) -> Int {
-        let (c, n) = split(code)
-        let b = Int(blockOf[c])
-        return destStart[c] + (rankIsIndex[b] ? n : Int(rank[b * neurons + n]))
-    }
-
-    /// A fired code `core * neurons + neuron` as (core, neuron): by a shift when neurons is
-    /// a power of two (256 on TrueNorth), which spares a division per spike.
-    @inline(__always) func split(_ code: Int) -> (core: Int, neuron: Int) {
-        if neuronShift >= 0 { return (code >> neuronShift, code & (neurons - 1)) }
-        let (q, r) = code.quotientAndRemainder(dividingBy: neurons)
-        return (q, r)
-    }
-
     @inline(__always) func record(core c: Int, axon a: Int) -> UnsafeMutableRawPointer {
         records + (Int(recordOf[c]) * axons + a) * recordStride
     }

@@ -2,7 +2,6 @@ import CKernels
 import CPrefetch
 import CoreMap
 import TesseraSupport
-import Dispatch
 
 /// The mutable state of one emulation run: membrane potentials, pending axon spikes per
 /// tick slot, per-core PRNGs, and per-worker output buffers. Cores are split into
@@ -43,6 +42,8 @@ final class RunState: @unchecked Sendable {
     /// each call, as Swift lends their storage only for the call).
     let routes: tessera_routes
     let workerEnd: UnsafeMutablePointer<Int>
+    /// Per core: its layer bucket (for the routes).
+    let bucketOf: UnsafeMutablePointer<Int>
     /// Per worker: destination entries of its neurons that fired into an output port this
     /// tick, and their count.
     let outputEntries: [UnsafeMutablePointer<Int32>]
@@ -126,6 +127,7 @@ final class RunState: @unchecked Sendable {
         for (w, range) in ranges.enumerated() { workerEnd[w] = range.upperBound }
         let buckets = ownLines(Int.self, count: layout.cores, zero: 0)
         buckets.update(from: bucketOf, count: layout.cores)
+        self.bucketOf = buckets
         routes = tessera_routes(dest_start: int64(layout.destStart), block_of: UnsafePointer(layout.blockOf),
                                 rank_is_index: UnsafeRawPointer(layout.rankIsIndex).assumingMemoryBound(to: UInt8.self),
                                 rank: UnsafePointer(layout.rank), neurons: Int32(layout.neurons), neuron_shift: Int32(layout.neuronShift),
@@ -166,7 +168,7 @@ final class RunState: @unchecked Sendable {
         for k in 0..<workerCount * listsPerWorker { lists[k].deallocate() }
         incoming.forEach { $0.deallocate() }
         stepped?.deallocate(); owner?.deallocate()
-        lists.deallocate(); workerEnd.deallocate(); UnsafeMutablePointer(mutating: routes.bucket_of)?.deallocate()
+        lists.deallocate(); workerEnd.deallocate(); bucketOf.deallocate()
         fired.deallocate(); tally.deallocate()
         scratchAxons.forEach { $0.deallocate() }
         bucketSpikes.forEach { $0.deallocate() }
@@ -233,7 +235,10 @@ final class RunState: @unchecked Sendable {
         for w in 0..<workerCount {
             for q in 0..<world.ranks where q != world.rank {
                 let list = lists[w * listsPerWorker + workerCount + q]
-                for k in 0..<Int(list.count) { outgoing[q] += [list.core[k], list.axon[k]] }
+                for k in 0..<Int(list.count) {
+                    outgoing[q].append(list.core[k])
+                    outgoing[q].append(list.axon[k])
+                }
             }
         }
         let received = world.allToAll(outgoing)
@@ -243,10 +248,7 @@ final class RunState: @unchecked Sendable {
             guard core >= 0, core < L.cores else { continue }
             let v = Int(owner[core])
             guard v < workerCount else { continue }
-            if incoming[v].count == incoming[v].capacity { incoming[v].grow() }
-            incoming[v].core[Int(incoming[v].count)] = received[k]
-            incoming[v].axon[Int(incoming[v].count)] = received[k + 1]
-            incoming[v].count += 1
+            incoming[v].append(core: received[k], axon: received[k + 1])
         }
     }
 
@@ -305,6 +307,14 @@ extension tessera_spike_list {
         newAxon.update(from: axon, count: count)
         core.deallocate(); axon.deallocate()
         (core, axon, capacity) = (newCore, newAxon, Int64(bigger))
+    }
+
+    /// Appends a spike, growing the list when it is full.
+    mutating func append(core target: Int32, axon packed: Int32) {
+        if count == capacity { grow() }
+        core[Int(count)] = target
+        axon[Int(count)] = packed
+        count += 1
     }
 
     func deallocate() { core.deallocate(); axon.deallocate() }

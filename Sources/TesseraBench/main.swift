@@ -14,8 +14,7 @@ func elapsed(_ body: () throws -> Void) rethrows -> Double {
     let clock = ContinuousClock()
     let start = clock.now
     try body()
-    let d = clock.now - start
-    return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    return (clock.now - start).seconds
 }
 
 func fmt(_ x: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", x) }
@@ -107,7 +106,12 @@ func benchPeer(_ target: Target, ticks: Int, directory: String, cores: Int) thro
     guard recorded.stats == timed.stats, let fired = recorded.fired else { throw DiagnosticError("the recording run differs from the timed run") }
     var pairs: [Int32] = []
     pairs.reserveCapacity(2 * timed.stats.spikes)
-    for (t, codes) in fired.enumerated() { for code in codes { pairs += [Int32(t), code] } }
+    for (t, codes) in fired.enumerated() {
+        for code in codes {
+            pairs.append(Int32(t))
+            pairs.append(code)
+        }
+    }
     try pairs.withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: directory + "/tessera-spikes.i32")) }
     let figures: [String: Any] = [
         "cores": cores, "neurons": cores * target.core.neurons, "ticks": ticks, "seconds": seconds,

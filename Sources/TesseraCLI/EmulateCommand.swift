@@ -122,7 +122,7 @@ struct EmulateCommand: ParsableCommand {
 /// `--timing`: the emulation's wall time and ticks per second (on rank 0), and under mpirun
 /// every rank's time in the exchanges and bytes sent.
 private func reportTiming(_ duration: Duration, ticks: Int, workers: Int, world: MPIWorld?) {
-    let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+    let seconds = duration.seconds
     let perRank = world.map { w in w.gather([Int32(truncatingIfNeeded: Int(w.exchangeSeconds * 1e6)), Int32(truncatingIfNeeded: w.bytesSent / 1024)]) }
     guard (world?.rank ?? 0) == 0 else { return }
     var line = "timing: \(ticks) ticks in \(String(format: "%.3f", seconds)) s = \(String(format: "%.1f", Double(ticks) / max(seconds, 1e-9))) ticks/s, "

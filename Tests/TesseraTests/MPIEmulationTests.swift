@@ -40,8 +40,7 @@ import Testing
         if process.isRunning { process.terminate() }
         let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        let d = clock.now - start
-        return (process.terminationStatus, stderr, Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
+        return (process.terminationStatus, stderr, (clock.now - start).seconds)
     }
 
     /// The one-process output and the N-process one, as bytes.
