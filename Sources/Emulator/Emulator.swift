@@ -92,7 +92,7 @@ public final class Emulator: @unchecked Sendable {
                              bucketOf: buckets.ofCore, bucketCount: buckets.names.count, partition: partition)
         var stats = EmulationStats()
         var outputs = header.outputs.map { EmulationResult.Port(name: $0.name, shape: $0.shape, spikes: [], counts: Array(repeating: 0, count: $0.count)) }
-        var trace = traceCore.map { PotentialTrace(core: $0, neurons: layout.used[$0], potentials: []) }
+        var trace = traceCore.map { PotentialTrace(core: $0, neurons: layout.used[Int(layout.blockOf[$0])], potentials: []) }
         var injected = Array(repeating: [(Int, Int)](), count: max(ticks, 0))
         let names = Array(inputPorts.keys).sorted()
         for name in names {

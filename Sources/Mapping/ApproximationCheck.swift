@@ -62,13 +62,19 @@ public struct PartialStepChoice: Sendable {
     public var layers: [String]
     /// The other step's error, when it was measured.
     public var rejected: (step: PartialStep, error: ApproximationError)?
+    /// The other schemes measured (``choose(_:ticks:schemes:)``), each with its best step.
+    public var rejectedSchemes: [(sums: PartialSums, error: ApproximationError)] = []
 
     /// Nil when the map is too large to measure (see ``ApproximationError/measure(_:ticks:seed:budget:)``).
     public static func choose(_ compiled: Compiled, ticks: Int = 64) throws(DiagnosticError) -> PartialStepChoice? {
         guard let measured = try ApproximationError.measure(compiled, ticks: ticks) else { return nil }
         let compiler = compiled.compiler
         let widest = Double(compiler.target.core.weightRange.upperBound)
+        // Offset-coded, the steps differ wherever a threshold is not the part's range: in
+        // every split layer.
+        let offset = compiler.options.partialSums == .offset
         let layers = compiled.approximations.map(\.layer).filter { name in
+            if offset { return true }
             guard let neuron = compiler.network.graph.layer(named: name)?.neuron else { return false }
             return ((neuron.channelThresholds ?? []) + [neuron.threshold]).contains { $0 > widest }
         }
@@ -89,4 +95,30 @@ public struct PartialStepChoice: Sendable {
 
     /// The step of the map kept.
     public var step: PartialStep { compiled.compiler.options.partialStep }
+    /// The partial-sum scheme of the map kept.
+    public var sums: PartialSums { compiled.compiler.options.partialSums }
+
+    /// As ``choose(_:ticks:)``, and also compiles the network with each of `schemes` (each
+    /// with its better step), keeping the map with the lowest mean rate error; ties keep the
+    /// map given. This is how `tessera compile` picks between `net` and `offset` partial
+    /// sums when it is not told which (docs/mapping.md).
+    public static func choose(_ compiled: Compiled, ticks: Int = 64, schemes: [PartialSums]) throws(DiagnosticError) -> PartialStepChoice? {
+        guard var best = try choose(compiled, ticks: ticks) else { return nil }
+        var rejected: [(sums: PartialSums, error: ApproximationError)] = []
+        for sums in schemes where sums != compiled.compiler.options.partialSums {
+            var options = compiled.compiler.options
+            options.partialSums = sums
+            options.partialStep = .weight
+            let other = try Compiler(compiled.compiler.network, options: options).compile()
+            guard let candidate = try choose(other, ticks: ticks) else { continue }
+            if candidate.error.meanRateError < best.error.meanRateError {
+                rejected.append((best.sums, best.error))
+                best = candidate
+            } else {
+                rejected.append((sums, candidate.error))
+            }
+        }
+        best.rejectedSchemes = rejected
+        return best
+    }
 }

@@ -12,6 +12,8 @@ public struct Compiled: Sendable {
     let mergeHome: [Int: [(core: Int32, local: Int32)]]
     /// Per layer, the parts of its fan-in (``SplitLayout/whole`` unless split).
     let layouts: [SplitLayout]
+    /// Per offset-coded split layer, its ``OffsetCode`` per weight table.
+    let offsetCodes: [Int: [OffsetCode]]
     let inputs: [(String, [Int], RouteTable)]
     let slots: [Int]
     let placer: Placer
@@ -179,6 +181,6 @@ extension Compiler {
                            axonUtilisation: n == 0 ? 0 : Double(axonsUsed) / Double(n * spec.axons),
                            encoding: analysis.encoding,
                            tile: tile.map(\.summary),
-                           parts: layout.parts, partialSums: layout.bySign ? .bySign : .net, partialCores: partial, mergeCores: merge, fanIn: analysis.fanIn, depth: analysis.depth)
+                           parts: layout.parts, partialSums: layout.scheme, partialCores: partial, mergeCores: merge, fanIn: analysis.fanIn, depth: analysis.depth)
     }
 }

@@ -98,12 +98,13 @@ public struct Compiler: Sendable {
                     (tile, analysis) = (shape, chosen)
                     state.analyses[k] = chosen
                 }
-                layout = analysis.layout(slices: tile?.slices ?? 1)
+                layout = analysis.layout(slices: tile?.slices ?? 1, sliceSize: tile?.slice ?? 0)
             } else {
                 layout = planGeneral(k, analysis, routes: routes, state: &state)
             }
             state.routes[k] = routes
             state.layouts[k] = layout
+            if layout.offset { state.offsetCodes[k] = offsetCodes(k, analysis, layout: layout) }
             reports.append(report(k, analysis, routes: routes, cores: first..<state.recipes.count, recipes: state.recipes, tile: tile, layout: layout))
         }
         try state.diagnostics.throwIfErrors()
@@ -133,7 +134,7 @@ public struct Compiler: Sendable {
         // given up for the net one).
         var planned = self
         planned.analyses = state.analyses
-        return Compiled(compiler: planned, recipes: state.recipes, routes: state.routes, mergeHome: state.mergeHome, layouts: state.layouts,
+        return Compiled(compiler: planned, recipes: state.recipes, routes: state.routes, mergeHome: state.mergeHome, layouts: state.layouts, offsetCodes: state.offsetCodes,
                         inputs: inputs, slots: slots, placer: placer,
                         rates: rates,
                         labelIndex: Compiled.labelIndex(state.recipes, layers: layers.count), layers: reports.reversed(),

@@ -20,6 +20,8 @@ struct CoreNeurons {
     let mergeHome: [(core: Int32, local: Int32)]?
     let layout: SplitLayout
     let step: PartialStep
+    /// Per weight table, the offset coding of an offset-coded split layer.
+    let codes: [OffsetCode]?
 
     init?(_ compiled: Compiled, recipe: CoreRecipe) {
         let k = recipe.layer
@@ -32,6 +34,15 @@ struct CoreNeurons {
         mergeHome = compiled.mergeHome[k]
         layout = compiled.layouts[k]
         step = compiled.compiler.options.partialStep
+        codes = layout.offset ? compiled.offsetCodes[k] : nil
+    }
+
+    /// The offset coding of element j's neurons, when its layer is offset-coded.
+    func code(_ j: Int) -> OffsetCode? {
+        codes.flatMap { codes in
+            let table = analysis.local == nil ? j : channel(j)
+            return codes.indices.contains(table) ? codes[table] : nil
+        }
     }
 
     /// Whether partial spikes stand for a whole threshold (``PartialStep/threshold``; not for
@@ -68,6 +79,9 @@ struct CoreNeurons {
         let threshold = Int(model.threshold(channel: channel(j)))
         let mergeWeight = Compiled.mergeWeight(threshold, target: target)
         let beta = CoreSpec.unsignedRange(bits: spec.negThresholdBits).upperBound
+        if let code = code(j), stage == .merge || stage.isPartial {
+            return offsetCoded(code, stage: stage, table: analysis.table(j, perChannel: perChannel), index: index)
+        }
         switch stage {
         case let .partial(part):
             // Partial sum of one input part, positive or negative: integrates +-current,
@@ -109,6 +123,28 @@ struct CoreNeurons {
             }
             return n
         }
+    }
+
+    /// An offset-coded partial neuron (the part's net current plus the offset, once per
+    /// step, never floored: its negative threshold is the widest) or merge neuron (a partial
+    /// spike on either axon type adds the merge weight; the leak removes the offsets).
+    private func offsetCoded(_ code: OffsetCode, stage: CoreRecipe.Stage, table: [Int], index: Int) -> NeuronConfig {
+        let beta = CoreSpec.unsignedRange(bits: spec.negThresholdBits).upperBound
+        if stage.isPartial {
+            var n = NeuronConfig(index: index, weights: table, leak: code.offset, threshold: code.step, negThreshold: beta, negative: .saturate)
+            n.reset = .linear
+            n.initialPotential = code.start
+            return n
+        }
+        var n = NeuronConfig(index: index, weights: [code.mergeWeight, code.mergeWeight, 0, 0], leak: code.mergeLeak,
+                             threshold: code.mergeThreshold, negThreshold: beta, negative: .saturate)
+        n.initialPotential = code.mergeStart
+        switch model.reset {
+        case .subtract: n.reset = .linear
+        case .zero: n.reset = .normal
+        case .none: n.reset = .none
+        }
+        return n
     }
 
     /// Where the spikes of the neuron computing `slot` go: the merge neuron of its element

@@ -32,8 +32,15 @@ struct CoreRecipe: Sendable {
 }
 
 extension CoreRecipe.Stage {
+    /// Whether this is a partial-sum stage.
+    var isPartial: Bool {
+        if case .partial = self { return true }
+        return false
+    }
+
     /// The lane group a core of this stage reads (``SplitLayout``): a partial core's part's,
     /// else 0.
+
     func group(in layout: SplitLayout) -> Int {
         if case let .partial(part) = self { return layout.group(of: part) }
         return 0

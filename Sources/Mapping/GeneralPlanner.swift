@@ -26,7 +26,7 @@ extension Compiler {
             let per = max(1, spec.axons / analysis.lanes(ofGroup: 0).count)
             let slices = (x.count + per - 1) / per
             let size = (x.count + slices - 1) / slices
-            let layout = analysis.layout(slices: slices)
+            let layout = analysis.layout(slices: slices, sliceSize: size)
             guard layout.mergeInputs <= spec.axons else {
                 state.diagnostics.error("\(layer.op.name) '\(layer.name)': its fan-in splits into \(layout.parts) parts, whose merge needs \(layout.mergeInputs) axons per neuron, more than a core's \(spec.axons); merge trees are not implemented", at: layer.location)
                 return layout

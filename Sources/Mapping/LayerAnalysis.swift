@@ -21,6 +21,8 @@ struct LayerAnalysis: Sendable {
     var split: Bool
     /// Whether a split's parts each read one sign's lanes (``PartialSums/bySign``).
     var bySign = false
+    /// Whether a split's parts each have one offset-coded partial neuron (``PartialSums/offset``).
+    var offset = false
     /// Ticks from the network inputs to this layer's (merge) neurons, as in the hardware.
     var depth: Int
 
@@ -29,7 +31,7 @@ struct LayerAnalysis: Sendable {
     /// or one (``PartialSums/bySign``); none if nothing reads it.
     func slots(_ j: Int, routes: RouteTable) -> Int {
         let copies = routes.copies(j)
-        return split ? (copies > 0 ? (bySign ? 1 : signs.count) : 0) : copies
+        return split ? (copies > 0 ? (bySign || offset ? 1 : signs.count) : 0) : copies
     }
 
     /// The lanes the cores of lane group `group` read: one sign's lane by sign, else all.
@@ -43,8 +45,8 @@ struct LayerAnalysis: Sendable {
     }
 
     /// The layout of a split into `slices` input slices per group (``SplitLayout``).
-    func layout(slices: Int) -> SplitLayout {
-        split ? SplitLayout(slices: slices, bySign: bySign, signs: signs.count) : .whole
+    func layout(slices: Int, sliceSize: Int = 0) -> SplitLayout {
+        split ? SplitLayout(slices: slices, bySign: bySign, signs: signs.count, offset: offset && !bySign, sliceSize: sliceSize) : .whole
     }
 
     /// The table of neuron j.
@@ -108,8 +110,12 @@ extension Compiler {
         // By sign, each lane of the signed encoding is one sign's current (type 0 adds p_j,
         // type 1 subtracts n_j), so a part reading one lane sums a current of one sign.
         let bySign = split && options.partialSums == .bySign && encoding == .signed && positive && negative
+        // Offset coding's account holds while the merge neuron is linear in what it receives:
+        // a reset to zero drops the part of a partial spike's worth above the threshold, so
+        // such layers keep the net scheme.
+        let offset = split && options.partialSums == .offset && neuron.reset != .zero
         return LayerAnalysis(local: local, encoding: encoding, tables: sets.map { encoding.table($0) }, lanes: lanes,
                              signs: (positive ? [0] : []) + (negative ? [1] : []), fanIn: fanIn, split: split, bySign: bySign,
-                             depth: depthOfSources + 1 + (split ? 1 : 0))
+                             offset: offset, depth: depthOfSources + 1 + (split ? 1 : 0))
     }
 }

@@ -10,6 +10,10 @@
 ///   merge neuron's threshold becomes `w` and its leak is scaled by `w / θ`, rounded. No cap
 ///   below one threshold a tick, but coarser steps.
 ///
+/// Offset-coded (``PartialSums/offset``), `weight` sizes each step to the part's per-tick
+/// range, which bounds the error by half a step whatever the input; `threshold` makes it
+/// one threshold, finer but with currents beyond it carried as a lag (``OffsetCode``).
+///
 /// ``PartialStepChoice`` measures both where they differ and keeps the one with the lower
 /// rate error, as `tessera compile` does; `Compiler.Options`' default is `weight`.
 public enum PartialStep: String, Sendable, CaseIterable, Codable {

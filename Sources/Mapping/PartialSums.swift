@@ -12,11 +12,21 @@
 ///   needs half the partial neurons and merge axons; nothing is floored away, but a part's
 ///   current per tick is larger, so the once-a-tick cap bites sooner.
 ///
+/// - `offset` (the default): a part is a slice of the input channels on every lane, as in
+///   `net`, and each element has one partial neuron per part, integrating the part's net
+///   current plus a constant offset, with a step sized to the part's per-tick range
+///   (``OffsetCode``). The merge removes the offsets with its leak. What the merge has
+///   received differs from the part's accumulated current by at most half a step, after
+///   any number of ticks: the only encoding whose error does not grow with the run.
+///   Layers whose neurons reset to zero are `net` (a reset drops what a partial spike
+///   brought above the threshold, so the merge is not linear in what it receives).
+///
 /// `bySign` applies to layers with the `signed` encoding whose weights take both signs;
 /// other split layers are `net` whatever is asked.
 public enum PartialSums: String, Sendable, CaseIterable, Codable {
     case net
     case bySign = "by-sign"
+    case offset
 }
 
 /// Where a split layer's parts and partial neurons sit (``PartialSums``): parts are numbered
@@ -31,6 +41,10 @@ struct SplitLayout: Sendable, Equatable {
     let bySign: Bool
     /// The layer's partial-sum signs (``LayerAnalysis/signs``), as a count.
     let signs: Int
+    /// One offset-coded partial neuron per part (``PartialSums/offset``).
+    var offset = false
+    /// Input channels (tiled layers) or inputs (irregular ones) per slice.
+    var sliceSize = 0
 
     /// A layer mapped whole: one part.
     static let whole = SplitLayout(slices: 1, bySign: false, signs: 1)
@@ -38,7 +52,9 @@ struct SplitLayout: Sendable, Equatable {
     var groups: Int { bySign ? signs : 1 }
     var parts: Int { groups * slices }
     /// Partial neurons per element on a core of one part.
-    var neuronsPerPart: Int { bySign ? 1 : signs }
+    var neuronsPerPart: Int { bySign || offset ? 1 : signs }
+    /// The scheme, as the compile table reports it.
+    var scheme: PartialSums { bySign ? .bySign : offset ? .offset : .net }
     /// Axons an element's merge neuron reads: one per partial neuron.
     var mergeInputs: Int { parts * neuronsPerPart }
 
@@ -48,11 +64,11 @@ struct SplitLayout: Sendable, Equatable {
     func group(of part: Int) -> Int { part / slices }
 
     /// The sign (index into ``LayerAnalysis/signs``) of partial neuron `sub` of a part.
-    func sign(part: Int, sub: Int) -> Int { bySign ? group(of: part) : sub }
+    func sign(part: Int, sub: Int) -> Int { bySign ? group(of: part) : offset ? 0 : sub }
 
     /// The merge axon that partial neuron `sub` of `part` feeds, for the element at
     /// position `local` of its merge core.
     func mergeAxon(local: Int, part: Int, sub: Int) -> Int {
-        (local * parts + part) * neuronsPerPart + (bySign ? 0 : sub)
+        (local * parts + part) * neuronsPerPart + (neuronsPerPart == 1 ? 0 : sub)
     }
 }

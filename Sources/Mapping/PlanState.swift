@@ -13,6 +13,8 @@ struct PlanState {
     var routes: [RouteTable?]
     /// Per layer: the parts of its fan-in (``SplitLayout/whole`` unless split).
     var layouts: [SplitLayout]
+    /// Per offset-coded split layer, its ``OffsetCode`` per weight table.
+    var offsetCodes: [Int: [OffsetCode]] = [:]
     /// Per split layer: element -> (merge core, index of the element in that core).
     var mergeHome: [Int: [(core: Int32, local: Int32)]] = [:]
     /// (from core, to core, axons fed), one entry per pair per planned core.

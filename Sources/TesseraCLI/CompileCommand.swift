@@ -55,9 +55,9 @@ struct CompileCommand: ParsableCommand {
                                             discussion: "row-major is there to compare against."))
     var placement: PlacementStrategy = .auto
 
-    @Option(name: .long, help: ArgumentHelp("How a split fan-in's parts divide the inputs: by-sign (each part one sign's lane, one partial neuron per element) or net (each part every lane, a positive and a negative partial neuron per element).",
-                                            discussion: "by-sign takes about half the partial-sum and merge cores of net; it applies to layers with the signed encoding whose weights take both signs, other split layers are net."))
-    var partialSums: PartialSums = .net
+    @Option(name: .long, help: ArgumentHelp("How a split fan-in's parts divide the inputs: net (each part every lane, a positive and a negative partial neuron per element, floored at zero), offset (each part every lane, one offset-coded partial neuron per element, whose error does not grow with the run) or by-sign (each part one sign's lane, one partial neuron per element).",
+                                            discussion: "Without it, compile measures net and offset on random input and keeps the map with the lower error (net when the network is too large to measure). offset and by-sign take fewer partial-sum and merge cores than net; by-sign applies to layers with the signed encoding whose weights take both signs, and offset to layers that do not reset to zero; other split layers are net."))
+    var partialSums: PartialSums?
 
     func run() throws {
         do throws(DiagnosticError) {
@@ -68,24 +68,36 @@ struct CompileCommand: ParsableCommand {
             if conversion.printAfterEachPass { print("== after integer check: every weight, bias, threshold and leak is an integer within \(hardware.name)'s widths ==\n") }
             let progress = Progress()
             let given = try rates.map { path throws(DiagnosticError) in try FiringRates.load(path: path, graph: net.graph) }
-            var compiled = try Compiler(integer, options: Compiler.Options(strict: strict, rates: given, placement: placement, partialSums: partialSums)).compile { progress.show(text: $0) }
+            var compiled = try Compiler(integer, options: Compiler.Options(strict: strict, rates: given, placement: placement, partialSums: partialSums ?? .net)).compile { progress.show(text: $0) }
             progress.finish()
             if conversion.printAfterEachPass { print("== after analysis, partition and placement ==") }
-            let table = CompileTable(compiled)
-            table.lines.forEach { print($0) }
+            // Measured first: where compile chooses the scheme or the step, the table is the
+            // kept map's.
+            let choice = compiled.approximations.isEmpty ? nil
+                : try PartialStepChoice.choose(compiled, ticks: measureTicks, schemes: partialSums == nil ? [.offset] : [])
+            let approximated = compiled.approximations
+            if let choice { compiled = choice.compiled }
+            CompileTable(compiled).lines.forEach { print($0) }
             var error: ApproximationError?
-            if !compiled.approximations.isEmpty {
+            if !approximated.isEmpty {
                 let names = compiled.approximations.map { "\($0.layer) (\($0.parts) parts)" }.joined(separator: ", ")
                 print("approximated: fan-in split into partial sums in \(names)")
-                if let choice = try PartialStepChoice.choose(compiled, ticks: measureTicks) {
+                if let choice {
                     let measured = choice.error
-                    if let (other, rejected) = choice.rejected {
+                    for (sums, rejected) in choice.rejectedSchemes {
+                        print(String(format: "partial sums: %@ kept (mean rate error %.4f), against %@ (mean rate error %.4f)",
+                                     choice.sums.rawValue, measured.meanRateError, sums.rawValue, rejected.meanRateError))
+                    }
+                    if let (other, rejected) = choice.rejected, choice.sums == .offset {
+                        func says(_ step: PartialStep) -> String { step == .threshold ? "one threshold" : "the part's per-tick range" }
+                        print(String(format: "partial sums: offset-coded, each step %@ (mean rate error %.4f, against %.4f for %@)",
+                                     says(choice.step), measured.meanRateError, rejected.meanRateError, says(other)))
+                    } else if let (other, rejected) = choice.rejected {
                         func says(_ step: PartialStep) -> String { step == .threshold ? "a threshold" : "the merge weight" }
                         print(String(format: "partial sums: thresholds above %ld in %@; a partial spike stands for %@ (mean rate error %.4f, against %.4f for %@)",
                                      hardware.core.weightRange.upperBound, choice.layers.joined(separator: ", "), says(choice.step),
                                      measured.meanRateError, rejected.meanRateError, says(other)))
                     }
-                    compiled = choice.compiled
                     error = measured
                     print(String(format: "measured on %ld ticks of random rate-coded input (seed %llu): %ld of %ld output neurons differ, mean rate error %.4f, max %.4f spikes/tick",
                                  measured.ticks, measured.seed, measured.differing, measured.neurons, measured.meanRateError, measured.maxRateError))
@@ -127,7 +139,7 @@ struct CompileTable {
             table.append([row.layer, row.op, "\(row.neurons)", "\(row.hardwareNeurons)", "\(row.cores)", "\(row.lowerBound)", "\(row.tightBound)",
                           String(format: "%.0f%%", row.axonUtilisation * 100), String(format: "%.0f%%", row.neuronUtilisation * 100),
                           row.encoding.description, row.tile ?? "-", "\(row.fanIn)",
-                          row.parts > 1 ? "\(row.parts) parts\(row.partialSums == .bySign ? " by sign" : ""): \(row.partialCores) partial + \(row.mergeCores) merge cores" : "-"])
+                          row.parts > 1 ? "\(row.parts) parts\(row.partialSums == .bySign ? " by sign" : row.partialSums == .offset ? " offset" : ""): \(row.partialCores) partial + \(row.mergeCores) merge cores" : "-"])
         }
         let neurons = compiled.layers.reduce(0) { $0 + $1.neurons }, hardware = compiled.layers.reduce(0) { $0 + $1.hardwareNeurons }
         let bound = compiled.layers.reduce(0) { $0 + $1.lowerBound }, tight = compiled.layers.reduce(0) { $0 + $1.tightBound }

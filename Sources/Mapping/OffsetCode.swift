@@ -1,0 +1,100 @@
+import Hardware
+
+/// The parameters of one output channel's partial-sum and merge neurons under offset coding
+/// (``PartialSums/offset``; docs/mapping.md, "Offset coding").
+///
+/// A neuron only spikes for a positive potential, so a part's signed current cannot travel
+/// as it is. Each tick the partial neuron adds the part's current plus a constant leak, the
+/// *offset* `o` (at least the part's largest negative current), and fires once per *step* `s`
+/// (at least the part's widest per-tick range), subtracting it. Its potential then stays in
+/// `[0, s)`: nothing is floored away and nothing is capped. The merge neuron adds `s` per
+/// partial spike and removes the offsets with its own leak, so after any number of ticks it
+/// has received the part's true accumulated current minus the partial neuron's change of
+/// potential, which starts at `s / 2` and is never more than `s / 2` away from it.
+///
+/// Both neurons count in integers. With `t` a divisor of the layer's threshold θ, step and
+/// offset are multiples of `t`, and the merge neuron counts in units of `t / q`: threshold
+/// `q θ / t`, weight `q s / t` and leak `-q o / t` per part, all exact. `t = 1` and `q = 1`
+/// (the merge keeps θ) unless a weight or leak would leave the target's range.
+///
+///     // θ = 1, a part whose weights sum to +20 and -24, 3 parts, no bias:
+///     OffsetCode(threshold: 1, bias: 0, positive: 20, negative: 24, parts: 3, spec: spec)
+///     // step 44, offset 24, start 22; merge weight 44, threshold 1, leak -72
+struct OffsetCode: Sendable, Equatable {
+    /// The partial neuron's threshold, leak and starting potential, in the layer's units.
+    var step: Int
+    var offset: Int
+    var start: Int
+    /// The merge neuron's weight for one partial spike, its threshold, its leak (the layer's
+    /// bias, rescaled, less every part's offset) and its starting potential.
+    var mergeWeight: Int
+    var mergeThreshold: Int
+    var mergeLeak: Int
+    var mergeStart: Int
+    /// Whether the offset covers the part's most negative current (else negative excursions
+    /// are carried in the partial neuron's potential rather than bounded; never lost).
+    var bounded: Bool
+
+    /// - Parameters:
+    ///   - threshold: the layer's integer threshold θ for this channel (at least 1).
+    ///   - bias: the layer's leak for this channel (bias included), per tick.
+    ///   - positive, negative: the largest sums of the positive weights and of the negated
+    ///     negative weights over any one part's inputs: the per-tick range of its current.
+    ///   - parts: the parts an element's merge neuron reads.
+    ///   - initialFraction: the layer's starting potential as a fraction of its threshold.
+    ///   - perThreshold: a step of one threshold instead of the whole range
+    ///     (``PartialStep/threshold``), with the offset the same fraction of it as the
+    ///     negative part of the range: finer, but currents beyond it are carried in the
+    ///     partial neuron's potential (a lag, never a loss) rather than bounded.
+    init(threshold: Int, bias: Int, positive: Int, negative: Int, parts: Int, initialFraction: Double = 0,
+         perThreshold: Bool = false, spec: CoreSpec) {
+        let theta = max(threshold, 1)
+        let leakRange = CoreSpec.signedRange(bits: spec.leakBits)
+        let widest = spec.weightRange.upperBound
+        let thresholdMax = spec.thresholdRange.upperBound
+        let range = max(positive + negative, 1)
+        let need = perThreshold ? theta : range
+        let below = perThreshold ? Int((Double(theta) * Double(negative) / Double(range)).rounded()) : negative
+        // The finest quantum t (a divisor of θ) whose step fits one synaptic weight.
+        let t = Self.divisors(of: theta).first { (need + $0 - 1) / $0 <= widest } ?? theta
+        let a = min((need + t - 1) / t, widest)            // step in quanta
+        // The offset in quanta: enough for the most negative current, as far as the partial
+        // neuron's leak (t c) and the merge neuron's (bias less parts x c) stay in range.
+        let wanted = (below + t - 1) / t
+        let room = -leakRange.lowerBound + min(0, Self.rounded(bias, t))
+        let c = max(0, min(wanted, leakRange.upperBound / t, room / max(parts, 1)))
+        // The finest merge unit t / q that keeps weight, threshold and leak in range.
+        var q = t > 1 ? max(1, widest / a) : 1
+        while q > 1 && (q * (theta / t) > thresholdMax || Self.rounded(bias * q, t) > leakRange.upperBound
+                        || Self.rounded(bias * q, t) - parts * q * c < leakRange.lowerBound) { q -= 1 }
+        step = a * t
+        offset = c * t
+        start = step / 2
+        mergeWeight = a * q
+        mergeThreshold = q * (theta / t)
+        mergeLeak = Self.rounded(bias * q, t) - parts * q * c
+        // The offsets of the first tick are removed before any partial spike arrives (they
+        // come one tick late), so the merge neuron starts that much higher.
+        mergeStart = Int((initialFraction * Double(mergeThreshold)).rounded(.down)) + parts * q * c
+        bounded = c * t >= negative && step >= range
+    }
+
+    /// The divisors of n in increasing order, in O(sqrt n).
+    static func divisors(of n: Int) -> [Int] {
+        var low: [Int] = [], high: [Int] = []
+        var d = 1
+        while d * d <= n {
+            if n % d == 0 {
+                low.append(d)
+                if d * d != n { high.append(n / d) }
+            }
+            d += 1
+        }
+        return low + high.reversed()
+    }
+
+    /// x / d rounded to the nearest integer (halves away from zero).
+    private static func rounded(_ x: Int, _ d: Int) -> Int {
+        Int((Double(x) / Double(d)).rounded())
+    }
+}

@@ -1,0 +1,57 @@
+import SpikeIR
+
+extension Compiler {
+    /// The ``OffsetCode`` of each weight table of an offset-coded split layer (per output
+    /// channel for tiled layers, per neuron for irregular ones): its step and offset cover
+    /// the widest per-tick range of any one part, the sums of the part's positive weights
+    /// and of its negated negative weights (every input spiking in one tick).
+    ///
+    /// Tiled layers read this from the kernel (cost per channel, not per synapse); irregular
+    /// ones from each neuron's connections.
+    func offsetCodes(_ k: Int, _ analysis: LayerAnalysis, layout: SplitLayout) -> [OffsetCode] {
+        let layer = layers[k]
+        guard let model = layer.neuron else { return [] }
+        let bias = network.parameter(layer, "bias")
+        let perChannel = max(1, (layer.shape?.height ?? 1) * (layer.shape?.width ?? 1))
+        func code(table: Int, channel: Int, range: (positive: Int, negative: Int)) -> OffsetCode {
+            let leak = Int(model.leak) + (bias.map { $0.isEmpty ? 0 : $0[min(channel, $0.count - 1)] } ?? 0)
+            return OffsetCode(threshold: Int(model.threshold(channel: channel)), bias: leak, positive: range.positive, negative: range.negative,
+                              parts: layout.parts, initialFraction: model.kind == .binary ? 0 : model.initialFraction,
+                              perThreshold: options.partialStep == .threshold, spec: target.core)
+        }
+        let size = max(layout.sliceSize, 1)
+        if let op = analysis.local {
+            return (0..<analysis.tables.count).map { co in
+                var widest = (positive: 0, negative: 0)
+                for s in 0..<layout.slices {
+                    var sums = (positive: 0, negative: 0)
+                    for ci in (s * size)..<min((s + 1) * size, op.inPerGroup) {
+                        for ky in 0..<op.kernelHeight {
+                            for kx in 0..<op.kernelWidth {
+                                let w = op.weight(co, ci, ky, kx)
+                                if w > 0 { sums.positive += w } else { sums.negative -= w }
+                            }
+                        }
+                    }
+                    widest = (max(widest.positive, sums.positive), max(widest.negative, sums.negative))
+                }
+                return code(table: co, channel: co, range: widest)
+            }
+        }
+        // Irregular: part p reads inputs p * size ..< (p + 1) * size of the first input.
+        let inputIndices = wiring.inputs[k]
+        let shapes = inputIndices.compactMap { layers[$0].shape }
+        guard let input = inputIndices.first, let x = shapes.first else { return [] }
+        var index: [Source: Int] = [:]
+        for i in 0..<x.count { index[wiring.origin(input, i)] = i }
+        return (0..<analysis.tables.count).map { j in
+            var positive = [Int](repeating: 0, count: layout.slices), negative = positive
+            for (source, w) in network.connections(of: layer, neuron: j, wiring: wiring, inputs: inputIndices, shapes: shapes) {
+                guard let i = index[source] else { continue }
+                let s = min(i / size, layout.slices - 1)
+                if w > 0 { positive[s] += w } else { negative[s] -= w }
+            }
+            return code(table: j, channel: j / perChannel, range: (positive.max() ?? 0, negative.max() ?? 0))
+        }
+    }
+}
