@@ -70,6 +70,17 @@ public struct QuantiseWeights: Sendable {
         return s >= 1 && s < scale ? s.rounded(.down) : s
     }
 
+    /// The first weight tensor of `graph` (by name) holding a value that is not an integer in
+    /// `range`, or nil when every weight already fits a core: such a network cannot be
+    /// compiled until it is quantised.
+    public static func firstInexactWeights(in graph: SpikeGraph, range: ClosedRange<Int>) -> String? {
+        for layer in graph.layers where layer.neuron != nil {
+            guard let key = layer.parameterKey, let w = graph.tensor(layer, "weight") else { continue }
+            if w.values.contains(where: { $0 != $0.rounded() || !range.contains(Int($0)) }) { return "\(key).weight" }
+        }
+        return nil
+    }
+
     public func run(_ graph: SpikeGraph) throws(DiagnosticError) -> PassResult {
         if case let .bits(k) = mode, !(2...8).contains(k) { throw DiagnosticError("weight quantisation to \(k) bits: k must be 2...8") }
         var out = graph

@@ -22,10 +22,20 @@ extension Network {
     /// Runs the conversion passes that `settings` (by default the file's `compile:` section)
     /// enable. Balancing reads its calibration set from the settings' `.npy` files unless
     /// `calibration` is given. With a `target`, quantisation keeps biases and thresholds
-    /// within its leak and threshold widths.
+    /// within its leak and threshold widths, and weights that the target cannot hold as they
+    /// are (floats, or integers beyond its weight width) are quantised even when the settings
+    /// do not ask: to 8 bits per output channel, or the target's width if narrower
+    /// (``defaultQuantise(for:)``), which the quantise pass's log says.
     public func convert(_ settings: ConversionSettings? = nil, calibration: [[String: [Double]]]? = nil,
                         target: Target? = nil) throws(DiagnosticError) -> Conversion {
-        let settings = settings ?? conversion
+        var settings = settings ?? conversion
+        var defaulted: String?
+        if settings.quantise == nil, let target, let name = QuantiseWeights.firstInexactWeights(in: graph, range: target.core.weightRange) {
+            let quantise = Self.defaultQuantise(for: target)
+            settings.quantise = quantise
+            defaulted = "no quantise setting, and \(name) is not integers in \(target.core.weightRange.lowerBound)..\(target.core.weightRange.upperBound): "
+                + "\(quantise.format) weights per output channel, the default (--quantise or compile.quantise chooses)"
+        }
         var samples = calibration ?? []
         if calibration == nil, let files = settings.balance?.calibration, !files.isEmpty {
             samples = try SampleSet.load(files, for: graph, relativeTo: settings.baseDirectory).samples
@@ -42,9 +52,18 @@ extension Network {
         let limits = target.map { t in
             QuantiseWeights.Limits(bias: CoreSpec.signedRange(bits: t.core.leakBits).upperBound, threshold: t.core.thresholdRange.upperBound)
         }
-        let stages = try ConversionPipeline(settings, limits: limits).run(graph, calibration: samples)
+        var stages = try ConversionPipeline(settings, limits: limits).run(graph, calibration: samples)
+        if let defaulted, let k = stages.firstIndex(where: { $0.pass == "quantise-weights" }) { stages[k].result.log.insert(defaulted, at: 0) }
         var converted = self
         converted.graph = stages.last?.result.graph ?? graph
         return Conversion(stages: stages, network: converted)
+    }
+
+    /// The quantisation a network gets when its weights do not fit `target` and nothing
+    /// asks for one: symmetric 8-bit per output channel, the finest a 9-bit weight holds and
+    /// each channel with its own scale; narrower where the target's signed weight width is
+    /// (k bits hold 2^(k-1) - 1).
+    public static func defaultQuantise(for target: Target) -> ConversionSettings.Quantise {
+        ConversionSettings.Quantise(format: .bits(max(2, min(8, target.core.weightBits - 1))), granularity: .channel)
     }
 }

@@ -136,9 +136,12 @@ extension CompilerPropertyTests {
         let expected = try spikesOf(simulated.stdout)
         #expect(expected?.isEmpty == false)
         #expect(try spikesOf(emulated.stdout) == expected)
-        // A float network is refused with the layer and the reason.
-        let refused = try TestSupport.tessera(["compile", "examples/digits-mlp.yaml", "-o", map])
-        #expect(refused.status == 1 && refused.stderr.contains("quantise the weights first"))
+        // A float network with no quantise setting is quantised to 8 bits per channel, and
+        // the log says so; compile is exact thereafter.
+        let float = try TestSupport.tessera(["compile", "examples/digits-mlp.yaml", "-o", map])
+        #expect(float.status == 0, "\(float.stderr)")
+        #expect(float.stdout.contains("no quantise setting, and h1.weight is not integers in -256..255: 8-bit weights per output channel, the default"))
+        #expect(float.stdout.contains("h1: 8-bit, scales") && float.stdout.contains("per channel"))
     }
 }
 

@@ -6,6 +6,31 @@ import Testing
 /// Each conversion pass on a network small enough to work out by hand; the expected figures
 /// are derived in the comments.
 @Suite struct ConversionPassTests {
+    /// The README's Swift path on a bundled float example: `convert(target:)` with the file's
+    /// settings (none) quantises the float weights by default, 8-bit per output channel on
+    /// TrueNorth (9-bit signed weights) and 4-bit on a target with 5-bit weights, saying so
+    /// in the quantise pass's log; the result passes the integer check. A network whose
+    /// weights already fit is left alone.
+    @Test func floatWeightsAreQuantisedByDefault() throws {
+        let net = try Network.load(TestSupport.example("digits-mlp.yaml"))
+        #expect(net.conversion.quantise == nil)
+        for (bits, target) in [(8, try Target.load(TestSupport.target("truenorth"))), (4, try Self.narrow(weightBits: 5))] {
+            let conversion = try net.convert(target: target)
+            let log = try #require(conversion.stages.first { $0.pass == "quantise-weights" }?.result.log)
+            #expect(log.first?.contains("h1.weight is not integers in \(target.core.weightRange.lowerBound)..\(target.core.weightRange.upperBound): \(bits)-bit weights per output channel, the default") == true, "\(log)")
+            #expect(log.contains { $0.hasPrefix("h1: \(bits)-bit") && $0.contains("per channel") }, "\(log)")
+            _ = try IntegerNetwork.check(conversion.network.graph, target: target)
+        }
+        let integer = try Network.load(TestSupport.example("tiny-int.yaml"))
+        #expect(try integer.convert(target: try Target.load(TestSupport.target("truenorth"))).stages.allSatisfy { $0.pass != "quantise-weights" })
+    }
+
+    static func narrow(weightBits: Int) throws -> Target {
+        var target = try Target.load(TestSupport.target("truenorth"))
+        target.core.weightBits = weightBits
+        return target
+    }
+
     static func graph(_ layers: [Layer], outputs: [String], tensors: [String: Tensor]) throws -> SpikeGraph {
         var store = ParameterStore()
         for (key, tensor) in tensors { store[key] = .loaded(tensor, origin: "test") }
