@@ -108,11 +108,7 @@ struct CoreNeurons {
             // The starting potential, a fraction of this neuron's own threshold (a merge
             // neuron's may be the rescaled one).
             n.initialPotential = model.integerInitialPotential(threshold: n.threshold)
-            switch model.reset {
-            case .subtract: n.reset = .linear
-            case .zero: n.reset = .normal
-            case .none: n.reset = .none
-            }
+            n.reset = reset
             if model.kind == .binary {
                 // Membrane cleared every tick: V is 0 at every tick's start.
                 n.leak = IntegerNetwork.binaryLeak(leak, threshold: threshold)
@@ -139,12 +135,17 @@ struct CoreNeurons {
         var n = NeuronConfig(index: index, weights: [code.mergeWeight, code.mergeWeight, 0, 0], leak: code.mergeLeak,
                              threshold: code.mergeThreshold, negThreshold: beta, negative: .saturate)
         n.initialPotential = code.mergeStart
-        switch model.reset {
-        case .subtract: n.reset = .linear
-        case .zero: n.reset = .normal
-        case .none: n.reset = .none
-        }
+        n.reset = reset
         return n
+    }
+
+    /// The layer's reset as the hardware's: subtract is linear, zero is normal (to R = 0).
+    private var reset: NeuronConfig.Reset {
+        switch model.reset {
+        case .subtract: .linear
+        case .zero: .normal
+        case .none: .none
+        }
     }
 
     /// Where the spikes of the neuron computing `slot` go: the merge neuron of its element
