@@ -56,8 +56,24 @@ struct CompileCommand: ParsableCommand {
     var placement: PlacementStrategy = .auto
 
     @Option(name: .long, help: ArgumentHelp("How a split fan-in's parts divide the inputs: net (each part every lane, a positive and a negative partial neuron per element, floored at zero), offset (each part every lane, one offset-coded partial neuron per element, whose error does not grow with the run) or by-sign (each part one sign's lane, one partial neuron per element).",
-                                            discussion: "Without it, compile measures net and offset on random input and keeps the map with the lower error (net when the network is too large to measure). offset and by-sign take fewer partial-sum and merge cores than net; by-sign applies to layers with the signed encoding whose weights take both signs, and offset to layers that do not reset to zero; other split layers are net."))
+                                            discussion: "Without it, compile measures offset and net on random input and keeps the map with the lower error (offset on a tie); a network too large to measure whole is measured on a sample of each split layer. offset and by-sign take fewer partial-sum and merge cores than net; by-sign applies to layers with the signed encoding whose weights take both signs, and offset to layers that do not reset to zero; other split layers are net."))
     var partialSums: PartialSums?
+
+    /// The sampled errors of a map too large to measure whole, layer by layer.
+    static func reportSamples(_ sampled: SampledChoice, compiled: Compiled) {
+        print("error not measured whole: the network is too large to run the reference at compile time; each split layer sampled on its own (random rate-coded input):")
+        for (sums, mean) in sampled.rejected {
+            print(String(format: "  partial sums: %@ kept (mean sampled rate error %.4f), against %@ (%.4f)",
+                         sampled.sums.rawValue, sampled.mean, sums.rawValue, mean))
+        }
+        for sample in sampled.samples {
+            let tile = sample.rows.map { "a \($0)x\(sample.columns ?? 0) tile of its outputs, every channel" } ?? "the whole layer"
+            print(String(format: "  %@ (%@, from its input window): %ld of %ld outputs differ, mean rate error %.4f, max %.4f spikes/tick",
+                         sample.layer, tile, sample.error.differing, sample.error.neurons, sample.error.meanRateError, sample.error.maxRateError))
+        }
+        let missing = compiled.approximations.map(\.layer).filter { name in !sampled.samples.contains { $0.layer == name } }
+        if !missing.isEmpty { print("  not sampled (more than one input, or no tile within the budget): \(missing.joined(separator: ", "))") }
+    }
 
     func run() throws {
         do throws(DiagnosticError) {
@@ -68,15 +84,20 @@ struct CompileCommand: ParsableCommand {
             if conversion.printAfterEachPass { print("== after integer check: every weight, bias, threshold and leak is an integer within \(hardware.name)'s widths ==\n") }
             let progress = Progress()
             let given = try rates.map { path throws(DiagnosticError) in try FiringRates.load(path: path, graph: net.graph) }
-            var compiled = try Compiler(integer, options: Compiler.Options(strict: strict, rates: given, placement: placement, partialSums: partialSums ?? .net)).compile { progress.show(text: $0) }
+            var compiled = try Compiler(integer, options: Compiler.Options(strict: strict, rates: given, placement: placement, partialSums: partialSums ?? .offset)).compile { progress.show(text: $0) }
             progress.finish()
             if conversion.printAfterEachPass { print("== after analysis, partition and placement ==") }
             // Measured first: where compile chooses the scheme or the step, the table is the
             // kept map's.
             let choice = compiled.approximations.isEmpty ? nil
-                : try PartialStepChoice.choose(compiled, ticks: measureTicks, schemes: partialSums == nil ? [.offset] : [])
+                : try PartialStepChoice.choose(compiled, ticks: measureTicks, schemes: partialSums == nil ? [.net] : [])
             let approximated = compiled.approximations
             if let choice { compiled = choice.compiled }
+            // Too large to measure whole: each split layer is sampled, and the scheme chosen on
+            // the samples when none was given.
+            let sampled = choice != nil || approximated.isEmpty ? nil
+                : try SampledChoice.choose(compiled, ticks: measureTicks, schemes: partialSums == nil ? [.net] : [])
+            if let sampled { compiled = sampled.compiled }
             CompileTable(compiled).lines.forEach { print($0) }
             var error: ApproximationError?
             if !approximated.isEmpty {
@@ -101,8 +122,8 @@ struct CompileCommand: ParsableCommand {
                     error = measured
                     print(String(format: "measured on %ld ticks of random rate-coded input (seed %llu): %ld of %ld output neurons differ, mean rate error %.4f, max %.4f spikes/tick",
                                  measured.ticks, measured.seed, measured.differing, measured.neurons, measured.meanRateError, measured.maxRateError))
-                } else {
-                    print("error not measured: the network is too large to run the reference at compile time")
+                } else if let sampled {
+                    Self.reportSamples(sampled, compiled: compiled)
                 }
             }
             if let output {

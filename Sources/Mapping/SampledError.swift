@@ -1,0 +1,132 @@
+import Reference
+import SpikeIR
+import TesseraSupport
+
+/// The error one split layer adds, measured on a sample of its outputs where the whole
+/// network is too large for the reference (docs/mapping.md, fan-in splitting).
+///
+/// The layer is cut out with a tile of its output positions (every channel) and the input
+/// window that tile reads, taken inside the input so that no padding is involved; that
+/// small network (an input of the window's shape, then the layer with the same weights,
+/// neuron and options) is compiled and measured as ``ApproximationError/measure(_:ticks:seed:budget:)``
+/// measures a whole map, on random rate-coded input. It is the split's own error, with
+/// exact inputs: what the layers below add is not in it. A layer read whole (its tile the
+/// whole output) is the same network as the layer alone, so the two measurements agree.
+///
+///     for sample in try SampledError.measure(compiled) { print(sample.layer, sample.error.meanRateError) }
+public struct SampledError: Sendable {
+    public var layer: String
+    /// Output rows and columns sampled, every channel; nil when the whole layer was run.
+    public var rows: Int?
+    public var columns: Int?
+    public var error: ApproximationError
+
+    /// One sample per split layer that can be cut out (a single input; a convolution is
+    /// tiled from 4 x 4 outputs down to 1 x 1 until it fits the budget of synaptic events in
+    /// the reference, other ops are run whole or not at all).
+    /// With `partialSums`, the cut layers are compiled with that scheme instead of the map's.
+    public static func measure(_ compiled: Compiled, ticks: Int = 64, seed: UInt64 = 1, budget: Int = 1_000_000_000,
+                               partialSums: PartialSums? = nil) throws(DiagnosticError) -> [SampledError] {
+        let graph = compiled.compiler.network.graph
+        var samples: [SampledError] = []
+        for name in compiled.approximations.map(\.layer) {
+            guard let layer = graph.layer(named: name), layer.inputs.count == 1, let source = graph.layer(named: layer.inputs[0])?.shape,
+                  let output = layer.shape else { continue }
+            var tiles: [(Int, Int)?] = [nil]
+            if case .conv2d = layer.op {
+                tiles += [4, 2, 1].map { (min($0, output.height), min($0, output.width)) }
+            }
+            for tile in tiles {
+                guard let cut = cut(layer, source: source, output: output, tile: tile, from: graph) else { continue }
+                let verified = try Verifier.verify(cut).graph
+                guard GraphSummary(verified).total.synapses * (ticks + 4) <= budget else { continue }
+                let network = try IntegerNetwork.check(verified, target: compiled.compiler.target)
+                var options = compiled.compiler.options
+                options.rates = nil
+                if let partialSums { options.partialSums = partialSums }
+                let sub = try Compiler(network, options: options).compile()
+                guard let error = try ApproximationError.measure(sub, ticks: ticks, seed: seed, budget: budget) else { continue }
+                samples.append(SampledError(layer: name, rows: tile?.0, columns: tile?.1, error: error))
+                break
+            }
+        }
+        return samples
+    }
+
+    /// The layer alone on an input of `source`'s shape (tile nil), or, for a convolution, a
+    /// tile of rows x columns outputs on the input window they read, placed at the centre
+    /// where that window lies inside the input (nil if it nowhere does).
+    static func cut(_ layer: Layer, source: TensorShape, output: TensorShape, tile: (Int, Int)?, from graph: SpikeGraph) -> SpikeGraph? {
+        var op = layer.op
+        var input = source
+        if let (rows, columns) = tile {
+            guard case var .conv2d(conv) = layer.op,
+                  let height = window(conv.vertical, outputs: rows, of: output.height, inputs: source.height),
+                  let width = window(conv.horizontal, outputs: columns, of: output.width, inputs: source.width) else { return nil }
+            conv.vertical.padding = 0
+            conv.horizontal.padding = 0
+            op = .conv2d(conv)
+            input = TensorShape(source.channels, height, width)
+        }
+        let x = Layer(name: layer.inputs[0], op: .input(shape: input, encoding: .rate))
+        let cut = Layer(name: layer.name, op: op, inputs: [x.name], neuron: layer.neuron, parameterKey: layer.parameterKey, location: layer.location,
+                        ceiling: layer.ceiling)
+        var parameters = ParameterStore()
+        if let key = layer.parameterKey {
+            for name in graph.parameters.keys where name.hasPrefix(key + ".") { parameters[name] = graph.parameters[name] }
+        }
+        return SpikeGraph(name: "\(graph.name)/\(layer.name)", layers: [x, cut], outputs: [cut.name], parameters: parameters)
+    }
+
+    /// The input length `outputs` consecutive outputs of a window read, if some run of them
+    /// (of `total`) reads only inside an input of `inputs` positions: (outputs - 1) x stride
+    /// + extent.
+    static func window(_ w: Window, outputs: Int, of total: Int, inputs: Int) -> Int? {
+        let length = (outputs - 1) * w.stride + w.extent
+        // Output o reads o * stride - padding ..< that + extent.
+        let first = (w.padding + w.stride - 1) / w.stride
+        let last = (inputs - length + w.padding) / w.stride   // the latest first output that fits
+        guard length <= inputs, first <= last, first + outputs <= total else { return nil }
+        return length
+    }
+}
+
+/// The scheme a map too large to measure keeps (``SampledError``): each split layer is
+/// sampled under the map's scheme and under each of `schemes`, and the scheme whose samples
+/// have the lowest mean rate error (averaged over the layers sampled under all of them) is
+/// compiled and kept; ties keep the map given. `tessera compile` does this between `net`
+/// and `offset` where the whole network cannot be measured.
+public struct SampledChoice: Sendable {
+    public var compiled: Compiled
+    public var samples: [SampledError]
+    /// The mean of the kept samples' mean rate errors, and the other schemes' means.
+    public var mean: Double
+    public var rejected: [(sums: PartialSums, mean: Double)] = []
+    /// The partial-sum scheme of the map kept.
+    public var sums: PartialSums { compiled.compiler.options.partialSums }
+
+    public static func choose(_ compiled: Compiled, ticks: Int = 64, schemes: [PartialSums] = []) throws(DiagnosticError) -> SampledChoice {
+        let given = compiled.compiler.options.partialSums
+        var measured: [(sums: PartialSums, samples: [SampledError])] = [(given, try SampledError.measure(compiled, ticks: ticks))]
+        for sums in schemes where sums != given {
+            measured.append((sums, try SampledError.measure(compiled, ticks: ticks, partialSums: sums)))
+        }
+        let common = Set(measured[0].samples.map(\.layer)).filter { layer in measured.allSatisfy { $0.samples.contains { $0.layer == layer } } }
+        func mean(_ samples: [SampledError]) -> Double {
+            let kept = samples.filter { common.contains($0.layer) }
+            return kept.isEmpty ? 0 : kept.reduce(0) { $0 + $1.error.meanRateError } / Double(kept.count)
+        }
+        let means = measured.map { mean($0.samples) }
+        var best = 0
+        for k in means.indices where means[k] < means[best] { best = k }
+        var kept = compiled
+        if best != 0 {
+            var options = compiled.compiler.options
+            options.partialSums = measured[best].sums
+            kept = try Compiler(compiled.compiler.network, options: options).compile()
+        }
+        var choice = SampledChoice(compiled: kept, samples: measured[best].samples, mean: means[best])
+        choice.rejected = measured.indices.filter { $0 != best }.map { (measured[$0].sums, means[$0]) }
+        return choice
+    }
+}
