@@ -44,7 +44,8 @@ struct CompileCommand: ParsableCommand {
     @OptionGroup(title: "Conversion passes (override the network file's compile: section)")
     var conversion: ConversionOptions
 
-    @Option(name: .long, help: "Ticks of random input used to measure the error of split fan-ins.")
+    @Option(name: .long, help: ArgumentHelp("Ticks of random input used to measure the error of split fan-ins; 0 skips the measurement.",
+                                            discussion: "Without the measurement, the map is offset-coded unless --partial-sums says otherwise."))
     var measureTicks = 64
 
     @Option(name: .long, help: ArgumentHelp("Firing rates per layer to weigh placement by (written by `tessera simulate --write-rates`).",
@@ -75,6 +76,10 @@ struct CompileCommand: ParsableCommand {
         if !missing.isEmpty { print("  not sampled (more than one input, or no tile within the budget): \(missing.joined(separator: ", "))") }
     }
 
+    func validate() throws {
+        if measureTicks < 0 { throw ValidationError("--measure-ticks must be 0 (no measurement) or more") }
+    }
+
     func run() throws {
         do throws(DiagnosticError) {
             let started = Date()
@@ -89,13 +94,14 @@ struct CompileCommand: ParsableCommand {
             if conversion.printAfterEachPass { print("== after analysis, partition and placement ==") }
             // Measured first: where compile chooses the scheme or the step, the table is the
             // kept map's.
-            let choice = compiled.approximations.isEmpty ? nil
+            let measures = measureTicks > 0 && !compiled.approximations.isEmpty
+            let choice = !measures ? nil
                 : try PartialStepChoice.choose(compiled, ticks: measureTicks, schemes: partialSums == nil ? [.net] : [])
             let approximated = compiled.approximations
             if let choice { compiled = choice.compiled }
             // Too large to measure whole: each split layer is sampled, and the scheme chosen on
             // the samples when none was given.
-            let sampled = choice != nil || approximated.isEmpty ? nil
+            let sampled = choice != nil || !measures ? nil
                 : try SampledChoice.choose(compiled, ticks: measureTicks, schemes: partialSums == nil ? [.net] : [])
             if let sampled { compiled = sampled.compiled }
             CompileTable(compiled).lines.forEach { print($0) }
@@ -124,6 +130,8 @@ struct CompileCommand: ParsableCommand {
                                  measured.ticks, measured.seed, measured.differing, measured.neurons, measured.meanRateError, measured.maxRateError))
                 } else if let sampled {
                     Self.reportSamples(sampled, compiled: compiled)
+                } else {
+                    print("error not measured (--measure-ticks 0)")
                 }
             }
             if let output {
