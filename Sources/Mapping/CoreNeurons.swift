@@ -39,11 +39,11 @@ struct CoreNeurons {
 
     /// The offset coding of element j's neurons, when its layer is offset-coded.
     func code(_ j: Int) -> OffsetCode? {
-        codes.flatMap { codes in
-            let table = analysis.local == nil ? j : channel(j)
-            return codes.indices.contains(table) ? codes[table] : nil
-        }
+        codes.flatMap { codes in codes.indices.contains(table(of: j)) ? codes[table(of: j)] : nil }
     }
+
+    /// The weight table of element j: its channel's for tiled layers, its own otherwise.
+    func table(of j: Int) -> Int { analysis.local == nil ? j : channel(j) }
 
     /// Whether partial spikes stand for a whole threshold (``PartialStep/threshold``; not for
     /// binary layers, whose merge threshold cannot be rescaled).
@@ -60,8 +60,7 @@ struct CoreNeurons {
     private var signs: Int { max(analysis.signs.count, 1) }
 
     func parameterIndex(_ slot: Slot) -> Int {
-        let j = Int(slot.element)
-        let table = analysis.local == nil ? j : channel(j)
+        let table = table(of: Int(slot.element))
         if case let .partial(part) = stage { return table * signs + layout.sign(part: part, sub: Int(slot.sub)) }
         return table * signs
     }
@@ -80,7 +79,7 @@ struct CoreNeurons {
         let mergeWeight = Compiled.mergeWeight(threshold, target: target)
         let beta = CoreSpec.unsignedRange(bits: spec.negThresholdBits).upperBound
         if let code = code(j), stage == .merge || stage.isPartial {
-            return offsetCoded(code, stage: stage, table: analysis.table(j, perChannel: perChannel), index: index)
+            return offsetCoded(code, stage: stage, table: analysis.table(j, perChannel: perChannel), index: index, negThreshold: beta)
         }
         switch stage {
         case let .partial(part):
@@ -124,8 +123,7 @@ struct CoreNeurons {
     /// An offset-coded partial neuron (the part's net current plus the offset, once per
     /// step, never floored: its negative threshold is the widest) or merge neuron (a partial
     /// spike on either axon type adds the merge weight; the leak removes the offsets).
-    private func offsetCoded(_ code: OffsetCode, stage: CoreRecipe.Stage, table: [Int], index: Int) -> NeuronConfig {
-        let beta = CoreSpec.unsignedRange(bits: spec.negThresholdBits).upperBound
+    private func offsetCoded(_ code: OffsetCode, stage: CoreRecipe.Stage, table: [Int], index: Int, negThreshold beta: Int) -> NeuronConfig {
         if stage.isPartial {
             var n = NeuronConfig(index: index, weights: table, leak: code.offset, threshold: code.step, negThreshold: beta, negative: .saturate)
             n.reset = .linear

@@ -40,7 +40,6 @@ extension CoreRecipe.Stage {
 
     /// The lane group a core of this stage reads (``SplitLayout``): a partial core's part's,
     /// else 0.
-
     func group(in layout: SplitLayout) -> Int {
         if case let .partial(part) = self { return layout.group(of: part) }
         return 0

@@ -46,7 +46,7 @@ struct LayerAnalysis: Sendable {
 
     /// The layout of a split into `slices` input slices per group (``SplitLayout``).
     func layout(slices: Int, sliceSize: Int = 0) -> SplitLayout {
-        split ? SplitLayout(slices: slices, bySign: bySign, signs: signs.count, offset: offset && !bySign, sliceSize: sliceSize) : .whole
+        split ? SplitLayout(slices: slices, bySign: bySign, signs: signs.count, offset: offset, sliceSize: sliceSize) : .whole
     }
 
     /// The table of neuron j.

@@ -11,31 +11,26 @@ extension Compiler {
     func offsetCodes(_ k: Int, _ analysis: LayerAnalysis, layout: SplitLayout) -> [OffsetCode] {
         let layer = layers[k]
         guard let model = layer.neuron else { return [] }
-        let bias = network.parameter(layer, "bias")
+        // Per element, as the reference takes them: threshold, and leak plus bias.
+        let (thresholds, leaks) = (network.threshold(of: layer), network.leak(of: layer))
         let perChannel = max(1, (layer.shape?.height ?? 1) * (layer.shape?.width ?? 1))
-        func code(table: Int, channel: Int, range: (positive: Int, negative: Int)) -> OffsetCode {
-            let leak = Int(model.leak) + (bias.map { $0.isEmpty ? 0 : $0[min(channel, $0.count - 1)] } ?? 0)
-            return OffsetCode(threshold: Int(model.threshold(channel: channel)), bias: leak, positive: range.positive, negative: range.negative,
-                              parts: layout.parts, initialFraction: model.kind == .binary ? 0 : model.initialFraction,
-                              perThreshold: options.partialStep == .threshold, spec: target.core)
+        func code(element: Int, range: (positive: Int, negative: Int)) -> OffsetCode {
+            OffsetCode(threshold: thresholds[element], bias: leaks[element], positive: range.positive, negative: range.negative,
+                       parts: layout.parts, initialFraction: model.initialFraction, perThreshold: options.partialStep == .threshold, spec: target.core)
         }
         let size = max(layout.sliceSize, 1)
         if let op = analysis.local {
+            // A channel's weights run input channel by input channel, taps within.
+            let taps = op.kernelHeight * op.kernelWidth
             return (0..<analysis.tables.count).map { co in
+                let weights = op.channelWeights(co)
                 var widest = (positive: 0, negative: 0)
                 for s in 0..<layout.slices {
-                    var sums = (positive: 0, negative: 0)
-                    for ci in (s * size)..<min((s + 1) * size, op.inPerGroup) {
-                        for ky in 0..<op.kernelHeight {
-                            for kx in 0..<op.kernelWidth {
-                                let w = op.weight(co, ci, ky, kx)
-                                if w > 0 { sums.positive += w } else { sums.negative -= w }
-                            }
-                        }
-                    }
-                    widest = (max(widest.positive, sums.positive), max(widest.negative, sums.negative))
+                    let part = weights.dropFirst(s * size * taps).prefix(size * taps)
+                    let positive = part.reduce(0) { $0 + max(Int($1), 0) }, negative = part.reduce(0) { $0 - min(Int($1), 0) }
+                    widest = (max(widest.positive, positive), max(widest.negative, negative))
                 }
-                return code(table: co, channel: co, range: widest)
+                return code(element: co * perChannel, range: widest)
             }
         }
         // Irregular: part p reads inputs p * size ..< (p + 1) * size of the first input.
@@ -51,7 +46,7 @@ extension Compiler {
                 let s = min(i / size, layout.slices - 1)
                 if w > 0 { positive[s] += w } else { negative[s] -= w }
             }
-            return code(table: j, channel: j / perChannel, range: (positive.max() ?? 0, negative.max() ?? 0))
+            return code(element: j, range: (positive.max() ?? 0, negative.max() ?? 0))
         }
     }
 }

@@ -12,7 +12,7 @@
 ///   needs half the partial neurons and merge axons; nothing is floored away, but a part's
 ///   current per tick is larger, so the once-a-tick cap bites sooner.
 ///
-/// - `offset` (the default): a part is a slice of the input channels on every lane, as in
+/// - `offset`: a part is a slice of the input channels on every lane, as in
 ///   `net`, and each element has one partial neuron per part, integrating the part's net
 ///   current plus a constant offset, with a step sized to the part's per-tick range
 ///   (``OffsetCode``). The merge removes the offsets with its leak. What the merge has
@@ -64,7 +64,7 @@ struct SplitLayout: Sendable, Equatable {
     func group(of part: Int) -> Int { part / slices }
 
     /// The sign (index into ``LayerAnalysis/signs``) of partial neuron `sub` of a part.
-    func sign(part: Int, sub: Int) -> Int { bySign ? group(of: part) : offset ? 0 : sub }
+    func sign(part: Int, sub: Int) -> Int { bySign ? group(of: part) : sub }
 
     /// The merge axon that partial neuron `sub` of `part` feeds, for the element at
     /// position `local` of its merge core.
