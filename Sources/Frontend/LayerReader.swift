@@ -67,6 +67,14 @@ struct LayerReader {
             }
             layer.ceiling = v
         }
+        if let n = m["levels"] {
+            guard layer.ceiling != nil else {
+                reader.error("levels counts the steps a quantised ReLU (QCFS) takes from 0 to its ceiling; give 'ceiling' too", at: n)
+                return nil
+            }
+            guard let v = reader.int(n, what: "levels", atLeast: 1, atMost: 1 << 16) else { return nil }
+            layer.levels = v
+        }
         guard let weights = readWeights(m, what: what, hasParameters: layer.parameterKey != nil) else { return nil }
         return .layer(layer, inputs: inputs ?? nil, weights: weights, node: node)
     }

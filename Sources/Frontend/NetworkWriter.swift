@@ -72,6 +72,7 @@ public enum NetworkWriter {
                 entry += ", neuron: { \(keys.joined(separator: ", ")) }"
             }
             if let c = layer.ceiling { entry += ", ceiling: \(number(c))" }
+            if let l = layer.levels { entry += ", levels: \(l)" }
             body.append("  - { name: \(quoted(name)), \(entry) }")
             if let key = layer.parameterKey {
                 for suffix in ["weight", "bias", "template", "running_mean", "running_var"] {

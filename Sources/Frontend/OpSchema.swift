@@ -2,7 +2,7 @@
 /// One table, so the reader, the "did you mean" hints and docs/network-format.md agree.
 enum OpSchema {
     /// Keys any layer may carry.
-    static let common = ["name", "op", "input", "inputs", "neuron", "weights", "init", "ceiling"]
+    static let common = ["name", "op", "input", "inputs", "neuron", "weights", "init", "ceiling", "levels"]
 
     static let opKeys: [String: [String]] = [
         "conv2d": ["out", "kernel", "stride", "padding", "dilation", "groups", "bias"],

@@ -69,8 +69,9 @@ public struct SampledError: Sendable {
             input = TensorShape(source.channels, height, width)
         }
         let x = Layer(name: layer.inputs[0], op: .input(shape: input, encoding: .rate))
-        let cut = Layer(name: layer.name, op: op, inputs: [x.name], neuron: layer.neuron, parameterKey: layer.parameterKey, location: layer.location,
+        var cut = Layer(name: layer.name, op: op, inputs: [x.name], neuron: layer.neuron, parameterKey: layer.parameterKey, location: layer.location,
                         ceiling: layer.ceiling)
+        cut.levels = layer.levels
         var parameters = ParameterStore()
         if let key = layer.parameterKey {
             for name in graph.parameters.keys where name.hasPrefix(key + ".") { parameters[name] = graph.parameters[name] }

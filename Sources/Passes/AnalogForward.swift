@@ -1,8 +1,9 @@
 import SpikeIR
 
 /// The network read as the ANN it was converted from: each layer with neurons is
-/// ReLU(weighted sum + bias), clipped at its ``Layer/ceiling`` if it has one, average pooling divides by its window, flatten and concat
-/// are wiring. Conversion passes calibrate on these activations (threshold balancing)
+/// ReLU(weighted sum + bias), clipped at its ``Layer/ceiling`` and quantised to its
+/// ``Layer/levels`` if it has them (``Layer/activation(_:)``), average pooling divides by its
+/// window, flatten and concat are wiring. Conversion passes calibrate on these activations (threshold balancing)
 /// and tests take their float accuracy from it.
 ///
 ///     let acts = try AnalogForward(graph).run(["image": pixels])
@@ -45,8 +46,12 @@ public struct AnalogForward: Sendable {
                     x.indices.map { i in p.scale[p.channel(i, count: x.count)] * x[i] + p.shift[p.channel(i, count: x.count)] }
                 } ?? x
                 let rectified = source.map { graph.layers[$0].neuron != nil && !linear.contains(layer.name) } ?? false
-                let ceiling = source.flatMap { graph.layers[$0].ceiling } ?? .infinity
-                acts[k] = rectified ? y.map { min(max($0, 0), ceiling) } : y
+                if rectified, let source {
+                    let owner = graph.layers[source]
+                    acts[k] = y.map { owner.activation($0) }
+                } else {
+                    acts[k] = y
+                }
             default:
                 let sources = layer.inputs.compactMap { position[$0] }
                 var sum = LayerKernel.apply(layer, inputs: sources.map { acts[$0] }, shapes: sources.compactMap { graph.layers[$0].shape }) { suffix in
@@ -60,8 +65,7 @@ public struct AnalogForward: Sendable {
                     let perChannel = max(sum.count / max(bias.count, 1), 1)
                     for i in sum.indices { sum[i] += bias[min(i / perChannel, bias.count - 1)] }
                 }
-                let ceiling = layer.ceiling ?? .infinity
-                acts[k] = layer.neuron == nil || linear.contains(layer.name) || normalised.contains(k) ? sum : sum.map { min(max($0, 0), ceiling) }
+                acts[k] = layer.neuron == nil || linear.contains(layer.name) || normalised.contains(k) ? sum : sum.map { layer.activation($0) }
             }
         }
         return acts

@@ -8,6 +8,10 @@ import TesseraSupport
 /// bias / lambda, thresholds 1 with reset by subtraction; average pooling keeps its unit
 /// weights and takes k^2 * lambda / lambda_in as threshold.
 ///
+/// A layer whose ANN activation was a quantised ReLU (``Layer/levels``, QCFS) keeps the
+/// clip it was trained with as its lambda, and needs no calibration: with only such layers
+/// to scale, the pass runs without samples, and the other layers keep lambda 1.
+///
 ///     let balanced = try BalanceThresholds(percentile: 99.9).run(graph, calibration: samples)
 public struct BalanceThresholds: Sendable {
     /// One lambda for a whole layer, or one per output channel (channels whose activations
@@ -29,7 +33,8 @@ public struct BalanceThresholds: Sendable {
     }
 
     public func run(_ graph: SpikeGraph, calibration: [[String: [Double]]]) throws(DiagnosticError) -> PassResult {
-        guard !calibration.isEmpty else { throw DiagnosticError("threshold balancing needs a calibration set (no samples given)") }
+        let trained = Set(graph.layers.indices.filter { graph.layers[$0].levels != nil && graph.layers[$0].ceiling != nil })
+        guard !calibration.isEmpty || !trained.isEmpty else { throw DiagnosticError("threshold balancing needs a calibration set (no samples given)") }
         guard percentile > 0 && percentile <= 100 else { throw DiagnosticError("percentile \(percentile) is not in (0, 100]") }
         let forward = AnalogForward(graph)
         let perChannel = granularity == .channel
@@ -47,8 +52,10 @@ public struct BalanceThresholds: Sendable {
         // one bucket), before an add ties some of them together.
         let readout = graph.readoutLayers
         let own = samples.enumerated().map { k, buckets in
+            // A quantised ReLU (QCFS) was trained with its clip, its lambda: it stays.
+            if trained.contains(k), let ceiling = graph.layers[k].ceiling { return Array(repeating: ceiling, count: buckets.count) }
             // A readout shares one lambda over its channels (``SpikeGraph/readoutLayers``).
-            (perChannel && readout.contains(k) ? [buckets.flatMap { $0 }] : buckets).map {
+            return (perChannel && readout.contains(k) ? [buckets.flatMap { $0 }] : buckets).map {
                 Self.robustMaximum($0.sorted(), percentile: percentile).map { $0 > 0 ? $0 : 1 } ?? 1
             }
         }
@@ -118,11 +125,19 @@ public struct BalanceThresholds: Sendable {
             neuron.reset = .subtract
             neuron.kind = .integrateAndFire
             out.layers[k].neuron = neuron
+            if trained.contains(k), let ceiling = layer.ceiling, let l = lambda[k].first {
+                out.layers[k].ceiling = ceiling / l
+            }
             let l = lambda[k]
             var range = l.count == 1 ? "lambda = \(fmt(l[0]))" : "lambda per channel \(fmt(l.min() ?? 0))..\(fmt(l.max() ?? 0))"
             if perChannel && readout.contains(k) && l.count == 1 { range += " for all channels (a readout)" }
-            let source = tied.scales[k] == nil ? "\(fmt(percentile))th percentile of \(counts) positive activations"
+            var source = tied.scales[k] == nil ? "\(fmt(percentile))th percentile of \(counts) positive activations"
                 : "tied with \(tied.partners[k, default: []].joined(separator: ", ")) for their add"
+            if trained.contains(k), tied.scales[k] == nil, let levels = layer.levels {
+                source = "trained: a quantised ReLU of \(levels) levels, which needs at least \(levels) ticks"
+            } else if calibration.isEmpty {
+                source = "no calibration data: spikes stand for 1"
+            }
             log.append("\(layer.name): \(range) (\(source)), threshold \(fmt(neuron.threshold))")
         }
         return PassResult(graph: out, log: log)

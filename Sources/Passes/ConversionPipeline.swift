@@ -40,6 +40,9 @@ public struct ConversionPipeline: Sendable {
         }
         if let balance = settings.balance {
             record("balance-thresholds", try BalanceThresholds(percentile: balance.percentile, granularity: balance.granularity).run(current, calibration: calibration))
+        } else if current.layers.contains(where: { $0.levels != nil }) {
+            // Quantised ReLUs carry their trained scale, which the spikes must stand for.
+            record("balance-thresholds", try BalanceThresholds().run(current, calibration: []))
         }
         // Calibration steers the final network towards this one's rates: the ANN as balanced,
         // before quantisation rounds it.

@@ -10,7 +10,8 @@ import TesseraSupport
 ///     let started = try EliminateResidual(fraction: 0.5).run(quantised)
 ///
 /// Only integrate-and-fire layers that reset by subtraction carry a residual; binary layers
-/// are cleared every tick and leaky or reset-to-zero layers keep their start at 0.
+/// are cleared every tick and leaky or reset-to-zero layers keep their start at 0. A
+/// quantised ReLU (``Layer/levels``) keeps the shift it was trained with.
 public struct EliminateResidual: Sendable {
     public var fraction: Double
 
@@ -26,6 +27,8 @@ public struct EliminateResidual: Sendable {
         var log: [String] = []
         for (k, layer) in graph.layers.enumerated() {
             guard var neuron = layer.neuron, neuron.kind == .integrateAndFire, neuron.reset == .subtract else { continue }
+            // A quantised ReLU's start is its trained shift, part of what it computes.
+            guard layer.levels == nil else { continue }
             neuron.initialFraction = fraction
             out.layers[k].neuron = neuron
             let thresholds = neuron.channelThresholds ?? [neuron.threshold]

@@ -16,7 +16,7 @@ public enum GraphPrinter {
                 layer.inputs.isEmpty ? "-" : layer.inputs.joined(separator: ","),
                 layer.shape?.description ?? "?",
                 grouped(row.cost.neurons), grouped(row.cost.synapses), grouped(row.cost.parameters),
-                details(of: layer) + (layer.ceiling.map { " ceiling=\(formatNumber($0))" } ?? ""),
+                details(of: layer) + (layer.ceiling.map { " ceiling=\(formatNumber($0))" } ?? "") + (layer.levels.map { " levels=\($0)" } ?? ""),
             ])
         }
         var lines = align(table, rightAligned: [4, 5, 6])

@@ -40,6 +40,9 @@ struct ONNXLowering {
         var flat: Bool
         /// The node that made it, for messages.
         var producer: String
+        /// The elementwise ops applied to a weighted sum so far (``ScalarChain``); the state
+        /// is rectified while they compose to an activation a spiking layer computes.
+        var chain: ScalarChain? = nil
     }
 
     enum Value {
@@ -132,6 +135,9 @@ struct ONNXLowering {
             let label = "\(file): graph output '\(output.name)'"
             switch values[output.name] {
             case let .activation(a)?:
+                if a.state != .rectified, let chain = a.chain, case let .failure(why) = chain.form() {
+                    throw DiagnosticError("\(label) is computed by \(chain.nodes.joined(separator: ", ")) from the sum of \(a.producer) as f(x) = \(chain), not an activation a spiking layer computes: \(why.reason)")
+                }
                 guard a.state != .normalised, let layer = layers.first(where: { $0.name == a.layer }), layer.neuron != nil else {
                     throw DiagnosticError("\(label) is computed by \(a.producer), which has no neurons of its own (end the graph with a weighted layer, a pooling or a Relu)")
                 }
@@ -171,6 +177,9 @@ struct ONNXLowering {
     /// The activation at input `k`, which must be non-negative (a layer's Relu output).
     func rectified(_ node: ONNXNode, _ k: Int = 0) throws(DiagnosticError) -> Activation {
         let a = try activation(node, k)
+        if a.state != .rectified, let chain = a.chain, case let .failure(why) = chain.form() {
+            throw node.error("reads '\(node.proto.input[k])', which \(chain.nodes.joined(separator: ", ")) compute from the sum of \(a.producer) as f(x) = \(chain): not an activation a spiking layer computes, since \(why.reason). Tessera lowers a ReLU, a Clip(0, max), or a quantised ReLU (QCFS: clip to [0, λ], L levels, shift φ)")
+        }
         guard a.state == .rectified else {
             throw node.error("reads '\(node.proto.input[k])', the output of \(a.producer) before any Relu. Every Tessera layer spikes, which computes the ReLU of its weighted sum, so a weighted op must be followed by Relu (or BatchNormalization then Relu) before \(node.op)")
         }

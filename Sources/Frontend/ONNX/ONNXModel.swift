@@ -68,9 +68,11 @@ struct ONNXNode {
 
     var op: String { proto.opType }
     /// `file: node 'name' (Op)`, or the node's first output when it has no name.
-    var label: String {
-        let name = proto.name.isEmpty ? (proto.output.first.map { "#\(index) -> '\($0)'" } ?? "#\(index)") : "'\(proto.name)'"
-        return "\(file): node \(name) (\(op))"
+    var label: String { "\(file): \(brief)" }
+
+    /// `node 'name' (Op)`, for lists of nodes within one message.
+    var brief: String {
+        "node " + (proto.name.isEmpty ? (proto.output.first.map { "#\(index) -> '\($0)'" } ?? "#\(index)") : "'\(proto.name)'") + " (\(op))"
     }
 
     func error(_ message: String) -> DiagnosticError { DiagnosticError("\(label): \(message)") }

@@ -15,16 +15,15 @@ extension ONNXLowering {
         "GRU": "recurrent cells have no rate-coded form in Tessera",
         "RNN": "recurrent cells have no rate-coded form in Tessera",
         "LRN": "local response normalisation divides by activity, which a neuron cannot; remove it",
-        "Mul": "a product of activations has no spiking form (multiplications by constants belong in the weights; fold them before export)",
-        "Div": "a division has no spiking form (fold constant scales into the weights before export)",
     ]
 
     /// Ops that may end the graph and are dropped there: monotone, so the arg max of the
     /// scores before them is the class, which the output layer's spike counts give.
     static let readBefore: Set<String> = ["Softmax", "LogSoftmax", "Sigmoid"]
 
-    static let supported = ["Add", "AveragePool", "BatchNormalization", "Clip", "Concat", "Constant", "Conv", "ConvTranspose", "Dropout",
-                            "Flatten", "Gemm", "GlobalAveragePool", "Identity", "MatMul", "Relu", "Reshape", "Resize", "Squeeze", "Upsample"]
+    static let supported = ["Add", "AveragePool", "BatchNormalization", "Clip", "Concat", "Constant", "Conv", "ConvTranspose", "Div", "Dropout",
+                            "Flatten", "Floor", "Gemm", "GlobalAveragePool", "Identity", "MatMul", "Mul", "Relu", "Reshape", "Resize", "Round",
+                            "Squeeze", "Sub", "Upsample"]
 
     mutating func lower(_ node: ONNXNode) throws(DiagnosticError) {
         guard node.proto.domain.isEmpty || node.proto.domain == "ai.onnx" else {
@@ -38,7 +37,9 @@ extension ONNXLowering {
                 warnings.append("\(node.label): its mask output is not computed (inference: Dropout passes its input on)")
             }
             define(node, value)
-        case "Relu": try rectify(node)
+        case "Relu":
+            let a = try activation(node, 0)
+            if a.chain == nil && a.state == .rectified { define(node, .activation(a)) } else { try lowerClipChain(node, lower: 0, upper: .infinity) }
         case "Clip": try lowerClip(node)
         case "BatchNormalization": try lowerBatchNorm(node)
         case "Conv": try lowerConv(node)
@@ -46,6 +47,8 @@ extension ONNXLowering {
         case "Gemm": try lowerGemm(node)
         case "MatMul": try lowerMatMul(node)
         case "Add": try lowerAdd(node)
+        case "Mul", "Div", "Sub": try lowerArithmetic(node)
+        case "Floor", "Round": try lowerFloor(node)
         case "AveragePool": try lowerAveragePool(node)
         case "GlobalAveragePool":
             let a = try rectified(node)
@@ -91,45 +94,35 @@ extension ONNXLowering {
         }
     }
 
-    /// Relu: a weighted sum (or its batch norm) becomes its layer's spiking output; on an
-    /// already rectified tensor it changes nothing.
-    mutating func rectify(_ node: ONNXNode) throws(DiagnosticError) {
-        var a = try activation(node, 0)
-        a.state = .rectified
-        define(node, .activation(a))
-    }
-
-    /// Clip(0, max), as ReLU6 exports: a ReLU whose upper clip is not kept.
+    /// Clip: on a weighted sum (or a chain of elementwise ops on one) it joins the chain,
+    /// Clip(0, max) as ReLU6 exports being a ReLU with a ceiling; on a rectified tensor, a
+    /// Clip from 0 with no maximum changes nothing, and any other is refused.
     mutating func lowerClip(_ node: ONNXNode) throws(DiagnosticError) {
         let low: Double?, high: Double?
         if model.opset >= 11 {
-            low = try node.input(1).map { _ throws(DiagnosticError) in try constant(node, 1, what: "min").values.first ?? 0 }
-            high = try node.input(2).map { _ throws(DiagnosticError) in try constant(node, 2, what: "max").values.first ?? .infinity }
+            low = try node.input(1).map { _ throws(DiagnosticError) in try scalar(node, 1) }
+            high = try node.input(2).map { _ throws(DiagnosticError) in try scalar(node, 2) }
         } else {
             low = node.attribute("min").map { Double($0.f) }
             high = node.attribute("max").map { Double($0.f) }
         }
-        guard low == 0 else {
-            throw node.error("clips at \(low.map { "\($0)" } ?? "no minimum"); only a Clip with min 0 (a ReLU, or ReLU6) has a spiking form")
+        let a = try activation(node, 0)
+        guard a.chain == nil && a.state == .rectified else {
+            try lowerClipChain(node, lower: low ?? -.infinity, upper: high ?? .infinity)
+            return
+        }
+        if let low, low > 0 {
+            throw node.error("clips at \(low) from below a tensor that is rectified already (\(a.producer)); only a Clip with min 0 (a ReLU, or ReLU6) has a spiking form")
         }
         if let high, high.isFinite {
-            // The clip becomes the ceiling of the layer whose sum it rectifies (through a
-            // batch norm, of the layer before it): the ANN reading clips there.
-            let a = try activation(node, 0)
-            guard a.state != .rectified else {
-                throw node.error("clips at \(high) a tensor that is rectified already (\(a.producer)); Tessera clips a layer's own activation only (Conv, then Clip)")
-            }
-            var target = a.layer
-            if a.state == .normalised, let bn = layers.first(where: { $0.name == a.layer }), let source = bn.inputs.first { target = source }
-            guard let k = layers.firstIndex(where: { $0.name == target }), high > 0 else { throw node.error("clips at \(high), not above 0") }
-            layers[k].ceiling = high
+            throw node.error("clips at \(high) a tensor that is rectified already (\(a.producer)); Tessera clips a layer's own activation only (Conv, then Clip)")
         }
-        try rectify(node)
+        define(node, .activation(a))
     }
 
     mutating func lowerBatchNorm(_ node: ONNXNode) throws(DiagnosticError) {
         let a = try activation(node, 0)
-        guard a.state == .pending else {
+        guard a.state == .pending, a.chain == nil else {
             throw node.error("normalises \(a.state == .rectified ? "a rectified tensor" : "a batch norm's output"); Tessera folds a batch norm into the weighted op right before it (Conv or Gemm, then BatchNormalization, then Relu)")
         }
         if try node.int("training_mode", default: 0) != 0 || node.proto.output.dropFirst().contains(where: { !$0.isEmpty }) {

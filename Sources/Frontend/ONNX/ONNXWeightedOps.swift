@@ -109,7 +109,9 @@ extension ONNXLowering {
         guard let x = node.input(0), let y = node.input(1) else { throw node.error("needs two inputs") }
         switch (values[x], values[y]) {
         case let (.activation(a)?, .constant(c)?), let (.constant(c)?, .activation(a)?):
-            try addBias(node, a, c)
+            // On a weighted sum a constant is its bias; after a batch norm or other
+            // elementwise ops it joins their chain.
+            if a.chain != nil || a.state == .normalised { try lowerArithmetic(node) } else { try addBias(node, a, c) }
         case let (.activation(a)?, .activation(b)?):
             for (k, v) in [(0, a), (1, b)] where v.state != .rectified {
                 throw node.error("adds '\(node.proto.input[k])', the output of \(v.producer) before any Relu. Tessera's add layer sums two spike trains, so both must be rectified; a residual Add(Conv(x), x) needs the convolution's value before its ReLU, which a spiking layer does not carry (put a Relu on each branch before the Add)")

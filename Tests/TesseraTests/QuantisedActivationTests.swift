@@ -1,0 +1,288 @@
+import Foundation
+import ONNXProto
+import SwiftProtobuf
+import Testing
+@testable import Frontend
+@testable import Passes
+@testable import SpikeIR
+@testable import Tessera
+
+/// Quantised ReLUs (QCFS, Bu et al. 2022): the elementwise chain an exporter writes after a
+/// convolution is recognised as clip λ, L levels and shift φ (``ScalarChain``), the layer
+/// keeps λ through conversion, and the float reading follows onnxruntime on a QCFS network
+/// PyTorch trained (`Fixtures/qcfs`, `tools/onnx/make_qcfs_fixture.py`).
+@Suite struct QuantisedActivationTests {
+    static func fixture(_ name: String) -> String { TestSupport.fixtures + "/qcfs/" + name }
+
+    /// QCFS as its authors' code and PyTorch's exporter write it: Div λ, Clip(0, 1), Mul L,
+    /// Add 1/2, Floor, Div L, Mul λ. With λ = 2, L = 4: steps of q = 1/2, the k-th at
+    /// x = (k - 1/2) q, so f(0.2) = 0, f(0.3) = 0.5, f(1.8) = 2 (clipped), f(-1) = 0.
+    @Test func qcfsChainIsRecognisedByHand() throws {
+        var chain = ScalarChain()
+        chain.affine(scale: 1 / 2.0, offset: 0, node: "div")
+        try chain.clip(0, 1, node: "clip")
+        chain.affine(scale: 4, offset: 0, node: "mul")
+        chain.affine(scale: 1, offset: 0.5, node: "add")
+        try chain.floor(node: "floor")
+        chain.affine(scale: 1 / 4.0, offset: 0, node: "div L")
+        chain.affine(scale: 2, offset: 0, node: "mul λ")
+        #expect(try chain.form().get() == .quantised(ceiling: 2, levels: 4, shift: 0.5))
+        for (x, y) in [(0.2, 0.0), (0.3, 0.5), (0.74, 0.5), (0.76, 1.0), (1.8, 2.0), (5.0, 2.0), (-1.0, 0.0)] {
+            #expect(abs(chain(x) - y) < 1e-12, "f(\(x)) = \(chain(x)), by hand \(y)")
+        }
+        // The layer's own reading of the same activation agrees at those points.
+        var layer = Layer(name: "c", op: .dense(Dense(outFeatures: 1)), neuron: NeuronModel(initialFraction: 0.5), ceiling: 2)
+        layer.levels = 4
+        for x in [0.2, 0.3, 0.74, 0.76, 1.8, 5, -1] { #expect(layer.activation(x) == chain(x)) }
+    }
+
+    /// Other orders exporters and authors write give the same λ, L and φ: Clip(0, λ) before
+    /// the division, Mul by 1/λ, Round instead of Add 1/2 and Floor, and the clip after the
+    /// floor, at the levels 0 and L. A plain floor (φ = 0) and ReLU6 are recognised too.
+    @Test func otherOrdersGiveTheSameActivation() throws {
+        var a = ScalarChain()
+        try a.clip(0, 3, node: "clip λ")
+        a.affine(scale: 1 / 3.0, offset: 0, node: "div λ")
+        a.affine(scale: 8, offset: 0, node: "mul L")
+        a.affine(scale: 1, offset: 0.5, node: "round")
+        try a.floor(node: "round")
+        a.affine(scale: 3.0 / 8, offset: 0, node: "mul λ/L")
+        #expect(try a.form().get() == .quantised(ceiling: 3, levels: 8, shift: 0.5))
+
+        var b = ScalarChain()
+        b.affine(scale: 4 / 2.0, offset: 0, node: "mul L/λ")
+        try b.floor(node: "floor")
+        try b.clip(0, 4, node: "clip levels")
+        b.affine(scale: 0.5, offset: 0, node: "mul λ/L")
+        #expect(try b.form().get() == .quantised(ceiling: 2, levels: 4, shift: 0))
+
+        var relu6 = ScalarChain()
+        try relu6.clip(0, 6, node: "clip")
+        #expect(try relu6.form().get() == .relu(ceiling: 6))
+        var relu = ScalarChain()
+        try relu.clip(0, .infinity, node: "relu")
+        #expect(try relu.form().get() == .relu(ceiling: nil))
+    }
+
+    /// Chains that are not quantised ReLUs are refused, with the reason: a Floor with no Clip,
+    /// a negative slope, a Clip whose bounds change sign, a staircase of the wrong slope.
+    @Test func otherChainsAreRefused() throws {
+        var noClip = ScalarChain()
+        noClip.affine(scale: 4, offset: 0.5, node: "mul, add")
+        try noClip.floor(node: "floor")
+        noClip.affine(scale: 0.25, offset: 0, node: "div")
+        #expect(Self.refusal(noClip).contains("no Clip below"))
+
+        var negative = ScalarChain()
+        negative.affine(scale: -2, offset: 0, node: "node 'neg' (Mul)")
+        #expect(throws: ScalarChain.Refusal.self) { try negative.clip(0, 1, node: "node 'c' (Clip)") }
+        do {
+            try negative.clip(0, 1, node: "node 'c' (Clip)")
+        } catch {
+            #expect(error.reason.contains("node 'neg' (Mul)") && error.reason.contains("negative"), "\(error.reason)")
+        }
+        var flipped = ScalarChain()
+        try flipped.clip(0, 1, node: "clip")
+        flipped.affine(scale: -1, offset: 0, node: "node 'neg' (Mul)")
+        #expect(Self.refusal(flipped).contains("negative"))
+
+        var signs = ScalarChain()  // QCFS with Clip(-1, 1): levels down to -λ
+        signs.affine(scale: 0.5, offset: 0, node: "div")
+        try signs.clip(-1, 1, node: "clip")
+        signs.affine(scale: 4, offset: 0.5, node: "mul, add")
+        try signs.floor(node: "floor")
+        signs.affine(scale: 0.5, offset: 0, node: "div, mul")
+        #expect(Self.refusal(signs).contains("least value is -2"))
+
+        var slope = ScalarChain()  // steps of 1/2 every 1/4 of input: slope 2
+        try slope.clip(0, 1, node: "clip")
+        slope.affine(scale: 4, offset: 0.5, node: "mul, add")
+        try slope.floor(node: "floor")
+        slope.affine(scale: 0.5, offset: 0, node: "mul")
+        #expect(Self.refusal(slope).contains("slope 2"))
+
+        var shifted = ScalarChain()  // relu(x) + 1 fires with no input
+        try shifted.clip(0, .infinity, node: "relu")
+        shifted.affine(scale: 1, offset: 1, node: "add")
+        #expect(Self.refusal(shifted).contains("least value is 1"))
+    }
+
+    static func refusal(_ chain: ScalarChain) -> String {
+        if case let .failure(why) = chain.form() { return why.reason }
+        return "recognised as \(chain)"
+    }
+
+    // MARK: - Through ONNX
+
+    /// A model written node by node: x [1, 1, 4, 4], a 3x3 conv to 2 channels, `chain` (op,
+    /// constant operands, in which position), flatten, and a Gemm to 3 scores.
+    static func model(_ chain: [(op: String, constants: [Float], first: Bool)], directory: URL) throws -> String {
+        var graph = Onnx_GraphProto()
+        graph.name = "chain"
+        func tensor(_ name: String, _ dims: [Int64], _ values: [Float]) -> Onnx_TensorProto {
+            var t = Onnx_TensorProto()
+            t.name = name
+            t.dims = dims
+            t.dataType = Int32(Onnx_TensorProto.DataType.float.rawValue)
+            t.floatData = values
+            return t
+        }
+        func info(_ name: String, _ dims: [Int64]) -> Onnx_ValueInfoProto {
+            var v = Onnx_ValueInfoProto()
+            v.name = name
+            v.type.tensorType.elemType = Int32(Onnx_TensorProto.DataType.float.rawValue)
+            v.type.tensorType.shape.dim = dims.map { d in
+                var dim = Onnx_TensorShapeProto.Dimension()
+                dim.dimValue = d
+                return dim
+            }
+            return v
+        }
+        func node(_ op: String, _ name: String, _ inputs: [String], _ outputs: [String], pads: Bool = false) -> Onnx_NodeProto {
+            var n = Onnx_NodeProto()
+            n.opType = op
+            n.name = name
+            n.input = inputs
+            n.output = outputs
+            if pads {
+                var a = Onnx_AttributeProto()
+                a.name = "pads"
+                a.type = .ints
+                a.ints = [1, 1, 1, 1]
+                n.attribute = [a]
+            }
+            return n
+        }
+        graph.input = [info("x", [1, 1, 4, 4])]
+        graph.initializer = [tensor("w", [2, 1, 3, 3], (0..<18).map { Float($0 % 5) / 10 - 0.2 }), tensor("b", [2], [0.1, -0.1]),
+                             tensor("fw", [32, 3], (0..<96).map { Float($0 % 7) / 10 - 0.3 }), tensor("fb", [3], [0, 0, 0])]
+        graph.node = [node("Conv", "conv", ["x", "w", "b"], ["s"], pads: true)]
+        var last = "s"
+        for (k, step) in chain.enumerated() {
+            let names = step.constants.indices.map { "k\(k)_\($0)" }
+            graph.initializer += zip(names, step.constants).map { tensor($0, [], [$1]) }
+            let inputs = step.first ? names + [last] : [last] + names
+            graph.node.append(node(step.op, "e\(k)", inputs, ["v\(k)"]))
+            last = "v\(k)"
+        }
+        graph.node += [node("Flatten", "flat", [last], ["f"]), node("Gemm", "fc", ["f", "fw", "fb"], ["y"])]
+        graph.output = [info("y", [1, 3])]
+        var model = Onnx_ModelProto()
+        model.irVersion = 8
+        var opset = Onnx_OperatorSetIdProto()
+        opset.version = 17
+        model.opsetImport = [opset]
+        model.graph = graph
+        let path = directory.appendingPathComponent("chain-\(UUID().uuidString).onnx").path
+        try Data(model.serializedBytes() as [UInt8]).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    static let qcfs: [(op: String, constants: [Float], first: Bool)] = [
+        ("Div", [2], false), ("Clip", [0, 1], false), ("Mul", [4], false), ("Add", [0.5], false),
+        ("Floor", [], false), ("Div", [4], false), ("Mul", [2], true),
+    ]
+
+    /// Written node by node, the QCFS chain gives its layer λ = 2 as ceiling, 4 levels and the
+    /// shift 1/2 as its neurons' start; with Round for Add and Floor, the same.
+    @Test func onnxChainGivesTheLayerItsLevels() throws {
+        let dir = FileManager.default.temporaryDirectory
+        for chain in [Self.qcfs, [("Div", [2], false), ("Clip", [0, 1], false), ("Mul", [4], false), ("Round", [], false),
+                                  ("Div", [4], false), ("Mul", [2], false)]] as [[(op: String, constants: [Float], first: Bool)]] {
+            let path = try Self.model(chain, directory: dir)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let net = try Network.load(path)
+            let conv = try #require(net.graph.layers.first { $0.name == "conv" })
+            #expect(conv.ceiling == 2 && conv.levels == 4 && conv.neuron?.initialFraction == 0.5, "\(conv)")
+            // Balancing keeps the trained λ, with no calibration data: threshold 1, ceiling 1.
+            let balanced = try BalanceThresholds().run(net.graph, calibration: [])
+            let after = try #require(balanced.graph.layers.first { $0.name == "conv" })
+            #expect(after.ceiling == 1 && after.neuron?.threshold == 1)
+            #expect(balanced.log.contains { $0.hasPrefix("conv: lambda = 2 (trained") }, "\(balanced.log)")
+        }
+    }
+
+    /// Bad chains exit 1 and name their nodes: a Floor with no Clip, a negative slope, a Clip
+    /// whose bounds change sign, a product of two activations.
+    @Test(arguments: [
+        ("floor-no-clip", "no Clip below"), ("negative-slope", "made the slope negative"),
+        ("clip-signs", "negative values"), ("two-activations", "multiplies two activations"),
+    ])
+    func badChainsAreRefused(_ name: String, _ reason: String) throws {
+        let chains: [String: [(op: String, constants: [Float], first: Bool)]] = [
+            "floor-no-clip": [("Mul", [4], false), ("Add", [0.5], false), ("Floor", [], false), ("Div", [4], false)],
+            "negative-slope": [("Sub", [0], true), ("Clip", [0, 1], false)],
+            "clip-signs": [("Div", [2], false), ("Clip", [-1, 1], false), ("Mul", [4], false), ("Add", [0.5], false),
+                           ("Floor", [], false), ("Div", [4], false), ("Mul", [2], false)],
+            "two-activations": [("Relu", [], false)],
+        ]
+        let dir = FileManager.default.temporaryDirectory
+        var path = try Self.model(try #require(chains[name]), directory: dir)
+        if name == "two-activations" {
+            // v0 * v0: read the file back and square the Relu's output.
+            var model = try Onnx_ModelProto(serializedBytes: try Data(contentsOf: URL(fileURLWithPath: path)))
+            var square = Onnx_NodeProto()
+            (square.opType, square.name, square.input, square.output) = ("Mul", "square", ["v0", "v0"], ["v1"])
+            model.graph.node.insert(square, at: 2)
+            model.graph.node[3].input[0] = "v1"
+            try FileManager.default.removeItem(atPath: path)
+            path = dir.appendingPathComponent("square-\(UUID().uuidString).onnx").path
+            try Data(model.serializedBytes() as [UInt8]).write(to: URL(fileURLWithPath: path))
+        }
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let run = try TestSupport.tessera(["check", path])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains(reason), "\(run.stderr)")
+        #expect(run.stderr.contains("node '"), "\(run.stderr)")
+    }
+
+    // MARK: - The trained fixture
+
+    /// The float reading of the QCFS CNN PyTorch trained gives onnxruntime's scores on all
+    /// 360 test images (largest difference at most 1e-4 of the largest score) and so
+    /// PyTorch's accuracy (summary.json).
+    @Test func floatReadingEqualsOnnxruntime() throws {
+        let net = try Network.load(Self.fixture("qcfs-cnn.onnx"))
+        #expect(net.graph.layers.filter { $0.levels == 4 }.count == 2)
+        let x = try NPYFile.read(path: Self.fixture("qcfs-cnn.input.npy"))
+        let y = try NPYFile.read(path: Self.fixture("qcfs-cnn.output.npy"))
+        let labels = try NPYFile.read(path: Self.fixture("qcfs-cnn.labels.npy")).values.map { Int($0) }
+        let input = try #require(net.graph.inputLayers.first?.name), output = try #require(net.graph.outputs.first)
+        let k = try #require(net.graph.layers.firstIndex { $0.name == output })
+        let forward = AnalogForward(net.graph)
+        let n = x.shape[0], inSize = x.values.count / n, outSize = y.values.count / n
+        var worst = 0.0, largest = 0.0, correct = 0
+        for s in 0..<n {
+            let mine = forward.run([input: Array(x.values[s * inSize ..< (s + 1) * inSize])], linear: [output])[k]
+            let theirs = Array(y.values[s * outSize ..< (s + 1) * outSize])
+            worst = max(worst, zip(mine, theirs).map { abs($0 - $1) }.max() ?? .infinity)
+            largest = max(largest, theirs.map(abs).max() ?? 0)
+            if mine.firstIndex(of: mine.max() ?? 0) == labels[s] { correct += 1 }
+        }
+        #expect(worst <= 1e-4 * largest, "largest difference \(worst) against scores up to \(largest)")
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.fixture("summary.json")))) as? [String: Any]
+        let torch = try #require(summary?["torch_accuracy"] as? Double)
+        #expect(correct == Int((torch * Double(n)).rounded()))
+    }
+
+    /// `tessera import` writes the levels to YAML (`ceiling`, `levels`, the neuron's
+    /// `initial`), and the file reads as the model.
+    @Test func importedYAMLKeepsTheLevels() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qcfs-import-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let yaml = dir.appendingPathComponent("qcfs.yaml").path
+        let run = try TestSupport.tessera(["import", Self.fixture("qcfs-cnn.onnx"), "-o", yaml])
+        #expect(run.status == 0, "\(run.stderr)")
+        let direct = try Network.load(Self.fixture("qcfs-cnn.onnx")), written = try Network.load(yaml)
+        #expect(written.graph.layers.map(\.levels) == direct.graph.layers.map(\.levels))
+        let x = try NPYFile.read(path: Self.fixture("qcfs-cnn.input.npy"))
+        let size = x.values.count / x.shape[0]
+        for s in 0..<16 {
+            let sample = Array(x.values[s * size ..< (s + 1) * size])
+            let a = AnalogForward(direct.graph).run([direct.graph.inputLayers[0].name: sample], linear: Set(direct.graph.outputs))
+            let b = AnalogForward(written.graph).run([written.graph.inputLayers[0].name: sample], linear: Set(written.graph.outputs))
+            #expect(zip(a.last ?? [], b.last ?? []).allSatisfy { abs($0 - $1) <= 1e-9 * max(1, abs($0)) })
+        }
+    }
+}
