@@ -127,6 +127,27 @@ struct LayerReader {
         return .instance(name: name, block: block, inputs: inputs, node: node)
     }
 
+    /// A residual convolution's shortcut, the skip path from its second input:
+    /// `shortcut: identity`, or `shortcut: { kernel: 1, stride: 2 }` (a projection, whose
+    /// weights are `<name>.shortcut`; padding 0 unless given).
+    private mutating func readShortcut(_ node: Node, what: String) -> Shortcut? {
+        if case .scalar = node {
+            guard let word = reader.string(node, what: "shortcut") else { return nil }
+            guard word == "identity" else {
+                reader.error("\(what): shortcut is 'identity' or a window such as { kernel: 1, stride: 2 }, got '\(word)'", at: node)
+                return nil
+            }
+            return Shortcut(identity: true)
+        }
+        guard let m = reader.mapping(node, what: "\(what) shortcut", allowed: ["kernel", "stride", "padding"]) else { return nil }
+        let kernel = m["kernel"].map { reader.ints($0, what: "shortcut kernel", count: 2, atLeast: 1) } ?? [1, 1]
+        let stride = m["stride"].map { reader.ints($0, what: "shortcut stride", count: 2, atLeast: 1) } ?? [1, 1]
+        let padding = m["padding"].map { reader.ints($0, what: "shortcut padding", count: 2, atLeast: 0) } ?? [0, 0]
+        guard let kernel, let stride, let padding else { return nil }
+        return Shortcut(vertical: Window(kernel: kernel[0], stride: stride[0], padding: padding[0]),
+                        horizontal: Window(kernel: kernel[1], stride: stride[1], padding: padding[1]))
+    }
+
     private mutating func readOperation(_ op: String, what: String, value: (String) -> Node?, node: Node) -> Operation? {
         func required(_ key: String) -> Node? {
             if let n = value(key) { return n }
@@ -160,7 +181,16 @@ struct LayerReader {
             guard let kernel, let (v, h) = windows(kernel: kernel, strideDefault: [1, 1]),
                   let out, let groups, let bias, let outputPadding else { return nil }
             if op == "conv2d" {
-                return .conv2d(Convolution(outChannels: out, vertical: v, horizontal: h, groups: groups, bias: bias))
+                var shortcut: Shortcut?
+                if let n = value("shortcut") {
+                    guard let s = readShortcut(n, what: what) else { return nil }
+                    guard groups == 1 else {
+                        reader.error("\(what): a residual convolution (shortcut) takes groups = 1", at: n)
+                        return nil
+                    }
+                    shortcut = s
+                }
+                return .conv2d(Convolution(outChannels: out, vertical: v, horizontal: h, groups: groups, bias: bias, shortcut: shortcut))
             }
             return .convTranspose2d(ConvolutionTranspose(outChannels: out, vertical: v, horizontal: h,
                                                          outputPadding: outputPadding, groups: groups, bias: bias))

@@ -35,7 +35,12 @@ public enum NetworkWriter {
                 lines.append("  \(quoted(name)): { shape: [\(shape.channels), \(shape.height), \(shape.width)], encoding: \(encoding.rawValue) }")
                 continue
             case let .conv2d(c):
-                entry = "op: conv2d, \(input)out: \(c.outChannels), kernel: \(pair(c.vertical, c.horizontal, \.kernel)), stride: \(pair(c.vertical, c.horizontal, \.stride)), padding: \(pair(c.vertical, c.horizontal, \.padding)), dilation: \(pair(c.vertical, c.horizontal, \.dilation)), groups: \(c.groups)"
+                let inputs = c.shortcut == nil ? input : "inputs: [\(layer.inputs.map { quoted(names[$0] ?? $0) }.joined(separator: ", "))], "
+                entry = "op: conv2d, \(inputs)out: \(c.outChannels), kernel: \(pair(c.vertical, c.horizontal, \.kernel)), stride: \(pair(c.vertical, c.horizontal, \.stride)), padding: \(pair(c.vertical, c.horizontal, \.padding)), dilation: \(pair(c.vertical, c.horizontal, \.dilation)), groups: \(c.groups)"
+                if let s = c.shortcut {
+                    // Always as a window with its weights: after conversion an identity's are scaled.
+                    entry += ", shortcut: { kernel: \(pair(s.vertical, s.horizontal, \.kernel)), stride: \(pair(s.vertical, s.horizontal, \.stride)), padding: \(pair(s.vertical, s.horizontal, \.padding)) }"
+                }
             case let .dense(d):
                 entry = "op: dense, \(input)out: \(d.outFeatures)"
             case let .avgpool(p), let .sumpool(p):
@@ -75,7 +80,7 @@ public enum NetworkWriter {
             if let l = layer.levels { entry += ", levels: \(l)" }
             body.append("  - { name: \(quoted(name)), \(entry) }")
             if let key = layer.parameterKey {
-                for suffix in ["weight", "bias", "template", "running_mean", "running_var"] {
+                for suffix in ["weight", "bias", "shortcut", "template", "running_mean", "running_var"] {
                     guard var t = graph.parameters.tensor("\(key).\(suffix)") else { continue }
                     if let scales, suffix != "template", let channels = t.shape.first, channels == scales.count, channels > 0 {
                         let per = t.values.count / channels

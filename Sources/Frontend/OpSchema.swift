@@ -5,7 +5,7 @@ enum OpSchema {
     static let common = ["name", "op", "input", "inputs", "neuron", "weights", "init", "ceiling", "levels"]
 
     static let opKeys: [String: [String]] = [
-        "conv2d": ["out", "kernel", "stride", "padding", "dilation", "groups", "bias"],
+        "conv2d": ["out", "kernel", "stride", "padding", "dilation", "groups", "bias", "shortcut"],
         "convtranspose2d": ["out", "kernel", "stride", "padding", "dilation", "groups", "bias", "output_padding"],
         "dense": ["out", "bias"],
         "avgpool": ["kernel", "stride", "padding"],

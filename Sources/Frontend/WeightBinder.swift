@@ -28,11 +28,11 @@ struct WeightBinder {
         let index = graph.layersByName
         var done = Set<String>()
         for layer in graph.layers {
-            guard let key = layer.parameterKey, done.insert(key).inserted,
-                  let input = graph.inputShapes(of: layer, in: index).first else { continue }
+            let shapes = graph.inputShapes(of: layer, in: index)
+            guard let key = layer.parameterKey, done.insert(key).inserted, !shapes.isEmpty else { continue }
             let spec = weights[key]?.spec ?? WeightSpec()
             let synthetic = spec.synthetic ?? file.synthetic
-            for slot in layer.op.parameterSlots(input: input) {
+            for slot in layer.op.parameterSlots(inputs: shapes) {
                 let name = "\(key).\(slot.suffix)"
                 if let (path, node) = spec.files[slot.suffix] {
                     do {
@@ -55,6 +55,13 @@ struct WeightBinder {
                 }
                 // A trained scale is bound only when the weights hold it.
                 if slot.optional { continue }
+                // `shortcut: identity` needs no tensor: its weights are the identity matrix.
+                if slot.suffix == "shortcut", case let .conv2d(c) = layer.op, c.shortcut?.identity == true, slot.shape.count == 4 {
+                    let (out, inner) = (slot.shape[0], slot.shape[1])
+                    let values = (0..<(out * inner)).map { $0 / inner == $0 % inner ? 1.0 : 0 }
+                    if let identity = Tensor(shape: slot.shape, values: values) { store[name] = .loaded(identity, origin: "the identity (shortcut: identity)") }
+                    continue
+                }
                 if let synthetic {
                     let constant = synthetic.trinary && slot.suffix == "bias" ? 0 : slot.constant
                     store[name] = .synthetic(.init(shape: slot.shape, seed: synthetic.seed, bound: 1 / Double(max(slot.fanIn, 1)).squareRoot(),

@@ -28,6 +28,22 @@ extension IntegerNetwork {
                     }
                 }
             }
+            // A residual block's shortcut: its own window on the second input.
+            if let shortcut = conv.shortcut, inputs.count > 1, shapes.count > 1, let s = parameter(layer, "shortcut") {
+                let z = shapes[1]
+                let (sh, sw) = (shortcut.vertical.kernel, shortcut.horizontal.kernel)
+                for ci in 0..<z.channels {
+                    for ky in 0..<sh {
+                        let iy = shortcut.vertical.source(output: oy, tap: ky)
+                        guard iy >= 0 && iy < z.height else { continue }
+                        for kx in 0..<sw {
+                            let ix = shortcut.horizontal.source(output: ox, tap: kx)
+                            guard ix >= 0 && ix < z.width else { continue }
+                            add(inputs[1], at(ci, iy, ix, z), s[((oc * z.channels + ci) * sh + ky) * sw + kx])
+                        }
+                    }
+                }
+            }
         case let .convTranspose2d(conv):
             let w = parameter(layer, "weight") ?? []
             let inPerGroup = x.channels / conv.groups, outPerGroup = conv.outChannels / conv.groups

@@ -29,6 +29,8 @@ struct LocalOp: Sendable {
 
     init?(_ layer: Layer, inputs: [TensorShape], network: IntegerNetwork) {
         guard let out = layer.shape, var x = inputs.first else { return nil }
+        // A residual convolution reads two inputs: it is mapped from its connections.
+        if case let .conv2d(conv) = layer.op, conv.shortcut != nil { return nil }
         inputIndex = layer.op == .xcorr ? 1 : 0
         if layer.op == .xcorr {
             guard inputs.count == 2 else { return nil }

@@ -94,6 +94,17 @@ public struct BalanceThresholds: Sendable {
                     scaled[i] *= s / lambda[k][min(co, lambda[k].count - 1)]
                 }
                 out.set(layer, "weight", Tensor(shape: w.shape, values: scaled) ?? w, origin: "balanced")
+                // A residual block's shortcut reads the second input, whose scales follow the
+                // first input's in `input`; its weights carry that scale as the others do.
+                if let s = graph.tensor(layer, "shortcut"), s.shape.count == 4, let skipIndex = layer.inputs.dropFirst().first.flatMap({ position[$0] }),
+                   let skip = graph.layers[skipIndex].shape {
+                    let (taps, plane) = (s.shape[2] * s.shape[3], skip.height * skip.width)
+                    let values = s.values.indices.map { i in
+                        let co = i / max(skip.channels * taps, 1), ci = (i / max(taps, 1)) % max(skip.channels, 1)
+                        return s.values[i] * input[min(inShape.count + ci * plane, max(input.count - 1, 0))] / lambda[k][min(co, lambda[k].count - 1)]
+                    }
+                    out.set(layer, "shortcut", Tensor(shape: s.shape, values: values) ?? s, origin: "balanced")
+                }
                 if let b = graph.tensor(layer, "bias") {
                     let balanced = b.values.indices.map { b.values[$0] / lambda[k][min($0, lambda[k].count - 1)] }
                     out.set(layer, "bias", Tensor(shape: b.shape, values: balanced) ?? b, origin: "balanced")

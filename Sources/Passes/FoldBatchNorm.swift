@@ -51,6 +51,12 @@ public struct FoldBatchNorm: Sendable {
             out.layers[k] = folded
             out.set(folded, "weight", Tensor(shape: w.shape, values: weights) ?? w, origin: "folded \(layer.name)")
             out.set(folded, "bias", Tensor(shape: [bias.count], values: bias) ?? w, origin: "folded \(layer.name)")
+            // A residual convolution's shortcut feeds the same neurons: it takes the same scale.
+            if let s = out.tensor(producer, "shortcut") {
+                let per = max(s.count / max(p.scale.count, 1), 1)
+                out.set(folded, "shortcut", Tensor(shape: s.shape, values: s.values.indices.map { s.values[$0] * p.scale[min($0 / per, p.scale.count - 1)] }) ?? s,
+                        origin: "folded \(layer.name)")
+            }
             removed.insert(layer.name)
             renamed[layer.name] = source
             log.append("\(layer.name) folded into \(source): scale \(fmt(p.scale.min() ?? 0))..\(fmt(p.scale.max() ?? 0)), shift \(fmt(p.shift.min() ?? 0))..\(fmt(p.shift.max() ?? 0)) over \(p.scale.count) channels")

@@ -97,9 +97,17 @@ public struct QuantiseWeights: Sendable {
                 continue
             }
             let channels = max(shape.channels, 1)
-            let members = layer.op.channelMembers(weightShape: w.shape, count: w.count, channels: channels)
-            guard w.values.contains(where: { $0 != 0 }) else { continue }
-            var q = [Double](repeating: 0, count: w.count)
+            // A residual convolution's shortcut weights feed the same neurons: each channel's
+            // members are its weights and then its shortcut weights, under one scale.
+            let shortcut = graph.tensor(layer, "shortcut")
+            let values = w.values + (shortcut?.values ?? [])
+            var members = layer.op.channelMembers(weightShape: w.shape, count: w.count, channels: channels)
+            if let shortcut {
+                let per = max(shortcut.count / channels, 1)
+                for i in shortcut.values.indices { members[min(i / per, channels - 1)].append(w.count + i) }
+            }
+            guard values.contains(where: { $0 != 0 }) else { continue }
+            var q = [Double](repeating: 0, count: values.count)
             var scales = [Double](repeating: 1, count: channels)
             let bias = graph.tensor(layer, "bias")
             var capped = false
@@ -116,18 +124,18 @@ public struct QuantiseWeights: Sendable {
             switch mode {
             case let .bits(bits):
                 let top = Double((1 << (bits - 1)) - 1)
-                let layerScale = granularity == .layer ? Self.scale(w.values, top: top) : 1
-                scales = members.map { m in granularity == .channel ? Self.scale(m.map { w.values[$0] }, top: top) : layerScale }
+                let layerScale = granularity == .layer ? Self.scale(values, top: top) : 1
+                scales = members.map { m in granularity == .channel ? Self.scale(m.map { values[$0] }, top: top) : layerScale }
                 scales = capping(scales)
-                for c in 0..<channels { for i in members[c] { q[i] = min(max((w.values[i] * scales[c]).rounded(), -top), top) } }
+                for c in 0..<channels { for i in members[c] { q[i] = min(max((values[i] * scales[c]).rounded(), -top), top) } }
             case .trinary:
-                var alphas = [Double](repeating: 0, count: channels), signs = [Double](repeating: 0, count: w.count)
+                var alphas = [Double](repeating: 0, count: channels), signs = [Double](repeating: 0, count: values.count)
                 for c in 0..<channels where !members[c].isEmpty {
-                    let row = members[c].map { w.values[$0] }
+                    let row = members[c].map { values[$0] }
                     let delta = 0.7 * row.map(abs).reduce(0, +) / Double(row.count)
                     let kept = row.filter { abs($0) > delta }
                     alphas[c] = kept.isEmpty ? 0 : kept.map(abs).reduce(0, +) / Double(kept.count)
-                    for i in members[c] { signs[i] = abs(w.values[i]) > delta ? (w.values[i] > 0 ? 1 : -1) : 0 }
+                    for i in members[c] { signs[i] = abs(values[i]) > delta ? (values[i] > 0 ? 1 : -1) : 0 }
                 }
                 let layerScale = 127 / max(alphas.max() ?? 1, .leastNonzeroMagnitude)
                 scales = capping(alphas.map { granularity == .channel && $0 > 0 ? 127 / $0 : layerScale })
@@ -137,12 +145,15 @@ public struct QuantiseWeights: Sendable {
             if capped { log.append("\(layer.name): scale lowered so that biases and thresholds fit the target's widths") }
             for c in 0..<channels {
                 for i in members[c] {
-                    signal += w.values[i] * w.values[i]
-                    noise += (w.values[i] - q[i] / scales[c]) * (w.values[i] - q[i] / scales[c])
+                    signal += values[i] * values[i]
+                    noise += (values[i] - q[i] / scales[c]) * (values[i] - q[i] / scales[c])
                 }
             }
             let sqnr = noise == 0 ? Double.infinity : 10 * log10(signal / noise)
-            out.set(layer, "weight", Tensor(shape: w.shape, values: q) ?? w, origin: "quantised \(mode)")
+            out.set(layer, "weight", Tensor(shape: w.shape, values: Array(q[..<w.count])) ?? w, origin: "quantised \(mode)")
+            if let shortcut {
+                out.set(layer, "shortcut", Tensor(shape: shortcut.shape, values: Array(q[w.count...])) ?? shortcut, origin: "quantised \(mode)")
+            }
             let floor: Double = binary ? -.infinity : 1
             var note = ""
             if granularity == .channel {

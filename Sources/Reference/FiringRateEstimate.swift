@@ -77,6 +77,15 @@ struct ChannelRates {
                     let base = (co * inPerGroup + ci) * taps
                     for t in 0..<taps where base + t < w.count { sum += w[base + t] * r }
                 }
+                // A residual block's shortcut, read from the second input.
+                if let shortcut = conv.shortcut, inputs.count > 1, shapes.count > 1, let s = parameter("shortcut") {
+                    let (z, skipTaps) = (shapes[1], shortcut.vertical.kernel * shortcut.horizontal.kernel)
+                    for ci in 0..<z.channels {
+                        let r = channel(inputs[1], ci, z)
+                        let base = (co * z.channels + ci) * skipTaps
+                        for t in 0..<skipTaps where base + t < s.count { sum += s[base + t] * r }
+                    }
+                }
                 return sum
             }
             return ChannelRates(values: values, perValue: plane)

@@ -56,8 +56,9 @@ public struct IntegerNetwork: Sendable {
                     diagnostics.error("\(layer.op.name) '\(layer.name)': threshold must be at least 1 (found \(low))", at: at)
                 }
             }
-            guard let key = layer.parameterKey, let input = graph.inputShapes(of: layer, in: index).first else { continue }
-            for slot in layer.op.parameterSlots(input: input) {
+            let shapes = graph.inputShapes(of: layer, in: index)
+            guard let key = layer.parameterKey, !shapes.isEmpty else { continue }
+            for slot in layer.op.parameterSlots(inputs: shapes) {
                 let name = "\(key).\(slot.suffix)"
                 guard tensors[name] == nil, let tensor = graph.parameters.tensor(name) else { continue }
                 if slot.optional {

@@ -36,7 +36,9 @@ public enum GraphPrinter {
         }
         switch layer.op {
         case let .input(_, encoding): parts.append("encoding=\(encoding.rawValue)")
-        case let .conv2d(c): parts.append(window(c.vertical, c.horizontal) + " g\(c.groups)" + (c.bias ? "" : " nobias"))
+        case let .conv2d(c):
+            parts.append(window(c.vertical, c.horizontal) + " g\(c.groups)" + (c.bias ? "" : " nobias"))
+            if let s = c.shortcut { parts.append("+ shortcut " + (s.identity ? "identity" : window(s.vertical, s.horizontal))) }
         case let .convTranspose2d(c): parts.append(window(c.vertical, c.horizontal) + " op\(c.outputPadding[0])x\(c.outputPadding[1]) g\(c.groups)")
         case let .avgpool(p), let .sumpool(p): parts.append(window(p.vertical, p.horizontal))
         case let .upsample(u): parts.append("x\(u.factor) \(u.mode.rawValue)")

@@ -24,8 +24,8 @@ extension Layer {
     public func cost(inputShapes: [TensorShape]) -> LayerCost {
         guard let out = shape, let x = inputShapes.first else { return LayerCost() }
         let neurons = op.hasNeurons ? out.count : 0
-        let parameters = op.parameterSlots(input: x).filter { !$0.optional }.reduce(0) { $0 + $1.shape.reduce(1, *) }
-        let synapses: Int
+        let parameters = op.parameterSlots(inputs: inputShapes).filter { !$0.optional }.reduce(0) { $0 + $1.shape.reduce(1, *) }
+        var synapses: Int
         switch op {
         case .input, .flatten, .concat, .batchnorm:
             synapses = 0
@@ -33,6 +33,11 @@ extension Layer {
             synapses = c.outChannels * (x.channels / c.groups)
                 * c.vertical.validTaps(input: x.height, output: out.height)
                 * c.horizontal.validTaps(input: x.width, output: out.width)
+            if let s = c.shortcut, inputShapes.count > 1 {
+                let skip = inputShapes[1]
+                synapses += c.outChannels * skip.channels * s.vertical.validTaps(input: skip.height, output: out.height)
+                    * s.horizontal.validTaps(input: skip.width, output: out.width)
+            }
         case let .convTranspose2d(c):
             synapses = x.channels * (c.outChannels / c.groups)
                 * c.vertical.validTransposedTaps(input: x.height, output: out.height)

@@ -46,6 +46,7 @@ public enum Operation: Hashable, Sendable {
         case .input: 0
         case .add, .concat: nil
         case .xcorr: 2
+        case let .conv2d(c): c.shortcut == nil ? 1 : 2
         default: 1
         }
     }
@@ -67,13 +68,35 @@ public struct Convolution: Hashable, Sendable {
     public var horizontal: Window
     public var groups: Int
     public var bias: Bool
+    /// A residual block's shortcut: the convolution reads a second input through it, and its
+    /// neurons sum both currents (`relu(bn(conv(h)) + x)` is one spiking layer).
+    public var shortcut: Shortcut?
 
-    public init(outChannels: Int, vertical: Window, horizontal: Window, groups: Int = 1, bias: Bool = true) {
+    public init(outChannels: Int, vertical: Window, horizontal: Window, groups: Int = 1, bias: Bool = true, shortcut: Shortcut? = nil) {
         self.outChannels = outChannels
         self.vertical = vertical
         self.horizontal = horizontal
         self.groups = groups
         self.bias = bias
+        self.shortcut = shortcut
+    }
+}
+
+/// The skip path of a residual block, read as the second input of a convolution: a dense
+/// convolution (no groups, no dilation) with weights `<key>.shortcut`, `[out, in, kh, kw]`.
+/// An identity shortcut is a 1x1 one with the identity matrix as weights; a projection
+/// (ResNet's 1x1 strided convolution and its batch norm) has its own. A neuron has no
+/// per-input gain, so the skip input's scale lives in these weights, as any input's does.
+public struct Shortcut: Hashable, Sendable {
+    public var vertical: Window
+    public var horizontal: Window
+    /// Declared as the identity: with no tensor given, its weights are the identity matrix.
+    public var identity: Bool
+
+    public init(vertical: Window = Window(kernel: 1), horizontal: Window = Window(kernel: 1), identity: Bool = false) {
+        self.vertical = vertical
+        self.horizontal = horizontal
+        self.identity = identity
     }
 }
 

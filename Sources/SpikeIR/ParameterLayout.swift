@@ -23,7 +23,20 @@ public struct ParameterSlot: Hashable, Sendable {
 }
 
 extension Operation {
-    /// The parameter tensors this op needs given its input shape (empty for ops without any).
+    /// The parameter tensors this op needs given its inputs' shapes: those of its first input,
+    /// and a residual convolution's shortcut weights `[out, skip channels, kh, kw]`.
+    public func parameterSlots(inputs: [TensorShape]) -> [ParameterSlot] {
+        guard let first = inputs.first else { return [] }
+        var slots = parameterSlots(input: first)
+        if case let .conv2d(c) = self, let shortcut = c.shortcut, inputs.count > 1 {
+            let skip = inputs[1]
+            let fanIn = skip.channels * shortcut.vertical.kernel * shortcut.horizontal.kernel
+            slots.append(ParameterSlot(suffix: "shortcut", shape: [c.outChannels, skip.channels, shortcut.vertical.kernel, shortcut.horizontal.kernel], fanIn: fanIn))
+        }
+        return slots
+    }
+
+    /// The parameter tensors this op needs given its (first) input's shape (empty for ops without any).
     public func parameterSlots(input: TensorShape) -> [ParameterSlot] {
         switch self {
         case let .conv2d(c):

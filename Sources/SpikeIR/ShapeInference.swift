@@ -18,6 +18,16 @@ extension Operation {
             let height = conv.vertical.convolvedSize(x.height)
             let width = conv.horizontal.convolvedSize(x.width)
             try checkWindow(height: height, width: width, input: x, conv.vertical, conv.horizontal)
+            if let shortcut = conv.shortcut, inputs.count > 1 {
+                let skip = inputs[1]
+                let size = (shortcut.vertical.convolvedSize(skip.height), shortcut.horizontal.convolvedSize(skip.width))
+                guard size == (height, width) else {
+                    throw ShapeError("its shortcut reads \(skip) with kernel \(shortcut.vertical.kernel) and stride \(shortcut.vertical.stride), which gives \(size.0)x\(size.1), but the convolution gives \(height)x\(width); the two branches of a residual block must meet in one shape")
+                }
+                guard shortcut.identity == false || skip.channels == conv.outChannels else {
+                    throw ShapeError("its identity shortcut reads \(skip.channels) channels into \(conv.outChannels); an identity needs as many (give the shortcut its own weights: a projection)")
+                }
+            }
             return TensorShape(conv.outChannels, height, width)
         case let .convTranspose2d(conv):
             let x = inputs[0]

@@ -65,8 +65,8 @@ public enum Verifier {
                 diagnostics.error("\(layers[i].op.name) '\(layers[i].name)': \(error.message)", at: layers[i].location)
                 continue
             }
-            if checkParameters, let x = inputShapes.first {
-                checkLayerParameters(of: layers[i], input: x, store: graph.parameters, diagnostics: &diagnostics)
+            if checkParameters, !inputShapes.isEmpty {
+                checkLayerParameters(of: layers[i], inputs: inputShapes, store: graph.parameters, diagnostics: &diagnostics)
             }
         }
 
@@ -130,9 +130,9 @@ public enum Verifier {
         return Array(reversed[start...] + reversed[..<start])
     }
 
-    private static func checkLayerParameters(of layer: Layer, input: TensorShape, store: ParameterStore, diagnostics: inout Diagnostics) {
-        guard let key = layer.parameterKey else { return }
-        for slot in layer.op.parameterSlots(input: input) {
+    private static func checkLayerParameters(of layer: Layer, inputs: [TensorShape], store: ParameterStore, diagnostics: inout Diagnostics) {
+        guard let key = layer.parameterKey, let input = inputs.first else { return }
+        for slot in layer.op.parameterSlots(inputs: inputs) {
             let name = "\(key).\(slot.suffix)"
             guard let shape = store.shape(of: name) else {
                 if slot.optional { continue }

@@ -1,6 +1,4 @@
 import Foundation
-import ONNXProto
-import SwiftProtobuf
 import Testing
 @testable import Frontend
 @testable import Passes
@@ -10,9 +8,9 @@ import Testing
 /// Quantised ReLUs (QCFS, Bu et al. 2022): the elementwise chain an exporter writes after a
 /// convolution is recognised as clip λ, L levels and shift φ (``ScalarChain``), the layer
 /// keeps λ through conversion, and the float reading follows onnxruntime on a QCFS network
-/// PyTorch trained (`Fixtures/qcfs`, `tools/onnx/make_qcfs_fixture.py`).
+/// PyTorch trained (`Fixtures/trained`, `tools/onnx/make_trained_fixtures.py`).
 @Suite struct QuantisedActivationTests {
-    static func fixture(_ name: String) -> String { TestSupport.fixtures + "/qcfs/" + name }
+    static func fixture(_ name: String) -> String { TestSupport.fixtures + "/trained/" + name }
 
     /// QCFS as its authors' code and PyTorch's exporter write it: Div λ, Clip(0, 1), Mul L,
     /// Add 1/2, Floor, Div L, Mul λ. With λ = 2, L = 4: steps of q = 1/2, the k-th at
@@ -116,66 +114,27 @@ import Testing
 
     /// A model written node by node: x [1, 1, 4, 4], a 3x3 conv to 2 channels, `chain` (op,
     /// constant operands, in which position), flatten, and a Gemm to 3 scores.
-    static func model(_ chain: [(op: String, constants: [Float], first: Bool)], directory: URL) throws -> String {
-        var graph = Onnx_GraphProto()
-        graph.name = "chain"
-        func tensor(_ name: String, _ dims: [Int64], _ values: [Float]) -> Onnx_TensorProto {
-            var t = Onnx_TensorProto()
-            t.name = name
-            t.dims = dims
-            t.dataType = Int32(Onnx_TensorProto.DataType.float.rawValue)
-            t.floatData = values
-            return t
-        }
-        func info(_ name: String, _ dims: [Int64]) -> Onnx_ValueInfoProto {
-            var v = Onnx_ValueInfoProto()
-            v.name = name
-            v.type.tensorType.elemType = Int32(Onnx_TensorProto.DataType.float.rawValue)
-            v.type.tensorType.shape.dim = dims.map { d in
-                var dim = Onnx_TensorShapeProto.Dimension()
-                dim.dimValue = d
-                return dim
-            }
-            return v
-        }
-        func node(_ op: String, _ name: String, _ inputs: [String], _ outputs: [String], pads: Bool = false) -> Onnx_NodeProto {
-            var n = Onnx_NodeProto()
-            n.opType = op
-            n.name = name
-            n.input = inputs
-            n.output = outputs
-            if pads {
-                var a = Onnx_AttributeProto()
-                a.name = "pads"
-                a.type = .ints
-                a.ints = [1, 1, 1, 1]
-                n.attribute = [a]
-            }
-            return n
-        }
-        graph.input = [info("x", [1, 1, 4, 4])]
-        graph.initializer = [tensor("w", [2, 1, 3, 3], (0..<18).map { Float($0 % 5) / 10 - 0.2 }), tensor("b", [2], [0.1, -0.1]),
-                             tensor("fw", [32, 3], (0..<96).map { Float($0 % 7) / 10 - 0.3 }), tensor("fb", [3], [0, 0, 0])]
-        graph.node = [node("Conv", "conv", ["x", "w", "b"], ["s"], pads: true)]
+    static func model(_ chain: [(op: String, constants: [Float], first: Bool)], square: Bool = false) throws -> String {
+        var b = ONNXGraphBuilder(input: [1, 1, 4, 4], output: [1, 3])
+        b.constant("w", [2, 1, 3, 3], (0..<18).map { Float($0 % 5) / 10 - 0.2 })
+        b.constant("b", [2], [0.1, -0.1])
+        b.constant("fw", [32, 3], (0..<96).map { Float($0 % 7) / 10 - 0.3 })
+        b.constant("fb", [3], [0, 0, 0])
+        b.node("Conv", "conv", ["x", "w", "b"], "s", ints: ["pads": [1, 1, 1, 1]])
         var last = "s"
         for (k, step) in chain.enumerated() {
             let names = step.constants.indices.map { "k\(k)_\($0)" }
-            graph.initializer += zip(names, step.constants).map { tensor($0, [], [$1]) }
-            let inputs = step.first ? names + [last] : [last] + names
-            graph.node.append(node(step.op, "e\(k)", inputs, ["v\(k)"]))
+            for (name, value) in zip(names, step.constants) { b.constant(name, [], [value]) }
+            b.node(step.op, "e\(k)", step.first ? names + [last] : [last] + names, "v\(k)")
             last = "v\(k)"
         }
-        graph.node += [node("Flatten", "flat", [last], ["f"]), node("Gemm", "fc", ["f", "fw", "fb"], ["y"])]
-        graph.output = [info("y", [1, 3])]
-        var model = Onnx_ModelProto()
-        model.irVersion = 8
-        var opset = Onnx_OperatorSetIdProto()
-        opset.version = 17
-        model.opsetImport = [opset]
-        model.graph = graph
-        let path = directory.appendingPathComponent("chain-\(UUID().uuidString).onnx").path
-        try Data(model.serializedBytes() as [UInt8]).write(to: URL(fileURLWithPath: path))
-        return path
+        if square {
+            b.node("Mul", "square", [last, last], "sq")
+            last = "sq"
+        }
+        b.node("Flatten", "flat", [last], "f")
+        b.node("Gemm", "fc", ["f", "fw", "fb"], "y")
+        return try b.save()
     }
 
     static let qcfs: [(op: String, constants: [Float], first: Bool)] = [
@@ -186,10 +145,9 @@ import Testing
     /// Written node by node, the QCFS chain gives its layer λ = 2 as ceiling, 4 levels and the
     /// shift 1/2 as its neurons' start; with Round for Add and Floor, the same.
     @Test func onnxChainGivesTheLayerItsLevels() throws {
-        let dir = FileManager.default.temporaryDirectory
         for chain in [Self.qcfs, [("Div", [2], false), ("Clip", [0, 1], false), ("Mul", [4], false), ("Round", [], false),
                                   ("Div", [4], false), ("Mul", [2], false)]] as [[(op: String, constants: [Float], first: Bool)]] {
-            let path = try Self.model(chain, directory: dir)
+            let path = try Self.model(chain)
             defer { try? FileManager.default.removeItem(atPath: path) }
             let net = try Network.load(path)
             let conv = try #require(net.graph.layers.first { $0.name == "conv" })
@@ -216,19 +174,7 @@ import Testing
                            ("Floor", [], false), ("Div", [4], false), ("Mul", [2], false)],
             "two-activations": [("Relu", [], false)],
         ]
-        let dir = FileManager.default.temporaryDirectory
-        var path = try Self.model(try #require(chains[name]), directory: dir)
-        if name == "two-activations" {
-            // v0 * v0: read the file back and square the Relu's output.
-            var model = try Onnx_ModelProto(serializedBytes: try Data(contentsOf: URL(fileURLWithPath: path)))
-            var square = Onnx_NodeProto()
-            (square.opType, square.name, square.input, square.output) = ("Mul", "square", ["v0", "v0"], ["v1"])
-            model.graph.node.insert(square, at: 2)
-            model.graph.node[3].input[0] = "v1"
-            try FileManager.default.removeItem(atPath: path)
-            path = dir.appendingPathComponent("square-\(UUID().uuidString).onnx").path
-            try Data(model.serializedBytes() as [UInt8]).write(to: URL(fileURLWithPath: path))
-        }
+        let path = try Self.model(try #require(chains[name]), square: name == "two-activations")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let run = try TestSupport.tessera(["check", path])
         #expect(run.status == 1)
@@ -244,9 +190,9 @@ import Testing
     @Test func floatReadingEqualsOnnxruntime() throws {
         let net = try Network.load(Self.fixture("qcfs-cnn.onnx"))
         #expect(net.graph.layers.filter { $0.levels == 4 }.count == 2)
-        let x = try NPYFile.read(path: Self.fixture("qcfs-cnn.input.npy"))
+        let x = try NPYFile.read(path: Self.fixture("digits.input.npy"))
         let y = try NPYFile.read(path: Self.fixture("qcfs-cnn.output.npy"))
-        let labels = try NPYFile.read(path: Self.fixture("qcfs-cnn.labels.npy")).values.map { Int($0) }
+        let labels = try NPYFile.read(path: Self.fixture("digits.labels.npy")).values.map { Int($0) }
         let input = try #require(net.graph.inputLayers.first?.name), output = try #require(net.graph.outputs.first)
         let k = try #require(net.graph.layers.firstIndex { $0.name == output })
         let forward = AnalogForward(net.graph)
@@ -261,7 +207,7 @@ import Testing
         }
         #expect(worst <= 1e-4 * largest, "largest difference \(worst) against scores up to \(largest)")
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.fixture("summary.json")))) as? [String: Any]
-        let torch = try #require(summary?["torch_accuracy"] as? Double)
+        let torch = try #require((summary?["qcfs-cnn"] as? [String: Any])?["torch_accuracy"] as? Double)
         #expect(correct == Int((torch * Double(n)).rounded()))
     }
 
@@ -276,7 +222,7 @@ import Testing
         #expect(run.status == 0, "\(run.stderr)")
         let direct = try Network.load(Self.fixture("qcfs-cnn.onnx")), written = try Network.load(yaml)
         #expect(written.graph.layers.map(\.levels) == direct.graph.layers.map(\.levels))
-        let x = try NPYFile.read(path: Self.fixture("qcfs-cnn.input.npy"))
+        let x = try NPYFile.read(path: Self.fixture("digits.input.npy"))
         let size = x.values.count / x.shape[0]
         for s in 0..<16 {
             let sample = Array(x.values[s * size ..< (s + 1) * size])

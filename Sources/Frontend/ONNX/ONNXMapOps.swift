@@ -32,6 +32,30 @@ extension ONNXLowering {
         _ = try append(node, op: .avgpool(Pooling(vertical: vertical, horizontal: horizontal)), inputs: [a.layer], shape: shape, state: .rectified, flat: false)
     }
 
+    /// An average over the whole of each channel (GlobalAveragePool; ReduceMean over the
+    /// spatial axes): an average pool whose window is the map.
+    mutating func globalAverage(_ node: ONNXNode, _ a: Activation, flat: Bool) throws(DiagnosticError) {
+        let pool = Pooling(vertical: Window(kernel: a.shape.height, stride: a.shape.height), horizontal: Window(kernel: a.shape.width, stride: a.shape.width))
+        _ = try append(node, op: .avgpool(pool), inputs: [a.layer], shape: TensorShape(a.shape.channels, 1, 1), state: .rectified, flat: flat)
+    }
+
+    /// ReduceMean over the spatial axes of a map (how PyTorch writes AdaptiveAvgPool2d(1) and
+    /// x.mean((2, 3))): a global average pool, [1, C, 1, 1] with keepdims, else [1, C].
+    mutating func lowerReduceMean(_ node: ONNXNode) throws(DiagnosticError) {
+        let a = try rectified(node)
+        let axes: [Int]?
+        if model.opset >= 18 {
+            axes = try node.input(1).map { _ throws(DiagnosticError) in try node.integers(try constant(node, 1, what: "axes"), what: "axes") }
+        } else {
+            axes = try node.ints("axes")
+        }
+        let keep = try node.int("keepdims", default: 1) != 0
+        guard !a.flat, let axes, Set(axes.map { $0 < 0 ? $0 + 4 : $0 }) == [2, 3] else {
+            throw node.error("averages over axes \(axes.map { "\($0)" } ?? "all") of a \(a.flat ? "vector" : "\(a.shape) map"); Tessera lowers a ReduceMean over the spatial axes (2 and 3) of a map only, as a global average pool")
+        }
+        try globalAverage(node, a, flat: !keep)
+    }
+
     /// A flatten of a rectified map, to [1, C*H*W] (C x H x W order, as ONNX's row-major).
     mutating func flatten(_ node: ONNXNode, _ a: Activation) throws(DiagnosticError) {
         if a.flat {

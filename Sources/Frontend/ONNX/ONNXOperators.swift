@@ -22,7 +22,7 @@ extension ONNXLowering {
     static let readBefore: Set<String> = ["Softmax", "LogSoftmax", "Sigmoid"]
 
     static let supported = ["Add", "AveragePool", "BatchNormalization", "Clip", "Concat", "Constant", "Conv", "ConvTranspose", "Div", "Dropout",
-                            "Flatten", "Floor", "Gemm", "GlobalAveragePool", "Identity", "MatMul", "Mul", "Relu", "Reshape", "Resize", "Round",
+                            "Flatten", "Floor", "Gemm", "GlobalAveragePool", "Identity", "MatMul", "Mul", "ReduceMean", "Relu", "Reshape", "Resize", "Round",
                             "Squeeze", "Sub", "Upsample"]
 
     mutating func lower(_ node: ONNXNode) throws(DiagnosticError) {
@@ -52,8 +52,8 @@ extension ONNXLowering {
         case "AveragePool": try lowerAveragePool(node)
         case "GlobalAveragePool":
             let a = try rectified(node)
-            let pool = Pooling(vertical: Window(kernel: a.shape.height, stride: a.shape.height), horizontal: Window(kernel: a.shape.width, stride: a.shape.width))
-            _ = try append(node, op: .avgpool(pool), inputs: [a.layer], shape: TensorShape(a.shape.channels, 1, 1), state: .rectified, flat: false)
+            try globalAverage(node, a, flat: false)
+        case "ReduceMean": try lowerReduceMean(node)
         case "Flatten":
             let axis = try node.int("axis", default: 1)
             guard axis == 1 || axis == 0 else { throw node.error("axis \(axis); Tessera flattens everything but the batch (axis 1)") }

@@ -104,7 +104,8 @@ extension ONNXLowering {
     }
 
     /// Add: a constant onto a weighted sum is its bias; two rectified tensors of one shape
-    /// are an add layer (their sum is rectified too).
+    /// are an add layer (their sum is rectified too); a convolution's sum and a rectified
+    /// tensor, or two sums, are a residual block (``lowerResidual(_:_:_:)``).
     mutating func lowerAdd(_ node: ONNXNode) throws(DiagnosticError) {
         guard let x = node.input(0), let y = node.input(1) else { throw node.error("needs two inputs") }
         switch (values[x], values[y]) {
@@ -113,8 +114,10 @@ extension ONNXLowering {
             // elementwise ops it joins their chain.
             if a.chain != nil || a.state == .normalised { try lowerArithmetic(node) } else { try addBias(node, a, c) }
         case let (.activation(a)?, .activation(b)?):
-            for (k, v) in [(0, a), (1, b)] where v.state != .rectified {
-                throw node.error("adds '\(node.proto.input[k])', the output of \(v.producer) before any Relu. Tessera's add layer sums two spike trains, so both must be rectified; a residual Add(Conv(x), x) needs the convolution's value before its ReLU, which a spiking layer does not carry (put a Relu on each branch before the Add)")
+            // A branch before its Relu: a residual block, one layer reading both branches.
+            if a.state != .rectified || b.state != .rectified {
+                try lowerResidual(node, a, b)
+                return
             }
             guard a.shape == b.shape else { throw node.error("adds tensors of shapes \(a.shape) and \(b.shape); Tessera adds equal shapes (no broadcasting)") }
             _ = try append(node, op: .add, inputs: [a.layer, b.layer], shape: a.shape, state: .rectified, flat: a.flat)
