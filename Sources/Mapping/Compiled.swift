@@ -43,6 +43,13 @@ public struct Compiled: Sendable {
     public var chipsUsed: Int { Set(slots.map { let p = placer.position($0); return [p.chipX, p.chipY] }).count }
     /// Layers whose fan-in was split into partial sums (an approximation).
     public var approximations: [LayerReport] { layers.filter { $0.parts > 1 && $0.cores > 0 } }
+
+    /// The offset-coded layers where some part's negative range is more than the target's
+    /// leak can offset (``OffsetCode/bounded``): there a part whose current stays negative
+    /// loses it, so offset coding's bound does not hold (docs/mapping.md).
+    public var unboundedOffsetLayers: [String] {
+        offsetCodes.keys.sorted().filter { offsetCodes[$0]?.contains { !$0.bounded } ?? false }.map { compiler.layers[$0].name }
+    }
     /// Ticks from input to each output's earliest spike, by output name.
     public var latencies: [(name: String, ticks: Int)] { outputPorts.map { ($0.name, $0.latency) } }
 }

@@ -14,35 +14,26 @@ extension IntegerNetwork {
         }
         switch layer.op {
         case let .conv2d(conv):
-            let w = parameter(layer, "weight") ?? []
-            let inPerGroup = x.channels / conv.groups, group = oc / (conv.outChannels / conv.groups)
-            let (kh, kw) = (conv.vertical.kernel, conv.horizontal.kernel)
-            for ci in 0..<inPerGroup {
-                for ky in 0..<kh {
-                    let iy = conv.vertical.source(output: oy, tap: ky)
-                    guard iy >= 0 && iy < x.height else { continue }
-                    for kx in 0..<kw {
-                        let ix = conv.horizontal.source(output: ox, tap: kx)
-                        guard ix >= 0 && ix < x.width else { continue }
-                        add(firstInput, at(group * inPerGroup + ci, iy, ix, x), w[((oc * inPerGroup + ci) * kh + ky) * kw + kx])
-                    }
-                }
-            }
-            // A residual block's shortcut: its own window on the second input.
-            if let shortcut = conv.shortcut, inputs.count > 1, shapes.count > 1, let s = parameter(layer, "shortcut") {
-                let z = shapes[1]
-                let (sh, sw) = (shortcut.vertical.kernel, shortcut.horizontal.kernel)
-                for ci in 0..<z.channels {
-                    for ky in 0..<sh {
-                        let iy = shortcut.vertical.source(output: oy, tap: ky)
-                        guard iy >= 0 && iy < z.height else { continue }
-                        for kx in 0..<sw {
-                            let ix = shortcut.horizontal.source(output: ox, tap: kx)
-                            guard ix >= 0 && ix < z.width else { continue }
-                            add(inputs[1], at(ci, iy, ix, z), s[((oc * z.channels + ci) * sh + ky) * sw + kx])
+            /// The taps of output (oc, oy, ox) on input `input` of shape `x` through `conv`.
+            func convolve(_ conv: Convolution, _ w: [Int], input: Int, _ x: TensorShape) {
+                let inPerGroup = x.channels / conv.groups, group = oc / (conv.outChannels / conv.groups)
+                let (kh, kw) = (conv.vertical.kernel, conv.horizontal.kernel)
+                for ci in 0..<inPerGroup {
+                    for ky in 0..<kh {
+                        let iy = conv.vertical.source(output: oy, tap: ky)
+                        guard iy >= 0 && iy < x.height else { continue }
+                        for kx in 0..<kw {
+                            let ix = conv.horizontal.source(output: ox, tap: kx)
+                            guard ix >= 0 && ix < x.width else { continue }
+                            add(input, at(group * inPerGroup + ci, iy, ix, x), w[((oc * inPerGroup + ci) * kh + ky) * kw + kx])
                         }
                     }
                 }
+            }
+            convolve(conv, parameter(layer, "weight") ?? [], input: firstInput, x)
+            // A residual block's shortcut: its own window on the second input.
+            if let shortcut = conv.shortcut, inputs.count > 1, shapes.count > 1, let s = parameter(layer, "shortcut") {
+                convolve(Convolution(outChannels: conv.outChannels, vertical: shortcut.vertical, horizontal: shortcut.horizontal), s, input: inputs[1], shapes[1])
             }
         case let .convTranspose2d(conv):
             let w = parameter(layer, "weight") ?? []

@@ -4,7 +4,8 @@ extension Compiler {
     /// Plans an irregular layer (dense, add): neurons in index order share a core while the
     /// union of their (source, axon type) needs fits its axons and their copies fit its
     /// neurons; within a core one axon feeds every neuron through the crossbar. A dense
-    /// layer whose fan-in is split gets partial-sum cores per input range instead.
+    /// layer whose fan-in is split gets partial-sum cores per input range instead: ranges of
+    /// its inputs' elements taken in order, every input's (a residual convolution reads two).
     func planGeneral(_ k: Int, _ analysis: LayerAnalysis, routes: RouteTable, state: inout PlanState) -> SplitLayout {
         let layer = layers[k]
         let spec = target.core
@@ -22,10 +23,11 @@ extension Compiler {
             for (a, key) in axons.enumerated() { request(key.source, core: core, axon: a, depth: depth, for: k, state: &state) }
             cores += 1
         }
-        if analysis.split, let x = shapes.first, let input = inputIndices.first {
+        if analysis.split, !shapes.isEmpty {
+            let sources = wiring.sources(of: k)
             let per = max(1, spec.axons / analysis.lanes(ofGroup: 0).count)
-            let slices = (x.count + per - 1) / per
-            let size = (x.count + slices - 1) / slices
+            let slices = (sources.count + per - 1) / per
+            let size = (sources.count + slices - 1) / slices
             let layout = analysis.layout(slices: slices, sliceSize: size)
             guard layout.mergeInputs <= spec.axons else {
                 state.diagnostics.error("\(layer.op.name) '\(layer.name)': its fan-in splits into \(layout.parts) parts, whose merge needs \(layout.mergeInputs) axons per neuron, more than a core's \(spec.axons); merge trees are not implemented", at: layer.location)
@@ -35,9 +37,9 @@ extension Compiler {
             let present = (0..<count).filter { routes.copies($0) > 0 }
             for part in 0..<layout.parts {
                 let s = layout.slice(of: part)
-                let range = (s * size)..<min((s + 1) * size, x.count)
+                let range = (s * size)..<min((s + 1) * size, sources.count)
                 let lanes = analysis.lanes(ofGroup: layout.group(of: part))
-                let axons = range.flatMap { i in lanes.map { AxonKey(source: wiring.origin(input, i), lane: $0) } }
+                let axons = range.flatMap { i in lanes.map { AxonKey(source: sources[i], lane: $0) } }
                 let slots = present.flatMap { j in (0..<layout.neuronsPerPart).map { Slot(element: Int32(j), sub: Int32($0)) } }
                 for start in stride(from: 0, to: slots.count, by: spec.neurons) {
                     emit(.partial(part: part), Array(slots[start..<min(start + spec.neurons, slots.count)]), axons, depth: analysis.depth - 1)

@@ -33,12 +33,11 @@ extension Compiler {
                 return code(element: co * perChannel, range: widest)
             }
         }
-        // Irregular: part p reads inputs p * size ..< (p + 1) * size of the first input.
+        // Irregular: part p reads elements p * size ..< (p + 1) * size of its inputs in order.
         let inputIndices = wiring.inputs[k]
         let shapes = inputIndices.compactMap { layers[$0].shape }
-        guard let input = inputIndices.first, let x = shapes.first else { return [] }
         var index: [Source: Int] = [:]
-        for i in 0..<x.count { index[wiring.origin(input, i)] = i }
+        for (i, source) in wiring.sources(of: k).enumerated() where index[source] == nil { index[source] = i }
         return (0..<analysis.tables.count).map { j in
             var positive = [Int](repeating: 0, count: layout.slices), negative = positive
             for (source, w) in network.connections(of: layer, neuron: j, wiring: wiring, inputs: inputIndices, shapes: shapes) {

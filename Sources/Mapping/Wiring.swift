@@ -31,6 +31,12 @@ struct Wiring: Sendable {
         }
     }
 
+    /// Every element layer k reads, input by input in order, as the neuron behind it: the
+    /// order in which a split irregular layer cuts its fan-in into parts.
+    func sources(of k: Int) -> [Source] {
+        inputs[k].flatMap { i in (0..<(layers[i].shape?.count ?? 0)).map { origin(i, $0) } }
+    }
+
     /// The layers with neurons (or network inputs) that feed layer k, through wiring.
     func sourceLayers(_ k: Int) -> Set<Int> {
         var result = Set<Int>()

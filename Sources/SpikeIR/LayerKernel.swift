@@ -42,28 +42,11 @@ public enum LayerKernel {
                 }
             }
             // A residual block's shortcut adds its own convolution of the second input.
-            if let shortcut = conv.shortcut, inputs.count > 1, shapes.count > 1, let s = parameter("shortcut") {
-                let (skip, z) = (inputs[1], shapes[1])
-                let (kh, kw) = (shortcut.vertical.kernel, shortcut.horizontal.kernel)
-                for co in 0..<out.channels {
-                    for oy in 0..<out.height {
-                        for ox in 0..<out.width {
-                            var sum: T = 0
-                            for ci in 0..<z.channels {
-                                for ky in 0..<kh {
-                                    let iy = shortcut.vertical.source(output: oy, tap: ky)
-                                    guard iy >= 0 && iy < z.height else { continue }
-                                    for kx in 0..<kw {
-                                        let ix = shortcut.horizontal.source(output: ox, tap: kx)
-                                        guard ix >= 0 && ix < z.width else { continue }
-                                        sum += s[((co * z.channels + ci) * kh + ky) * kw + kx] * skip[at(ci, iy, ix, z)]
-                                    }
-                                }
-                            }
-                            current[at(co, oy, ox, out)] += sum
-                        }
-                    }
-                }
+            if let shortcut = conv.shortcut, inputs.count > 1, shapes.count > 1 {
+                var skip = layer
+                skip.op = .conv2d(Convolution(outChannels: conv.outChannels, vertical: shortcut.vertical, horizontal: shortcut.horizontal, bias: false))
+                let added = apply(skip, inputs: [inputs[1]], shapes: [shapes[1]]) { $0 == "weight" ? parameter("shortcut") : nil }
+                for i in current.indices where i < added.count { current[i] += added[i] }
             }
         case let .convTranspose2d(conv):
             let w = parameter("weight") ?? []

@@ -57,12 +57,14 @@ struct CompileCommand: ParsableCommand {
     var placement: PlacementStrategy = .auto
 
     @Option(name: .long, help: ArgumentHelp("How a split fan-in's parts divide the inputs: net (each part every lane, a positive and a negative partial neuron per element, floored at zero), offset (each part every lane, one offset-coded partial neuron per element, whose error does not grow with the run) or by-sign (each part one sign's lane, one partial neuron per element).",
-                                            discussion: "Without it, compile measures offset and net on random input and keeps the map with the lower error (offset on a tie); a network too large to measure whole is measured on a sample of each split layer. offset and by-sign take fewer partial-sum and merge cores than net; by-sign applies to layers with the signed encoding whose weights take both signs, and offset to layers that do not reset to zero; other split layers are net."))
+                                            discussion: "Without it, compile measures offset and net on random input and keeps the map with the lower error (offset on a tie); a network too large to measure whole is measured on a sample of each split layer, and so is offset coding where its bound does not hold in some layer, which must then win there too. offset and by-sign take fewer partial-sum and merge cores than net; by-sign applies to layers with the signed encoding whose weights take both signs, and offset to layers that do not reset to zero; other split layers are net."))
     var partialSums: PartialSums?
 
-    /// The sampled errors of a map too large to measure whole, layer by layer.
-    static func reportSamples(_ sampled: SampledChoice, compiled: Compiled) {
-        print("error not measured whole: the network is too large to run the reference at compile time; each split layer sampled on its own (random rate-coded input):")
+    /// The sampled errors of a map, layer by layer: one too large to measure whole, or one
+    /// whose scheme was chosen on each layer's own error (`bySample`).
+    static func reportSamples(_ sampled: SampledChoice, compiled: Compiled, bySample: Bool = false) {
+        print(bySample ? "error measured layer by layer: each split layer sampled on its own (random rate-coded input):"
+              : "error not measured whole: the network is too large to run the reference at compile time; each split layer sampled on its own (random rate-coded input):")
         for (sums, mean) in sampled.rejected {
             print(String(format: "  partial sums: %@ kept (mean sampled rate error %.4f), against %@ (%.4f)",
                          sampled.sums.rawValue, sampled.mean, sums.rawValue, mean))
@@ -91,19 +93,30 @@ struct CompileCommand: ParsableCommand {
             let given = try rates.map { path throws(DiagnosticError) in try FiringRates.load(path: path, graph: net.graph) }
             var compiled = try Compiler(integer, options: Compiler.Options(strict: strict, rates: given, placement: placement, partialSums: partialSums ?? .offset)).compile { progress.show(text: $0) }
             progress.finish()
+            let schemes: [PartialSums] = partialSums == nil ? [.net] : []
             if conversion.printAfterEachPass { print("== after analysis, partition and placement ==") }
             // Measured first: where compile chooses the scheme or the step, the table is the
             // kept map's.
             let measures = measureTicks > 0 && !compiled.approximations.isEmpty
-            let choice = !measures ? nil
-                : try PartialStepChoice.choose(compiled, ticks: measureTicks, schemes: partialSums == nil ? [.net] : [])
+            let unbounded = partialSums == nil ? compiled.unboundedOffsetLayers : []
+            var choice = !measures ? nil : try PartialStepChoice.choose(compiled, ticks: measureTicks, schemes: schemes)
             let approximated = compiled.approximations
             if let choice { compiled = choice.compiled }
+            // Where offset coding's bound fails in some layer, a part whose current stays
+            // negative loses it, which the outputs on random input need not show: offset kept
+            // on the outputs must also win on each split layer's own error, sampled.
+            let confirms = choice?.sums == .offset && !unbounded.isEmpty
             // Too large to measure whole: each split layer is sampled, and the scheme chosen on
             // the samples when none was given.
-            let sampled = choice != nil || !measures ? nil
-                : try SampledChoice.choose(compiled, ticks: measureTicks, schemes: partialSums == nil ? [.net] : [])
-            if let sampled { compiled = sampled.compiled }
+            let sampled = (choice == nil && measures) || confirms ? try SampledChoice.choose(compiled, ticks: measureTicks, schemes: schemes) : nil
+            var overruled: PartialStepChoice?
+            if let sampled {
+                compiled = sampled.compiled
+                if confirms && sampled.sums != .offset { (overruled, choice) = (choice, nil) }
+            }
+            if !unbounded.isEmpty {
+                print("partial sums: offset coding's bound does not hold in \(unbounded.joined(separator: ", ")) (a part's negative range is more than the target's leak can offset)")
+            }
             CompileTable(compiled).lines.forEach { print($0) }
             var error: ApproximationError?
             if !approximated.isEmpty {
@@ -128,8 +141,18 @@ struct CompileCommand: ParsableCommand {
                     error = measured
                     print(String(format: "measured on %ld ticks of random rate-coded input (seed %llu): %ld of %ld output neurons differ, mean rate error %.4f, max %.4f spikes/tick",
                                  measured.ticks, measured.seed, measured.differing, measured.neurons, measured.meanRateError, measured.maxRateError))
+                    if let sampled { Self.reportSamples(sampled, compiled: compiled, bySample: true) }
                 } else if let sampled {
-                    Self.reportSamples(sampled, compiled: compiled)
+                    if let overruled {
+                        print(String(format: "partial sums: offset measured ahead on the outputs (mean rate error %.4f), but behind on each split layer's own error:",
+                                     overruled.error.meanRateError))
+                        error = overruled.rejectedSchemes.first { $0.sums == sampled.sums }?.error
+                    }
+                    Self.reportSamples(sampled, compiled: compiled, bySample: overruled != nil)
+                    if let error {
+                        print(String(format: "measured on %ld ticks of random rate-coded input (seed %llu): %ld of %ld output neurons differ, mean rate error %.4f, max %.4f spikes/tick",
+                                     error.ticks, error.seed, error.differing, error.neurons, error.meanRateError, error.maxRateError))
+                    }
                 } else {
                     print("error not measured (--measure-ticks 0)")
                 }

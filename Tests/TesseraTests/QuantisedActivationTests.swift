@@ -10,8 +10,6 @@ import Testing
 /// keeps λ through conversion, and the float reading follows onnxruntime on a QCFS network
 /// PyTorch trained (`Fixtures/trained`, `tools/onnx/make_trained_fixtures.py`).
 @Suite struct QuantisedActivationTests {
-    static func fixture(_ name: String) -> String { TestSupport.fixtures + "/trained/" + name }
-
     /// QCFS as its authors' code and PyTorch's exporter write it: Div λ, Clip(0, 1), Mul L,
     /// Add 1/2, Floor, Div L, Mul λ. With λ = 2, L = 4: steps of q = 1/2, the k-th at
     /// x = (k - 1/2) q, so f(0.2) = 0, f(0.3) = 0.5, f(1.8) = 2 (clipped), f(-1) = 0.
@@ -188,47 +186,18 @@ import Testing
     /// 360 test images (largest difference at most 1e-4 of the largest score) and so
     /// PyTorch's accuracy (summary.json).
     @Test func floatReadingEqualsOnnxruntime() throws {
-        let net = try Network.load(Self.fixture("qcfs-cnn.onnx"))
+        let net = try Network.load(TrainedFixtures.path("qcfs-cnn.onnx"))
         #expect(net.graph.layers.filter { $0.levels == 4 }.count == 2)
-        let x = try NPYFile.read(path: Self.fixture("digits.input.npy"))
-        let y = try NPYFile.read(path: Self.fixture("qcfs-cnn.output.npy"))
-        let labels = try NPYFile.read(path: Self.fixture("digits.labels.npy")).values.map { Int($0) }
-        let input = try #require(net.graph.inputLayers.first?.name), output = try #require(net.graph.outputs.first)
-        let k = try #require(net.graph.layers.firstIndex { $0.name == output })
-        let forward = AnalogForward(net.graph)
-        let n = x.shape[0], inSize = x.values.count / n, outSize = y.values.count / n
-        var worst = 0.0, largest = 0.0, correct = 0
-        for s in 0..<n {
-            let mine = forward.run([input: Array(x.values[s * inSize ..< (s + 1) * inSize])], linear: [output])[k]
-            let theirs = Array(y.values[s * outSize ..< (s + 1) * outSize])
-            worst = max(worst, zip(mine, theirs).map { abs($0 - $1) }.max() ?? .infinity)
-            largest = max(largest, theirs.map(abs).max() ?? 0)
-            if mine.firstIndex(of: mine.max() ?? 0) == labels[s] { correct += 1 }
-        }
-        #expect(worst <= 1e-4 * largest, "largest difference \(worst) against scores up to \(largest)")
-        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.fixture("summary.json")))) as? [String: Any]
-        let torch = try #require((summary?["qcfs-cnn"] as? [String: Any])?["torch_accuracy"] as? Double)
-        #expect(correct == Int((torch * Double(n)).rounded()))
+        let r = try TrainedFixtures.floatReading("qcfs-cnn")
+        #expect(r.worst <= 1e-4 * r.largest, "largest difference \(r.worst) against scores up to \(r.largest)")
+        #expect(r.correct == Int((r.torch * Double(r.count)).rounded()))
     }
 
     /// `tessera import` writes the levels to YAML (`ceiling`, `levels`, the neuron's
     /// `initial`), and the file reads as the model.
     @Test func importedYAMLKeepsTheLevels() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qcfs-import-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let yaml = dir.appendingPathComponent("qcfs.yaml").path
-        let run = try TestSupport.tessera(["import", Self.fixture("qcfs-cnn.onnx"), "-o", yaml])
-        #expect(run.status == 0, "\(run.stderr)")
-        let direct = try Network.load(Self.fixture("qcfs-cnn.onnx")), written = try Network.load(yaml)
-        #expect(written.graph.layers.map(\.levels) == direct.graph.layers.map(\.levels))
-        let x = try NPYFile.read(path: Self.fixture("digits.input.npy"))
-        let size = x.values.count / x.shape[0]
-        for s in 0..<16 {
-            let sample = Array(x.values[s * size ..< (s + 1) * size])
-            let a = AnalogForward(direct.graph).run([direct.graph.inputLayers[0].name: sample], linear: Set(direct.graph.outputs))
-            let b = AnalogForward(written.graph).run([written.graph.inputLayers[0].name: sample], linear: Set(written.graph.outputs))
-            #expect(zip(a.last ?? [], b.last ?? []).allSatisfy { abs($0 - $1) <= 1e-9 * max(1, abs($0)) })
-        }
+        let r = try TrainedFixtures.importedDifference("qcfs-cnn")
+        #expect(r.written?.graph.layers.map(\.levels) == r.direct.graph.layers.map(\.levels))
+        #expect((r.difference ?? 1) <= 1e-9)
     }
 }

@@ -3,6 +3,7 @@ import Testing
 @testable import Emulator
 @testable import Frontend
 @testable import Hardware
+@testable import Mapping
 @testable import Passes
 @testable import Reference
 @testable import SpikeIR
@@ -13,7 +14,7 @@ import Testing
 /// trained (`Fixtures/trained/resnet-cnn.onnx`, `tools/onnx/make_trained_fixtures.py`), and
 /// mapped onto cores spike for spike.
 @Suite struct ResidualBlockTests {
-    static func fixture(_ name: String) -> String { TestSupport.fixtures + "/trained/" + name }
+    static func fixture(_ name: String) -> String { TrainedFixtures.path(name) }
 
     /// input x (1x4x4) -> h: 1x1 conv, weight 3 -> r: 1x1 conv of h, weight 2, plus a shortcut
     /// on x (`shortcut`, `[1, 1, k, k]`).
@@ -160,6 +161,39 @@ import Testing
         #expect(net.graph.layers.map(\.name) == ["x", "a", "b", "flat", "fc"])
     }
 
+    /// A residual layer too wide for one core splits into parts that read both inputs: the
+    /// partial cores' axons cover every element of the main input and of the skip input
+    /// (each element on each of its lanes), so no branch is left out of the sum.
+    @Test func splitResidualLayerReadsBothInputs() throws {
+        var store = ParameterStore()
+        var rng = SeededRandom(seed: 5)
+        func set(_ key: String, _ shape: [Int]) {
+            let values = (0..<shape.reduce(1, *)).map { _ in Double(Int.random(in: -100...100, using: &rng)) }
+            store[key] = .loaded(Tensor(shape: shape, values: values) ?? Tensor(repeating: 0, shape: shape), origin: "random")
+        }
+        set("a.weight", [8, 4, 3, 3]); set("r.weight", [8, 8, 3, 3]); set("r.shortcut", [8, 4, 1, 1])
+        let window = Window(kernel: 3, padding: 1)
+        let layers = [
+            Layer(name: "x", op: .input(shape: TensorShape(4, 6, 6), encoding: .rate)),
+            Layer(name: "a", op: .conv2d(Convolution(outChannels: 8, vertical: window, horizontal: window, bias: false)), inputs: ["x"],
+                  neuron: NeuronModel(threshold: 300), parameterKey: "a"),
+            Layer(name: "r", op: .conv2d(Convolution(outChannels: 8, vertical: window, horizontal: window, bias: false, shortcut: Shortcut(identity: false))),
+                  inputs: ["a", "x"], neuron: NeuronModel(threshold: 300), parameterKey: "r"),
+        ]
+        let graph = try Verifier.verify(SpikeGraph(name: "wide", layers: layers, outputs: ["r"], parameters: store)).graph
+        let network = try IntegerNetwork.check(graph, target: ReferenceSimulatorTests.truenorth)
+        let compiled = try Compiler(network).compile()
+        let report = try #require(compiled.layers.first { $0.layer == "r" })
+        #expect(report.parts > 1)
+        var read: [Int: Set<Int>] = [:]
+        for recipe in compiled.recipes where recipe.layer == 2 {
+            guard case .partial = recipe.stage, case let .list(_, axons) = recipe.body else { continue }
+            for key in axons { read[key.source.layer, default: []].insert(key.source.element) }
+        }
+        #expect(read[1]?.count == 8 * 6 * 6, "main input elements read: \(read[1]?.count ?? 0)")
+        #expect(read[0]?.count == 4 * 6 * 6, "skip input elements read: \(read[0]?.count ?? 0)")
+    }
+
     // MARK: - The trained fixture
 
     /// The ResNet-style CNN imports as one layer per block (the exporter folded the batch
@@ -168,50 +202,20 @@ import Testing
     /// and PyTorch's accuracy.
     @Test func floatReadingEqualsOnnxruntime() throws {
         let net = try Network.load(Self.fixture("resnet-cnn.onnx"))
-        let blocks = net.graph.layers.compactMap { layer -> Shortcut? in if case let .conv2d(c) = layer.op { c.shortcut } else { nil } }
-        #expect(blocks.count == 2)
-        #expect(blocks.map(\.vertical.stride) == [1, 2])
-        let first = try #require(net.graph.layers.first { if case let .conv2d(c) = $0.op { c.shortcut != nil } else { false } })
-        let identity = try #require(net.graph.tensor(first, "shortcut"))
+        let blocks = net.graph.layers.filter { if case let .conv2d(c) = $0.op { c.shortcut != nil } else { false } }
+        #expect(blocks.map { if case let .conv2d(c) = $0.op { c.shortcut?.vertical.stride ?? 0 } else { 0 } } == [1, 2])
+        let identity = try #require(blocks.first.flatMap { net.graph.tensor($0, "shortcut") })
         #expect(identity.values == (0..<64).map { $0 / 8 == $0 % 8 ? 1 : 0 })
-        let x = try NPYFile.read(path: Self.fixture("digits.input.npy"))
-        let y = try NPYFile.read(path: Self.fixture("resnet-cnn.output.npy"))
-        let labels = try NPYFile.read(path: Self.fixture("digits.labels.npy")).values.map { Int($0) }
-        let input = try #require(net.graph.inputLayers.first?.name), output = try #require(net.graph.outputs.first)
-        let k = try #require(net.graph.layers.firstIndex { $0.name == output })
-        let forward = AnalogForward(net.graph)
-        let n = x.shape[0], inSize = x.values.count / n, outSize = y.values.count / n
-        var worst = 0.0, largest = 0.0, correct = 0
-        for s in 0..<n {
-            let mine = forward.run([input: Array(x.values[s * inSize ..< (s + 1) * inSize])], linear: [output])[k]
-            let theirs = Array(y.values[s * outSize ..< (s + 1) * outSize])
-            worst = max(worst, zip(mine, theirs).map { abs($0 - $1) }.max() ?? .infinity)
-            largest = max(largest, theirs.map(abs).max() ?? 0)
-            if mine.firstIndex(of: mine.max() ?? 0) == labels[s] { correct += 1 }
-        }
-        #expect(worst <= 1e-4 * largest, "largest difference \(worst) against scores up to \(largest)")
-        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.fixture("summary.json")))) as? [String: Any]
-        let torch = try #require((summary?["resnet-cnn"] as? [String: Any])?["torch_accuracy"] as? Double)
-        #expect(correct == Int((torch * Double(n)).rounded()))
+        let r = try TrainedFixtures.floatReading("resnet-cnn")
+        #expect(r.worst <= 1e-4 * r.largest, "largest difference \(r.worst) against scores up to \(r.largest)")
+        #expect(r.correct == Int((r.torch * Double(r.count)).rounded()))
     }
 
     /// `tessera import` writes the blocks to YAML (inputs, shortcut window, `.shortcut`
     /// weights), and the file reads as the model.
     @Test func importedYAMLReadsAsTheModel() throws {
-        let dir = try TestSupport.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let yaml = dir.appendingPathComponent("resnet.yaml").path
-        let run = try TestSupport.tessera(["import", Self.fixture("resnet-cnn.onnx"), "-o", yaml])
-        #expect(run.status == 0, "\(run.stderr)")
-        let direct = try Network.load(Self.fixture("resnet-cnn.onnx")), written = try Network.load(yaml)
-        let x = try NPYFile.read(path: Self.fixture("digits.input.npy"))
-        let size = x.values.count / x.shape[0]
-        for s in 0..<16 {
-            let sample = Array(x.values[s * size ..< (s + 1) * size])
-            let a = AnalogForward(direct.graph).run([direct.graph.inputLayers[0].name: sample], linear: Set(direct.graph.outputs))
-            let b = AnalogForward(written.graph).run([written.graph.inputLayers[0].name: sample], linear: Set(written.graph.outputs))
-            #expect(zip(a.last ?? [], b.last ?? []).allSatisfy { abs($0 - $1) <= 1e-9 * max(1, abs($0)) })
-        }
+        let r = try TrainedFixtures.importedDifference("resnet-cnn")
+        #expect((r.difference ?? 1) <= 1e-9)
     }
 
     /// Converted with balancing on the calibration set and 8-bit weights, the integer

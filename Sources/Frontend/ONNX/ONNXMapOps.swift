@@ -43,17 +43,21 @@ extension ONNXLowering {
     /// x.mean((2, 3))): a global average pool, [1, C, 1, 1] with keepdims, else [1, C].
     mutating func lowerReduceMean(_ node: ONNXNode) throws(DiagnosticError) {
         let a = try rectified(node)
-        let axes: [Int]?
-        if model.opset >= 18 {
-            axes = try node.input(1).map { _ throws(DiagnosticError) in try node.integers(try constant(node, 1, what: "axes"), what: "axes") }
-        } else {
-            axes = try node.ints("axes")
-        }
+        let axes = try self.axes(node, inputSince: 18)
         let keep = try node.int("keepdims", default: 1) != 0
         guard !a.flat, let axes, Set(axes.map { $0 < 0 ? $0 + 4 : $0 }) == [2, 3] else {
             throw node.error("averages over axes \(axes.map { "\($0)" } ?? "all") of a \(a.flat ? "vector" : "\(a.shape) map"); Tessera lowers a ReduceMean over the spatial axes (2 and 3) of a map only, as a global average pool")
         }
         try globalAverage(node, a, flat: !keep)
+    }
+
+    /// A node's `axes`: its second input from opset `opset` on (Squeeze 13, ReduceMean 18),
+    /// an attribute before; nil when not given.
+    func axes(_ node: ONNXNode, inputSince opset: Int) throws(DiagnosticError) -> [Int]? {
+        if model.opset >= opset {
+            return try node.input(1).map { _ throws(DiagnosticError) in try node.integers(try constant(node, 1, what: "axes"), what: "axes") }
+        }
+        return try node.ints("axes")
     }
 
     /// A flatten of a rectified map, to [1, C*H*W] (C x H x W order, as ONNX's row-major).
@@ -83,12 +87,7 @@ extension ONNXLowering {
     /// a flatten.
     mutating func lowerSqueeze(_ node: ONNXNode) throws(DiagnosticError) {
         let a = try rectified(node)
-        let axes: [Int]?
-        if model.opset >= 13 {
-            axes = try node.input(1).map { _ throws(DiagnosticError) in try node.integers(try constant(node, 1, what: "axes"), what: "axes") }
-        } else {
-            axes = try node.ints("axes")
-        }
+        let axes = try self.axes(node, inputSince: 13)
         let rank = a.flat ? 2 : 4
         let normalised = Set((axes ?? []).map { $0 < 0 ? $0 + rank : $0 })
         let spatial: Set<Int> = a.flat ? [] : [2, 3]
