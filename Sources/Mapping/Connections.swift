@@ -70,6 +70,17 @@ extension IntegerNetwork {
         case .input, .flatten, .concat, .batchnorm, .xcorr:
             break
         }
+        // One input read twice (add(x, x), a residual convolution of x plus x) gives a source
+        // two synapses: a crossbar has one per axon and neuron, so their weights are summed.
+        if Set(inputs).count < inputs.count {
+            var merged: [Source: Int] = [:]
+            var order: [Source] = []
+            for (source, w) in result {
+                if merged[source] == nil { order.append(source) }
+                merged[source, default: 0] += w
+            }
+            result = order.compactMap { source in merged[source].flatMap { $0 == 0 ? nil : (source, $0) } }
+        }
         return result
     }
 }

@@ -161,6 +161,34 @@ import Testing
         #expect(net.graph.layers.map(\.name) == ["x", "a", "b", "flat", "fc"])
     }
 
+    /// `relu(conv(x) + x)`, a residual layer whose two inputs are one layer: each source's
+    /// weights on the window and the shortcut are one synapse, and the map gives the
+    /// reference's spikes exactly.
+    @Test(arguments: 0..<3)
+    func residualOfItsOwnInputMapsExactly(seed: Int) throws {
+        var rng = SeededRandom(seed: UInt64(seed) &+ 40)
+        var store = ParameterStore()
+        let values = (0..<18).map { _ in Double(Int.random(in: -3...4, using: &rng)) }
+        store["r.weight"] = .loaded(Tensor(shape: [2, 1, 3, 3], values: values) ?? Tensor(repeating: 0, shape: [1]), origin: "random")
+        store["r.shortcut"] = .loaded(Tensor(shape: [2, 1, 1, 1], values: [2, -1]) ?? Tensor(repeating: 0, shape: [1]), origin: "random")
+        let window = Window(kernel: 3, padding: 1)
+        let layers = [
+            Layer(name: "x", op: .input(shape: TensorShape(1, 5, 5), encoding: .rate)),
+            Layer(name: "r", op: .conv2d(Convolution(outChannels: 2, vertical: window, horizontal: window, bias: false, shortcut: Shortcut())),
+                  inputs: ["x", "x"], neuron: NeuronModel(threshold: 2), parameterKey: "r"),
+        ]
+        let graph = try Verifier.verify(SpikeGraph(name: "self", layers: layers, outputs: ["r"], parameters: store)).graph
+        let target = ReferenceSimulatorTests.truenorth
+        let network = try IntegerNetwork.check(graph, target: target)
+        let compiled = try Compiler(network).compile()
+        var events: [SpikeInput.Event] = []
+        for t in 0..<20 { for i in 0..<25 where rng.nextUnit() < 0.5 { events.append(.init(tick: t, index: i)) } }
+        let input = SpikeInput(ticks: 20, spikes: ["x": events])
+        let simulated = ReferenceSimulator(network).run(input, ticks: 24)
+        #expect(try Emulator(map: compiled.map, target: target).run(input, ticks: 24).outputs == simulated.outputs)
+        #expect(simulated.outputs.reduce(0) { $0 + $1.spikes.count } > 0)
+    }
+
     /// A residual layer too wide for one core splits into parts that read both inputs: the
     /// partial cores' axons cover every element of the main input and of the skip input
     /// (each element on each of its lanes), so no branch is left out of the sum.

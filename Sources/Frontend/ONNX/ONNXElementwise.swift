@@ -28,6 +28,7 @@ extension ONNXLowering {
         case "Sub": (scale, offset) = constantFirst ? (-1, c) : (1, -c)
         default:  // Div
             guard !constantFirst else { throw node.error("divides a constant by the activation, which is not a scale of it and has no spiking form") }
+            guard c != 0 else { throw node.error("divides by 0") }
             (scale, offset) = (1 / c, 0)
         }
         guard scale != 0 else { throw node.error("multiplies by 0: the activation becomes a constant") }

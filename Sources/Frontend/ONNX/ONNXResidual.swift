@@ -34,6 +34,8 @@ extension ONNXLowering {
             let (sum, skip) = a.state == .rectified ? (b, a) : (a, b)
             main = try branch(node, sum)
             let c = skip.shape.channels
+            // The identity is stored as a full matrix, c x c weights.
+            guard c <= 1 << 12 else { throw node.error("its identity shortcut has \(c) channels; Tessera writes an identity shortcut as a c x c matrix and takes at most 4096") }
             guard let identity = Tensor(shape: [c, c, 1, 1], values: (0..<(c * c)).map { $0 / c == $0 % c ? 1 : 0 }) else { throw node.error("has no channels") }
             (shortcut, skipInput, skipWeight, skipBias, replaced) = (Shortcut(), skip.layer, identity, [], main.names)
         } else {
