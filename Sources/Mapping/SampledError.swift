@@ -69,9 +69,9 @@ public struct SampledError: Sendable {
             input = TensorShape(source.channels, height, width)
         }
         let x = Layer(name: layer.inputs[0], op: .input(shape: input, encoding: .rate))
-        var cut = Layer(name: layer.name, op: op, inputs: [x.name], neuron: layer.neuron, parameterKey: layer.parameterKey, location: layer.location,
-                        ceiling: layer.ceiling)
-        cut.levels = layer.levels
+        // The layer itself, with every attribute, reading the cut-out input; shape re-inferred.
+        var cut = layer
+        (cut.op, cut.inputs, cut.shape) = (op, [x.name], nil)
         var parameters = ParameterStore()
         if let key = layer.parameterKey {
             for name in graph.parameters.keys where name.hasPrefix(key + ".") { parameters[name] = graph.parameters[name] }

@@ -97,9 +97,7 @@ struct BatchNormParameters {
               let variance = graph.parameters.tensor("\(key).running_var")?.values else { return nil }
         let gamma = graph.parameters.tensor("\(key).weight")?.values ?? Array(repeating: 1, count: mean.count)
         let beta = graph.parameters.tensor("\(key).bias")?.values ?? Array(repeating: 0, count: mean.count)
-        let scale = mean.indices.map { gamma[$0] / (variance[$0] + epsilon).squareRoot() }
-        self.scale = scale
-        shift = mean.indices.map { beta[$0] - scale[$0] * mean[$0] }
+        (scale, shift) = BatchNorm(epsilon: epsilon).affine(gamma: gamma, beta: beta, mean: mean, variance: variance)
     }
 
     func channel(_ i: Int, count: Int) -> Int { min(i / max(count / max(scale.count, 1), 1), scale.count - 1) }

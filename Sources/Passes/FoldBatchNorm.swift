@@ -53,9 +53,7 @@ public struct FoldBatchNorm: Sendable {
             out.set(folded, "bias", Tensor(shape: [bias.count], values: bias) ?? w, origin: "folded \(layer.name)")
             // A residual convolution's shortcut feeds the same neurons: it takes the same scale.
             if let s = out.tensor(producer, "shortcut") {
-                let per = max(s.count / max(p.scale.count, 1), 1)
-                out.set(folded, "shortcut", Tensor(shape: s.shape, values: s.values.indices.map { s.values[$0] * p.scale[min($0 / per, p.scale.count - 1)] }) ?? s,
-                        origin: "folded \(layer.name)")
+                out.set(folded, "shortcut", s.scaledPerChannel(p.scale), origin: "folded \(layer.name)")
             }
             removed.insert(layer.name)
             renamed[layer.name] = source

@@ -159,4 +159,12 @@ public struct BatchNorm: Hashable, Sendable {
     public var epsilon: Double
 
     public init(epsilon: Double = 1e-5) { self.epsilon = epsilon }
+
+    /// The per-channel affine map y = scale * x + shift of running statistics `mean` and
+    /// `variance` with `gamma` and `beta`: scale = gamma / sqrt(var + eps), shift = beta -
+    /// scale * mean.
+    public func affine(gamma: [Double], beta: [Double], mean: [Double], variance: [Double]) -> (scale: [Double], shift: [Double]) {
+        let scale = mean.indices.map { gamma[$0] / (variance[$0] + epsilon).squareRoot() }
+        return (scale, mean.indices.map { beta[$0] - scale[$0] * mean[$0] })
+    }
 }

@@ -3,6 +3,16 @@
 /// Values are stored as Double so that every integer weight up to 32 bits and every
 /// float32 weight is held exactly.
 public struct Tensor: Hashable, Sendable {
+    /// Each value times its leading index's factor: a weight tensor whose first dimension is
+    /// the output channel (conv2d, dense), scaled per output channel.
+    public func scaledPerChannel(_ factors: [Double]) -> Tensor {
+        guard !factors.isEmpty else { return self }
+        var t = self
+        let per = max(values.count / factors.count, 1)
+        t.values = values.indices.map { values[$0] * factors[min($0 / per, factors.count - 1)] }
+        return t
+    }
+
     public var shape: [Int]
     public var values: [Double]
 

@@ -60,6 +60,12 @@ struct CompileCommand: ParsableCommand {
                                             discussion: "Without it, compile measures offset and net on random input and keeps the map with the lower error (offset on a tie); a network too large to measure whole is measured on a sample of each split layer, and so is offset coding where its bound does not hold in some layer, which must then win there too. offset and by-sign take fewer partial-sum and merge cores than net; by-sign applies to layers with the signed encoding whose weights take both signs, and offset to layers that do not reset to zero; other split layers are net."))
     var partialSums: PartialSums?
 
+    /// The error of a map measured whole, on its outputs.
+    static func reportMeasured(_ error: ApproximationError) {
+        print(String(format: "measured on %ld ticks of random rate-coded input (seed %llu): %ld of %ld output neurons differ, mean rate error %.4f, max %.4f spikes/tick",
+                     error.ticks, error.seed, error.differing, error.neurons, error.meanRateError, error.maxRateError))
+    }
+
     /// The sampled errors of a map, layer by layer: one too large to measure whole, or one
     /// whose scheme was chosen on each layer's own error (`bySample`).
     static func reportSamples(_ sampled: SampledChoice, compiled: Compiled, bySample: Bool = false) {
@@ -139,8 +145,7 @@ struct CompileCommand: ParsableCommand {
                                      measured.meanRateError, rejected.meanRateError, says(other)))
                     }
                     error = measured
-                    print(String(format: "measured on %ld ticks of random rate-coded input (seed %llu): %ld of %ld output neurons differ, mean rate error %.4f, max %.4f spikes/tick",
-                                 measured.ticks, measured.seed, measured.differing, measured.neurons, measured.meanRateError, measured.maxRateError))
+                    Self.reportMeasured(measured)
                     if let sampled { Self.reportSamples(sampled, compiled: compiled, bySample: true) }
                 } else if let sampled {
                     if let overruled {
@@ -150,8 +155,7 @@ struct CompileCommand: ParsableCommand {
                     }
                     Self.reportSamples(sampled, compiled: compiled, bySample: overruled != nil)
                     if let error {
-                        print(String(format: "measured on %ld ticks of random rate-coded input (seed %llu): %ld of %ld output neurons differ, mean rate error %.4f, max %.4f spikes/tick",
-                                     error.ticks, error.seed, error.differing, error.neurons, error.meanRateError, error.maxRateError))
+                        Self.reportMeasured(error)
                     }
                 } else {
                     print("error not measured (--measure-ticks 0)")

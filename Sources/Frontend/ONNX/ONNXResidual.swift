@@ -80,7 +80,7 @@ extension ONNXLowering {
     func branch(_ node: ONNXNode, _ v: Activation) throws(DiagnosticError) -> Branch {
         var names = [v.layer]
         var convName = v.layer
-        var scale: [Double]?, shift: [Double]?
+        var affine: (scale: [Double], shift: [Double])?
         if v.state == .normalised, let bn = layers.first(where: { $0.name == v.layer }), case let .batchnorm(norm) = bn.op, let source = bn.inputs.first {
             convName = source
             names.append(source)
@@ -88,8 +88,7 @@ extension ONNXLowering {
                   let mean = tensors["\(bn.name).running_mean"]?.tensor.values, let variance = tensors["\(bn.name).running_var"]?.tensor.values else {
                 throw node.error("the batch norm '\(bn.name)' before it has no statistics")
             }
-            let s = gamma.indices.map { gamma[$0] / (variance[$0] + norm.epsilon).squareRoot() }
-            (scale, shift) = (s, s.indices.map { beta[$0] - s[$0] * mean[$0] })
+            affine = norm.affine(gamma: gamma, beta: beta, mean: mean, variance: variance)
         }
         guard let index = layers.firstIndex(where: { $0.name == convName }), case let .conv2d(conv) = layers[index].op,
               let w = tensors["\(convName).weight"]?.tensor else {
@@ -97,9 +96,8 @@ extension ONNXLowering {
         }
         var bias = tensors["\(convName).bias"]?.tensor.values ?? Array(repeating: 0, count: conv.outChannels)
         var weight = w
-        if let scale, let shift {
-            let per = max(w.count / max(scale.count, 1), 1)
-            weight.values = w.values.indices.map { w.values[$0] * scale[min($0 / per, scale.count - 1)] }
+        if let (scale, shift) = affine {
+            weight = w.scaledPerChannel(scale)
             bias = bias.indices.map { scale[$0] * bias[$0] + shift[$0] }
         }
         return Branch(index: index, conv: conv, weight: weight, bias: bias, names: names)

@@ -91,9 +91,7 @@ struct ScalarChain: Sendable, CustomStringConvertible {
             guard least.isFinite else {
                 return .failure(Refusal(reason: "it has no clip from below (Relu, or Clip with min 0), so it takes negative values, which spike rates do not carry"))
             }
-            guard Self.same(least + 1, 1) else {
-                return .failure(Refusal(reason: "its least value is \(Self.text(least)), not 0: \(least < 0 ? "it lets negative values through, which spike rates do not carry" : "it is positive with no input")"))
-            }
+            if let refusal = Self.notZero(least) { return .failure(refusal) }
             guard Self.same(slope, 1), Self.same(offset + 1, 1) else {
                 return .failure(Refusal(reason: "it scales or shifts the sum (slope \(Self.text(slope)), offset \(Self.text(offset))); fold constant scales and shifts into the weights and bias before export"))
             }
@@ -106,10 +104,7 @@ struct ScalarChain: Sendable, CustomStringConvertible {
             return .failure(Refusal(reason: "it floors with no Clip above: the levels need a top, the most a neuron fires (one spike per tick)"))
         }
         let (bottom, top) = (Self.floorSnapped(low), Self.floorSnapped(high))
-        let least = c * bottom + d
-        guard Self.same(least + 1, 1) else {
-            return .failure(Refusal(reason: "its least value is \(Self.text(least)), not 0: \(least < 0 ? "it lets negative values through (a Clip whose bounds change sign?), which spike rates do not carry" : "it is positive with no input")"))
-        }
+        if let refusal = Self.notZero(c * bottom + d) { return .failure(refusal) }
         let levels = top - bottom
         guard levels >= 1, levels <= Double(1 << 16) else { return .failure(Refusal(reason: "it has \(Self.text(levels)) levels, not 1...65536")) }
         // f(x) = q clip(floor(m x + n - bottom), 0, L) with q = c: a quantised ReLU when m q = 1.
@@ -121,6 +116,12 @@ struct ScalarChain: Sendable, CustomStringConvertible {
             return .failure(Refusal(reason: "its shift is \(Self.text(shift)) of a step, not in [-1, 1): it is positive with no input"))
         }
         return .success(.quantised(ceiling: c * levels, levels: Int(levels), shift: shift))
+    }
+
+    /// Why a chain whose least value is `least` is no activation, nil when that is 0.
+    private static func notZero(_ least: Double) -> Refusal? {
+        guard !same(least + 1, 1) else { return nil }
+        return Refusal(reason: "its least value is \(text(least)), not 0: \(least < 0 ? "it lets negative values through (a Clip whose bounds change sign?), which spike rates do not carry" : "it is positive with no input")")
     }
 
     /// The function itself, for tests: `c * F(clip(m x + n, low, high)) + d`.
