@@ -13,12 +13,13 @@ import Yams
 ///   quantise: { weights: 4, per: channel }     # 2..8 bits or trinary
 ///   initial_potential: 0.5        # residual elimination: start at half the threshold
 ///   calibrate: { samples: 64, ticks: 32, shift_readout: true }   # bias calibration on balance's samples
+///   signed_readout: true          # each output read as rises minus falls (two ports)
 ///   binarise: true                # binary layers to exact integers; default true
 /// ```
 ///
 /// `calibration` is one `.npy` path for a single-input network, or `{ input: path }`.
 enum ConversionReader {
-    static let keys = ["fold_batchnorm", "approximate_decay", "balance", "quantise", "initial_potential", "calibrate", "binarise"]
+    static let keys = ["fold_batchnorm", "approximate_decay", "balance", "quantise", "initial_potential", "calibrate", "signed_readout", "binarise"]
 
     static func read(_ node: Node, inputs: [String], reader: inout YAMLReader) -> ConversionSettings {
         var settings = ConversionSettings(baseDirectory: URL(fileURLWithPath: reader.file).deletingLastPathComponent().path)
@@ -26,6 +27,7 @@ enum ConversionReader {
         if let n = m["fold_batchnorm"], let v = reader.bool(n, what: "fold_batchnorm") { settings.foldBatchNorm = v }
         if let n = m["approximate_decay"], let v = reader.bool(n, what: "approximate_decay") { settings.approximateDecay = v }
         if let n = m["binarise"], let v = reader.bool(n, what: "binarise") { settings.binarise = v }
+        if let n = m["signed_readout"], let v = reader.bool(n, what: "signed_readout") { settings.signedReadout = v }
         if let n = m["balance"], let b = reader.mapping(n, what: "compile.balance", allowed: ["percentile", "per", "calibration"]) {
             var balance = ConversionSettings.Balance()
             if let p = b["percentile"], let v = reader.double(p, what: "balance percentile", atLeast: 0.001, atMost: 100) { balance.percentile = v }

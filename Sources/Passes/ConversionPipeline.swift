@@ -3,8 +3,8 @@ import TesseraSupport
 
 /// The conversion passes in their fixed order, as ``ConversionSettings`` enable them:
 /// fold trained scales (whenever a layer has one), fold batch norm, approximate decay,
-/// balance thresholds, quantise weights, eliminate residual, calibrate bias, binarise
-/// activations. Each stage keeps the graph after it and the pass's log, so a caller can
+/// balance thresholds, quantise weights, eliminate residual, calibrate bias, signed readout,
+/// binarise activations. Each stage keeps the graph after it and the pass's log, so a caller can
 /// print the IR after each pass.
 ///
 ///     let stages = try ConversionPipeline(settings).run(graph, calibration: samples)
@@ -57,6 +57,14 @@ public struct ConversionPipeline: Sendable {
             let pass = CalibrateBias(samples: calibrate.samples, ticks: calibrate.ticks, rounds: settings.quantise != nil, biasLimit: limits?.bias,
                                      shiftsReadout: calibrate.shiftReadout, calibratesGain: calibrate.gain, thresholdLimit: limits?.threshold)
             record("calibrate-bias", try pass.run(current, reference: reference, calibration: calibration))
+        }
+        let quantisedReLUs = current.layers.contains { $0.levels != nil }
+        if settings.signedReadout ?? quantisedReLUs {
+            var result = try SignedReadout().run(current)
+            if settings.signedReadout == nil {
+                result.log.insert("on by default: the network has quantised ReLUs (--no-signed-readout or compile.signed_readout: false turns it off)", at: 0)
+            }
+            record("signed-readout", result)
         }
         if settings.binarise && current.layers.contains(where: { $0.neuron?.kind == .binary }) {
             record("binarise-activations", try BinariseActivations().run(current))

@@ -3,8 +3,8 @@ import TesseraSupport
 /// How a floating-point network becomes one a core runs exactly: the network file's
 /// `compile:` section, or the command line's options over it. Each field enables or tunes
 /// one conversion pass; the pipeline runs them in a fixed order (fold batch norm, approximate
-/// decay, balance thresholds, quantise weights, eliminate residual, calibrate bias, binarise
-/// activations).
+/// decay, balance thresholds, quantise weights, eliminate residual, calibrate bias, signed
+/// readout, binarise activations).
 ///
 /// ```yaml
 /// compile:
@@ -68,6 +68,10 @@ public struct ConversionSettings: Sendable, Equatable {
     /// (one half in explicit current control); nil leaves them at 0.
     public var initialPotential: Double?
     public var calibrate: Calibrate?
+    /// Read each output as the difference of two neurons, one counting how far its score
+    /// rises and one how far it falls (``SignedReadout`` in Passes); nil: on for networks
+    /// with quantised ReLUs (QCFS), whose classifiers gain most from it.
+    public var signedReadout: Bool?
     /// Bring binary (Eedn) layers to exact integer form.
     public var binarise: Bool
     /// Where the file that declared these settings lives, for relative calibration paths.
@@ -75,13 +79,14 @@ public struct ConversionSettings: Sendable, Equatable {
 
     public init(foldBatchNorm: Bool = true, approximateDecay: Bool = true, balance: Balance? = nil,
                 quantise: Quantise? = nil, initialPotential: Double? = nil, calibrate: Calibrate? = nil,
-                binarise: Bool = true, baseDirectory: String = ".") {
+                signedReadout: Bool? = nil, binarise: Bool = true, baseDirectory: String = ".") {
         self.foldBatchNorm = foldBatchNorm
         self.approximateDecay = approximateDecay
         self.balance = balance
         self.quantise = quantise
         self.initialPotential = initialPotential
         self.calibrate = calibrate
+        self.signedReadout = signedReadout
         self.binarise = binarise
         self.baseDirectory = baseDirectory
     }

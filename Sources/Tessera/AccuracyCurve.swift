@@ -6,7 +6,9 @@ import TesseraSupport
 /// Classification accuracy of an emulated core map as a function of the ticks each sample
 /// is shown for, read on one output port (by default the last): the predicted class after
 /// T ticks is the output neuron with the most spikes in the first T ticks after the port's
-/// latency (ties to the lower index; no spike is a miss). One emulation per sample, of the
+/// latency (ties to the lower index; no spike is a miss). A signed output's score is its
+/// positive count minus its negative count, and it is a miss only where every class scores
+/// the same. One emulation per sample, of the
 /// longest T, gives the whole curve.
 ///
 /// ```swift
@@ -32,7 +34,9 @@ public struct AccuracyCurve: Sendable, Equatable {
         var correct = [Int](repeating: 0, count: ticks.count)
         for (i, sample) in samples.enumerated() {
             for (k, counts) in try readout.counts(sample, index: i, encoding: encoding, seed: seed).enumerated() {
-                if let best = counts.max(), best > 0, counts.firstIndex(of: best) == labels[i] { correct[k] += 1 }
+                guard let best = counts.max(), let worst = counts.min() else { continue }
+                let decided = readout.isSigned ? best > worst : best > 0
+                if decided, counts.firstIndex(of: best) == labels[i] { correct[k] += 1 }
             }
         }
         return AccuracyCurve(ticks: ticks, accuracy: correct.map { Double($0) / Double(max(samples.count, 1)) },

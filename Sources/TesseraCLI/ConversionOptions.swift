@@ -41,6 +41,9 @@ struct ConversionOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "With --calibrate: the advanced form, each weighted layer's gain per channel (its threshold) before its bias.")
     var calibrateGain: Bool?
 
+    @Flag(inversion: .prefixedNo, help: "Read each output as the difference of two ports, <name> counting how far its score rises and <name>.negative how far it falls (default: on for networks with quantised ReLUs).")
+    var signedReadout: Bool?
+
     @Flag(inversion: .prefixedNo, help: "Bring binary (Eedn) layers to exact integer form (default on).")
     var binarise: Bool?
 
@@ -67,6 +70,7 @@ struct ConversionOptions: ParsableArguments {
         if let foldBatchnorm { s.foldBatchNorm = foldBatchnorm }
         if let approximateDecay { s.approximateDecay = approximateDecay }
         if let binarise { s.binarise = binarise }
+        if let signedReadout { s.signedReadout = signedReadout }
         if !calibration.isEmpty || percentile != nil || balancePer != nil {
             var balance = s.balance ?? ConversionSettings.Balance()
             if let percentile { balance.percentile = percentile }

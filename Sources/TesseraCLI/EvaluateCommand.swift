@@ -47,6 +47,9 @@ struct EvaluateCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Hardware target: truenorth, truenorth-4x4, tiny, or a path.")
     var target: String = "truenorth"
 
+    @Option(name: .long, help: "How split fan-ins' partial sums are coded: net (the default), offset or by-sign (as in compile).")
+    var partialSums: PartialSums?
+
     @Option(help: "Tick counts to measure, comma-separated.")
     var ticks: String = "1,2,4,8,16,32,64,128"
 
@@ -79,7 +82,7 @@ struct EvaluateCommand: ParsableCommand {
             let files = try namedPaths(images, names: inputs, option: "--images")
             let samples = try SampleSet.load(files, for: original.graph).samples
             let integer = try IntegerNetwork.check(converted.network.graph, target: hardware)
-            let compiled = try Compiler(integer).compile()
+            let compiled = try Compiler(integer, options: Compiler.Options(partialSums: partialSums ?? .net)).compile()
             var declared = InputEncoding.rate
             if case let .input(_, e)? = original.graph.inputLayers.first?.op { declared = e }
             let run = EvaluationRun(original: original.graph, compiled: compiled, target: hardware, samples: samples, ticks: tickList,

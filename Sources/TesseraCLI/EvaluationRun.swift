@@ -15,7 +15,7 @@ struct EvaluationRun {
     var output: String?
     var passes: [AccuracyReport.Pass]
 
-    var latency: Int { compiled.map.outputs.first { $0.name == (output ?? compiled.map.outputs.last?.name) }?.latency ?? 0 }
+    var latency: Int { compiled.map.outputs.first { $0.name == (output ?? compiled.map.readablePorts.last?.name) }?.latency ?? 0 }
 
     func classify(labels: Tensor) throws(DiagnosticError) -> AccuracyReport {
         let labelValues = labels.values.map { Int($0) }

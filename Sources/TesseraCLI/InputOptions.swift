@@ -81,12 +81,26 @@ func writeResults(_ results: [EmulationResult], isBatch: Bool, ticks: Int, to ou
         throw DiagnosticError("cannot write '\(output)': \(error.localizedDescription)")
     }
     for (k, r) in results.enumerated() {
-        let ports = r.outputs.map { "\($0.name): \($0.spikes.count) spikes, argmax \($0.argmax.map(String.init) ?? "none")" }.joined(separator: "; ")
+        var summaries = r.outputs.map { "\($0.name): \($0.spikes.count) spikes, argmax \($0.argmax.map(String.init) ?? "none")" }
+        summaries += signedArgmaxes(r.outputs).map { "\($0.name) signed: argmax \($0.argmax.map(String.init) ?? "none")" }
+        let ports = summaries.joined(separator: "; ")
         let prefix = results.count > 1 ? "sample \(k): " : ""
         let stats = withStats ? " | spikes \(r.stats.spikes), synaptic events \(r.stats.synapticEvents), hops \(r.stats.hops), chip crossings \(r.stats.chipCrossings), active core-ticks \(r.stats.activeCoreTicks)" : ""
         print("\(prefix)\(ports)\(stats)")
     }
     print("wrote \(output)")
+}
+
+/// For each output read signed (a port beside its negative half, ``OutputPort/negativeSuffix``),
+/// the element whose positive count minus negative count is largest; nil where all are equal.
+func signedArgmaxes(_ ports: [EmulationResult.Port]) -> [(name: String, argmax: Int?)] {
+    let byName = Dictionary(ports.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+    return ports.compactMap { port in
+        guard let negative = byName[OutputPort.negativeName(of: port.name)], negative.counts.count == port.counts.count else { return nil }
+        let scores = zip(port.counts, negative.counts).map { $0 - $1 }
+        guard let best = scores.max(), let worst = scores.min(), best > worst else { return (port.name, nil) }
+        return (port.name, scores.firstIndex(of: best))
+    }
 }
 
 /// `NAME=PATH` items (or one bare path when there is a single name) as a name-to-path table,
