@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Trains a small CNN on scikit-learn's digits with Keras (TensorFlow), converts it to ONNX
+with tf2onnx, and writes it with onnxruntime's outputs to Tests/TesseraTests/Fixtures/trained/.
+Nothing here runs in CI, and its output is not committed yet: Tessera does not import it
+(docs/onnx.md, "Not done yet"), and tf2onnx numbers the names it makes up
+(`new_shape__44`, `const_fold_opt__49`) differently from run to run, so the bytes differ
+while the graph and its values do not.
+
+    /tmp/onnxvenv/bin/pip install -r tools/onnx/requirements.txt -r tools/onnx/requirements-keras.txt
+    /tmp/onnxvenv/bin/python tools/onnx/make_keras_fixture.py
+
+keras-cnn: Keras' own layout, channels last: Conv2D 3x3 1->8 (same padding), ReLU;
+Conv2D 3x3 8->16 (stride 2, same padding), BatchNormalization, ReLU; Flatten; Dense 256->10.
+tf2onnx converts it with the input as NCHW (`inputs_as_nchw`), as a user targeting a
+channels-first tool does; what is left of the channels-last layout (a Transpose before the
+Flatten's Reshape) is the exporter's.
+
+Data: the digits split of tools/train_digits.py (test_size=360, random_state=0, stratified),
+the same test images as the PyTorch fixtures (digits.input.npy, [N, 1, 8, 8]).
+
+Writes keras-cnn.onnx and keras-cnn.output.npy (onnxruntime's scores on digits.input.npy,
+one sample at a time) and adds the model's accuracies, ops and versions to keras.json.
+Fixed seeds, deterministic ops and one thread: running it again gives the same weights
+and scores.
+"""
+import json
+import os
+
+os.environ["TF_DETERMINISTIC_OPS"] = "1"
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
+os.environ["CUDA_VISIBLE_DEVICES"] = ""
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import tensorflow as tf
+import tf2onnx
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+OUT = os.path.join(ROOT, "Tests", "TesseraTests", "Fixtures", "trained")
+
+tf.config.threading.set_intra_op_parallelism_threads(1)
+tf.config.threading.set_inter_op_parallelism_threads(1)
+tf.keras.utils.set_random_seed(0)
+tf.config.experimental.enable_op_determinism()
+
+
+def model():
+    k = tf.keras
+    inputs = k.Input(shape=(8, 8, 1), name="image")
+    x = k.layers.Conv2D(8, 3, padding="same", activation="relu", name="conv1")(inputs)
+    x = k.layers.Conv2D(16, 3, strides=2, padding="same", name="conv2")(x)
+    x = k.layers.BatchNormalization(name="bn2")(x)
+    x = k.layers.ReLU(name="relu2")(x)
+    x = k.layers.Flatten(name="flatten")(x)
+    outputs = k.layers.Dense(10, name="fc")(x)
+    return k.Model(inputs, outputs, name="keras_cnn")
+
+
+def main():
+    x, y = load_digits(return_X_y=True)
+    x = (x / 16.0).reshape(-1, 1, 8, 8).astype(np.float32)
+    xtr, _, ytr, _ = train_test_split(x, y, test_size=360, random_state=0, stratify=y)
+    xte = np.load(os.path.join(OUT, "digits.input.npy"))
+    yte = np.load(os.path.join(OUT, "digits.labels.npy"))
+    net = model()
+    net.compile(optimizer=tf.keras.optimizers.Adam(0.01),
+                loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    net.fit(xtr.transpose(0, 2, 3, 1), ytr, epochs=30, batch_size=64, shuffle=True, verbose=0)
+    keras_scores = net.predict(xte.transpose(0, 2, 3, 1), verbose=0)
+    spec = (tf.TensorSpec((None, 8, 8, 1), tf.float32, name="image"),)
+    proto, _ = tf2onnx.convert.from_keras(net, input_signature=spec, opset=17, inputs_as_nchw=["image"])
+    proto.producer_version = tf2onnx.__version__
+    path = os.path.join(OUT, "keras-cnn.onnx")
+    onnx.save(proto, path)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+    scores = np.concatenate([session.run(None, {name: xte[i:i + 1]})[0] for i in range(len(xte))]).astype(np.float32)
+    np.save(os.path.join(OUT, "keras-cnn.output.npy"), scores)
+    summary = {
+        "keras-cnn": {
+            "keras_accuracy": float((keras_scores.argmax(1) == yte).mean()),
+            "onnxruntime_accuracy": float((scores.argmax(1) == yte).mean()),
+            "largest_difference_keras_onnxruntime": float(np.abs(keras_scores - scores).max()),
+            "ops": sorted({n.op_type for n in proto.graph.node}),
+        },
+        "versions": {"tensorflow": tf.__version__, "keras": tf.keras.__version__ if hasattr(tf.keras, "__version__") else "",
+                     "tf2onnx": tf2onnx.__version__, "onnx": onnx.__version__, "onnxruntime": ort.__version__},
+    }
+    with open(os.path.join(OUT, "keras.json"), "w") as f:
+        json.dump(summary, f, indent=2, sort_keys=True)
+        f.write("\n")
+    print(json.dumps(summary, indent=2))
+
+
+if __name__ == "__main__":
+    main()
