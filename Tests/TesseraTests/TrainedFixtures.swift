@@ -3,16 +3,17 @@ import Testing
 @testable import Passes
 @testable import Tessera
 
-/// The CNNs PyTorch trained on the digits (`Fixtures/trained`, written by
-/// `tools/onnx/make_trained_fixtures.py`): each model, onnxruntime's scores on the 360 test
-/// images, and `summary.json`'s accuracies.
+/// The CNNs PyTorch and Keras trained on the digits (`Fixtures/trained`, written by
+/// `tools/onnx/make_trained_fixtures.py` and `make_keras_fixture.py`): each model,
+/// onnxruntime's scores on the 360 test images, and `summary.json`'s (`keras.json`'s)
+/// accuracies.
 enum TrainedFixtures {
     static func path(_ name: String) -> String { TestSupport.fixtures + "/trained/" + name }
 
     /// The float reading of `model` on every test image against onnxruntime's scores: the
     /// largest difference, the largest score, and how many images it classifies right, with
-    /// PyTorch's accuracy from summary.json.
-    static func floatReading(_ model: String) throws -> (worst: Double, largest: Double, correct: Int, count: Int, torch: Double) {
+    /// the framework's accuracy (PyTorch's from summary.json unless told).
+    static func floatReading(_ model: String, summary: String = "summary.json", accuracyKey: String = "torch_accuracy") throws -> (worst: Double, largest: Double, correct: Int, count: Int, torch: Double) {
         let net = try Network.load(path("\(model).onnx"))
         let x = try NPYFile.read(path: path("digits.input.npy"))
         let y = try NPYFile.read(path: path("\(model).output.npy"))
@@ -29,9 +30,9 @@ enum TrainedFixtures {
             largest = max(largest, theirs.map(abs).max() ?? 0)
             if mine.firstIndex(of: mine.max() ?? 0) == labels[s] { correct += 1 }
         }
-        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("summary.json")))) as? [String: Any]
-        let torch = try #require((summary?[model] as? [String: Any])?["torch_accuracy"] as? Double)
-        return (worst, largest, correct, n, torch)
+        let table = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path(summary)))) as? [String: Any]
+        let framework = try #require((table?[model] as? [String: Any])?[accuracyKey] as? Double)
+        return (worst, largest, correct, n, framework)
     }
 
     /// `tessera import` of `model`, loaded back: the largest relative difference of its

@@ -1,16 +1,15 @@
 #!/usr/bin/env python3
 """Trains a small CNN on scikit-learn's digits with Keras (TensorFlow), converts it to ONNX
 with tf2onnx, and writes it with onnxruntime's outputs to Tests/TesseraTests/Fixtures/trained/.
-Nothing here runs in CI, and its output is not committed yet: Tessera does not import it
-(docs/onnx.md, "Not done yet"), and tf2onnx numbers the names it makes up
-(`new_shape__44`, `const_fold_opt__49`) differently from run to run, so the bytes differ
-while the graph and its values do not.
+The tests read the committed files; nothing here runs in CI.
 
     /tmp/onnxvenv/bin/pip install -r tools/onnx/requirements.txt -r tools/onnx/requirements-keras.txt
     /tmp/onnxvenv/bin/python tools/onnx/make_keras_fixture.py
 
 keras-cnn: Keras' own layout, channels last: Conv2D 3x3 1->8 (same padding), ReLU;
-Conv2D 3x3 8->16 (stride 2, same padding), BatchNormalization, ReLU; Flatten; Dense 256->10.
+Conv2D 3x3 8->16 (same padding), BatchNormalization, ReLU; AveragePooling2D 2x2; Flatten;
+Dense 256->10. (A strided "same" convolution would export as asymmetric pads, which
+Tessera refuses: docs/onnx.md.)
 tf2onnx converts it with the input as NCHW (`inputs_as_nchw`), as a user targeting a
 channels-first tool does; what is left of the channels-last layout (a Transpose before the
 Flatten's Reshape) is the exporter's.
@@ -20,11 +19,13 @@ the same test images as the PyTorch fixtures (digits.input.npy, [N, 1, 8, 8]).
 
 Writes keras-cnn.onnx and keras-cnn.output.npy (onnxruntime's scores on digits.input.npy,
 one sample at a time) and adds the model's accuracies, ops and versions to keras.json.
-Fixed seeds, deterministic ops and one thread: running it again gives the same weights
-and scores.
+Fixed seeds, deterministic ops and one thread, and tf2onnx's made-up names
+(`new_shape__44`, numbered by a counter that differs from run to run) renamed in order of
+first use: running it again gives the same bytes.
 """
 import json
 import os
+import re
 
 os.environ["TF_DETERMINISTIC_OPS"] = "1"
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
@@ -51,12 +52,41 @@ def model():
     k = tf.keras
     inputs = k.Input(shape=(8, 8, 1), name="image")
     x = k.layers.Conv2D(8, 3, padding="same", activation="relu", name="conv1")(inputs)
-    x = k.layers.Conv2D(16, 3, strides=2, padding="same", name="conv2")(x)
+    x = k.layers.Conv2D(16, 3, padding="same", name="conv2")(x)
     x = k.layers.BatchNormalization(name="bn2")(x)
     x = k.layers.ReLU(name="relu2")(x)
+    x = k.layers.AveragePooling2D(2, name="pool2")(x)
     x = k.layers.Flatten(name="flatten")(x)
     outputs = k.layers.Dense(10, name="fc")(x)
     return k.Model(inputs, outputs, name="keras_cnn")
+
+
+def renumber(proto):
+    """tf2onnx's generated names end in __<counter> (and of two equal constants either name
+    may survive): rename them generated_<k> in order of first use by the nodes, and sort the
+    initializers by name."""
+    names = {}
+
+    def fix(name):
+        if not re.match(r"^.*__\d+(:\d+)?$", name):
+            return name
+        if name not in names:
+            names[name] = f"generated_{len(names)}"
+        return names[name]
+
+    g = proto.graph
+    for n in g.node:
+        n.name = fix(n.name)
+        n.input[:] = [fix(i) for i in n.input]
+        n.output[:] = [fix(o) for o in n.output]
+    for t in g.initializer:
+        t.name = fix(t.name)
+    ordered = sorted(g.initializer, key=lambda t: t.name)
+    copies = [onnx.TensorProto() for _ in ordered]
+    for c, t in zip(copies, ordered):
+        c.CopyFrom(t)
+    del g.initializer[:]
+    g.initializer.extend(copies)
 
 
 def main():
@@ -73,6 +103,7 @@ def main():
     spec = (tf.TensorSpec((None, 8, 8, 1), tf.float32, name="image"),)
     proto, _ = tf2onnx.convert.from_keras(net, input_signature=spec, opset=17, inputs_as_nchw=["image"])
     proto.producer_version = tf2onnx.__version__
+    renumber(proto)
     path = os.path.join(OUT, "keras-cnn.onnx")
     onnx.save(proto, path)
     options = ort.SessionOptions()

@@ -43,6 +43,12 @@ struct ONNXLowering {
         /// The elementwise ops applied to a weighted sum so far (``ScalarChain``); the state
         /// is rectified while they compose to an activation a spiking layer computes.
         var chain: ScalarChain? = nil
+        /// The ONNX tensor holds this map channels last, [1, H, W, C] (a Transpose of it, as
+        /// Keras' Flatten needs): only flattening and shape ops may read it.
+        var channelsLast = false
+        /// A flat vector that holds the map of this shape flattened channels last, in
+        /// H x W x C order: a dense reader's weights are permuted to the IR's C x H x W order.
+        var flatFrom: TensorShape? = nil
     }
 
     enum Value {
@@ -135,6 +141,9 @@ struct ONNXLowering {
             let label = "\(file): graph output '\(output.name)'"
             switch values[output.name] {
             case let .activation(a)?:
+                if a.channelsLast || a.flatFrom != nil {
+                    throw DiagnosticError("\(label) is a map in channels-last order; Tessera's outputs are channels first (end the graph with the MatMul or Gemm that reads it)")
+                }
                 if a.state != .rectified, let chain = a.chain, case let .failure(why) = chain.form() {
                     throw DiagnosticError("\(label) is computed by \(chain.nodes.joined(separator: ", ")) from the sum of \(a.producer) as f(x) = \(chain), not an activation a spiking layer computes: \(why.reason)")
                 }
@@ -170,6 +179,12 @@ struct ONNXLowering {
         guard let name = node.input(k) else { throw node.error("input \(k) is missing") }
         guard case let .activation(a)? = values[name] else {
             throw node.error("input \(k) '\(name)' is a constant; Tessera lowers ops on activations, with constants as their weights")
+        }
+        if a.channelsLast, !["Reshape", "Flatten", "Shape", "Transpose"].contains(node.op) {
+            throw node.error("reads '\(name)', a map transposed to channels last by \(a.producer); Tessera reads such a map only as it is flattened (Reshape or Flatten) for a MatMul or Gemm")
+        }
+        if a.flatFrom != nil, !["MatMul", "Gemm", "Shape"].contains(node.op) {
+            throw node.error("reads '\(name)', a map flattened channels last; Tessera reads such a vector only with a MatMul or Gemm, whose weights it reorders")
         }
         return a
     }

@@ -61,12 +61,18 @@ extension ONNXLowering {
     }
 
     /// A flatten of a rectified map, to [1, C*H*W] (C x H x W order, as ONNX's row-major).
+    /// A channels-last map flattens to the IR's C x H x W vector, remembered as read in
+    /// H x W x C order (``Activation/flatFrom``).
     mutating func flatten(_ node: ONNXNode, _ a: Activation) throws(DiagnosticError) {
         if a.flat {
             define(node, .activation(a))
             return
         }
         _ = try append(node, op: .flatten, inputs: [a.layer], shape: TensorShape(vector: a.shape.count), state: .rectified, flat: true)
+        if a.channelsLast, let out = node.proto.output.first, case var .activation(f)? = values[out] {
+            f.flatFrom = a.shape
+            values[out] = .activation(f)
+        }
     }
 
     /// Reshape to [1, -1] or [1, C*H*W] is a flatten; to the shape it has, nothing.
@@ -76,7 +82,7 @@ extension ONNXLowering {
         let count = a.shape.count
         if target.count == 2, target[0] == 1 || target[0] == -1, target[1] == count || target[1] == -1, !(target[0] == -1 && target[1] == -1) {
             try flatten(node, a)
-        } else if target.count == 4, [target[1], target[2], target[3]] == [a.shape.channels, a.shape.height, a.shape.width], target[0] == 1 || target[0] == -1 || target[0] == 0 {
+        } else if target.count == 4, !a.channelsLast, [target[1], target[2], target[3]] == [a.shape.channels, a.shape.height, a.shape.width], target[0] == 1 || target[0] == -1 || target[0] == 0 {
             define(node, .activation(a))
         } else {
             throw node.error("reshapes a \(a.shape) map to \(target); Tessera keeps C x H x W maps, and lowers a Reshape only as a flatten ([1, -1])")

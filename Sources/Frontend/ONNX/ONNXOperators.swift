@@ -21,9 +21,9 @@ extension ONNXLowering {
     /// scores before them is the class, which the output layer's spike counts give.
     static let readBefore: Set<String> = ["Softmax", "LogSoftmax", "Sigmoid"]
 
-    static let supported = ["Add", "AveragePool", "BatchNormalization", "Clip", "Concat", "Constant", "Conv", "ConvTranspose", "Div", "Dropout",
-                            "Flatten", "Floor", "Gemm", "GlobalAveragePool", "Identity", "MatMul", "Mul", "ReduceMean", "Relu", "Reshape", "Resize", "Round",
-                            "Squeeze", "Sub", "Upsample"]
+    static let supported = ["Add", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat", "Constant", "Conv", "ConvTranspose", "Div", "Dropout",
+                            "Flatten", "Floor", "Gather", "Gemm", "GlobalAveragePool", "Identity", "MatMul", "Mul", "ReduceMean", "Relu", "Reshape", "Resize", "Round",
+                            "Shape", "Slice", "Squeeze", "Sub", "Transpose", "Upsample"]
 
     mutating func lower(_ node: ONNXNode) throws(DiagnosticError) {
         guard node.proto.domain.isEmpty || node.proto.domain == "ai.onnx" else {
@@ -60,7 +60,14 @@ extension ONNXLowering {
             try flatten(node, try rectified(node))
         case "Reshape": try lowerReshape(node)
         case "Squeeze": try lowerSqueeze(node)
-        case "Concat": try lowerConcat(node)
+        case "Concat":
+            let constants = node.proto.input.allSatisfy { if case .constant? = values[$0] { true } else { false } }
+            if constants { try lowerConstantConcat(node) } else { try lowerConcat(node) }
+        case "Shape": try lowerShape(node)
+        case "Gather": try lowerGather(node)
+        case "Cast": try lowerCast(node)
+        case "Slice": try lowerSlice(node)
+        case "Transpose": try lowerTranspose(node)
         case "Resize", "Upsample": try lowerResize(node)
         case _ where Self.readBefore.contains(node.op):
             let a = try activation(node, 0)

@@ -95,7 +95,20 @@ extension ONNXLowering {
         try appendDense(node, a, weight: weight, bias: Array(repeating: 0, count: n), out: n)
     }
 
-    mutating func appendDense(_ node: ONNXNode, _ a: Activation, weight: [Double], bias: [Double], out: Int) throws(DiagnosticError) {
+    mutating func appendDense(_ node: ONNXNode, _ a: Activation, weight given: [Double], bias: [Double], out: Int) throws(DiagnosticError) {
+        var weight = given
+        if let map = a.flatFrom {
+            // The vector came flattened channels last: feature (h W + w) C + c of the ONNX
+            // weights is the IR's feature c H W + h W + w.
+            let (c, h, w) = (map.channels, map.height, map.width), k = a.shape.count
+            for row in 0..<out {
+                for ch in 0..<c {
+                    for y in 0..<h {
+                        for x in 0..<w { weight[row * k + (ch * h + y) * w + x] = given[row * k + (y * w + x) * c + ch] }
+                    }
+                }
+            }
+        }
         guard let w = Tensor(shape: [out, a.shape.count], values: weight), let b = Tensor(shape: [out], values: bias) else {
             throw node.error("weights do not form [\(out), \(a.shape.count)]")
         }
