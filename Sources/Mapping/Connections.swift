@@ -16,19 +16,7 @@ extension IntegerNetwork {
         case let .conv2d(conv):
             /// The taps of output (oc, oy, ox) on input `input` of shape `x` through `conv`.
             func convolve(_ conv: Convolution, _ w: [Int], input: Int, _ x: TensorShape) {
-                let inPerGroup = x.channels / conv.groups, group = oc / (conv.outChannels / conv.groups)
-                let (kh, kw) = (conv.vertical.kernel, conv.horizontal.kernel)
-                for ci in 0..<inPerGroup {
-                    for ky in 0..<kh {
-                        let iy = conv.vertical.source(output: oy, tap: ky)
-                        guard iy >= 0 && iy < x.height else { continue }
-                        for kx in 0..<kw {
-                            let ix = conv.horizontal.source(output: ox, tap: kx)
-                            guard ix >= 0 && ix < x.width else { continue }
-                            add(input, at(group * inPerGroup + ci, iy, ix, x), w[((oc * inPerGroup + ci) * kh + ky) * kw + kx])
-                        }
-                    }
-                }
+                conv.forEachTap(outChannel: oc, y: oy, x: ox, input: x) { i, k in add(input, i, w[k]) }
             }
             convolve(conv, parameter(layer, "weight") ?? [], input: firstInput, x)
             // A residual block's shortcut: its own window on the second input.

@@ -19,24 +19,11 @@ public enum LayerKernel {
         switch layer.op {
         case let .conv2d(conv):
             let w = parameter("weight") ?? []
-            let inPerGroup = x.channels / conv.groups, outPerGroup = conv.outChannels / conv.groups
-            let (kh, kw) = (conv.vertical.kernel, conv.horizontal.kernel)
             for co in 0..<out.channels {
-                let group = co / outPerGroup
                 for oy in 0..<out.height {
                     for ox in 0..<out.width {
                         var sum: T = 0
-                        for ci in 0..<inPerGroup {
-                            for ky in 0..<kh {
-                                let iy = conv.vertical.source(output: oy, tap: ky)
-                                guard iy >= 0 && iy < x.height else { continue }
-                                for kx in 0..<kw {
-                                    let ix = conv.horizontal.source(output: ox, tap: kx)
-                                    guard ix >= 0 && ix < x.width else { continue }
-                                    sum += w[((co * inPerGroup + ci) * kh + ky) * kw + kx] * first[at(group * inPerGroup + ci, iy, ix, x)]
-                                }
-                            }
-                        }
+                        conv.forEachTap(outChannel: co, y: oy, x: ox, input: x) { i, k in sum += w[k] * first[i] }
                         current[at(co, oy, ox, out)] = sum
                     }
                 }
