@@ -13,15 +13,18 @@ extension OutputPort {
 
     /// The name of the port holding the negative half of the port `name`.
     public static func negativeName(of name: String) -> String { name + negativeSuffix }
+
+    /// The port whose negative half `name` would be: `name` without the suffix, or nil.
+    public static func positiveName(ofNegative name: String) -> String? {
+        name.hasSuffix(negativeSuffix) ? String(name.dropLast(negativeSuffix.count)) : nil
+    }
 }
 
 extension CoreMap {
     /// The ports a user reads: every port but the negative halves of signed readouts.
     public var readablePorts: [OutputPort] {
         let names = Set(outputs.map(\.name))
-        return outputs.filter { port in
-            !(port.name.hasSuffix(OutputPort.negativeSuffix) && names.contains(String(port.name.dropLast(OutputPort.negativeSuffix.count))))
-        }
+        return outputs.filter { port in !(OutputPort.positiveName(ofNegative: port.name).map(names.contains) ?? false) }
     }
 
     /// The negative half of the port `name`, when it is read signed (same shape).

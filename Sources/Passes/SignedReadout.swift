@@ -28,8 +28,7 @@ public struct SignedReadout: Sendable {
         var outputs: [String] = []
         for name in graph.outputs {
             outputs.append(name)
-            let suffix = OutputPort.negativeSuffix
-            if name.hasSuffix(suffix), graph.outputs.contains(String(name.dropLast(suffix.count))) { continue }
+            if let positive = OutputPort.positiveName(ofNegative: name), graph.outputs.contains(positive) { continue }
             let negative = OutputPort.negativeName(of: name)
             if byName[negative] != nil || graph.outputs.contains(negative) {
                 log.append("\(name): already has a negative half '\(negative)'")

@@ -108,7 +108,7 @@ extension ONNXLowering {
     func scalar(_ node: ONNXNode, _ k: Int) throws(DiagnosticError) -> Double {
         let t = try constant(node, k, what: "operand")
         guard let first = t.values.first else { throw node.error("its operand '\(t.name)' is empty") }
-        guard t.values.allSatisfy({ $0 == first }) else {
+        guard Self.isUniform(t) else {
             throw node.error("its operand '\(t.name)' (dims \(t.dims)) holds different values; Tessera composes elementwise ops with one number each (fold per-channel scales into the weights before export)")
         }
         return first

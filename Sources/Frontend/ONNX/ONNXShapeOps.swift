@@ -27,7 +27,8 @@ extension ONNXLowering {
     /// Gather of a constant vector at constant indices (axis 0).
     mutating func lowerGather(_ node: ONNXNode) throws(DiagnosticError) {
         let data = try shapeConstant(node, 0, what: "data")
-        let indices = try node.integers(try constant(node, 1, what: "indices"), what: "indices")
+        let indexTensor = try constant(node, 1, what: "indices")
+        let indices = try node.integers(indexTensor, what: "indices")
         guard try node.int("axis", default: 0) == 0, data.dims.count <= 1 else {
             throw node.error("gathers from '\(data.name)' (dims \(data.dims)) on another axis than 0 of a vector; Tessera folds Gather only on shape vectors")
         }
@@ -37,8 +38,7 @@ extension ONNXLowering {
             guard data.values.indices.contains(k) else { throw node.error("index \(i) is outside '\(data.name)' of \(data.values.count) values") }
             picked.append(data.values[k])
         }
-        let indexDims = (try? constant(node, 1, what: "indices").dims) ?? [indices.count]
-        defineConstant(node, dims: indexDims, values: picked)
+        defineConstant(node, dims: indexTensor.dims, values: picked)
     }
 
     /// Cast of a constant: to an integer type the values are truncated toward zero.
