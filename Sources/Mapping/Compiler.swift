@@ -33,13 +33,20 @@ public struct Compiler: Sendable {
         public var partialStep: PartialStep
         /// How a split layer's parts divide its inputs (``PartialSums``).
         public var partialSums: PartialSums
+        /// Whether a partial-sum neuron of the `net` and `by-sign` schemes starts at half its
+        /// step, so that what it holds back is a rounding (half a step either way) rather
+        /// than a floor (up to a whole step, half on average, always short). Offset-coded
+        /// partial neurons always start at half (``OffsetCode``). Off by default: it helps
+        /// deep classifiers at short runs and costs others (docs/mapping.md, "Rounding").
+        public var partialRounding: Bool
         public init(strict: Bool = false, rates: FiringRates? = nil, placement: PlacementStrategy = .auto, partialStep: PartialStep = .weight,
-                    partialSums: PartialSums = .net) {
+                    partialSums: PartialSums = .net, partialRounding: Bool = false) {
             self.strict = strict
             self.rates = rates
             self.placement = placement
             self.partialStep = partialStep
             self.partialSums = partialSums
+            self.partialRounding = partialRounding
         }
     }
 

@@ -20,6 +20,8 @@ struct CoreNeurons {
     let mergeHome: [(core: Int32, local: Int32)]?
     let layout: SplitLayout
     let step: PartialStep
+    /// Whether partial neurons start at half their step (``Compiler/Options/partialRounding``).
+    let rounds: Bool
     /// Per weight table, the offset coding of an offset-coded split layer.
     let codes: [OffsetCode]?
 
@@ -34,6 +36,7 @@ struct CoreNeurons {
         mergeHome = compiled.mergeHome[k]
         layout = compiled.layouts[k]
         step = compiled.compiler.options.partialStep
+        rounds = compiled.compiler.options.partialRounding
         codes = layout.offset ? compiled.offsetCodes[k] : nil
     }
 
@@ -91,6 +94,10 @@ struct CoreNeurons {
             var n = NeuronConfig(index: index, weights: analysis.table(j, perChannel: perChannel).map { $0 * sign }, leak: 0,
                                  threshold: rescalesMerge ? threshold : mergeWeight, negThreshold: 0, negative: .saturate)
             n.reset = .linear
+            // Starting at half a step, a part's count is its running sum rounded rather than
+            // floored, which would hold back half a step per part on average (net scheme;
+            // by sign, the current is never negative and the same holds).
+            if rounds { n.initialPotential = n.threshold / 2 }
             return n
         case .whole, .merge, .relay:
             let leak = Int(model.leak) + (bias.map { $0[min(channel(j), $0.count - 1)] } ?? 0)

@@ -60,6 +60,10 @@ struct CompileCommand: ParsableCommand {
                                             discussion: "Without it, compile measures offset and net on random input and keeps the map with the lower error (offset on a tie); a network too large to measure whole is measured on a sample of each split layer, and so is offset coding where its bound does not hold in some layer, which must then win there too. offset and by-sign take fewer partial-sum and merge cores than net; by-sign applies to layers with the signed encoding whose weights take both signs, and offset to layers that do not reset to zero; other split layers are net."))
     var partialSums: PartialSums?
 
+    @Flag(inversion: .prefixedNo, help: ArgumentHelp("Start net and by-sign partial-sum neurons at half their step, so each part's count is rounded rather than floored.",
+                                                     discussion: "Off by default: it helps deep classifiers at short runs and costs others (docs/mapping.md)."))
+    var partialRounding = false
+
     /// The error of a map measured whole, on its outputs.
     static func reportMeasured(_ error: ApproximationError) {
         print(String(format: "measured on %ld ticks of random rate-coded input (seed %llu): %ld of %ld output neurons differ, mean rate error %.4f, max %.4f spikes/tick",
@@ -97,7 +101,7 @@ struct CompileCommand: ParsableCommand {
             if conversion.printAfterEachPass { print("== after integer check: every weight, bias, threshold and leak is an integer within \(hardware.name)'s widths ==\n") }
             let progress = Progress()
             let given = try rates.map { path throws(DiagnosticError) in try FiringRates.load(path: path, graph: net.graph) }
-            var compiled = try Compiler(integer, options: Compiler.Options(strict: strict, rates: given, placement: placement, partialSums: partialSums ?? .offset)).compile { progress.show(text: $0) }
+            var compiled = try Compiler(integer, options: Compiler.Options(strict: strict, rates: given, placement: placement, partialSums: partialSums ?? .offset, partialRounding: partialRounding)).compile { progress.show(text: $0) }
             progress.finish()
             let schemes: [PartialSums] = partialSums == nil ? [.net] : []
             if conversion.printAfterEachPass { print("== after analysis, partition and placement ==") }

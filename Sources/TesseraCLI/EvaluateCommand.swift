@@ -50,6 +50,10 @@ struct EvaluateCommand: ParsableCommand {
     @Option(name: .long, help: "How split fan-ins' partial sums are coded: net (the default), offset or by-sign (as in compile).")
     var partialSums: PartialSums?
 
+    @Flag(inversion: .prefixedNo, help: ArgumentHelp("Start net and by-sign partial-sum neurons at half their step, so each part's count is rounded rather than floored.",
+                                                     discussion: "Off by default: it helps deep classifiers at short runs and costs others (docs/mapping.md)."))
+    var partialRounding = false
+
     @Option(help: "Tick counts to measure, comma-separated.")
     var ticks: String = "1,2,4,8,16,32,64,128"
 
@@ -82,7 +86,7 @@ struct EvaluateCommand: ParsableCommand {
             let files = try namedPaths(images, names: inputs, option: "--images")
             let samples = try SampleSet.load(files, for: original.graph).samples
             let integer = try IntegerNetwork.check(converted.network.graph, target: hardware)
-            let compiled = try Compiler(integer, options: Compiler.Options(partialSums: partialSums ?? .net)).compile()
+            let compiled = try Compiler(integer, options: Compiler.Options(partialSums: partialSums ?? .net, partialRounding: partialRounding)).compile()
             var declared = InputEncoding.rate
             if case let .input(_, e)? = original.graph.inputLayers.first?.op { declared = e }
             let run = EvaluationRun(original: original.graph, compiled: compiled, target: hardware, samples: samples, ticks: tickList,

@@ -1,0 +1,36 @@
+import Testing
+@testable import Mapping
+@testable import Tessera
+
+/// Partial-sum neurons start at half their step, so a part's count is its running sum
+/// rounded, where a start at zero floors it: up to a whole step held back per part, half on
+/// average, always short (docs/mapping.md, "Rounding").
+@Suite struct PartialRoundingTests {
+    /// By hand: one neuron, threshold 4, reading 24 inputs with weight +1 on tiny's 16-axon
+    /// cores, so its fan-in splits in two parts; the first part holds inputs 0, 1 and 2, the
+    /// last input 23. One tick with those four spikes gives the neuron a current of 4: the
+    /// unsplit neuron fires once. The partial neurons (step 4, the merge weight) see 3 and 1.
+    /// Starting at 2 they reach 5 and 3: the first fires, 1 + 0 rounds 0.75 and 0.25, and the
+    /// merge receives 4 and fires once. Starting at 0 neither reaches 4 and nothing arrives.
+    @Test(arguments: [true, false])
+    func aSplitNeuronRoundsItsParts(rounding: Bool) throws {
+        var store = ParameterStore()
+        store["d.weight"] = .loaded(Tensor(shape: [1, 24], values: Array(repeating: 1, count: 24)) ?? Tensor(repeating: 0, shape: [1]), origin: "by hand")
+        let layers = [
+            Layer(name: "x", op: .input(shape: TensorShape(24, 1, 1), encoding: .rate)),
+            Layer(name: "d", op: .dense(Dense(outFeatures: 1, bias: false)), inputs: ["x"], neuron: NeuronModel(threshold: 4), parameterKey: "d"),
+        ]
+        let graph = try Verifier.verify(SpikeGraph(name: "rounding", layers: layers, outputs: ["d"], parameters: store)).graph
+        let target = FanInSplitTests.tiny
+        let network = try IntegerNetwork.check(graph, target: target)
+        let compiled = try Compiler(network, options: Compiler.Options(partialSums: .net, partialRounding: rounding)).compile()
+        #expect(compiled.approximations.first?.parts == 2)
+        let partials = compiled.map.cores.filter { $0.role == .partial }.flatMap(\.neurons)
+        #expect(!partials.isEmpty && partials.allSatisfy { $0.initialPotential == (rounding ? 2 : 0) && $0.threshold == 4 })
+        let input = SpikeInput(ticks: 1, spikes: ["x": [0, 1, 2, 23].map { SpikeInput.Event(tick: 0, index: $0) }])
+        let reference = ReferenceSimulator(network).run(input, ticks: 6).outputs[0].spikes.count
+        let emulated = try Emulator(map: compiled.map, target: target).run(input, ticks: 6).outputs[0].spikes.count
+        #expect(reference == 1)
+        #expect(emulated == (rounding ? 1 : 0))
+    }
+}
