@@ -163,6 +163,10 @@ extension Compiler {
         if let op = analysis.local {
             let rows = LocalOp.union(op.rowTaps, 0..<op.output.height).count, cols = LocalOp.union(op.colTaps, 0..<op.output.width).count
             needed = op.input.channels * rows * cols * analysis.lanes.count
+            if let s = op.shortcut, wiring.inputs[k][s.inputIndex] != wiring.inputs[k][op.inputIndex] {
+                let rows = LocalOp.union(s.rowTaps, 0..<op.output.height).count, cols = LocalOp.union(s.colTaps, 0..<op.output.width).count
+                needed += s.input.channels * rows * cols * analysis.lanes.count
+            }
             if analysis.split { fanIns = SplitBound.fanIns(op, analysis) { routes.copies($0) > 0 } }
         } else {
             let inputIndices = wiring.inputs[k]

@@ -105,7 +105,7 @@ public struct Compiler: Sendable {
                     (tile, analysis) = (shape, chosen)
                     state.analyses[k] = chosen
                 }
-                layout = analysis.layout(slices: tile?.slices ?? 1, sliceSize: tile?.slice ?? 0)
+                layout = analysis.layout(slices: tile?.slices ?? 1, sliceSize: tile?.slice ?? 0, shortcutSliceSize: tile?.shortcutSlice ?? 0)
             } else {
                 layout = planGeneral(k, analysis, routes: routes, state: &state)
             }

@@ -29,7 +29,7 @@ extension Compiled {
         case let .tile(tile, first, count):
             guard let op = analysis.local else { return nil }
             let axons = TileAxons(op, tile: tile, lanes: analysis.lanes(ofGroup: recipe.stage.group(in: layouts[k])))
-            for a in 0..<axons.count { types[a] = UInt8(analysis.encoding.hardwareType(axons.source(of: a, input: op.input).lane)) }
+            for a in 0..<axons.count { types[a] = UInt8(analysis.encoding.hardwareType(axons.source(of: a).lane)) }
             let slots = tile.slots(from: first, count: count, height: out.height, width: out.width) { analysis.slots($0, routes: routes) }
             let key = TileCrossbarKey(layer: k, op: op, tile: tile, axons: axons, slots: slots, width: out.width, perChannel: perChannel)
             let crossbar = crossbars.value(key) {
@@ -39,19 +39,30 @@ extension Compiled {
                     let (co, y, x) = (j / perChannel, (j / out.width) % out.height, j % out.width)
                     let table = analysis.tables[co]
                     let group = co / op.outPerGroup
-                    for ci in tile.slice {
-                        let channel = Int(axons.channelIndex[group * op.inPerGroup + ci])
-                        for (ky, iy) in op.rowTaps[y] {
-                            let r = Int(axons.rowIndex[iy])
-                            for (kx, ix) in op.colTaps[x] {
-                                var mask = analysis.encoding.laneMask(op.weight(co, ci, ky, kx), table: table)
-                                let col = Int(axons.colIndex[ix])
+                    /// Connects neuron i to the lanes of `weight` at every tap of its window in `block`.
+                    func connect(_ block: TileAxons.Block, channel: Int, rowTaps: [(tap: Int, index: Int)], colTaps: [(tap: Int, index: Int)],
+                                 weight: (Int, Int) -> Int) {
+                        for (ky, iy) in rowTaps {
+                            let r = Int(block.rowIndex[iy])
+                            for (kx, ix) in colTaps {
+                                var mask = analysis.encoding.laneMask(weight(ky, kx), table: table)
+                                let col = Int(block.colIndex[ix])
                                 while mask != 0 {
                                     let li = Int(axons.laneIndex[mask.trailingZeroBitCount])
-                                    if li >= 0 { built[axons.axon(channel, r, col, li), i] = true }
+                                    if li >= 0 { built[axons.axon(block, channel, r, col, li), i] = true }
                                     mask &= mask - 1
                                 }
                             }
+                        }
+                    }
+                    for ci in tile.slice.clamped(to: 0..<op.inPerGroup) {
+                        connect(axons.main, channel: Int(axons.main.channelIndex[group * op.inPerGroup + ci]), rowTaps: op.rowTaps[y], colTaps: op.colTaps[x]) {
+                            op.weight(co, ci, $0, $1)
+                        }
+                    }
+                    if let s = op.shortcut, let block = axons.shortcut {
+                        for c in block.channels {
+                            connect(block, channel: Int(block.channelIndex[c]), rowTaps: s.rowTaps[y], colTaps: s.colTaps[x]) { s.weight(co, c, $0, $1) }
                         }
                     }
                 }

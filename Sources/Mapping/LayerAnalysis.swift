@@ -45,8 +45,8 @@ struct LayerAnalysis: Sendable {
     }
 
     /// The layout of a split into `slices` input slices per group (``SplitLayout``).
-    func layout(slices: Int, sliceSize: Int = 0) -> SplitLayout {
-        split ? SplitLayout(slices: slices, bySign: bySign, signs: signs.count, offset: offset, sliceSize: sliceSize) : .whole
+    func layout(slices: Int, sliceSize: Int = 0, shortcutSliceSize: Int = 0) -> SplitLayout {
+        split ? SplitLayout(slices: slices, bySign: bySign, signs: signs.count, offset: offset, sliceSize: sliceSize, shortcutSliceSize: shortcutSliceSize) : .whole
     }
 
     /// The table of neuron j.
@@ -85,8 +85,7 @@ extension Compiler {
         // (source, lane) pairs (irregular).
         var fanIn = 0
         if let op = local {
-            let rows = op.rowTaps.map(\.count).max() ?? 0, cols = op.colTaps.map(\.count).max() ?? 0
-            fanIn = op.inPerGroup * rows * cols * lanes.count
+            fanIn = op.largestWindow * lanes.count
         } else {
             for (j, list) in connections.enumerated() {
                 fanIn = max(fanIn, encoding.axonKeys(list, table: encoding.table(sets[j])).count)
@@ -96,7 +95,7 @@ extension Compiler {
         if split {
             let canSplit: Bool
             switch layer.op {
-            case .conv2d, .convTranspose2d, .dense, .xcorr: canSplit = local.map { $0.inPerGroup > 1 } ?? true
+            case .conv2d, .convTranspose2d, .dense, .xcorr: canSplit = local.map { $0.sliceChannels > 1 } ?? true
             default: canSplit = false
             }
             let binary = neuron.kind == .binary

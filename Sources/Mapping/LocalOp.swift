@@ -6,7 +6,10 @@ import SpikeIR
 /// tiled structurally (spatial tile x channel block) from this description alone, so
 /// compiling them never builds an edge list: cost grows with cores, not synapses.
 ///
-/// Pooling and upsampling are depthwise: one group per channel, weight 1 on every tap.
+/// Pooling and upsampling are depthwise: one group per channel, weight 1 on every tap. A
+/// residual convolution (ungrouped) adds its shortcut's window on the second input
+/// (``ShortcutWindow``); a part's slice of input channels runs over the main input's
+/// channels and then the shortcut's, so a tile reads both windows as one fan-in.
 struct LocalOp: Sendable {
     let input: TensorShape
     let output: TensorShape
@@ -26,11 +29,15 @@ struct LocalOp: Sendable {
     /// phase step, ``phaseStep(_:)``.
     let rowSteps: [Int]
     let colSteps: [Int]
+    /// A residual convolution's second window, nil for every other layer.
+    let shortcut: ShortcutWindow?
+
+    /// The input channels a split's slices run over: the main input's (per group), then
+    /// the shortcut's. Channel `inPerGroup + c` of a slice is the shortcut's channel c.
+    var sliceChannels: Int { inPerGroup + (shortcut?.input.channels ?? 0) }
 
     init?(_ layer: Layer, inputs: [TensorShape], network: IntegerNetwork) {
         guard let out = layer.shape, var x = inputs.first else { return nil }
-        // A residual convolution reads two inputs: it is mapped from its connections.
-        if case let .conv2d(conv) = layer.op, conv.shortcut != nil { return nil }
         inputIndex = layer.op == .xcorr ? 1 : 0
         if layer.op == .xcorr {
             guard inputs.count == 2 else { return nil }
@@ -38,14 +45,6 @@ struct LocalOp: Sendable {
         }
         input = x
         output = out
-        func windowTaps(_ w: Window, outputs: Int, inputs: Int) -> [[(tap: Int, index: Int)]] {
-            (0..<outputs).map { o in
-                (0..<w.kernel).compactMap { k in
-                    let i = w.source(output: o, tap: k)
-                    return i >= 0 && i < inputs ? (k, i) : nil
-                }
-            }
-        }
         // A transposed convolution's output o gets input n/stride through tap k when
         // n = o + padding - k * dilation is a non-negative multiple of the stride.
         func transposedTaps(_ w: Window, outputs: Int, inputs: Int) -> [[(tap: Int, index: Int)]] {
@@ -71,6 +70,14 @@ struct LocalOp: Sendable {
         default:
             (rowSteps, colSteps) = ([1], [1])
         }
+        // A residual convolution's shortcut, read as a second window (ungrouped layers only).
+        if case let .conv2d(conv) = layer.op, let window = conv.shortcut {
+            guard conv.groups == 1, inputs.count == 2, let weights = network.parameter(layer, "shortcut"),
+                  weights.count == out.channels * inputs[1].channels * window.vertical.kernel * window.horizontal.kernel else { return nil }
+            shortcut = ShortcutWindow(window, input: inputs[1], output: out, weights: weights)
+        } else {
+            shortcut = nil
+        }
         switch layer.op {
         case let .conv2d(conv):
             guard let w = network.parameter(layer, "weight") else { return nil }
@@ -78,8 +85,8 @@ struct LocalOp: Sendable {
             inPerGroup = x.channels / conv.groups
             outPerGroup = conv.outChannels / conv.groups
             (kernelHeight, kernelWidth) = (conv.vertical.kernel, conv.horizontal.kernel)
-            rowTaps = windowTaps(conv.vertical, outputs: out.height, inputs: x.height)
-            colTaps = windowTaps(conv.horizontal, outputs: out.width, inputs: x.width)
+            rowTaps = Self.windowTaps(conv.vertical, outputs: out.height, inputs: x.height)
+            colTaps = Self.windowTaps(conv.horizontal, outputs: out.width, inputs: x.width)
             weights = w.map { Int32($0) }
         case let .convTranspose2d(conv):
             guard let w = network.parameter(layer, "weight") else { return nil }
@@ -106,8 +113,8 @@ struct LocalOp: Sendable {
             groups = x.channels
             (inPerGroup, outPerGroup) = (1, 1)
             (kernelHeight, kernelWidth) = (pool.vertical.kernel, pool.horizontal.kernel)
-            rowTaps = windowTaps(pool.vertical, outputs: out.height, inputs: x.height)
-            colTaps = windowTaps(pool.horizontal, outputs: out.width, inputs: x.width)
+            rowTaps = Self.windowTaps(pool.vertical, outputs: out.height, inputs: x.height)
+            colTaps = Self.windowTaps(pool.horizontal, outputs: out.width, inputs: x.width)
             weights = Array(repeating: 1, count: x.channels * kernelHeight * kernelWidth)
         case .xcorr:
             // A convolution with one output channel whose kernel is the bound template.
@@ -130,6 +137,17 @@ struct LocalOp: Sendable {
         }
     }
 
+    /// Per output position along one axis of a window: the (tap, input position) pairs
+    /// inside the input.
+    static func windowTaps(_ w: Window, outputs: Int, inputs: Int) -> [[(tap: Int, index: Int)]] {
+        (0..<outputs).map { o in
+            (0..<w.kernel).compactMap { k in
+                let i = w.source(output: o, tap: k)
+                return i >= 0 && i < inputs ? (k, i) : nil
+            }
+        }
+    }
+
     /// Outputs this far apart along an axis read inputs that line up with each other's
     /// (output y + t reads stride (y + t) + k dilation, which is one of output y's inputs
     /// when stride t is a multiple of the dilation): dilation / gcd(stride, dilation). A tile
@@ -147,10 +165,50 @@ struct LocalOp: Sendable {
         Int(weights[((co * inPerGroup + ci) * kernelHeight + ky) * kernelWidth + kx])
     }
 
-    /// The weights of output channel `co`, all taps (the neuron's weights are a subset).
-    func channelWeights(_ co: Int) -> ArraySlice<Int32> {
+    /// The input channels (of ``sliceChannels``) that slice `s` of a split reads: the main
+    /// input's cut `size` at a time, then a residual convolution's shortcut's cut
+    /// `shortcutSize` at a time (its window is smaller, so a part holds more of them). With
+    /// `shortcutSize` 0 the slices run over every channel alike.
+    ///
+    ///     // 8 main channels, 8 shortcut channels, 1 and 4 a part: slices 0..<1, ..., 7..<8, 8..<12, 12..<16
+    func channels(ofSlice s: Int, size: Int, shortcutSize: Int) -> Range<Int> {
+        let size = max(size, 1)
+        guard shortcutSize > 0 else { return min(s * size, sliceChannels)..<min((s + 1) * size, sliceChannels) }
+        let mainSlices = (inPerGroup + size - 1) / size
+        if s < mainSlices { return (s * size)..<min((s + 1) * size, inPerGroup) }
+        let first = inPerGroup + (s - mainSlices) * shortcutSize
+        return min(first, sliceChannels)..<min(first + shortcutSize, sliceChannels)
+    }
+
+    /// The most inputs one output neuron's windows read (taps inside the input, over every
+    /// input channel of its group and the shortcut's).
+    var largestWindow: Int {
+        func most(_ taps: [[(tap: Int, index: Int)]]) -> Int { taps.map(\.count).max() ?? 0 }
+        return inPerGroup * most(rowTaps) * most(colTaps) + (shortcut.map { $0.input.channels * most($0.rowTaps) * most($0.colTaps) } ?? 0)
+    }
+
+    /// The weights of output channel `co`, all taps, the shortcut's after the main
+    /// window's (the neuron's weights are a subset).
+    func channelWeights(_ co: Int) -> [Int32] {
         let n = inPerGroup * kernelHeight * kernelWidth
-        return weights[(co * n)..<((co + 1) * n)]
+        return Array(weights[(co * n)..<((co + 1) * n)]) + (shortcut?.channelWeights(co) ?? [])
+    }
+
+    /// The sums of output channel `co`'s positive weights and of its negated negative ones
+    /// over the slice `channels` (of ``sliceChannels``), every tap: the part's widest current
+    /// in one tick, one way and the other.
+    func range(of co: Int, channels: Range<Int>) -> (positive: Int, negative: Int) {
+        var (positive, negative) = (0, 0)
+        func add(_ w: Int32) { if w > 0 { positive += Int(w) } else { negative -= Int(w) } }
+        let taps = kernelHeight * kernelWidth
+        for ci in channels.clamped(to: 0..<inPerGroup) {
+            for t in 0..<taps { add(weights[(co * inPerGroup + ci) * taps + t]) }
+        }
+        if let shortcut {
+            let own = channels.clamped(to: inPerGroup..<sliceChannels)
+            for c in own { for t in 0..<shortcut.taps { add(shortcut.weights[(co * shortcut.input.channels + c - inPerGroup) * shortcut.taps + t]) } }
+        }
+        return (positive, negative)
     }
 
     /// Sorted distinct input indices read along one axis by the outputs in `outputs`.

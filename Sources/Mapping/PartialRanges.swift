@@ -20,14 +20,10 @@ extension Compiler {
         }
         let size = max(layout.sliceSize, 1)
         if let op = analysis.local {
-            // A channel's weights run input channel by input channel, taps within.
-            let taps = op.kernelHeight * op.kernelWidth
             return (0..<analysis.tables.count).map { co in
-                let weights = op.channelWeights(co)
                 var widest = (positive: 0, negative: 0)
                 for s in 0..<layout.slices {
-                    let part = weights.dropFirst(s * size * taps).prefix(size * taps)
-                    let positive = part.reduce(0) { $0 + max(Int($1), 0) }, negative = part.reduce(0) { $0 - min(Int($1), 0) }
+                    let (positive, negative) = op.range(of: co, channels: op.channels(ofSlice: s, size: size, shortcutSize: layout.shortcutSliceSize))
                     widest = (max(widest.positive, positive), max(widest.negative, negative))
                 }
                 return code(element: co * perChannel, range: widest)

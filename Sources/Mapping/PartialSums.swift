@@ -45,6 +45,8 @@ struct SplitLayout: Sendable, Equatable {
     var offset = false
     /// Input channels (tiled layers) or inputs (irregular ones) per slice.
     var sliceSize = 0
+    /// A residual convolution's shortcut channels per slice (``TileShape/shortcutSlice``).
+    var shortcutSliceSize = 0
 
     /// A layer mapped whole: one part.
     static let whole = SplitLayout(slices: 1, bySign: false, signs: 1)

@@ -52,20 +52,32 @@ struct SplitBound {
         let masks = analysis.laneGroupMasks
         var result = [[Int]](repeating: Array(repeating: 0, count: masks.count), count: op.output.count)
         var perTap = [[Int]](repeating: Array(repeating: 0, count: masks.count), count: kh * kw)
+        let skip = op.shortcut
+        var perSkipTap = [[Int]](repeating: Array(repeating: 0, count: masks.count), count: skip?.taps ?? 0)
         for co in 0..<op.output.channels {
             let table = analysis.tables[co]
-            for t in perTap.indices {
-                for (g, m) in masks.enumerated() {
-                    perTap[t][g] = (0..<op.inPerGroup).reduce(0) {
-                        $0 + (analysis.encoding.laneMask(op.weight(co, $1, t / kw, t % kw), table: table) & m).nonzeroBitCount
+            /// Per tap of a window, the lanes its weights take over its input channels.
+            func lanes(_ taps: inout [[Int]], width: Int, channels: Int, weight: (Int, Int, Int) -> Int) {
+                for t in taps.indices {
+                    for (g, m) in masks.enumerated() {
+                        taps[t][g] = (0..<channels).reduce(0) {
+                            $0 + (analysis.encoding.laneMask(weight($1, t / width, t % width), table: table) & m).nonzeroBitCount
+                        }
                     }
                 }
             }
+            lanes(&perTap, width: kw, channels: op.inPerGroup) { op.weight(co, $0, $1, $2) }
+            if let skip { lanes(&perSkipTap, width: skip.kernelWidth, channels: skip.input.channels) { skip.weight(co, $0, $1, $2) } }
             for y in 0..<h {
                 for x in 0..<w where isRead((co * h + y) * w + x) {
                     var f = [Int](repeating: 0, count: masks.count)
                     for (ky, _) in op.rowTaps[y] {
                         for (kx, _) in op.colTaps[x] { for g in f.indices { f[g] += perTap[ky * kw + kx][g] } }
+                    }
+                    if let skip {
+                        for (ky, _) in skip.rowTaps[y] {
+                            for (kx, _) in skip.colTaps[x] { for g in f.indices { f[g] += perSkipTap[ky * skip.kernelWidth + kx][g] } }
+                        }
                     }
                     result[(co * h + y) * w + x] = f
                 }

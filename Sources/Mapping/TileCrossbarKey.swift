@@ -15,16 +15,24 @@ extension TileCrossbarKey {
     /// The key of layer `layer`'s tile core holding `slots` of `tile`, whose axons are `axons`.
     init(layer: Int, op: LocalOp, tile: Tile, axons: TileAxons, slots: [Slot], width: Int, perChannel: Int) {
         var w: [Int32] = [Int32(layer), Int32(tile.channels.lowerBound / op.outPerGroup), Int32((tile.channels.upperBound - 1) / op.outPerGroup),
-                          Int32(tile.slice.lowerBound), Int32(tile.slice.upperBound), Int32(axons.rows.count), Int32(axons.cols.count),
+                          Int32(tile.slice.lowerBound), Int32(tile.slice.upperBound), Int32(axons.main.rows.count), Int32(axons.main.cols.count),
                           Int32(axons.lanes.count)] + axons.lanes.map { Int32($0) }
         w.reserveCapacity(w.count + 3 * slots.count + 4 * (tile.rows.count + tile.cols.count))
-        for y in tile.rows {
-            w.append(Int32(op.rowTaps[y].count))
-            for (ky, iy) in op.rowTaps[y] { w.append(Int32(ky)); w.append(axons.rowIndex[iy]) }
+        /// Each output row's (column's) taps as (kernel offset, axon row (column)) in `block`.
+        func append(_ block: TileAxons.Block, rowTaps: [[(tap: Int, index: Int)]], colTaps: [[(tap: Int, index: Int)]]) {
+            for y in tile.rows {
+                w.append(Int32(rowTaps[y].count))
+                for (ky, iy) in rowTaps[y] { w.append(Int32(ky)); w.append(block.rowIndex[iy]) }
+            }
+            for x in tile.cols {
+                w.append(Int32(colTaps[x].count))
+                for (kx, ix) in colTaps[x] { w.append(Int32(kx)); w.append(block.colIndex[ix]) }
+            }
         }
-        for x in tile.cols {
-            w.append(Int32(op.colTaps[x].count))
-            for (kx, ix) in op.colTaps[x] { w.append(Int32(kx)); w.append(axons.colIndex[ix]) }
+        append(axons.main, rowTaps: op.rowTaps, colTaps: op.colTaps)
+        if let s = op.shortcut, let block = axons.shortcut, !block.channels.isEmpty {
+            w += [Int32(block.rows.count), Int32(block.cols.count)]
+            append(block, rowTaps: s.rowTaps, colTaps: s.colTaps)
         }
         for slot in slots {
             let j = Int(slot.element)

@@ -13,6 +13,9 @@ struct TileShape: Sendable, Equatable {
     var channels: Int
     /// Input channels per part (all of a group's when the fan-in is not split).
     var slice: Int
+    /// A split residual convolution's shortcut channels per part: its parts follow the main
+    /// input's and are cut by its own, smaller window (0 otherwise; ``LocalOp/channels(ofSlice:size:shortcutSize:)``).
+    var shortcutSlice = 0
     /// Parts of the fan-in (1 when not split): `groups` x ``slices``.
     var parts: Int
     /// Lane groups a split's parts read (``SplitLayout``): 2 by sign, else 1.
@@ -40,7 +43,7 @@ struct TileShape: Sendable, Equatable {
     /// dilated layer's tiles (`step 12x12`), and the input channels per part of a split.
     var summary: String {
         "\(height)x\(width)x\(channels)" + (rowStep > 1 || colStep > 1 ? " step \(rowStep)x\(colStep)" : "")
-            + (parts > 1 ? " / \(slice) in" + (groups > 1 ? " by sign" : "") : "")
+            + (parts > 1 ? " / \(slice) in" + (shortcutSlice > 0 ? " + \(shortcutSlice)" : "") + (groups > 1 ? " by sign" : "") : "")
     }
 
     /// The tiles' rows (columns) over an output axis of `outputs` positions.
@@ -127,9 +130,16 @@ struct TileSearch {
         let (outC, outH, outW) = (op.output.channels, op.output.height, op.output.width)
         guard outC > 0, outH > 0, outW > 0 else { return nil }
         var best: TileShape?
-        let columns = op.colSteps.map { (step: $0, tilings: AxisTilings(op.colTaps, inputs: op.input.width, step: $0)) }
+        // A residual convolution's shortcut window, tiled over the same output positions.
+        func tilings(_ taps: [[(tap: Int, index: Int)]], inputs: Int, step: Int, shortcut: [[(tap: Int, index: Int)]]?, shortcutInputs: Int) -> Tilings {
+            Tilings(main: AxisTilings(taps, inputs: inputs, step: step), shortcut: shortcut.map { AxisTilings($0, inputs: shortcutInputs, step: step) })
+        }
+        let s = op.shortcut
+        let columns = op.colSteps.map {
+            (step: $0, tilings: tilings(op.colTaps, inputs: op.input.width, step: $0, shortcut: s?.colTaps, shortcutInputs: s?.input.width ?? 0))
+        }
         for rowStep in op.rowSteps {
-            let rows = AxisTilings(op.rowTaps, inputs: op.input.height, step: rowStep)
+            let rows = tilings(op.rowTaps, inputs: op.input.height, step: rowStep, shortcut: s?.rowTaps, shortcutInputs: s?.input.height ?? 0)
             for (colStep, cols) in columns {
                 let found = cheapest(split: split, rows: rows, cols: cols, rowStep: rowStep, colStep: colStep)
                 if let found, best.map({ found.cost < $0.cost }) ?? true { best = found }
@@ -138,10 +148,24 @@ struct TileSearch {
         return best
     }
 
+    /// One axis's tilings of the main window and of a residual convolution's shortcut.
+    private struct Tilings {
+        let main: AxisTilings
+        let shortcut: AxisTilings?
+        var order: [Int] { main.order }
+        var spans: [[Range<Int>]] { main.spans }
+        var longest: Int { main.longest }
+        /// Per tile length, the most inputs one channel of either window reads in a tile.
+        var largest: [Int] {
+            main.reads.indices.map { t in max(main.reads[t].max() ?? 0, shortcut?.reads[t].max() ?? 0) }
+        }
+    }
+
     /// The cheapest shape for one step per axis.
-    private func cheapest(split: Bool, rows: AxisTilings, cols: AxisTilings, rowStep: Int, colStep: Int) -> TileShape? {
+    private func cheapest(split: Bool, rows: Tilings, cols: Tilings, rowStep: Int, colStep: Int) -> TileShape? {
         let (outC, outH, outW) = (op.output.channels, op.output.height, op.output.width)
-        let largestRow = rows.reads.map { $0.max() ?? 0 }, largestCol = cols.reads.map { $0.max() ?? 0 }
+        let largestRow = rows.largest, largestCol = cols.largest
+        let skipChannels = op.shortcut?.input.channels ?? 0
         let p = prefix(rowOrder: rows.order, colOrder: cols.order)
         func at(_ i: Int, _ j: Int, _ k: Int) -> Int { (i * (outH + 1) + j) * (outW + 1) + k }
         func sum(_ c0: Int, _ c1: Int, _ y0: Int, _ y1: Int, _ x0: Int, _ x1: Int) -> Int64 {
@@ -172,17 +196,28 @@ struct TileSearch {
                 var widths = Set([maxTw])
                 for m in 1...cols.longest where (cols.longest + m - 1) / m <= maxTw { widths.insert((cols.longest + m - 1) / m) }
                 for tw in widths.sorted() {
-                    let window = max(1, groupsPerBlock * largestRow[th] * largestCol[tw] * lanes)
-                    let perChannel = max(1, axonsPerCore / window)
                     let slice: Int, parts: Int
+                    var shortcutSlice = 0
                     if split {
-                        let raw = min(perChannel, op.inPerGroup)
-                        let slices = (op.inPerGroup + raw - 1) / raw
-                        slice = (op.inPerGroup + slices - 1) / slices
-                        parts = slices * groups
+                        /// Channels per slice, balanced, for `channels` whose window takes `window` axons each.
+                        func slicing(_ channels: Int, window: Int) -> (slices: Int, size: Int) {
+                            let raw = min(max(1, axonsPerCore / max(window, 1)), channels)
+                            let slices = (channels + raw - 1) / raw
+                            return (slices, (channels + slices - 1) / slices)
+                        }
+                        let main = slicing(op.inPerGroup, window: groupsPerBlock * (rows.main.reads[th].max() ?? 0) * (cols.main.reads[tw].max() ?? 0) * lanes)
+                        var skip = (slices: 0, size: 0)
+                        if let r = rows.shortcut, let c = cols.shortcut, skipChannels > 0 {
+                            skip = slicing(skipChannels, window: (r.reads[th].max() ?? 0) * (c.reads[tw].max() ?? 0) * lanes)
+                        }
+                        (slice, shortcutSlice) = (main.size, skip.size)
+                        parts = (main.slices + skip.slices) * groups
                     } else {
-                        guard op.inPerGroup * window <= axonsPerCore else { continue }
-                        (slice, parts) = (op.inPerGroup, 1)
+                        // Both windows of every tile on one core (the shortcut's tiles read fewer).
+                        let mainWindow = (rows.main.reads[th].max() ?? 0) * (cols.main.reads[tw].max() ?? 0)
+                        let skipWindow = (rows.shortcut?.reads[th].max() ?? 0) * (cols.shortcut?.reads[tw].max() ?? 0)
+                        guard (op.inPerGroup * groupsPerBlock * mainWindow + skipChannels * skipWindow) * lanes <= axonsPerCore else { continue }
+                        (slice, parts) = (op.sliceChannels, 1)
                     }
                     var cores = 0, axons = 0
                     for c0 in stride(from: 0, to: outC, by: cg) {
@@ -192,7 +227,9 @@ struct TileSearch {
                                 guard n > 0 else { continue }
                                 let k = (n + neuronsPerCore - 1) / neuronsPerCore
                                 cores += k * parts
-                                axons += k * groupsPerBlock * op.inPerGroup * rows.reads[th][ty] * cols.reads[tw][tx] * lanes * (split ? groups : 1)
+                                var read = groupsPerBlock * op.inPerGroup * rows.main.reads[th][ty] * cols.main.reads[tw][tx]
+                                if let r = rows.shortcut, let c = cols.shortcut { read += skipChannels * r.reads[th][ty] * c.reads[tw][tx] }
+                                axons += k * read * lanes * (split ? groups : 1)
                             }
                         }
                     }
@@ -203,8 +240,8 @@ struct TileSearch {
                         guard mergeSigns * parts <= axonsPerCore else { continue }
                         cores += max((mergeAxons + axonsPerCore - 1) / axonsPerCore, (totalCopies + neuronsPerCore - 1) / neuronsPerCore)
                     }
-                    let shape = TileShape(height: th, width: tw, rowStep: rowStep, colStep: colStep, channels: cg, slice: slice, parts: parts,
-                                          groups: split ? groups : 1, cost: cores * neuronsPerCore + axons, cores: cores)
+                    let shape = TileShape(height: th, width: tw, rowStep: rowStep, colStep: colStep, channels: cg, slice: slice, shortcutSlice: shortcutSlice,
+                                          parts: parts, groups: split ? groups : 1, cost: cores * neuronsPerCore + axons, cores: cores)
                     if best.map({ shape.cost < $0.cost }) ?? true { best = shape }
                 }
             }

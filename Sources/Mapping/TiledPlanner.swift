@@ -46,7 +46,7 @@ extension Compiler {
                 for c0 in stride(from: 0, to: op.output.channels, by: shape.channels) {
                     for part in 0..<layout.parts {
                         let s = layout.slice(of: part)
-                        let slice = (s * shape.slice)..<min((s + 1) * shape.slice, op.inPerGroup)
+                        let slice = op.channels(ofSlice: s, size: shape.slice, shortcutSize: shape.shortcutSlice)
                         let tile = Tile(channels: c0..<min(c0 + shape.channels, op.output.channels), rows: rows, cols: cols, slice: slice)
                         let runs = tile.runs(capacity: spec.neurons, height: h, width: w, perElement: perElement)
                         guard !runs.isEmpty else { continue }
@@ -63,8 +63,8 @@ extension Compiler {
                             state.addTraffic(from: core, to: destinations)
                             // What it needs from its sources.
                             for a in 0..<axons.count {
-                                let (element, _) = axons.source(of: a, input: op.input)
-                                request(wiring.origin(wiring.inputs[k][op.inputIndex], element), core: core, axon: a, depth: stageDepth, for: k, state: &state)
+                                let (input, element, _) = axons.source(of: a)
+                                request(wiring.origin(wiring.inputs[k][input], element), core: core, axon: a, depth: stageDepth, for: k, state: &state)
                             }
                         }
                     }

@@ -119,6 +119,8 @@ import Testing
         let network = try IntegerNetwork.check(graph, target: target)
         let compiled = try Compiler(network).compile()
         #expect(compiled.approximations.isEmpty)
+        // Both residual layers are tiled from their windows, not mapped from connections.
+        #expect(compiled.layers.filter { ["r", "p"].contains($0.layer) }.allSatisfy { $0.tile != nil })
         var events: [SpikeInput.Event] = []
         for t in 0..<24 { for i in 0..<36 where rng.nextUnit() < 0.5 { events.append(.init(tick: t, index: i)) } }
         let input = SpikeInput(ticks: 24, spikes: ["x": events])
@@ -189,9 +191,11 @@ import Testing
         #expect(simulated.outputs.reduce(0) { $0 + $1.spikes.count } > 0)
     }
 
-    /// A residual layer too wide for one core splits into parts that read both inputs: the
-    /// partial cores' axons cover every element of the main input and of the skip input
-    /// (each element on each of its lanes), so no branch is left out of the sum.
+    /// A residual layer too wide for one core splits into parts that read both inputs: it is
+    /// tiled like a convolution, with the shortcut's channels in parts of their own after the
+    /// main input's (its 1x1 window takes fewer axons, so a part holds more of them). The
+    /// partial cores' axons cover every element of the main input and of the skip input, so
+    /// no branch is left out of the sum, and no part reads both.
     @Test func splitResidualLayerReadsBothInputs() throws {
         var store = ParameterStore()
         var rng = SeededRandom(seed: 5)
@@ -213,13 +217,23 @@ import Testing
         let compiled = try Compiler(network).compile()
         let report = try #require(compiled.layers.first { $0.layer == "r" })
         #expect(report.parts > 1)
+        let tile = try #require(report.tile)
+        #expect(tile.contains(" + "), "the shortcut's channels per part: \(tile)")
+        let analysis = try #require(compiled.compiler.analyses[2])
+        let op = try #require(analysis.local)
         var read: [Int: Set<Int>] = [:]
         for recipe in compiled.recipes where recipe.layer == 2 {
-            guard case .partial = recipe.stage, case let .list(_, axons) = recipe.body else { continue }
-            for key in axons { read[key.source.layer, default: []].insert(key.source.element) }
+            guard case .partial = recipe.stage, case let .tile(tile, _, _) = recipe.body else { continue }
+            let axons = TileAxons(op, tile: tile, lanes: analysis.lanes(ofGroup: recipe.stage.group(in: compiled.layouts[2])))
+            let inputs = Set((0..<axons.count).map { axons.source(of: $0).input })
+            #expect(inputs.count == 1, "a part reads one input")
+            for a in 0..<axons.count {
+                let source = axons.source(of: a)
+                read[source.input, default: []].insert(source.element)
+            }
         }
-        #expect(read[1]?.count == 8 * 6 * 6, "main input elements read: \(read[1]?.count ?? 0)")
-        #expect(read[0]?.count == 4 * 6 * 6, "skip input elements read: \(read[0]?.count ?? 0)")
+        #expect(read[0]?.count == 8 * 6 * 6, "main input elements read: \(read[0]?.count ?? 0)")
+        #expect(read[1]?.count == 4 * 6 * 6, "skip input elements read: \(read[1]?.count ?? 0)")
     }
 
     // MARK: - The trained fixture
