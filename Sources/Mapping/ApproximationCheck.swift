@@ -62,8 +62,36 @@ public struct PartialStepChoice: Sendable {
     public var layers: [String]
     /// The other step's error, when it was measured.
     public var rejected: (step: PartialStep, error: ApproximationError)?
-    /// The other schemes measured (``choose(_:ticks:schemes:)``), each with its best step.
+    /// The other schemes measured (``choose(_:ticks:schemes:rounding:)``), each with its best step.
     public var rejectedSchemes: [(sums: PartialSums, error: ApproximationError)] = []
+    /// The other start of the partial neurons (``Compiler/Options/partialRounding``), when it was measured.
+    public var rejectedRounding: (rounding: Bool, error: ApproximationError)?
+
+    /// Nil when the map is too large to measure (see ``ApproximationError/measure(_:ticks:seed:budget:)``).
+    /// With `rounding`, a `net` or `by-sign` map with a split layer whose threshold is 2 or
+    /// more (a step of 1 has no half) is also compiled with the other
+    /// ``Compiler/Options/partialRounding``, at the better step, and the lower error kept.
+    public static func choose(_ compiled: Compiled, ticks: Int = 64, rounding: Bool) throws(DiagnosticError) -> PartialStepChoice? {
+        guard var choice = try choose(compiled, ticks: ticks) else { return nil }
+        let compiler = choice.compiled.compiler
+        guard rounding, compiler.options.partialSums != .offset else { return choice }
+        let halves = compiled.approximations.contains { row in
+            guard let neuron = compiler.network.graph.layer(named: row.layer)?.neuron else { return false }
+            return ((neuron.channelThresholds ?? []) + [neuron.threshold]).contains { $0 >= 2 }
+        }
+        guard halves else { return choice }
+        var options = compiler.options
+        options.partialRounding.toggle()
+        let alternative = try Compiler(compiler.network, options: options).compile()
+        guard let error = try ApproximationError.measure(alternative, ticks: ticks) else { return choice }
+        if error.meanRateError < choice.error.meanRateError {
+            choice.rejectedRounding = (compiler.options.partialRounding, choice.error)
+            (choice.compiled, choice.error) = (alternative, error)
+        } else {
+            choice.rejectedRounding = (options.partialRounding, error)
+        }
+        return choice
+    }
 
     /// Nil when the map is too large to measure (see ``ApproximationError/measure(_:ticks:seed:budget:)``).
     public static func choose(_ compiled: Compiled, ticks: Int = 64) throws(DiagnosticError) -> PartialStepChoice? {
@@ -97,20 +125,22 @@ public struct PartialStepChoice: Sendable {
     public var step: PartialStep { compiled.compiler.options.partialStep }
     /// The partial-sum scheme of the map kept.
     public var sums: PartialSums { compiled.compiler.options.partialSums }
+    /// Whether the kept map's partial neurons start at half their step.
+    public var rounding: Bool { compiled.compiler.options.partialRounding }
 
-    /// As ``choose(_:ticks:)``, and also compiles the network with each of `schemes` (each
-    /// with its better step), keeping the map with the lowest mean rate error; ties keep the
-    /// map given. This is how `tessera compile` picks between `net` and `offset` partial
-    /// sums when it is not told which (docs/mapping.md).
-    public static func choose(_ compiled: Compiled, ticks: Int = 64, schemes: [PartialSums]) throws(DiagnosticError) -> PartialStepChoice? {
-        guard var best = try choose(compiled, ticks: ticks) else { return nil }
+    /// As ``choose(_:ticks:rounding:)``, and also compiles the network with each of `schemes`
+    /// (each with its better step and, with `rounding`, its better start), keeping the map
+    /// with the lowest mean rate error; ties keep the map given. This is how `tessera compile`
+    /// picks between `net` and `offset` partial sums when it is not told which (docs/mapping.md).
+    public static func choose(_ compiled: Compiled, ticks: Int = 64, schemes: [PartialSums], rounding: Bool = false) throws(DiagnosticError) -> PartialStepChoice? {
+        guard var best = try choose(compiled, ticks: ticks, rounding: rounding) else { return nil }
         var rejected: [(sums: PartialSums, error: ApproximationError)] = []
         for sums in schemes where sums != compiled.compiler.options.partialSums {
             var options = compiled.compiler.options
             options.partialSums = sums
             options.partialStep = .weight
             let other = try Compiler(compiled.compiler.network, options: options).compile()
-            guard let candidate = try choose(other, ticks: ticks) else { continue }
+            guard let candidate = try choose(other, ticks: ticks, rounding: rounding) else { continue }
             if candidate.error.meanRateError < best.error.meanRateError {
                 rejected.append((best.sums, best.error))
                 best = candidate

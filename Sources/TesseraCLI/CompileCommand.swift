@@ -61,8 +61,8 @@ struct CompileCommand: ParsableCommand {
     var partialSums: PartialSums?
 
     @Flag(inversion: .prefixedNo, help: ArgumentHelp("Start net and by-sign partial-sum neurons at half their step, so each part's count is rounded rather than floored.",
-                                                     discussion: "Off by default: it helps deep classifiers at short runs and costs others (docs/mapping.md)."))
-    var partialRounding = false
+                                                     discussion: "Without --partial-rounding or --no-partial-rounding, compile measures both on random input where the net scheme is kept and keeps the lower error (floored on a tie)."))
+    var partialRounding: Bool?
 
     /// The error of a map measured whole, on its outputs.
     static func reportMeasured(_ error: ApproximationError) {
@@ -101,7 +101,7 @@ struct CompileCommand: ParsableCommand {
             if conversion.printAfterEachPass { print("== after integer check: every weight, bias, threshold and leak is an integer within \(hardware.name)'s widths ==\n") }
             let progress = Progress()
             let given = try rates.map { path throws(DiagnosticError) in try FiringRates.load(path: path, graph: net.graph) }
-            var compiled = try Compiler(integer, options: Compiler.Options(strict: strict, rates: given, placement: placement, partialSums: partialSums ?? .offset, partialRounding: partialRounding)).compile { progress.show(text: $0) }
+            var compiled = try Compiler(integer, options: Compiler.Options(strict: strict, rates: given, placement: placement, partialSums: partialSums ?? .offset, partialRounding: partialRounding ?? false)).compile { progress.show(text: $0) }
             progress.finish()
             let schemes: [PartialSums] = partialSums == nil ? [.net] : []
             if conversion.printAfterEachPass { print("== after analysis, partition and placement ==") }
@@ -109,7 +109,7 @@ struct CompileCommand: ParsableCommand {
             // kept map's.
             let measures = measureTicks > 0 && !compiled.approximations.isEmpty
             let unbounded = partialSums == nil ? compiled.unboundedOffsetLayers : []
-            var choice = !measures ? nil : try PartialStepChoice.choose(compiled, ticks: measureTicks, schemes: schemes)
+            var choice = !measures ? nil : try PartialStepChoice.choose(compiled, ticks: measureTicks, schemes: schemes, rounding: partialRounding == nil)
             let approximated = compiled.approximations
             if let choice { compiled = choice.compiled }
             // Where offset coding's bound fails in some layer, a part whose current stays
@@ -147,6 +147,12 @@ struct CompileCommand: ParsableCommand {
                         print(String(format: "partial sums: thresholds above %ld in %@; a partial spike stands for %@ (mean rate error %.4f, against %.4f for %@)",
                                      hardware.core.weightRange.upperBound, choice.layers.joined(separator: ", "), says(choice.step),
                                      measured.meanRateError, rejected.meanRateError, says(other)))
+                    }
+                    if let (_, rejected) = choice.rejectedRounding {
+                        print(String(format: choice.rounding
+                                        ? "partial sums: rounded, partial neurons start at half a step (mean rate error %.4f, against %.4f floored)"
+                                        : "partial sums: floored, partial neurons start at zero (mean rate error %.4f, against %.4f rounded)",
+                                     measured.meanRateError, rejected.meanRateError))
                     }
                     error = measured
                     Self.reportMeasured(measured)

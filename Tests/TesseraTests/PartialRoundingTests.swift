@@ -33,4 +33,26 @@ import Testing
         #expect(reference == 1)
         #expect(emulated == (rounding ? 1 : 0))
     }
+
+    /// Compile measures both starts where the net scheme is kept and keeps the lower error:
+    /// on the split tests' random networks (thresholds 2 to 4) both are measured, the kept
+    /// map is the better one, and its partial neurons start as it says. A threshold of 1 has
+    /// no half step, and nothing more is measured.
+    @Test(arguments: 0..<12)
+    func compileKeepsTheLowerOfFlooredAndRounded(seed: Int) throws {
+        let graph = try Verifier.verify(FanInSplitTests.network(seed: UInt64(seed), dense: seed % 2 == 1)).graph
+        let network = try IntegerNetwork.check(graph, target: FanInSplitTests.tiny)
+        let compiled = try Compiler(network, options: Compiler.Options(partialSums: .net)).compile()
+        let choice = try #require(try PartialStepChoice.choose(compiled, ticks: 64, rounding: true))
+        let rejected = try #require(choice.rejectedRounding)
+        #expect(rejected.rounding != choice.rounding)
+        #expect(choice.error.meanRateError <= rejected.error.meanRateError)
+        let partials = choice.compiled.map.cores.filter { $0.role == .partial }.flatMap(\.neurons)
+        #expect(!partials.isEmpty && partials.allSatisfy { $0.initialPotential == (choice.rounding ? $0.threshold / 2 : 0) })
+
+        var unit = graph
+        if let k = unit.layers.firstIndex(where: { $0.name == "c" }) { unit.layers[k].neuron?.threshold = 1 }
+        let ones = try Compiler(try IntegerNetwork.check(unit, target: FanInSplitTests.tiny), options: Compiler.Options(partialSums: .net)).compile()
+        #expect(try PartialStepChoice.choose(ones, ticks: 64, rounding: true)?.rejectedRounding == nil)
+    }
 }
