@@ -47,9 +47,10 @@ public struct ApproximationError: Sendable, Codable, Equatable {
 }
 
 /// The ``PartialStep`` kept for a compiled map: where a split layer's threshold is above the
-/// target's widest synaptic weight the two steps give different maps, so both are measured
-/// (``ApproximationError/measure(_:ticks:seed:budget:)``) and the one with the lower mean
-/// rate error is kept (ties keep the map given).
+/// target's widest synaptic weight, the weight and the threshold give different maps, and
+/// where it is 2 or more (net or by-sign), the weight and half of it do; each that differs is
+/// measured (``ApproximationError/measure(_:ticks:seed:budget:)``) and the one with the
+/// lowest mean rate error is kept (ties keep the map given).
 ///
 ///     let choice = try PartialStepChoice.choose(compiled, ticks: 64)
 ///     let map = choice?.compiled.map
@@ -60,8 +61,8 @@ public struct PartialStepChoice: Sendable {
     /// The split layers whose threshold is above the widest weight (empty: the steps agree
     /// and only the map given was measured).
     public var layers: [String]
-    /// The other step's error, when it was measured.
-    public var rejected: (step: PartialStep, error: ApproximationError)?
+    /// The other steps' errors, where they were measured.
+    public var rejectedSteps: [(step: PartialStep, error: ApproximationError)] = []
     /// The other schemes measured (``choose(_:ticks:schemes:rounding:)``), each with its best step.
     public var rejectedSchemes: [(sums: PartialSums, error: ApproximationError)] = []
     /// The other start of the partial neurons (``Compiler/Options/partialRounding``), when it was measured.
@@ -74,12 +75,7 @@ public struct PartialStepChoice: Sendable {
     public static func choose(_ compiled: Compiled, ticks: Int = 64, rounding: Bool) throws(DiagnosticError) -> PartialStepChoice? {
         guard var choice = try choose(compiled, ticks: ticks) else { return nil }
         let compiler = choice.compiled.compiler
-        guard rounding, compiler.options.partialSums != .offset else { return choice }
-        let halves = compiled.approximations.contains { row in
-            guard let neuron = compiler.network.graph.layer(named: row.layer)?.neuron else { return false }
-            return ((neuron.channelThresholds ?? []) + [neuron.threshold]).contains { $0 >= 2 }
-        }
-        guard halves else { return choice }
+        guard rounding, compiler.options.partialSums != .offset, hasHalfSteps(compiled) else { return choice }
         var options = compiler.options
         options.partialRounding.toggle()
         let alternative = try Compiler(compiler.network, options: options).compile()
@@ -107,18 +103,35 @@ public struct PartialStepChoice: Sendable {
             return ((neuron.channelThresholds ?? []) + [neuron.threshold]).contains { $0 > widest }
         }
         var choice = PartialStepChoice(compiled: compiled, error: measured, layers: layers)
-        guard !layers.isEmpty else { return choice }
+        // The weight and the threshold differ where a threshold is above the widest weight;
+        // half the weight differs from the weight wherever a net or by-sign split layer's
+        // threshold is 2 or more.
         let given = compiler.options.partialStep
-        var options = compiler.options
-        options.partialStep = given == .weight ? .threshold : .weight
-        let alternative = try Compiler(compiler.network, options: options).compile()
-        guard let error = try ApproximationError.measure(alternative, ticks: ticks) else { return choice }
-        if error.meanRateError < measured.meanRateError {
-            choice = PartialStepChoice(compiled: alternative, error: error, layers: layers, rejected: (given, measured))
-        } else {
-            choice.rejected = (options.partialStep, error)
+        var others: [PartialStep] = []
+        if !layers.isEmpty { others.append(given == .threshold ? .weight : .threshold) }
+        if !offset && hasHalfSteps(compiled) { others.append(given == .halfWeight ? .weight : .halfWeight) }
+        for step in Array(Set(others)).sorted(by: { $0.rawValue < $1.rawValue }) where step != given {
+            var options = compiler.options
+            options.partialStep = step
+            let alternative = try Compiler(compiler.network, options: options).compile()
+            guard let error = try ApproximationError.measure(alternative, ticks: ticks) else { continue }
+            if error.meanRateError < choice.error.meanRateError {
+                choice.rejectedSteps.append((choice.step, choice.error))
+                (choice.compiled, choice.error) = (alternative, error)
+            } else {
+                choice.rejectedSteps.append((step, error))
+            }
         }
         return choice
+    }
+
+    /// Whether some split layer of `compiled` has a threshold of 2 or more, so that half its
+    /// step differs from the step (a step of 1 has no half).
+    static func hasHalfSteps(_ compiled: Compiled) -> Bool {
+        compiled.approximations.contains { row in
+            guard let neuron = compiled.compiler.network.graph.layer(named: row.layer)?.neuron else { return false }
+            return ((neuron.channelThresholds ?? []) + [neuron.threshold]).contains { $0 >= 2 }
+        }
     }
 
     /// The step of the map kept.

@@ -79,7 +79,10 @@ struct CoreNeurons {
     func parameters(_ slot: Slot, index: Int) -> NeuronConfig {
         let j = Int(slot.element)
         let threshold = Int(model.threshold(channel: channel(j)))
-        let mergeWeight = Compiled.mergeWeight(threshold, target: target)
+        let widest = Compiled.mergeWeight(threshold, target: target)
+        // What one partial spike adds to the merge, and the partial neuron's step unless it
+        // stands for a threshold (``PartialStep``).
+        let mergeWeight = step == .halfWeight && model.kind != .binary ? max(1, widest / 2) : widest
         let beta = CoreSpec.unsignedRange(bits: spec.negThresholdBits).upperBound
         if let code = code(j), stage == .merge || stage.isPartial {
             return offsetCoded(code, stage: stage, table: analysis.table(j, perChannel: perChannel), index: index, negThreshold: beta)

@@ -14,8 +14,13 @@
 /// range, which bounds the error by half a step whatever the input; `threshold` makes it
 /// one threshold, finer but with currents beyond it carried as a lag (``OffsetCode``).
 ///
-/// ``PartialStepChoice`` measures both where they differ and keeps the one with the lower
+/// - `halfWeight`: a partial neuron fires once per `max(1, w / 2)` of its current, and the
+///   merge neuron adds that much per spike and keeps θ (all exact). Half the residue a part
+///   holds back, but half what it can send a tick. Offset-coded layers take it as `weight`.
+///
+/// ``PartialStepChoice`` measures them where they differ and keeps the one with the lower
 /// rate error, as `tessera compile` does; `Compiler.Options`' default is `weight`.
 public enum PartialStep: String, Sendable, CaseIterable, Codable {
     case weight, threshold
+    case halfWeight = "half-weight"
 }

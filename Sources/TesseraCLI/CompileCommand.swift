@@ -138,15 +138,20 @@ struct CompileCommand: ParsableCommand {
                         print(String(format: "partial sums: %@ kept (mean rate error %.4f), against %@ (mean rate error %.4f)",
                                      choice.sums.rawValue, measured.meanRateError, sums.rawValue, rejected.meanRateError))
                     }
-                    if let (other, rejected) = choice.rejected, choice.sums == .offset {
-                        func says(_ step: PartialStep) -> String { step == .threshold ? "one threshold" : "the part's per-tick range" }
-                        print(String(format: "partial sums: offset-coded, each step %@ (mean rate error %.4f, against %.4f for %@)",
-                                     says(choice.step), measured.meanRateError, rejected.meanRateError, says(other)))
-                    } else if let (other, rejected) = choice.rejected {
-                        func says(_ step: PartialStep) -> String { step == .threshold ? "a threshold" : "the merge weight" }
-                        print(String(format: "partial sums: thresholds above %ld in %@; a partial spike stands for %@ (mean rate error %.4f, against %.4f for %@)",
-                                     hardware.core.weightRange.upperBound, choice.layers.joined(separator: ", "), says(choice.step),
-                                     measured.meanRateError, rejected.meanRateError, says(other)))
+                    if !choice.rejectedSteps.isEmpty {
+                        let offset = choice.sums == .offset
+                        func says(_ step: PartialStep) -> String {
+                            switch step {
+                            case .threshold: offset ? "one threshold" : "a threshold"
+                            case .weight: offset ? "the part's per-tick range" : "the merge weight"
+                            case .halfWeight: "half the merge weight"
+                            }
+                        }
+                        let against = choice.rejectedSteps.map { String(format: "%.4f for %@", $0.error.meanRateError, says($0.step)) }.joined(separator: ", ")
+                        let above = choice.layers.isEmpty || offset ? "" : "thresholds above \(hardware.core.weightRange.upperBound) in \(choice.layers.joined(separator: ", ")); "
+                        print(String(format: offset ? "partial sums: offset-coded, each step %@ (mean rate error %.4f, against %@)"
+                                                    : "partial sums: \(above)a partial spike stands for %@ (mean rate error %.4f, against %@)",
+                                     says(choice.step), measured.meanRateError, against))
                     }
                     if let (_, rejected) = choice.rejectedRounding {
                         print(String(format: choice.rounding
@@ -241,3 +246,4 @@ struct CompileTable {
 
 extension PlacementStrategy: ExpressibleByArgument {}
 extension PartialSums: ExpressibleByArgument {}
+extension PartialStep: ExpressibleByArgument {}

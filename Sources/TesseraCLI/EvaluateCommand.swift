@@ -54,6 +54,10 @@ struct EvaluateCommand: ParsableCommand {
                                                      discussion: "Off by default: it helps deep classifiers at short runs and costs others (docs/mapping.md)."))
     var partialRounding = false
 
+    @Option(name: .long, help: ArgumentHelp("What a partial-sum spike stands for: weight (the merge weight, the default), threshold or half-weight (as compile measures them).",
+                                            discussion: "docs/mapping.md, 'Rounding'."))
+    var partialStep: PartialStep = .weight
+
     @Option(help: "Tick counts to measure, comma-separated.")
     var ticks: String = "1,2,4,8,16,32,64,128"
 
@@ -86,7 +90,7 @@ struct EvaluateCommand: ParsableCommand {
             let files = try namedPaths(images, names: inputs, option: "--images")
             let samples = try SampleSet.load(files, for: original.graph).samples
             let integer = try IntegerNetwork.check(converted.network.graph, target: hardware)
-            let compiled = try Compiler(integer, options: Compiler.Options(partialSums: partialSums ?? .net, partialRounding: partialRounding)).compile()
+            let compiled = try Compiler(integer, options: Compiler.Options(partialStep: partialStep, partialSums: partialSums ?? .net, partialRounding: partialRounding)).compile()
             var declared = InputEncoding.rate
             if case let .input(_, e)? = original.graph.inputLayers.first?.op { declared = e }
             let run = EvaluationRun(original: original.graph, compiled: compiled, target: hardware, samples: samples, ticks: tickList,

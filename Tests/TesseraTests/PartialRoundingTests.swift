@@ -34,6 +34,30 @@ import Testing
         #expect(emulated == (rounding ? 1 : 0))
     }
 
+    /// Half the merge weight, by hand, on the same neuron: partial neurons of step 2 starting
+    /// at 1, merge weights +2 and -2, the merge keeping the threshold of 4. The part of 3
+    /// reaches 4 and fires twice over two ticks, the part of 1 reaches 2 and fires once: the
+    /// merge receives 6 and fires once, as the unsplit neuron does.
+    @Test func halfTheMergeWeightIsExact() throws {
+        var store = ParameterStore()
+        store["d.weight"] = .loaded(Tensor(shape: [1, 24], values: Array(repeating: 1, count: 24)) ?? Tensor(repeating: 0, shape: [1]), origin: "by hand")
+        let layers = [
+            Layer(name: "x", op: .input(shape: TensorShape(24, 1, 1), encoding: .rate)),
+            Layer(name: "d", op: .dense(Dense(outFeatures: 1, bias: false)), inputs: ["x"], neuron: NeuronModel(threshold: 4), parameterKey: "d"),
+        ]
+        let graph = try Verifier.verify(SpikeGraph(name: "half", layers: layers, outputs: ["d"], parameters: store)).graph
+        let target = FanInSplitTests.tiny
+        let network = try IntegerNetwork.check(graph, target: target)
+        let options = Compiler.Options(partialStep: .halfWeight, partialSums: .net, partialRounding: true)
+        let compiled = try Compiler(network, options: options).compile()
+        let partials = compiled.map.cores.filter { $0.role == .partial }.flatMap(\.neurons)
+        let merges = compiled.map.cores.filter { $0.role == .merge }.flatMap(\.neurons)
+        #expect(!partials.isEmpty && partials.allSatisfy { $0.threshold == 2 && $0.initialPotential == 1 })
+        #expect(!merges.isEmpty && merges.allSatisfy { $0.threshold == 4 && Array($0.weights.prefix(2)) == [2, -2] })
+        let input = SpikeInput(ticks: 1, spikes: ["x": [0, 1, 2, 23].map { SpikeInput.Event(tick: 0, index: $0) }])
+        #expect(try Emulator(map: compiled.map, target: target).run(input, ticks: 8).outputs[0].spikes.count == 1)
+    }
+
     /// Compile measures both starts where the net scheme is kept and keeps the lower error:
     /// on the split tests' random networks (thresholds 2 to 4) both are measured, the kept
     /// map is the better one, and its partial neurons start as it says. A threshold of 1 has
