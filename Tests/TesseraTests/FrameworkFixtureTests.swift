@@ -196,7 +196,8 @@ import Testing
     /// The float fixtures compiled at 8 bits decide as their frameworks on the recorded
     /// inputs. Their last layer's threshold is above the widest weight (255), where a partial
     /// spike worth the merge weight saturated (0 of 8 for snnTorch's, 3 of 8 for Norse's);
-    /// compile now measures both ``PartialStep``s and keeps the better. Measured: 8, 7 and 8
+    /// compile measures each ``PartialStep`` (and the partial neurons' start) and keeps the
+    /// best. Measured: 8, 7 and 8
     /// of 8 (Sinabs' LIF decays by 0.78 a tick, which a linear leak follows poorly).
     @Test(arguments: [(Self.cases[1], 8), (Self.cases[5], 7), (Self.cases[7], 8)])
     func floatFixturesDecideOnTheChipAsInTheFramework(_ c: Case, atLeast: Int) throws {
