@@ -74,19 +74,29 @@ public struct PartialStepChoice: Sendable {
     /// ``Compiler/Options/partialRounding``, at the better step, and the lower error kept.
     public static func choose(_ compiled: Compiled, ticks: Int = 64, rounding: Bool) throws(DiagnosticError) -> PartialStepChoice? {
         guard var choice = try choose(compiled, ticks: ticks) else { return nil }
-        let compiler = choice.compiled.compiler
-        guard rounding, compiler.options.partialSums != .offset, hasHalfSteps(compiled) else { return choice }
-        var options = compiler.options
+        var options = choice.compiled.compiler.options
+        guard rounding, options.partialSums != .offset, hasHalfSteps(compiled) else { return choice }
         options.partialRounding.toggle()
-        let alternative = try Compiler(compiler.network, options: options).compile()
-        guard let error = try ApproximationError.measure(alternative, ticks: ticks) else { return choice }
-        if error.meanRateError < choice.error.meanRateError {
-            choice.rejectedRounding = (compiler.options.partialRounding, choice.error)
-            (choice.compiled, choice.error) = (alternative, error)
-        } else {
-            choice.rejectedRounding = (options.partialRounding, error)
-        }
+        if let lost = try choice.keepLower(options, ticks: ticks) { choice.rejectedRounding = (lost.options.partialRounding, lost.error) }
         return choice
+    }
+
+    /// Compiles the network with `options` and measures it, keeping that map instead when its
+    /// error is lower. Returns the options and error of the map not kept (nil when the
+    /// alternative is too large to measure).
+    private mutating func keepLower(_ options: Compiler.Options, ticks: Int) throws(DiagnosticError) -> (options: Compiler.Options, error: ApproximationError)? {
+        let alternative = try Compiler(compiled.compiler.network, options: options).compile()
+        guard let measured = try ApproximationError.measure(alternative, ticks: ticks) else { return nil }
+        guard measured.meanRateError < error.meanRateError else { return (options, measured) }
+        let lost = (compiled.compiler.options, error)
+        (compiled, error) = (alternative, measured)
+        return lost
+    }
+
+    /// The thresholds of split layer `name` (per channel and the layer's).
+    private static func thresholds(_ compiled: Compiled, _ name: String) -> [Double] {
+        guard let neuron = compiled.compiler.network.graph.layer(named: name)?.neuron else { return [] }
+        return (neuron.channelThresholds ?? []) + [neuron.threshold]
     }
 
     /// Nil when the map is too large to measure (see ``ApproximationError/measure(_:ticks:seed:budget:)``).
@@ -97,11 +107,7 @@ public struct PartialStepChoice: Sendable {
         // Offset-coded, the steps differ wherever a threshold is not the part's range: in
         // every split layer.
         let offset = compiler.options.partialSums == .offset
-        let layers = compiled.approximations.map(\.layer).filter { name in
-            if offset { return true }
-            guard let neuron = compiler.network.graph.layer(named: name)?.neuron else { return false }
-            return ((neuron.channelThresholds ?? []) + [neuron.threshold]).contains { $0 > widest }
-        }
+        let layers = compiled.approximations.map(\.layer).filter { offset || thresholds(compiled, $0).contains { $0 > widest } }
         var choice = PartialStepChoice(compiled: compiled, error: measured, layers: layers)
         // The weight and the threshold differ where a threshold is above the widest weight;
         // half the weight differs from the weight wherever a net or by-sign split layer's
@@ -110,17 +116,10 @@ public struct PartialStepChoice: Sendable {
         var others: [PartialStep] = []
         if !layers.isEmpty { others.append(given == .threshold ? .weight : .threshold) }
         if !offset && hasHalfSteps(compiled) { others.append(given == .halfWeight ? .weight : .halfWeight) }
-        for step in Array(Set(others)).sorted(by: { $0.rawValue < $1.rawValue }) where step != given {
+        for step in [PartialStep.halfWeight, .threshold, .weight] where step != given && others.contains(step) {
             var options = compiler.options
             options.partialStep = step
-            let alternative = try Compiler(compiler.network, options: options).compile()
-            guard let error = try ApproximationError.measure(alternative, ticks: ticks) else { continue }
-            if error.meanRateError < choice.error.meanRateError {
-                choice.rejectedSteps.append((choice.step, choice.error))
-                (choice.compiled, choice.error) = (alternative, error)
-            } else {
-                choice.rejectedSteps.append((step, error))
-            }
+            if let lost = try choice.keepLower(options, ticks: ticks) { choice.rejectedSteps.append((lost.options.partialStep, lost.error)) }
         }
         return choice
     }
@@ -128,10 +127,7 @@ public struct PartialStepChoice: Sendable {
     /// Whether some split layer of `compiled` has a threshold of 2 or more, so that half its
     /// step differs from the step (a step of 1 has no half).
     static func hasHalfSteps(_ compiled: Compiled) -> Bool {
-        compiled.approximations.contains { row in
-            guard let neuron = compiled.compiler.network.graph.layer(named: row.layer)?.neuron else { return false }
-            return ((neuron.channelThresholds ?? []) + [neuron.threshold]).contains { $0 >= 2 }
-        }
+        compiled.approximations.contains { row in thresholds(compiled, row.layer).contains { $0 >= 2 } }
     }
 
     /// The step of the map kept.
