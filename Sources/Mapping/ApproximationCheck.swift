@@ -67,28 +67,43 @@ public struct PartialStepChoice: Sendable {
     public var rejectedSchemes: [(sums: PartialSums, error: ApproximationError)] = []
     /// The other start of the partial neurons (``Compiler/Options/partialRounding``), when it was measured.
     public var rejectedRounding: (rounding: Bool, error: ApproximationError)?
+    /// The other stagger (``Compiler/Options/partialStagger``), with its map's cores, when it was measured.
+    public var rejectedStagger: (stagger: Int, cores: Int, error: ApproximationError)?
 
     /// Nil when the map is too large to measure (see ``ApproximationError/measure(_:ticks:seed:budget:)``).
     /// With `rounding`, a `net` or `by-sign` map with a split layer whose threshold is 2 or
     /// more (a step of 1 has no half) is also compiled with the other
     /// ``Compiler/Options/partialRounding``, at the better step, and the lower error kept.
-    public static func choose(_ compiled: Compiled, ticks: Int = 64, rounding: Bool) throws(DiagnosticError) -> PartialStepChoice? {
+    /// With `stagger`, such a map is then compiled with the other of a stagger of 1 and 2
+    /// (``Compiler/Options/partialStagger``), at the better step and start, and the lower
+    /// error kept: a stagger of 2 costs partial-sum and merge cores.
+    public static func choose(_ compiled: Compiled, ticks: Int = 64, rounding: Bool, stagger: Bool = false) throws(DiagnosticError) -> PartialStepChoice? {
         guard var choice = try choose(compiled, ticks: ticks) else { return nil }
-        var options = choice.compiled.compiler.options
-        guard rounding, options.partialSums != .offset, hasHalfSteps(compiled) else { return choice }
-        options.partialRounding.toggle()
-        if let lost = try choice.keepLower(options, ticks: ticks) { choice.rejectedRounding = (lost.options.partialRounding, lost.error) }
+        guard compiled.compiler.options.partialSums != .offset, hasHalfSteps(compiled) else { return choice }
+        if rounding {
+            var options = choice.compiled.compiler.options
+            options.partialRounding.toggle()
+            if let lost = try choice.keepLower(options, ticks: ticks) { choice.rejectedRounding = (lost.options.partialRounding, lost.error) }
+        }
+        if stagger {
+            var options = choice.compiled.compiler.options
+            options.partialStagger = options.partialStagger == 1 ? 2 : 1
+            // Staggered, a merge reads twice the axons and may not fit a core: that map is
+            // not an alternative.
+            let lost = try? choice.keepLower(options, ticks: ticks)
+            if let lost = lost ?? nil { choice.rejectedStagger = (lost.options.partialStagger, lost.cores, lost.error) }
+        }
         return choice
     }
 
     /// Compiles the network with `options` and measures it, keeping that map instead when its
-    /// error is lower. Returns the options and error of the map not kept (nil when the
-    /// alternative is too large to measure).
-    private mutating func keepLower(_ options: Compiler.Options, ticks: Int) throws(DiagnosticError) -> (options: Compiler.Options, error: ApproximationError)? {
+    /// error is lower. Returns the options, core count and error of the map not kept (nil when
+    /// the alternative is too large to measure).
+    private mutating func keepLower(_ options: Compiler.Options, ticks: Int) throws(DiagnosticError) -> (options: Compiler.Options, cores: Int, error: ApproximationError)? {
         let alternative = try Compiler(compiled.compiler.network, options: options).compile()
         guard let measured = try ApproximationError.measure(alternative, ticks: ticks) else { return nil }
-        guard measured.meanRateError < error.meanRateError else { return (options, measured) }
-        let lost = (compiled.compiler.options, error)
+        guard measured.meanRateError < error.meanRateError else { return (options, alternative.coreCount, measured) }
+        let lost = (compiled.compiler.options, compiled.coreCount, error)
         (compiled, error) = (alternative, measured)
         return lost
     }
@@ -136,20 +151,22 @@ public struct PartialStepChoice: Sendable {
     public var sums: PartialSums { compiled.compiler.options.partialSums }
     /// Whether the kept map's partial neurons start at half their step.
     public var rounding: Bool { compiled.compiler.options.partialRounding }
+    /// The kept map's partial neurons per part and sign.
+    public var stagger: Int { compiled.compiler.options.partialStagger }
 
     /// As ``choose(_:ticks:rounding:)``, and also compiles the network with each of `schemes`
     /// (each with its better step and, with `rounding`, its better start), keeping the map
     /// with the lowest mean rate error; ties keep the map given. This is how `tessera compile`
     /// picks between `net` and `offset` partial sums when it is not told which (docs/mapping.md).
-    public static func choose(_ compiled: Compiled, ticks: Int = 64, schemes: [PartialSums], rounding: Bool = false) throws(DiagnosticError) -> PartialStepChoice? {
-        guard var best = try choose(compiled, ticks: ticks, rounding: rounding) else { return nil }
+    public static func choose(_ compiled: Compiled, ticks: Int = 64, schemes: [PartialSums], rounding: Bool = false, stagger: Bool = false) throws(DiagnosticError) -> PartialStepChoice? {
+        guard var best = try choose(compiled, ticks: ticks, rounding: rounding, stagger: stagger) else { return nil }
         var rejected: [(sums: PartialSums, error: ApproximationError)] = []
         for sums in schemes where sums != compiled.compiler.options.partialSums {
             var options = compiled.compiler.options
             options.partialSums = sums
             options.partialStep = .weight
             let other = try Compiler(compiled.compiler.network, options: options).compile()
-            guard let candidate = try choose(other, ticks: ticks, rounding: rounding) else { continue }
+            guard let candidate = try choose(other, ticks: ticks, rounding: rounding, stagger: stagger) else { continue }
             if candidate.error.meanRateError < best.error.meanRateError {
                 rejected.append((best.sums, best.error))
                 best = candidate

@@ -39,8 +39,13 @@ public struct Compiler: Sendable {
         /// partial neurons always start at half (``OffsetCode``). Off by default: it helps
         /// deep classifiers at short runs and costs others (docs/mapping.md, "Rounding").
         public var partialRounding: Bool
+        /// Partial neurons per part and sign in the `net` and `by-sign` schemes, started
+        /// `1 / stagger` of a step apart: together they hold back at most a `stagger`-th of a
+        /// step and still send up to a whole step a tick (docs/mapping.md, "Stagger").
+        public var partialStagger: Int
         public init(strict: Bool = false, rates: FiringRates? = nil, placement: PlacementStrategy = .auto, partialStep: PartialStep = .weight,
-                    partialSums: PartialSums = .net, partialRounding: Bool = false) {
+                    partialSums: PartialSums = .net, partialRounding: Bool = false, partialStagger: Int = 1) {
+            self.partialStagger = partialStagger
             self.strict = strict
             self.rates = rates
             self.placement = placement

@@ -56,23 +56,29 @@ struct CoreNeurons {
     func channel(_ j: Int) -> Int { j / max(perChannel, 1) }
 
     /// A neuron's parameters depend, besides the layer and stage, only on its weight table,
-    /// its channel (a function of the table) and, for a partial sum, its sign: numbered
-    /// here as table x signs + sign, `parameterCount` numbers in all.
-    var parameterCount: Int { analysis.tables.count * signs }
+    /// its channel (a function of the table) and, for a partial sum, its sign
+    /// and, staggered, its phase: numbered here as (table x signs + sign) x stagger + phase,
+    /// `parameterCount` numbers in all.
+    var parameterCount: Int { analysis.tables.count * signs * layout.stagger }
 
     private var signs: Int { max(analysis.signs.count, 1) }
 
     func parameterIndex(_ slot: Slot) -> Int {
         let table = table(of: Int(slot.element))
-        if case let .partial(part) = stage { return table * signs + layout.sign(part: part, sub: Int(slot.sub)) }
-        return table * signs
+        if case let .partial(part) = stage {
+            let sub = Int(slot.sub)
+            return (table * signs + layout.sign(part: part, sub: sub)) * layout.stagger + layout.phase(sub: sub)
+        }
+        return table * signs * layout.stagger
     }
 
     /// The parameters of every neuron whose ``parameterIndex(_:)`` is `p`.
     func parameters(index p: Int) -> NeuronConfig {
-        let (table, sign) = (p / signs, p % signs)
+        let (q, phase) = (p / layout.stagger, p % layout.stagger)
+        let (table, sign) = (q / signs, q % signs)
         let element = analysis.local == nil ? table : table * max(perChannel, 1)
-        return parameters(Slot(element: Int32(element), sub: Int32(sign)), index: 0)
+        let sub = phase * layout.signsPerPart + (layout.bySign ? 0 : sign)
+        return parameters(Slot(element: Int32(element), sub: Int32(sub)), index: 0)
     }
 
     /// The neuron computing `slot` as neuron `index` of its core, without its destination.
@@ -80,9 +86,14 @@ struct CoreNeurons {
         let j = Int(slot.element)
         let threshold = Int(model.threshold(channel: channel(j)))
         let widest = Compiled.mergeWeight(threshold, target: target)
-        // What one partial spike adds to the merge, and the partial neuron's step unless it
-        // stands for a threshold (``PartialStep``).
-        let mergeWeight = step == .halfWeight && model.kind != .binary ? max(1, widest / 2) : widest
+        // The partial neuron's step unless it stands for a threshold (``PartialStep``), and
+        // the merge's unit when it does. Staggered, each of a part's `stagger` neurons of one
+        // sign stands for a `stagger`-th of the step, so both are cut to a multiple of it:
+        // what a partial spike adds to the merge stays exact.
+        let k = layout.stagger
+        let halved = step == .halfWeight && model.kind != .binary ? max(1, widest / 2) : widest
+        let (stepWeight, unit) = (halved - halved % k, widest - widest % k)
+        let mergeWeight = (rescalesMerge ? unit : stepWeight) / k
         let beta = CoreSpec.unsignedRange(bits: spec.negThresholdBits).upperBound
         if let code = code(j), stage == .merge || stage.isPartial {
             return offsetCoded(code, stage: stage, table: analysis.table(j, perChannel: perChannel), index: index, negThreshold: beta)
@@ -95,24 +106,27 @@ struct CoreNeurons {
             // part's cores carry only its sign's lane, so the current is never negative.
             let sign = analysis.signs[layout.sign(part: part, sub: Int(slot.sub))] == 0 ? 1 : -1
             var n = NeuronConfig(index: index, weights: analysis.table(j, perChannel: perChannel).map { $0 * sign }, leak: 0,
-                                 threshold: rescalesMerge ? threshold : mergeWeight, negThreshold: 0, negative: .saturate)
+                                 threshold: rescalesMerge ? threshold : stepWeight, negThreshold: 0, negative: .saturate)
             n.reset = .linear
             // Starting at half a step, a part's count is its running sum rounded rather than
             // floored, which would hold back half a step per part on average (net scheme;
-            // by sign, the current is never negative and the same holds).
-            if rounds { n.initialPotential = n.threshold / 2 }
+            // by sign, the current is never negative and the same holds). Staggered, phase
+            // p of s starts (p + 1/2) / s of a step up: the s neurons' counts add up to the
+            // sum in steps of 1 / s (Hermite's identity).
+            let phase = Double(layout.phase(sub: Int(slot.sub))) + (rounds ? 0.5 : 0)
+            n.initialPotential = Int((Double(n.threshold) * phase / Double(k)).rounded(.down))
             return n
         case .whole, .merge, .relay:
             let leak = Int(model.leak) + (bias.map { $0[min(channel(j), $0.count - 1)] } ?? 0)
             let weights = stage == .merge ? [mergeWeight, -mergeWeight, 0, 0] : analysis.table(j, perChannel: perChannel)
             var n = NeuronConfig(index: index, weights: weights, leak: leak, threshold: threshold, negThreshold: beta, negative: .saturate)
-            if stage == .merge && rescalesMerge && mergeWeight != threshold {
+            if stage == .merge && rescalesMerge && unit != threshold {
                 // A partial spike is worth one threshold, but a synaptic weight is at most
                 // the target's widest: the merge neuron counts in units of threshold /
-                // mergeWeight, its threshold becomes mergeWeight and its leak is rescaled
-                // (rounded: the one inexact step, for thresholds above the weight range).
-                n.threshold = mergeWeight
-                n.leak = Int((Double(leak) * Double(mergeWeight) / Double(threshold)).rounded())
+                // unit, its threshold becomes unit and its leak is rescaled (rounded: the
+                // one inexact step, for thresholds above the weight range).
+                n.threshold = unit
+                n.leak = Int((Double(leak) * Double(unit) / Double(threshold)).rounded())
             }
             // The starting potential, a fraction of this neuron's own threshold (a merge
             // neuron's may be the rescaled one).

@@ -30,7 +30,7 @@ extension Compiler {
             let size = (sources.count + slices - 1) / slices
             let layout = analysis.layout(slices: slices, sliceSize: size)
             guard layout.mergeInputs <= spec.axons else {
-                state.diagnostics.error("\(layer.op.name) '\(layer.name)': its fan-in splits into \(layout.parts) parts, whose merge needs \(layout.mergeInputs) axons per neuron, more than a core's \(spec.axons); merge trees are not implemented", at: layer.location)
+                state.diagnostics.error("\(layer.op.name) '\(layer.name)': its fan-in splits into \(layout.parts) parts, whose merge needs \(layout.mergeInputs) axons per neuron\(layout.stagger > 1 ? " (\(layout.stagger) staggered partial neurons per part and sign)" : ""), more than a core's \(spec.axons); merge trees are not implemented", at: layer.location)
                 return layout
             }
             planMerges(k, analysis, layout: layout, routes: routes, state: &state)

@@ -23,6 +23,8 @@ struct LayerAnalysis: Sendable {
     var bySign = false
     /// Whether a split's parts each have one offset-coded partial neuron (``PartialSums/offset``).
     var offset = false
+    /// Staggered partial neurons per part and sign (``SplitLayout/stagger``).
+    var stagger = 1
     /// Ticks from the network inputs to this layer's (merge) neurons, as in the hardware.
     var depth: Int
 
@@ -31,7 +33,7 @@ struct LayerAnalysis: Sendable {
     /// or one (``PartialSums/bySign``); none if nothing reads it.
     func slots(_ j: Int, routes: RouteTable) -> Int {
         let copies = routes.copies(j)
-        return split ? (copies > 0 ? (bySign || offset ? 1 : signs.count) : 0) : copies
+        return split ? (copies > 0 ? (bySign || offset ? 1 : signs.count) * stagger : 0) : copies
     }
 
     /// The lanes the cores of lane group `group` read: one sign's lane by sign, else all.
@@ -46,7 +48,7 @@ struct LayerAnalysis: Sendable {
 
     /// The layout of a split into `slices` input slices per group (``SplitLayout``).
     func layout(slices: Int, sliceSize: Int = 0, shortcutSliceSize: Int = 0) -> SplitLayout {
-        split ? SplitLayout(slices: slices, bySign: bySign, signs: signs.count, offset: offset, sliceSize: sliceSize, shortcutSliceSize: shortcutSliceSize) : .whole
+        split ? SplitLayout(slices: slices, bySign: bySign, signs: signs.count, offset: offset, sliceSize: sliceSize, shortcutSliceSize: shortcutSliceSize, stagger: stagger) : .whole
     }
 
     /// The table of neuron j.
@@ -113,8 +115,13 @@ extension Compiler {
         // a reset to zero drops the part of a partial spike's worth above the threshold, so
         // such layers keep the net scheme.
         let offset = split && options.partialSums == .offset && neuron.reset != .zero
+        // Staggered partial neurons need distinct starts and a whole share of the step each:
+        // a step of at least the stagger, whatever ``PartialStep`` is chosen (half the
+        // weight is the smallest), so every threshold at least twice the stagger.
+        let thresholds = (0..<max(neuron.channelThresholds?.count ?? 1, 1)).map { neuron.threshold(channel: $0) }
+        let stagger = split && !offset && thresholds.allSatisfy({ $0 >= Double(2 * options.partialStagger) }) ? max(options.partialStagger, 1) : 1
         return LayerAnalysis(local: local, encoding: encoding, tables: sets.map { encoding.table($0) }, lanes: lanes,
                              signs: (positive ? [0] : []) + (negative ? [1] : []), fanIn: fanIn, split: split, bySign: bySign,
-                             offset: offset, depth: depthOfSources + 1 + (split ? 1 : 0))
+                             offset: offset, stagger: stagger, depth: depthOfSources + 1 + (split ? 1 : 0))
     }
 }

@@ -47,6 +47,9 @@ struct SplitLayout: Sendable, Equatable {
     var sliceSize = 0
     /// A residual convolution's shortcut channels per slice (``TileShape/shortcutSlice``).
     var shortcutSliceSize = 0
+    /// Partial neurons per part and sign, started a fraction of the step apart
+    /// (``Compiler/Options/partialStagger``).
+    var stagger = 1
 
     /// A layer mapped whole: one part.
     static let whole = SplitLayout(slices: 1, bySign: false, signs: 1)
@@ -54,7 +57,9 @@ struct SplitLayout: Sendable, Equatable {
     var groups: Int { bySign ? signs : 1 }
     var parts: Int { groups * slices }
     /// Partial neurons per element on a core of one part.
-    var neuronsPerPart: Int { bySign || offset ? 1 : signs }
+    var neuronsPerPart: Int { signsPerPart * stagger }
+    /// Partial neurons of distinct signs per part and element: one by sign or offset-coded.
+    var signsPerPart: Int { bySign || offset ? 1 : signs }
     /// The scheme, as the compile table reports it.
     var scheme: PartialSums { bySign ? .bySign : offset ? .offset : .net }
     /// Axons an element's merge neuron reads: one per partial neuron.
@@ -66,7 +71,9 @@ struct SplitLayout: Sendable, Equatable {
     func group(of part: Int) -> Int { part / slices }
 
     /// The sign (index into ``LayerAnalysis/signs``) of partial neuron `sub` of a part.
-    func sign(part: Int, sub: Int) -> Int { bySign ? group(of: part) : sub }
+    func sign(part: Int, sub: Int) -> Int { bySign ? group(of: part) : sub % signsPerPart }
+    /// Which of a part's staggered partial neurons of one sign `sub` is (0..<stagger).
+    func phase(sub: Int) -> Int { sub / signsPerPart }
 
     /// The merge axon that partial neuron `sub` of `part` feeds, for the element at
     /// position `local` of its merge core.

@@ -64,6 +64,10 @@ struct CompileCommand: ParsableCommand {
                                                      discussion: "Without --partial-rounding or --no-partial-rounding, compile measures both on random input where the net scheme is kept and keeps the lower error (floored on a tie)."))
     var partialRounding: Bool?
 
+    @Option(name: .long, help: ArgumentHelp("Net and by-sign partial-sum neurons per part and sign, started a fraction of the step apart: a finer residue at the same reach a tick, for more partial-sum and merge cores.",
+                                            discussion: "Without it, compile measures 1 and 2 on random input where the net scheme is kept and keeps the lower error (1 on a tie). Applies to split layers whose thresholds are at least twice the stagger."))
+    var partialStagger: Int?
+
     /// The error of a map measured whole, on its outputs.
     static func reportMeasured(_ error: ApproximationError) {
         print(String(format: "measured on %ld ticks of random rate-coded input (seed %llu): %ld of %ld output neurons differ, mean rate error %.4f, max %.4f spikes/tick",
@@ -88,8 +92,15 @@ struct CompileCommand: ParsableCommand {
         if !missing.isEmpty { print("  not sampled (more than one input, or no tile within the budget): \(missing.joined(separator: ", "))") }
     }
 
+    /// The staggers accepted: beyond 8, a merge element's axons (parts x signs x stagger)
+    /// outgrow a core on all but the smallest splits.
+    static let staggers = 1...8
+
     func validate() throws {
         if measureTicks < 0 { throw ValidationError("--measure-ticks must be 0 (no measurement) or more") }
+        if let partialStagger, !(1...Self.staggers.upperBound).contains(partialStagger) {
+            throw ValidationError("--partial-stagger \(partialStagger): expected \(Self.staggers.lowerBound)...\(Self.staggers.upperBound) partial neurons per part and sign")
+        }
     }
 
     func run() throws {
@@ -101,7 +112,7 @@ struct CompileCommand: ParsableCommand {
             if conversion.printAfterEachPass { print("== after integer check: every weight, bias, threshold and leak is an integer within \(hardware.name)'s widths ==\n") }
             let progress = Progress()
             let given = try rates.map { path throws(DiagnosticError) in try FiringRates.load(path: path, graph: net.graph) }
-            var compiled = try Compiler(integer, options: Compiler.Options(strict: strict, rates: given, placement: placement, partialSums: partialSums ?? .offset, partialRounding: partialRounding ?? false)).compile { progress.show(text: $0) }
+            var compiled = try Compiler(integer, options: Compiler.Options(strict: strict, rates: given, placement: placement, partialSums: partialSums ?? .offset, partialRounding: partialRounding ?? false, partialStagger: partialStagger ?? 1)).compile { progress.show(text: $0) }
             progress.finish()
             let schemes: [PartialSums] = partialSums == nil ? [.net] : []
             if conversion.printAfterEachPass { print("== after analysis, partition and placement ==") }
@@ -109,7 +120,7 @@ struct CompileCommand: ParsableCommand {
             // kept map's.
             let measures = measureTicks > 0 && !compiled.approximations.isEmpty
             let unbounded = partialSums == nil ? compiled.unboundedOffsetLayers : []
-            var choice = !measures ? nil : try PartialStepChoice.choose(compiled, ticks: measureTicks, schemes: schemes, rounding: partialRounding == nil)
+            var choice = !measures ? nil : try PartialStepChoice.choose(compiled, ticks: measureTicks, schemes: schemes, rounding: partialRounding == nil, stagger: partialStagger == nil)
             let approximated = compiled.approximations
             if let choice { compiled = choice.compiled }
             // Where offset coding's bound fails in some layer, a part whose current stays
@@ -158,6 +169,11 @@ struct CompileCommand: ParsableCommand {
                                         ? "partial sums: rounded, partial neurons start at half a step (mean rate error %.4f, against %.4f floored)"
                                         : "partial sums: floored, partial neurons start at zero (mean rate error %.4f, against %.4f rounded)",
                                      measured.meanRateError, rejected.meanRateError))
+                    }
+                    if let (stagger, cores, rejected) = choice.rejectedStagger {
+                        func says(_ stagger: Int) -> String { stagger == 1 ? "one partial neuron per part and sign" : "\(stagger) staggered partial neurons per part and sign" }
+                        print(String(format: "partial sums: %@ (mean rate error %.4f on %ld cores, against %.4f on %ld cores with %@)",
+                                     says(choice.stagger), measured.meanRateError, compiled.coreCount, rejected.meanRateError, cores, says(stagger)))
                     }
                     error = measured
                     Self.reportMeasured(measured)

@@ -58,6 +58,10 @@ struct EvaluateCommand: ParsableCommand {
                                             discussion: "docs/mapping.md, 'Rounding'."))
     var partialStep: PartialStep = .weight
 
+    @Option(name: .long, help: ArgumentHelp("Partial-sum neurons per part and sign, started a fraction of the step apart (1, the default, is one).",
+                                            discussion: "docs/mapping.md, 'Stagger'."))
+    var partialStagger = 1
+
     @Option(help: "Tick counts to measure, comma-separated.")
     var ticks: String = "1,2,4,8,16,32,64,128"
 
@@ -79,6 +83,12 @@ struct EvaluateCommand: ParsableCommand {
     @OptionGroup(title: "Conversion passes (override the network file's compile: section)")
     var conversion: ConversionOptions
 
+    func validate() throws {
+        if !CompileCommand.staggers.contains(partialStagger) {
+            throw ValidationError("--partial-stagger \(partialStagger): expected \(CompileCommand.staggers.lowerBound)...\(CompileCommand.staggers.upperBound) partial neurons per part and sign")
+        }
+    }
+
     func run() throws {
         do throws(DiagnosticError) {
             let tickList = ticks.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -90,7 +100,7 @@ struct EvaluateCommand: ParsableCommand {
             let files = try namedPaths(images, names: inputs, option: "--images")
             let samples = try SampleSet.load(files, for: original.graph).samples
             let integer = try IntegerNetwork.check(converted.network.graph, target: hardware)
-            let compiled = try Compiler(integer, options: Compiler.Options(partialStep: partialStep, partialSums: partialSums ?? .net, partialRounding: partialRounding)).compile()
+            let compiled = try Compiler(integer, options: Compiler.Options(partialStep: partialStep, partialSums: partialSums ?? .net, partialRounding: partialRounding, partialStagger: partialStagger)).compile()
             var declared = InputEncoding.rate
             if case let .input(_, e)? = original.graph.inputLayers.first?.op { declared = e }
             let run = EvaluationRun(original: original.graph, compiled: compiled, target: hardware, samples: samples, ticks: tickList,
