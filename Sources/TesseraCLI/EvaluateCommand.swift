@@ -80,6 +80,10 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(help: "Also measure each combination of residual elimination and bias calibration (balancing alone, + each, + both) and print one row per combination.")
     var comparePasses = false
 
+    @Flag(help: ArgumentHelp("Also print each neuron layer's firing-rate error against the integer reference on these samples, at the longest --ticks.",
+                             discussion: "Every neuron layer is made an output and the network compiled again with the same options; where a split layer's error starts, and how the layers above carry it."))
+    var layerErrors = false
+
     @OptionGroup(title: "Conversion passes (override the network file's compile: section)")
     var conversion: ConversionOptions
 
@@ -100,7 +104,8 @@ struct EvaluateCommand: ParsableCommand {
             let files = try namedPaths(images, names: inputs, option: "--images")
             let samples = try SampleSet.load(files, for: original.graph).samples
             let integer = try IntegerNetwork.check(converted.network.graph, target: hardware)
-            let compiled = try Compiler(integer, options: Compiler.Options(partialStep: partialStep, partialSums: partialSums ?? .net, partialRounding: partialRounding, partialStagger: partialStagger)).compile()
+            let options = Compiler.Options(partialStep: partialStep, partialSums: partialSums ?? .net, partialRounding: partialRounding, partialStagger: partialStagger)
+            let compiled = try Compiler(integer, options: options).compile()
             var declared = InputEncoding.rate
             if case let .input(_, e)? = original.graph.inputLayers.first?.op { declared = e }
             let run = EvaluationRun(original: original.graph, compiled: compiled, target: hardware, samples: samples, ticks: tickList,
@@ -119,6 +124,15 @@ struct EvaluateCommand: ParsableCommand {
                 print("\n" + (masks == nil ? "accuracy" : "mean IoU") + " per pass combination:")
                 let table = try comparison.run(labels: labelTensor?.values.map { Int($0) }, masks: maps)
                 GraphPrinter.align(table, rightAligned: Set(1..<(tickList.count + 1))).forEach { print($0) }
+            }
+            if layerErrors, let longest = tickList.max() {
+                let rows = try LayerRateError.measure(integer, options: options, samples: samples, ticks: longest, encoding: encoding ?? declared, seed: seed)
+                print("\nrate error per layer against the integer reference, every layer an output, \(longest) ticks shown (spikes per neuron per tick, \(samples.count) samples):")
+                var table = [["layer", "parts", "reference rate", "mean error", "bias"]]
+                for row in rows {
+                    table.append([row.layer, "\(row.parts)"] + [row.referenceRate, row.meanError, row.bias].map { String(format: "%.4f", $0) })
+                }
+                GraphPrinter.align(table, rightAligned: [1, 2, 3, 4]).forEach { print($0) }
             }
             if let reportPath {
                 try result.save(to: reportPath)
