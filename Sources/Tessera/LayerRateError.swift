@@ -39,19 +39,20 @@ public struct LayerRateError: Sendable, Equatable {
         let compiled = try Compiler(readable, options: options).compile()
         let parts = Dictionary(compiled.layers.map { ($0.layer, $0.parts) }, uniquingKeysWith: max)
         let run = ticks + (compiled.latencies.map(\.ticks).max() ?? 0)
-        let emulator = try Emulator(map: compiled.map, target: network.target)
+        let map = compiled.map
+        let emulator = try Emulator(map: map, target: network.target)
         let reference = ReferenceSimulator(readable)
         var sums = [String: (error: Double, bias: Double, rate: Double)]()
         for (i, sample) in samples.enumerated() {
             let input: SpikeInput
-            do { input = try InputEncoder.encode(sample, ports: compiled.map.inputs, encoding: encoding, ticks: ticks, seed: seed, sample: i) } catch {
+            do { input = try InputEncoder.encode(sample, ports: map.inputs, encoding: encoding, ticks: ticks, seed: seed, sample: i) } catch {
                 throw DiagnosticError("sample \(i): \(error.description)")
             }
             let mapped = emulator.run(input, ticks: run).outputs
             for port in reference.run(input, ticks: run).outputs {
-                guard let map = mapped.first(where: { $0.name == port.name }), map.counts.count == port.counts.count, !port.counts.isEmpty else { continue }
+                guard let emulated = mapped.first(where: { $0.name == port.name }), emulated.counts.count == port.counts.count, !port.counts.isEmpty else { continue }
                 let scale = Double(port.counts.count * ticks)
-                let differences = zip(map.counts, port.counts).map { Double($0 - $1) }
+                let differences = zip(emulated.counts, port.counts).map { Double($0 - $1) }
                 var sum = sums[port.name] ?? (0, 0, 0)
                 sum.error += differences.map(abs).reduce(0, +) / scale
                 sum.bias += differences.reduce(0, +) / scale
