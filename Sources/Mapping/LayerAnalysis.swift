@@ -115,11 +115,7 @@ extension Compiler {
         // a reset to zero drops the part of a partial spike's worth above the threshold, so
         // such layers keep the net scheme.
         let offset = split && options.partialSums == .offset && neuron.reset != .zero
-        // Staggered partial neurons need distinct starts and a whole share of the step each:
-        // a step of at least the stagger, whatever ``PartialStep`` is chosen (half the
-        // weight is the smallest), so every threshold at least twice the stagger.
-        let thresholds = (0..<max(neuron.channelThresholds?.count ?? 1, 1)).map { neuron.threshold(channel: $0) }
-        let stagger = split && !offset && thresholds.allSatisfy({ $0 >= Double(2 * options.partialStagger) }) ? max(options.partialStagger, 1) : 1
+        let stagger = split && !offset && SplitLayout.canStagger(neuron, by: options.partialStagger) ? max(options.partialStagger, 1) : 1
         return LayerAnalysis(local: local, encoding: encoding, tables: sets.map { encoding.table($0) }, lanes: lanes,
                              signs: (positive ? [0] : []) + (negative ? [1] : []), fanIn: fanIn, split: split, bySign: bySign,
                              offset: offset, stagger: stagger, depth: depthOfSources + 1 + (split ? 1 : 0))

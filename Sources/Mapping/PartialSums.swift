@@ -1,3 +1,5 @@
+import SpikeIR
+
 /// How a split layer's partial-sum neurons divide its inputs (docs/mapping.md, fan-in
 /// splitting). A neuron only spikes for a positive potential, so a signed sum needs two
 /// partial neurons somewhere; the two schemes differ in where the signs part:
@@ -53,6 +55,14 @@ struct SplitLayout: Sendable, Equatable {
 
     /// A layer mapped whole: one part.
     static let whole = SplitLayout(slices: 1, bySign: false, signs: 1)
+
+    /// Whether a split layer of `neuron`s can take `stagger` partial neurons per part and
+    /// sign: each needs its own start and a whole share of the smallest step (half the
+    /// weight), so every threshold must be at least twice the stagger.
+    static func canStagger(_ neuron: NeuronModel, by stagger: Int) -> Bool {
+        let channels = max(neuron.channelThresholds?.count ?? 1, 1)
+        return (0..<channels).allSatisfy { neuron.threshold(channel: $0) >= Double(2 * stagger) }
+    }
 
     var groups: Int { bySign ? signs : 1 }
     var parts: Int { groups * slices }
