@@ -96,6 +96,14 @@ struct CompileCommand: ParsableCommand {
     /// outgrow a core on all but the smallest splits.
     static let staggers = 1...8
 
+    /// Offset coding measured ahead on the outputs and kept there, overruled by the split
+    /// layers' sampled errors (`--partial-sums` not given, offset's bound failing somewhere).
+    static func reportOverruled(_ overruled: PartialStepChoice, by sampled: SampledChoice, compiled: Compiled) {
+        print(String(format: "partial sums: offset measured ahead on the outputs (mean rate error %.4f), but behind on each split layer's own error:",
+                     overruled.error.meanRateError))
+        reportSamples(sampled, compiled: compiled, bySample: true)
+    }
+
     func validate() throws {
         if measureTicks < 0 { throw ValidationError("--measure-ticks must be 0 (no measurement) or more") }
         if let partialStagger, !(1...Self.staggers.upperBound).contains(partialStagger) {
@@ -112,7 +120,9 @@ struct CompileCommand: ParsableCommand {
             if conversion.printAfterEachPass { print("== after integer check: every weight, bias, threshold and leak is an integer within \(hardware.name)'s widths ==\n") }
             let progress = Progress()
             let given = try rates.map { path throws(DiagnosticError) in try FiringRates.load(path: path, graph: net.graph) }
-            var compiled = try Compiler(integer, options: Compiler.Options(strict: strict, rates: given, placement: placement, partialSums: partialSums ?? .offset, partialRounding: partialRounding ?? false, partialStagger: partialStagger ?? 1)).compile { progress.show(text: $0) }
+            let options = Compiler.Options(strict: strict, rates: given, placement: placement, partialSums: partialSums ?? .offset,
+                                           partialRounding: partialRounding ?? false, partialStagger: partialStagger ?? 1)
+            var compiled = try Compiler(integer, options: options).compile { progress.show(text: $0) }
             progress.finish()
             let schemes: [PartialSums] = partialSums == nil ? [.net] : []
             if conversion.printAfterEachPass { print("== after analysis, partition and placement ==") }
@@ -133,7 +143,16 @@ struct CompileCommand: ParsableCommand {
             var overruled: PartialStepChoice?
             if let sampled {
                 compiled = sampled.compiled
-                if confirms && sampled.sums != .offset { (overruled, choice) = (choice, nil) }
+                if confirms && sampled.sums != .offset {
+                    // The scheme the samples keep, with its own step, start and stagger chosen
+                    // and measured whole, as the offset map was.
+                    overruled = choice
+                    var samples = options
+                    samples.partialSums = sampled.sums
+                    let kept = try Compiler(integer, options: samples).compile()
+                    choice = try PartialStepChoice.choose(kept, ticks: measureTicks, rounding: partialRounding == nil, stagger: partialStagger == nil)
+                    compiled = choice?.compiled ?? kept
+                }
             }
             if !unbounded.isEmpty {
                 print("partial sums: offset coding's bound does not hold in \(unbounded.joined(separator: ", ")) (a part's negative range is more than the target's leak can offset)")
@@ -145,6 +164,7 @@ struct CompileCommand: ParsableCommand {
                 print("approximated: fan-in split into partial sums in \(names)")
                 if let choice {
                     let measured = choice.error
+                    if let overruled, let sampled { Self.reportOverruled(overruled, by: sampled, compiled: compiled) }
                     for (sums, rejected) in choice.rejectedSchemes {
                         print(String(format: "partial sums: %@ kept (mean rate error %.4f), against %@ (mean rate error %.4f)",
                                      choice.sums.rawValue, measured.meanRateError, sums.rawValue, rejected.meanRateError))
@@ -177,17 +197,9 @@ struct CompileCommand: ParsableCommand {
                     }
                     error = measured
                     Self.reportMeasured(measured)
-                    if let sampled { Self.reportSamples(sampled, compiled: compiled, bySample: true) }
+                    if let sampled, overruled == nil { Self.reportSamples(sampled, compiled: compiled, bySample: true) }
                 } else if let sampled {
-                    if let overruled {
-                        print(String(format: "partial sums: offset measured ahead on the outputs (mean rate error %.4f), but behind on each split layer's own error:",
-                                     overruled.error.meanRateError))
-                        error = overruled.rejectedSchemes.first { $0.sums == sampled.sums }?.error
-                    }
-                    Self.reportSamples(sampled, compiled: compiled, bySample: overruled != nil)
-                    if let error {
-                        Self.reportMeasured(error)
-                    }
+                    if let overruled { Self.reportOverruled(overruled, by: sampled, compiled: compiled) } else { Self.reportSamples(sampled, compiled: compiled) }
                 } else {
                     print("error not measured (--measure-ticks 0)")
                 }

@@ -121,6 +121,28 @@ import Testing
         #expect(integer.status == 1 && integer.stderr.contains("quantise the weights first"), "\(integer.stderr)")
     }
 
+    /// Where offset coding measures ahead on the outputs but the sampled split layers keep
+    /// `net` (the Sinabs float fixture at 8 bits, whose bound fails in every split layer),
+    /// compile keeps the map that `--partial-sums net` keeps, step and start chosen as there:
+    /// the same core map byte for byte, and the same measured error.
+    @Test func samplesThatOverruleOffsetKeepNetAsChosenWhole() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("overruled-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func compile(_ extra: [String], to name: String) throws -> (TestSupport.Run, Data) {
+            let path = directory.appendingPathComponent(name).path
+            let run = try TestSupport.tessera(["compile", Self.fixture("sinabs-float.nir"), "--from", "sinabs", "--quantise", "8", "-o", path] + extra)
+            return (run, try Data(contentsOf: URL(fileURLWithPath: path)))
+        }
+        let (chosen, chosenMap) = try compile([], to: "chosen.npz")
+        let (net, netMap) = try compile(["--partial-sums", "net"], to: "net.npz")
+        #expect(chosen.status == 0 && net.status == 0, "\(chosen.stderr)\(net.stderr)")
+        #expect(chosen.stdout.contains("offset measured ahead on the outputs") && chosen.stdout.contains("net kept"), "\(chosen.stdout)")
+        func measured(_ run: TestSupport.Run) -> String? { run.stdout.split(separator: "\n").first { $0.hasPrefix("measured on ") }.map(String.init) }
+        #expect(measured(chosen) != nil && measured(chosen) == measured(net), "\(chosen.stdout)")
+        #expect(chosenMap == netMap)
+    }
+
     /// The README's walk-through: a network trained in snnTorch (tools/nir/train_snntorch_bars.py)
     /// runs on the float reference as in snnTorch, spike for spike, and compiled at the
     /// import's default 8 bits its core map's class decisions agree with snnTorch's on at
