@@ -28,7 +28,7 @@ extension Compiler {
             if let other = search(net), best.map({ other.cost <= $0.cost }) ?? true { (analysis, best) = (net, other) }
         }
         guard let shape = best else {
-            let why = given.split && given.stagger > 1
+            let why = given.stagger > 1
                 ? "with \(given.stagger) staggered partial neurons per part and sign, no split's merge fits a core; a smaller stagger may"
                 : "one input channel's window needs more"
             state.diagnostics.error("\(layer.op.name) '\(layer.name)': no tile fits a core of \(spec.axons) axons and \(spec.neurons) neurons (\(why))", at: layer.location)

@@ -96,6 +96,13 @@ struct CompileCommand: ParsableCommand {
     /// outgrow a core on all but the smallest splits.
     static let staggers = 1...8
 
+    /// Refuses a `--partial-stagger` outside ``staggers`` (compile and evaluate).
+    static func validate(stagger: Int?) throws {
+        if let stagger, !staggers.contains(stagger) {
+            throw ValidationError("--partial-stagger \(stagger): expected \(staggers.lowerBound)...\(staggers.upperBound) partial neurons per part and sign")
+        }
+    }
+
     /// Offset coding measured ahead on the outputs and kept there, overruled by the split
     /// layers' sampled errors (`--partial-sums` not given, offset's bound failing somewhere).
     static func reportOverruled(_ overruled: PartialStepChoice, by sampled: SampledChoice, compiled: Compiled) {
@@ -106,9 +113,7 @@ struct CompileCommand: ParsableCommand {
 
     func validate() throws {
         if measureTicks < 0 { throw ValidationError("--measure-ticks must be 0 (no measurement) or more") }
-        if let partialStagger, !(1...Self.staggers.upperBound).contains(partialStagger) {
-            throw ValidationError("--partial-stagger \(partialStagger): expected \(Self.staggers.lowerBound)...\(Self.staggers.upperBound) partial neurons per part and sign")
-        }
+        try Self.validate(stagger: partialStagger)
     }
 
     func run() throws {

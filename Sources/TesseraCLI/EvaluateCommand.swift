@@ -88,9 +88,7 @@ struct EvaluateCommand: ParsableCommand {
     var conversion: ConversionOptions
 
     func validate() throws {
-        if !CompileCommand.staggers.contains(partialStagger) {
-            throw ValidationError("--partial-stagger \(partialStagger): expected \(CompileCommand.staggers.lowerBound)...\(CompileCommand.staggers.upperBound) partial neurons per part and sign")
-        }
+        try CompileCommand.validate(stagger: partialStagger)
     }
 
     func run() throws {
