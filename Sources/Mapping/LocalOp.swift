@@ -85,9 +85,10 @@ struct LocalOp: Sendable {
             inPerGroup = x.channels / conv.groups
             outPerGroup = conv.outChannels / conv.groups
             (kernelHeight, kernelWidth) = (conv.vertical.kernel, conv.horizontal.kernel)
-            rowTaps = Self.windowTaps(conv.vertical, outputs: out.height, inputs: x.height)
-            colTaps = Self.windowTaps(conv.horizontal, outputs: out.width, inputs: x.width)
             weights = w.map { Int32($0) }
+            let (liveRows, liveCols) = Self.liveTaps(weights, kernelHeight: kernelHeight, kernelWidth: kernelWidth)
+            rowTaps = Self.windowTaps(conv.vertical, outputs: out.height, inputs: x.height).map { $0.filter { liveRows[$0.tap] } }
+            colTaps = Self.windowTaps(conv.horizontal, outputs: out.width, inputs: x.width).map { $0.filter { liveCols[$0.tap] } }
         case let .convTranspose2d(conv):
             guard let w = network.parameter(layer, "weight") else { return nil }
             let (inPer, outPer) = (x.channels / conv.groups, conv.outChannels / conv.groups)
@@ -146,6 +147,26 @@ struct LocalOp: Sendable {
                 return i >= 0 && i < inputs ? (k, i) : nil
             }
         }
+    }
+
+    /// Which kernel rows and columns hold a nonzero weight for some output and input channel.
+    /// A kernel composed from a sum pool and the convolution after it (a 2 x 2 pool, then a
+    /// 3 x 3 kernel at dilation 2: 10 x 10, nonzero on rows and columns 0, 1, 4, 5, 8 and 9)
+    /// reads only those: a crossbar row for an input no weight reaches is an axon spent for
+    /// nothing, so a tile's window counts live taps alone.
+    ///
+    ///     // 1 x 1 x 3 x 3 kernel [0 0 0; 1 0 2; 0 0 0]: rows [false, true, false], cols [true, false, true]
+    static func liveTaps(_ weights: [Int32], kernelHeight: Int, kernelWidth: Int) -> (rows: [Bool], cols: [Bool]) {
+        var rows = [Bool](repeating: false, count: kernelHeight), cols = [Bool](repeating: false, count: kernelWidth)
+        let taps = kernelHeight * kernelWidth
+        for (i, w) in weights.enumerated() where w != 0 {
+            let t = i % max(taps, 1)
+            rows[t / kernelWidth] = true
+            cols[t % kernelWidth] = true
+        }
+        // An all-zero kernel keeps its window: no tap to save, and no tile left empty.
+        guard rows.contains(true) else { return ([Bool](repeating: true, count: kernelHeight), [Bool](repeating: true, count: kernelWidth)) }
+        return (rows, cols)
     }
 
     /// Outputs this far apart along an axis read inputs that line up with each other's

@@ -13,17 +13,26 @@ import TesseraSupport
 /// exact inputs: what the layers below add is not in it. A layer read whole (its tile the
 /// whole output) is the same network as the layer alone, so the two measurements agree.
 ///
+/// Where no tile's window lies inside the input (a dilation wider than the map, as
+/// dl-vgg9's fc6 at 16 x 16) or none fits the budget, an ungrouped convolution is cut by its
+/// output channels instead: a few channels, evenly spaced, every position or a tile of them.
+/// Each output neuron of a split layer has its own partial and merge neurons, so a channel
+/// reads the same parts as in the whole layer wherever the tile search picks the same tile.
+///
 ///     for sample in try SampledError.measure(compiled) { print(sample.layer, sample.error.meanRateError) }
 public struct SampledError: Sendable {
     public var layer: String
     /// Output rows and columns sampled, every channel; nil when the whole layer was run.
     public var rows: Int?
     public var columns: Int?
+    /// Output channels sampled, evenly spaced (``spread(_:of:)``); nil when every channel was.
+    public var channels: Int?
     public var error: ApproximationError
 
     /// One sample per split layer that can be cut out (a single input; a convolution is
     /// tiled from 4 x 4 outputs down to 1 x 1 until it fits the budget of synaptic events in
-    /// the reference, other ops are run whole or not at all).
+    /// the reference, then, if ungrouped, cut to 16, 4 or 1 of its output channels, whole or
+    /// tiled; other ops are run whole or not at all).
     /// With `partialSums`, the cut layers are compiled with that scheme instead of the map's.
     public static func measure(_ compiled: Compiled, ticks: Int = 64, seed: UInt64 = 1, budget: Int = 1_000_000_000,
                                partialSums: PartialSums? = nil) throws(DiagnosticError) -> [SampledError] {
@@ -32,12 +41,18 @@ public struct SampledError: Sendable {
         for name in compiled.approximations.map(\.layer) {
             guard let layer = graph.layer(named: name), layer.inputs.count == 1, let source = graph.layer(named: layer.inputs[0])?.shape,
                   let output = layer.shape else { continue }
-            var tiles: [(Int, Int)?] = [nil]
-            if case .conv2d = layer.op {
-                tiles += [4, 2, 1].map { (min($0, output.height), min($0, output.width)) }
+            var cuts: [(tile: (Int, Int)?, channels: [Int]?)] = [(nil, nil)]
+            if case let .conv2d(conv) = layer.op {
+                let tiles: [(Int, Int)?] = [4, 2, 1].map { (min($0, output.height), min($0, output.width)) }
+                cuts += tiles.map { ($0, nil) }
+                if conv.groups == 1 {
+                    for n in [16, 4, 1] where n < output.channels {
+                        cuts += ([nil] + tiles).map { ($0, spread(n, of: output.channels)) }
+                    }
+                }
             }
-            for tile in tiles {
-                guard let cut = cut(layer, source: source, output: output, tile: tile, from: graph) else { continue }
+            for (tile, channels) in cuts {
+                guard let cut = cut(layer, source: source, output: output, tile: tile, channels: channels, from: graph) else { continue }
                 let verified = try Verifier.verify(cut).graph
                 guard GraphSummary(verified).total.synapses * (ticks + 4) <= budget else { continue }
                 let network = try IntegerNetwork.check(verified, target: compiled.compiler.target)
@@ -46,21 +61,42 @@ public struct SampledError: Sendable {
                 if let partialSums { options.partialSums = partialSums }
                 let sub = try Compiler(network, options: options).compile()
                 guard let error = try ApproximationError.measure(sub, ticks: ticks, seed: seed, budget: budget) else { continue }
-                samples.append(SampledError(layer: name, rows: tile?.0, columns: tile?.1, error: error))
+                samples.append(SampledError(layer: name, rows: tile?.0, columns: tile?.1, channels: channels?.count, error: error))
                 break
             }
         }
         return samples
     }
 
+    /// `n` of `count` channels, evenly spaced from channel 0.
+    ///
+    ///     SampledError.spread(4, of: 1024)   // [0, 256, 512, 768]
+    static func spread(_ n: Int, of count: Int) -> [Int] {
+        (0..<min(n, count)).map { $0 * count / min(n, count) }
+    }
+
     /// The layer alone on an input of `source`'s shape (tile nil), or, for a convolution, a
     /// tile of rows x columns outputs on the input window they read, placed at the centre
-    /// where that window lies inside the input (nil if it nowhere does).
-    static func cut(_ layer: Layer, source: TensorShape, output: TensorShape, tile: (Int, Int)?, from graph: SpikeGraph) -> SpikeGraph? {
+    /// where that window lies inside the input (nil if it nowhere does). With `channels`, an
+    /// ungrouped convolution keeps only those output channels: their weights, biases and
+    /// thresholds.
+    static func cut(_ layer: Layer, source: TensorShape, output: TensorShape, tile: (Int, Int)?, channels: [Int]? = nil,
+                    from graph: SpikeGraph) -> SpikeGraph? {
         var op = layer.op
         var input = source
+        var neuron = layer.neuron
+        if let channels {
+            guard case var .conv2d(conv) = op, conv.groups == 1, conv.shortcut == nil,
+                  channels.allSatisfy({ (0..<conv.outChannels).contains($0) }) else { return nil }
+            conv.outChannels = channels.count
+            op = .conv2d(conv)
+            if let thresholds = neuron?.channelThresholds {
+                guard thresholds.count == output.channels else { return nil }
+                neuron?.channelThresholds = channels.map { thresholds[$0] }
+            }
+        }
         if let (rows, columns) = tile {
-            guard case var .conv2d(conv) = layer.op,
+            guard case var .conv2d(conv) = op,
                   let height = window(conv.vertical, outputs: rows, of: output.height, inputs: source.height),
                   let width = window(conv.horizontal, outputs: columns, of: output.width, inputs: source.width) else { return nil }
             conv.vertical.padding = 0
@@ -71,10 +107,21 @@ public struct SampledError: Sendable {
         let x = Layer(name: layer.inputs[0], op: .input(shape: input, encoding: .rate))
         // The layer itself, with every attribute, reading the cut-out input; shape re-inferred.
         var cut = layer
-        (cut.op, cut.inputs, cut.shape) = (op, [x.name], nil)
+        (cut.op, cut.inputs, cut.shape, cut.neuron) = (op, [x.name], nil, neuron)
         var parameters = ParameterStore()
         if let key = layer.parameterKey {
-            for name in graph.parameters.keys where name.hasPrefix(key + ".") { parameters[name] = graph.parameters[name] }
+            for name in graph.parameters.keys where name.hasPrefix(key + ".") {
+                guard let channels else {
+                    parameters[name] = graph.parameters[name]
+                    continue
+                }
+                // A tensor led by the output channel (weight, bias) keeps those channels' rows.
+                guard let tensor = graph.parameters.tensor(name), tensor.shape.first == output.channels else { return nil }
+                let row = tensor.count / output.channels
+                let values = channels.flatMap { tensor.values[($0 * row)..<(($0 + 1) * row)] }
+                guard let picked = Tensor(shape: [channels.count] + tensor.shape.dropFirst(), values: values) else { return nil }
+                parameters[name] = .loaded(picked, origin: (graph.parameters.origin(of: name) ?? name) + " (\(channels.count) of \(output.channels) output channels)")
+            }
         }
         return SpikeGraph(name: "\(graph.name)/\(layer.name)", layers: [x, cut], outputs: [cut.name], parameters: parameters)
     }

@@ -84,7 +84,9 @@ struct CompileCommand: ParsableCommand {
                          sampled.sums.rawValue, sampled.mean, sums.rawValue, mean))
         }
         for sample in sampled.samples {
-            let tile = sample.rows.map { "a \($0)x\(sample.columns ?? 0) tile of its outputs, every channel" } ?? "the whole layer"
+            let channels = sample.channels.map { "\($0) of its output channels, evenly spaced" } ?? "every channel"
+            let tile = sample.rows.map { "a \($0)x\(sample.columns ?? 0) tile of its outputs, \(channels)" }
+                ?? (sample.channels == nil ? "the whole layer" : "every position, \(channels)")
             print(String(format: "  %@ (%@, from its input window): %ld of %ld outputs differ, mean rate error %.4f, max %.4f spikes/tick",
                          sample.layer, tile, sample.error.differing, sample.error.neurons, sample.error.meanRateError, sample.error.maxRateError))
         }

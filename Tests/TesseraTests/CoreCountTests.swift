@@ -60,4 +60,48 @@ import Testing
         // Not vacuous: the layers spread over many cores.
         #expect(compiled.coreCount > 100)
     }
+
+    /// A 2 x 2 sum pool composed into the 3 x 3, dilation-2 convolution after it (as the NIR
+    /// import composes Sinabs' SumPool2d and Conv2d): a 10 x 10 stride-2 kernel whose
+    /// weights are nonzero on rows and columns 0, 1, 4, 5, 8 and 9 only. One output position
+    /// of 3 input channels on 2 sign lanes reads 3 x 6 x 6 x 2 = 216 live axons, which fit a
+    /// core, where its whole window (3 x 10 x 10 x 2 = 600) would not. Two neighbouring
+    /// positions read 12 columns (432 axons), so each core holds one position's 16
+    /// channels: 3 x 3 positions, 9 cores, unsplit. The map is exact against the reference.
+    @Test func composedPoolKernelCostsItsLiveTaps() throws {
+        let (out, inC, k) = (16, 3, 10)
+        var values: [Double] = []
+        for co in 0..<out {
+            for ci in 0..<inC {
+                for ky in 0..<k {
+                    for kx in 0..<k {
+                        values.append(ky % 4 < 2 && kx % 4 < 2 ? ((co * 7 + ci * 3 + ky + kx) % 3 == 0 ? -1 : 1) : 0)
+                    }
+                }
+            }
+        }
+        var store = ParameterStore()
+        store["c.weight"] = .loaded(try #require(Tensor(shape: [out, inC, k, k], values: values)), origin: "test")
+        store["c.bias"] = .loaded(Tensor(repeating: 0, shape: [out]), origin: "test")
+        let window = Window(kernel: k, stride: 2)
+        let graph = try Verifier.verify(SpikeGraph(name: "pooled", layers: [
+            Layer(name: "x", op: .input(shape: TensorShape(inC, 14, 14), encoding: .rate)),
+            Layer(name: "c", op: .conv2d(Convolution(outChannels: out, vertical: window, horizontal: window)), inputs: ["x"],
+                  neuron: NeuronModel(threshold: 2, reset: .subtract), parameterKey: "c"),
+        ], outputs: ["c"], parameters: store)).graph
+        let network = try IntegerNetwork.check(graph, target: ReferenceSimulatorTests.truenorth)
+        let layer = try #require(graph.layer(named: "c"))
+        let op = try #require(LocalOp(layer, inputs: [TensorShape(inC, 14, 14)], network: network))
+        #expect(op.rowTaps[0].map(\.tap) == [0, 1, 4, 5, 8, 9] && op.rowTaps[2].map(\.index) == [4, 5, 8, 9, 12, 13])
+        let compiled = try Compiler(network, options: .init(strict: true)).compile()
+        let row = try #require(compiled.layers.first { $0.layer == "c" })
+        #expect(row.fanIn == 216 && row.parts == 1)
+        #expect(row.cores == 9 && row.tile == "1x1x16")
+        let error = try #require(try ApproximationError.measure(compiled, ticks: 64, seed: 5))
+        #expect(error.neurons == out * 9 && error.differing == 0)
+        // Not vacuous: the layer fires.
+        let stimulus = FiringRates.randomStimulus(graph, ticks: 64, seed: 5)
+        let fired = ReferenceSimulator(network).run(stimulus, ticks: 64).outputs.flatMap(\.counts).reduce(0, +)
+        #expect(fired > 100)
+    }
 }

@@ -53,4 +53,47 @@ import Testing
         #expect(choice.rejected.count == 1 && choice.rejected.allSatisfy { $0.mean >= choice.mean })
         #expect(choice.compiled.compiler.options.partialSums == choice.sums)
     }
+
+    /// A dilation wider than the map: a 3 x 3 kernel at dilation 4 on 6 x 6 reads 9 rows, so
+    /// no tile's window lies inside the input, and with a budget too small for the whole
+    /// layer the sample cuts 4 of its 8 output channels (0, 2, 4, 6) at every position. Each
+    /// of those neurons has its own parts and merge, read from the same input trains, so the
+    /// sample's error equals the whole map's on the same channels, worked out here from the
+    /// emulator and the reference directly.
+    @Test(arguments: [PartialSums.net, .offset])
+    func channelSampleEqualsTheWholeMapOnItsChannels(sums: PartialSums) throws {
+        var rng = SeededRandom(seed: 11)
+        let (out, inC) = (8, 4)
+        let values = (0..<(out * inC * 9)).map { _ in Double([0, 2, 1, -1, -2][Int.random(in: 0...4, using: &rng)]) }
+        var store = ParameterStore()
+        store["c.weight"] = .loaded(try #require(Tensor(shape: [out, inC, 3, 3], values: values)), origin: "test")
+        store["c.bias"] = .loaded(Tensor(repeating: 0, shape: [out]), origin: "test")
+        let window = Window(kernel: 3, padding: 4, dilation: 4)
+        let graph = try Verifier.verify(SpikeGraph(name: "dilated", layers: [
+            Layer(name: "x", op: .input(shape: TensorShape(inC, 6, 6), encoding: .rate)),
+            Layer(name: "c", op: .conv2d(Convolution(outChannels: out, vertical: window, horizontal: window)), inputs: ["x"],
+                  neuron: NeuronModel(threshold: 3, reset: .subtract), parameterKey: "c"),
+        ], outputs: ["c"], parameters: store)).graph
+        let network = try IntegerNetwork.check(graph, target: FanInSplitTests.tiny)
+        let compiled = try Compiler(network, options: Compiler.Options(partialSums: sums)).compile()
+        #expect(compiled.approximations.map(\.layer) == ["c"])
+        let ticks = 64
+        let synapses = GraphSummary(graph).total.synapses
+        let samples = try SampledError.measure(compiled, ticks: ticks, seed: 3, budget: synapses * (ticks + 4) - 1)
+        let sample = try #require(samples.first)
+        #expect(samples.count == 1 && sample.rows == nil && sample.channels == 4)
+
+        // The same channels of the whole map, on the same input trains.
+        let latency = compiled.latencies.map(\.ticks).max() ?? 0
+        let stimulus = FiringRates.randomStimulus(graph, ticks: ticks, seed: 3, length: ticks + latency)
+        let emulated = try Emulator(map: compiled.map, target: network.target).run(stimulus, ticks: ticks + latency).outputs[0].counts
+        let simulated = ReferenceSimulator(network).run(stimulus, ticks: ticks + latency).outputs[0].counts
+        let neurons = SampledError.spread(4, of: out).flatMap { c in (0..<36).map { c * 36 + $0 } }
+        let errors = neurons.map { Double(abs(emulated[$0] - simulated[$0])) / Double(ticks) }
+        #expect(sample.error.neurons == 4 * 36)
+        #expect(sample.error.differing == errors.filter { $0 > 0 }.count)
+        #expect(sample.error.maxRateError == errors.max())
+        #expect(abs(sample.error.meanRateError - errors.reduce(0, +) / Double(errors.count)) < 1e-12)
+        #expect(sample.error.differing > 0)  // the split is measured, not exact
+    }
 }
