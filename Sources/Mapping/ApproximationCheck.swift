@@ -74,20 +74,20 @@ public struct PartialStepChoice: Sendable {
     /// With `rounding`, a `net` or `by-sign` map with a split layer whose threshold is 2 or
     /// more (a step of 1 has no half) is also compiled with the other
     /// ``Compiler/Options/partialRounding``, at the better step, and the lower error kept.
-    /// With `stagger`, such a map with a split layer that can be staggered (thresholds of 4
-    /// or more) is then compiled with the other of a stagger of 1 and 2
+    /// With `stagger`, a map with a split layer that can be staggered (offset-coded, or with
+    /// thresholds of 4 or more) is then compiled with the other of a stagger of 1 and 2
     /// (``Compiler/Options/partialStagger``), at the better step and start, and the lower
     /// error kept: a stagger of 2 costs partial-sum and merge cores.
     public static func choose(_ compiled: Compiled, ticks: Int = 64, rounding: Bool, stagger: Bool = false) throws(DiagnosticError) -> PartialStepChoice? {
         guard var choice = try choose(compiled, ticks: ticks) else { return nil }
-        guard compiled.compiler.options.partialSums != .offset, hasHalfSteps(compiled) else { return choice }
-        if rounding {
+        if rounding, compiled.compiler.options.partialSums != .offset, hasHalfSteps(compiled) {
             var options = choice.compiled.compiler.options
             options.partialRounding.toggle()
             if let lost = try choice.keepLower(options, ticks: ticks) { choice.rejectedRounding = (lost.options.partialRounding, lost.error) }
         }
-        if stagger, compiled.approximations.contains(where: { row in
-            compiled.compiler.network.graph.layer(named: row.layer)?.neuron.map { SplitLayout.canStagger($0, by: 2) } ?? false
+        if stagger, compiled.layouts.indices.contains(where: { k in
+            let layout = compiled.layouts[k]
+            return layout.parts > 1 && (layout.offset || compiled.compiler.layers[k].neuron.map { SplitLayout.canStagger($0, by: 2) } ?? false)
         }) {
             var options = choice.compiled.compiler.options
             options.partialStagger = options.partialStagger == 1 ? 2 : 1

@@ -96,7 +96,8 @@ struct CoreNeurons {
         let mergeWeight = (rescalesMerge ? unit : stepWeight) / k
         let beta = CoreSpec.unsignedRange(bits: spec.negThresholdBits).upperBound
         if let code = code(j), stage == .merge || stage.isPartial {
-            return offsetCoded(code, stage: stage, table: analysis.table(j, perChannel: perChannel), index: index, negThreshold: beta)
+            return offsetCoded(code, stage: stage, phase: layout.phase(sub: Int(slot.sub)), table: analysis.table(j, perChannel: perChannel),
+                               index: index, negThreshold: beta)
         }
         switch stage {
         case let .partial(part):
@@ -145,13 +146,14 @@ struct CoreNeurons {
     }
 
     /// An offset-coded partial neuron (the part's net current plus the offset, once per
-    /// step, never floored: its negative threshold is the widest) or merge neuron (a partial
-    /// spike on either axon type adds the merge weight; the leak removes the offsets).
-    private func offsetCoded(_ code: OffsetCode, stage: CoreRecipe.Stage, table: [Int], index: Int, negThreshold beta: Int) -> NeuronConfig {
+    /// step, never floored: its negative threshold is the widest; staggered, `phase` sets its
+    /// start) or merge neuron (a partial spike on either axon type adds the merge weight; the
+    /// leak removes the offsets).
+    private func offsetCoded(_ code: OffsetCode, stage: CoreRecipe.Stage, phase: Int, table: [Int], index: Int, negThreshold beta: Int) -> NeuronConfig {
         if stage.isPartial {
             var n = NeuronConfig(index: index, weights: table, leak: code.offset, threshold: code.step, negThreshold: beta, negative: .saturate)
             n.reset = .linear
-            n.initialPotential = code.start
+            n.initialPotential = code.start(phase: phase)
             return n
         }
         var n = NeuronConfig(index: index, weights: [code.mergeWeight, code.mergeWeight, 0, 0], leak: code.mergeLeak,

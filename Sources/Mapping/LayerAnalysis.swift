@@ -115,7 +115,9 @@ extension Compiler {
         // a reset to zero drops the part of a partial spike's worth above the threshold, so
         // such layers keep the net scheme.
         let offset = split && options.partialSums == .offset && neuron.reset != .zero
-        let stagger = split && !offset && SplitLayout.canStagger(neuron, by: options.partialStagger) ? max(options.partialStagger, 1) : 1
+        // Offset-coded parts step by their range, not by the threshold, so any threshold
+        // takes a stagger there (``OffsetCode``); net and by-sign steps need SplitLayout.canStagger.
+        let stagger = split && (offset || SplitLayout.canStagger(neuron, by: options.partialStagger)) ? max(options.partialStagger, 1) : 1
         return LayerAnalysis(local: local, encoding: encoding, tables: sets.map { encoding.table($0) }, lanes: lanes,
                              signs: (positive ? [0] : []) + (negative ? [1] : []), fanIn: fanIn, split: split, bySign: bySign,
                              offset: offset, stagger: stagger, depth: depthOfSources + 1 + (split ? 1 : 0))

@@ -20,13 +20,25 @@ import Hardware
 ///     // θ = 1, a part whose weights sum to +20 and -24, 3 parts, no bias:
 ///     OffsetCode(threshold: 1, bias: 0, positive: 20, negative: 24, parts: 3, spec: spec)
 ///     // step 44, offset 24, start 22; merge weight 44, threshold 1, leak -72
+///
+/// Staggered (``SplitLayout/stagger``), a part has `s` partial neurons that each integrate
+/// its whole current and offset, phase `p` starting at `(p + 1/2) / s` of the step; each of
+/// their spikes adds `1 / s` of the step's worth. By Hermite's identity their counts add up
+/// to the part's running sum rounded to a `1 / s`-th of the step, so a part holds back at
+/// most `step / (2 s)`, and still sends up to a whole step a tick. The step is cut to a
+/// multiple of `s` (rounded up, within a synaptic weight) so that both stay exact; the
+/// merge's leak and start are unchanged, since the `s` neurons together carry one offset.
 struct OffsetCode: Sendable, Equatable {
-    /// The partial neuron's threshold, leak and starting potential, in the layer's units.
+    /// The partial neuron's threshold, leak and starting potential (phase 0's), in the
+    /// layer's units.
     var step: Int
     var offset: Int
     var start: Int
-    /// The merge neuron's weight for one partial spike, its threshold, its leak (the layer's
-    /// bias, rescaled, less every part's offset) and its starting potential.
+    /// Partial neurons per part, started `step / stagger` apart.
+    var stagger = 1
+    /// The merge neuron's weight for one partial spike (a `stagger`-th of the step's worth),
+    /// its threshold, its leak (the layer's bias, rescaled, less every part's offset) and its
+    /// starting potential.
     var mergeWeight: Int
     var mergeThreshold: Int
     var mergeLeak: Int
@@ -46,8 +58,9 @@ struct OffsetCode: Sendable, Equatable {
     ///     (``PartialStep/threshold``), with the offset the same fraction of it as the
     ///     negative part of the range: finer, but currents beyond it are carried in the
     ///     partial neuron's potential (a lag, never a loss) rather than bounded.
+    ///   - stagger: partial neurons per part (at least 1).
     init(threshold: Int, bias: Int, positive: Int, negative: Int, parts: Int, initialFraction: Double = 0,
-         perThreshold: Bool = false, spec: CoreSpec) {
+         perThreshold: Bool = false, stagger: Int = 1, spec: CoreSpec) {
         let theta = max(threshold, 1)
         let leakRange = CoreSpec.signedRange(bits: spec.leakBits)
         let widest = spec.weightRange.upperBound
@@ -57,7 +70,10 @@ struct OffsetCode: Sendable, Equatable {
         let below = perThreshold ? Int((Double(theta) * Double(negative) / Double(range)).rounded()) : negative
         // The finest quantum t (a divisor of θ) whose step fits one synaptic weight.
         let t = Self.divisors(of: theta).first { (need + $0 - 1) / $0 <= widest } ?? theta
-        let a = min((need + t - 1) / t, widest)            // step in quanta
+        // The step in quanta, a multiple of the stagger (rounded up while it fits a weight).
+        let k = max(stagger, 1)
+        let fit = min((need + t - 1) / t, widest)
+        let a = max((fit + k - 1) / k * k <= widest ? (fit + k - 1) / k * k : widest - widest % k, k)
         // The offset in quanta: enough for the most negative current, as far as the partial
         // neuron's leak (t c) and the merge neuron's (bias less parts x c) stay in range.
         let wanted = (below + t - 1) / t
@@ -69,8 +85,9 @@ struct OffsetCode: Sendable, Equatable {
                         || Self.rounded(bias * q, t) - parts * q * c < leakRange.lowerBound) { q -= 1 }
         step = a * t
         offset = c * t
-        start = step / 2
-        mergeWeight = a * q
+        self.stagger = k
+        start = step / (2 * k)
+        mergeWeight = a * q / k
         mergeThreshold = q * (theta / t)
         mergeLeak = Self.rounded(bias * q, t) - parts * q * c
         // The offsets of the first tick are removed before any partial spike arrives (they
@@ -78,6 +95,11 @@ struct OffsetCode: Sendable, Equatable {
         mergeStart = Int((initialFraction * Double(mergeThreshold)).rounded(.down)) + parts * q * c
         bounded = c * t >= negative && step >= range
     }
+
+    /// The starting potential of phase `p` of a part's staggered partial neurons: `(p + 1/2)`
+    /// of a `stagger`-th of the step (half the step unstaggered), exact since the step is a
+    /// multiple of the stagger.
+    func start(phase p: Int) -> Int { p * (step / stagger) + start }
 
     /// The divisors of n in increasing order, in O(sqrt n).
     static func divisors(of n: Int) -> [Int] {

@@ -16,7 +16,8 @@ extension Compiler {
         let perChannel = max(1, (layer.shape?.height ?? 1) * (layer.shape?.width ?? 1))
         func code(element: Int, range: (positive: Int, negative: Int)) -> OffsetCode {
             OffsetCode(threshold: thresholds[element], bias: leaks[element], positive: range.positive, negative: range.negative,
-                       parts: layout.parts, initialFraction: model.initialFraction, perThreshold: options.partialStep == .threshold, spec: target.core)
+                       parts: layout.parts, initialFraction: model.initialFraction, perThreshold: options.partialStep == .threshold,
+                       stagger: layout.stagger, spec: target.core)
         }
         let size = max(layout.sliceSize, 1)
         if let op = analysis.local {

@@ -30,6 +30,20 @@ import Testing
         #expect(biased.mergeLeak == -77 && biased.offset == 24)
     }
 
+    /// Staggered by hand, the same part (θ = 1, +20 and -24, 3 parts). Two partial neurons
+    /// per part: step 44 (already even), phases start at 11 and 33 ((p + 1/2) x 44 / 2), and
+    /// each spike adds 22; the merge's leak and start are unchanged (the two neurons together
+    /// carry one offset). Three: the step is rounded up to 45, phases start at 7, 22 and 37,
+    /// and a spike adds 15, which 45 / 3 gives exactly.
+    @Test func codeByHandStaggered() {
+        let two = OffsetCode(threshold: 1, bias: 0, positive: 20, negative: 24, parts: 3, stagger: 2, spec: Self.truenorth)
+        #expect(Self.fields(two) == [44, 24, 11, 22, 1, -72, 72, 1])
+        #expect([0, 1].map { two.start(phase: $0) } == [11, 33])
+        let three = OffsetCode(threshold: 1, bias: 0, positive: 20, negative: 24, parts: 3, stagger: 3, spec: Self.truenorth)
+        #expect(Self.fields(three) == [45, 24, 7, 15, 1, -72, 72, 1])
+        #expect([0, 1, 2].map { three.start(phase: $0) } == [7, 22, 37])
+    }
+
     /// By hand, θ = 481 = 13 x 37, ranges +400 and -300, 2 parts. A step of 700 does not fit
     /// one weight (255), so step and offset count in quanta of t = 13, the smallest divisor
     /// of θ with ceil(700 / t) <= 255: 54 quanta, a step of 702. The offset wants
@@ -127,17 +141,23 @@ import Testing
     /// Property: on random split layers (conv and dense, tiny target), driven by each kind
     /// of input train, every merge neuron's received current after tick τ is within
     /// parts x step / 2 of the true current of ticks 0..<τ (its partial spikes arrive a
-    /// tick late), at every τ up to 1,000: the bound does not grow with the run.
+    /// tick late), at every τ up to 1,000: the bound does not grow with the run. With two
+    /// staggered partial neurons per part the bound is parts x floor(step / 2 / 2): a part's
+    /// two counts are its running sum rounded to half a step (``OffsetCode``).
     @Test(arguments: 0..<4, 0..<3)
     func mergeReceivesTheTrueSumWithinTheBound(seed: Int, pattern: Int) throws {
+        for stagger in [1, 2] { try mergeReceivesTheTrueSum(seed: seed, pattern: pattern, stagger: stagger) }
+    }
+
+    private func mergeReceivesTheTrueSum(seed: Int, pattern: Int, stagger: Int) throws {
         let dense = seed % 2 == 1
         let graph = try Verifier.verify(FanInSplitTests.network(seed: UInt64(seed), dense: dense)).graph
         let network = try IntegerNetwork.check(graph, target: Self.tiny)
-        let compiled = try Compiler(network, options: Compiler.Options(partialSums: .offset)).compile()
+        let compiled = try Compiler(network, options: Compiler.Options(partialSums: .offset, partialStagger: stagger)).compile()
         let k = try #require(compiled.compiler.layers.firstIndex { $0.name == "c" })
         let codes = try #require(compiled.offsetCodes[k])
         let layout = compiled.layouts[k]
-        #expect(layout.offset && layout.parts > 1)
+        #expect(layout.offset && layout.parts > 1 && layout.stagger == stagger)
         let ticks = 1_000
         let input = Self.input(count: dense ? 64 : 144, ticks: ticks, pattern: pattern, seed: UInt64(seed))
         let truth = try Self.currents(graph, input, ticks: ticks, dense: dense)
@@ -148,8 +168,8 @@ import Testing
         var widest = 0
         for (j, series) in received {
             let code = codes[channel(j)]
-            #expect(code.bounded)
-            let bound = layout.parts * code.step / 2
+            #expect(code.bounded && code.stagger == stagger && code.step % stagger == 0)
+            let bound = layout.parts * (code.step / stagger / 2)
             var sum = 0
             for tau in 0..<ticks {
                 let error = series[tau] - sum
@@ -201,5 +221,16 @@ import Testing
         }
         #expect(truth(ticks - 1) == 408)
         #expect(abs(net[ticks - 1] - truth(ticks - 1)) >= 300, "net scheme: \(net[ticks - 1]) against \(truth(ticks - 1))")
+        // Two staggered neurons per part, starting at 2 and 6 (step 8), each spike adding 4:
+        // a part holds back at most 2, so the merge stays within 4 x 2 = 8 of the truth.
+        let staggered = try Compiler(network, options: Compiler.Options(partialSums: .offset, partialStagger: 2)).compile()
+        #expect(staggered.offsetCodes[k]?.map(Self.fields) == [[8, 4, 2, 4, 2, -16, 16, 1]])
+        let fine = try #require(try Self.received(staggered, input, ticks: ticks) { _ in 2 }[0])
+        var widest = 0
+        for tau in 0..<ticks {
+            widest = max(widest, abs(fine[tau] - truth(tau)))
+            #expect(abs(fine[tau] - truth(tau)) <= 8, "tick \(tau): \(fine[tau]) against \(truth(tau))")
+        }
+        #expect(widest > 4)  // more than one part's residue: the bound is what holds
     }
 }
