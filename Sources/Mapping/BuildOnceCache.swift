@@ -66,7 +66,8 @@ struct MergeCrossbarKey: WordsKey {
 
 extension MergeCrossbarKey {
     init(layout: SplitLayout, signs: [Int], copies: [Int32]) {
-        self.init(words: [Int32(layout.slices), layout.bySign ? 1 : 0, layout.offset ? 1 : 0, Int32(signs.count)] + signs.map { Int32($0) } + copies)
+        self.init(words: [Int32(layout.slices), layout.bySign ? 1 : 0, layout.offset ? 1 : 0, Int32(layout.stagger), Int32(signs.count)]
+                  + signs.map { Int32($0) } + copies)
     }
 }
 

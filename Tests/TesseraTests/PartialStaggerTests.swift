@@ -97,4 +97,36 @@ import Testing
         #expect(choice.error.meanRateError <= rejected.error.meanRateError)
         #expect(choice.compiled.layouts[k].stagger == choice.stagger)
     }
+
+    /// Two split layers of one map whose merges differ only in their stagger: `a` (threshold
+    /// 4) takes 2, `b` (threshold 2) keeps 1, each of 2 parts of one sign on tiny. Merge cores
+    /// share crossbars by what they depend on, so the stagger is part of that: each merge
+    /// neuron reads parts x stagger axons, 4 in `a` and 2 in `b`. One tick of current 4 in
+    /// each: `a` fires once (two staggered neurons per part from 0 and 2, step 4, one spike
+    /// of 2 each), `b` twice (a spike of 2 from each part), as the reference does.
+    @Test func mergesOfDifferentStaggersKeepTheirOwnCrossbars() throws {
+        var store = ParameterStore()
+        for name in ["a", "b"] {
+            store["\(name).weight"] = .loaded(try #require(Tensor(shape: [1, 24], values: Array(repeating: 1, count: 24))), origin: "by hand")
+        }
+        let graph = try Verifier.verify(SpikeGraph(name: "two", layers: [
+            Layer(name: "x", op: .input(shape: TensorShape(24, 1, 1), encoding: .rate)),
+            Layer(name: "a", op: .dense(Dense(outFeatures: 1, bias: false)), inputs: ["x"], neuron: NeuronModel(threshold: 4), parameterKey: "a"),
+            Layer(name: "b", op: .dense(Dense(outFeatures: 1, bias: false)), inputs: ["x"], neuron: NeuronModel(threshold: 2), parameterKey: "b"),
+        ], outputs: ["a", "b"], parameters: store)).graph
+        let network = try IntegerNetwork.check(graph, target: Self.target)
+        let compiled = try Compiler(network, options: Compiler.Options(partialSums: .net, partialStagger: 2)).compile()
+        #expect(compiled.layouts.map(\.stagger) == [1, 2, 1] && compiled.layouts.map(\.parts) == [1, 2, 2])
+        let map = compiled.map
+        let merges = map.cores.filter { $0.role == .merge }
+        #expect(merges.count == 2)
+        for core in merges {
+            let name = map.layers[core.layer ?? -1].name
+            let read = (0..<core.crossbar.axons).filter { core.crossbar[$0, 0] }.count
+            #expect(read == (name == "a" ? 4 : 2), "\(name): \(read) axons")
+        }
+        let reference = ReferenceSimulator(network).run(Self.input, ticks: 6).outputs.map(\.spikes.count)
+        #expect(reference == [1, 2])
+        #expect(try Emulator(map: map, target: Self.target).run(Self.input, ticks: 6).outputs.map(\.spikes.count) == reference)
+    }
 }
