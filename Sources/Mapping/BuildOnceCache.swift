@@ -57,17 +57,18 @@ extension WordsKey {
     }
 }
 
-/// Everything a merge core's axon types and crossbar depend on: the layer's input parts and
-/// sign types, and how many copies each of its elements has (in order).
+/// Everything a merge core's axon types and crossbar depend on: the layer's input parts,
+/// stagger and sign types, and how many copies each of its elements has and, where they
+/// vary, how many parts (in order).
 struct MergeCrossbarKey: WordsKey {
     let words: [Int32]
     let digest: Int
 }
 
 extension MergeCrossbarKey {
-    init(layout: SplitLayout, signs: [Int], copies: [Int32]) {
-        self.init(words: [Int32(layout.slices), layout.bySign ? 1 : 0, layout.offset ? 1 : 0, Int32(layout.stagger), Int32(signs.count)]
-                  + signs.map { Int32($0) } + copies)
+    init(layout: SplitLayout, signs: [Int], copies: [Int32], parts: [Int32]) {
+        self.init(words: [Int32(layout.slices), layout.bySign ? 1 : 0, layout.offset ? 1 : 0, Int32(layout.stagger), Int32(signs.count), Int32(copies.count)]
+                  + signs.map { Int32($0) } + copies + parts)
     }
 }
 

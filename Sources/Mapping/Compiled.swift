@@ -9,10 +9,10 @@ public struct Compiled: Sendable {
     let compiler: Compiler
     let recipes: [CoreRecipe]
     let routes: [RouteTable?]
-    let mergeHome: [Int: [(core: Int32, local: Int32)]]
+    let mergeHome: [Int: [(core: Int32, first: Int32)]]
     /// Per layer, the parts of its fan-in (``SplitLayout/whole`` unless split).
     let layouts: [SplitLayout]
-    /// Per offset-coded split layer, its ``OffsetCode`` per weight table.
+    /// Per offset-coded split layer, its ``OffsetCode`` per weight table (and part count, ``Compiler/offsetCodes(_:_:layout:)``).
     let offsetCodes: [Int: [OffsetCode]]
     let inputs: [(String, [Int], RouteTable)]
     let slots: [Int]
@@ -143,7 +143,8 @@ extension Compiler {
                 neuronsUsed += n
             case let .merge(elements):
                 let present = elements.filter { routes.copies($0) > 0 }
-                axonsUsed += present.count * layout.mergeInputs
+                let positions = max(1, (layer.shape?.height ?? 1) * (layer.shape?.width ?? 1))
+                axonsUsed += present.reduce(0) { $0 + layout.parts(of: $1, positions: positions) } * layout.neuronsPerPart
                 neuronsUsed += present.reduce(0) { $0 + routes.copies($1) }
             case let .list(slots, axons):
                 axonsUsed += axons.count

@@ -106,11 +106,12 @@ public struct Compiler: Sendable {
             var tile: TileShape?
             var layout = SplitLayout.whole
             if let op = analysis.local {
-                if let (shape, chosen) = planTiled(k, op, analysis, routes: routes, state: &state) {
-                    (tile, analysis) = (shape, chosen)
+                if let (shape, chosen, planned) = planTiled(k, op, analysis, routes: routes, state: &state) {
+                    (tile, analysis, layout) = (shape, chosen, planned)
                     state.analyses[k] = chosen
+                } else {
+                    layout = analysis.layout(slices: 1)
                 }
-                layout = analysis.layout(slices: tile?.slices ?? 1, sliceSize: tile?.slice ?? 0, shortcutSliceSize: tile?.shortcutSlice ?? 0)
             } else {
                 layout = planGeneral(k, analysis, routes: routes, state: &state)
             }

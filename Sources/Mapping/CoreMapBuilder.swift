@@ -72,24 +72,29 @@ extension Compiled {
         case let .merge(elements):
             var slots: [Slot] = []
             var copies: [Int32] = []
+            let signs = analysis.signs, layout = layouts[k]
+            // Each element's parts, where they vary from tile to tile (``SplitLayout/positionSlices``).
+            var parts: [Int32] = []
             for j in elements {
                 let n = routes.copies(j)
                 guard n > 0 else { continue }
                 copies.append(Int32(n))
+                if layout.positionSlices != nil { parts.append(Int32(layout.parts(of: j, positions: perChannel))) }
                 for r in 0..<n { slots.append(Slot(element: Int32(j), sub: Int32(r))) }
             }
-            let signs = analysis.signs, layout = layouts[k]
-            let wiring = mergeWirings.value(MergeCrossbarKey(layout: layout, signs: signs, copies: copies)) {
+            let wiring = mergeWirings.value(MergeCrossbarKey(layout: layout, signs: signs, copies: copies, parts: parts)) {
                 // Neuron i (copy r of the local-th element with copies) reads that element's
                 // axon of every partial neuron of every part, typed by the neuron's sign.
                 var types = types
                 var crossbar = Crossbar(axons: spec.axons, neurons: spec.neurons)
-                var i = 0
+                var i = 0, first = 0
                 for (local, n) in copies.enumerated() {
+                    let own = parts.isEmpty ? layout.parts : Int(parts[local])
+                    defer { first += own }
                     for _ in 0..<n {
-                        for part in 0..<layout.parts {
+                        for part in 0..<own {
                             for sub in 0..<layout.neuronsPerPart {
-                                let axon = layout.mergeAxon(local: local, part: part, sub: sub)
+                                let axon = layout.mergeAxon(first: first, part: part, sub: sub)
                                 types[axon] = UInt8(signs[layout.sign(part: part, sub: sub)])
                                 crossbar[axon, i] = true
                             }

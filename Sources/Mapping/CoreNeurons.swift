@@ -17,13 +17,15 @@ struct CoreNeurons {
     let bias: [Int]?
     let spec: CoreSpec
     let target: Target
-    let mergeHome: [(core: Int32, local: Int32)]?
+    let mergeHome: [(core: Int32, first: Int32)]?
     let layout: SplitLayout
     let step: PartialStep
     /// Whether partial neurons start at half their step (``Compiler/Options/partialRounding``).
     let rounds: Bool
-    /// Per weight table, the offset coding of an offset-coded split layer.
+    /// Per weight table and part count, the offset coding of an offset-coded split layer.
     let codes: [OffsetCode]?
+    /// The layer's distinct part counts (``SplitLayout/partCounts``).
+    let partCounts: [Int]
 
     init?(_ compiled: Compiled, recipe: CoreRecipe) {
         let k = recipe.layer
@@ -38,11 +40,14 @@ struct CoreNeurons {
         step = compiled.compiler.options.partialStep
         rounds = compiled.compiler.options.partialRounding
         codes = layout.offset ? compiled.offsetCodes[k] : nil
+        partCounts = layout.partCounts
     }
 
-    /// The offset coding of element j's neurons, when its layer is offset-coded.
-    func code(_ j: Int) -> OffsetCode? {
-        codes.flatMap { codes in codes.indices.contains(table(of: j)) ? codes[table(of: j)] : nil }
+    /// The offset coding of element j's neurons, when its layer is offset-coded: its weight
+    /// table's, for its part count (``Compiler/offsetCodes(_:_:layout:)``).
+    func code(_ j: Int, parts: Int) -> OffsetCode? {
+        let i = table(of: j) * partCounts.count + (partCounts.firstIndex(of: parts) ?? 0)
+        return codes.flatMap { codes in codes.indices.contains(i) ? codes[i] : nil }
     }
 
     /// The weight table of element j: its channel's for tiled layers, its own otherwise.
@@ -56,33 +61,44 @@ struct CoreNeurons {
     func channel(_ j: Int) -> Int { j / max(perChannel, 1) }
 
     /// A neuron's parameters depend, besides the layer and stage, only on its weight table,
-    /// its channel (a function of the table) and, for a partial sum, its sign
-    /// and, staggered, its phase: numbered here as (table x signs + sign) x stagger + phase,
-    /// `parameterCount` numbers in all.
-    var parameterCount: Int { analysis.tables.count * signs * layout.stagger }
+    /// its channel (a function of the table), for a partial sum its sign and, staggered,
+    /// its phase, and for an offset-coded layer the parts its element has: numbered here as
+    /// ((table x signs + sign) x stagger + phase) x part counts + the index of its element's
+    /// part count (``SplitLayout/partCounts``), `parameterCount` numbers in all.
+    var parameterCount: Int { analysis.tables.count * signs * layout.stagger * partCounts.count }
 
     private var signs: Int { max(analysis.signs.count, 1) }
 
     func parameterIndex(_ slot: Slot) -> Int {
-        let table = table(of: Int(slot.element))
+        let j = Int(slot.element)
+        let table = table(of: j)
+        let counts = partCounts.count
+        let count = counts == 1 ? 0 : partCounts.firstIndex(of: layout.parts(of: j, positions: perChannel)) ?? 0
         if case let .partial(part) = stage {
             let sub = Int(slot.sub)
-            return (table * signs + layout.sign(part: part, sub: sub)) * layout.stagger + layout.phase(sub: sub)
+            return ((table * signs + layout.sign(part: part, sub: sub)) * layout.stagger + layout.phase(sub: sub)) * counts + count
         }
-        return table * signs * layout.stagger
+        return table * signs * layout.stagger * counts + count
     }
 
     /// The parameters of every neuron whose ``parameterIndex(_:)`` is `p`.
     func parameters(index p: Int) -> NeuronConfig {
-        let (q, phase) = (p / layout.stagger, p % layout.stagger)
+        let counts = partCounts.count
+        let (rest, count) = (p / counts, p % counts)
+        let (q, phase) = (rest / layout.stagger, rest % layout.stagger)
         let (table, sign) = (q / signs, q % signs)
         let element = analysis.local == nil ? table : table * max(perChannel, 1)
         let sub = phase * layout.signsPerPart + (layout.bySign ? 0 : sign)
-        return parameters(Slot(element: Int32(element), sub: Int32(sub)), index: 0)
+        return parameters(Slot(element: Int32(element), sub: Int32(sub)), index: 0, parts: partCounts[count])
     }
 
     /// The neuron computing `slot` as neuron `index` of its core, without its destination.
     func parameters(_ slot: Slot, index: Int) -> NeuronConfig {
+        parameters(slot, index: index, parts: layout.parts(of: Int(slot.element), positions: perChannel))
+    }
+
+    /// As above, for an element whose merge reads `parts` parts.
+    private func parameters(_ slot: Slot, index: Int, parts: Int) -> NeuronConfig {
         let j = Int(slot.element)
         let threshold = Int(model.threshold(channel: channel(j)))
         let widest = Compiled.mergeWeight(threshold, target: target)
@@ -95,7 +111,7 @@ struct CoreNeurons {
         let (stepWeight, unit) = (halved - halved % k, widest - widest % k)
         let mergeWeight = (rescalesMerge ? unit : stepWeight) / k
         let beta = CoreSpec.unsignedRange(bits: spec.negThresholdBits).upperBound
-        if let code = code(j), stage == .merge || stage.isPartial {
+        if let code = code(j, parts: parts), stage == .merge || stage.isPartial {
             return offsetCoded(code, stage: stage, phase: layout.phase(sub: Int(slot.sub)), table: analysis.table(j, perChannel: perChannel),
                                index: index, negThreshold: beta)
         }
@@ -179,7 +195,7 @@ struct CoreNeurons {
         switch stage {
         case let .partial(part):
             guard let home = mergeHome?[j] else { return nil }
-            let axon = layout.mergeAxon(local: Int(home.local), part: part, sub: Int(slot.sub))
+            let axon = layout.mergeAxon(first: Int(home.first), part: part, sub: Int(slot.sub))
             return .axon(core: Int(home.core), axon: axon, delay: 1)
         case .whole, .merge, .relay:
             if let route = routes.route(j, copy: Int(slot.sub)) {

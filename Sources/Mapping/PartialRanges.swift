@@ -4,7 +4,10 @@ extension Compiler {
     /// The ``OffsetCode`` of each weight table of an offset-coded split layer (per output
     /// channel for tiled layers, per neuron for irregular ones): its step and offset cover
     /// the widest per-tick range of any one part, the sums of the part's positive weights
-    /// and of its negated negative weights (every input spiking in one tick).
+    /// and of its negated negative weights (every input spiking in one tick). A layer cut per
+    /// tile (``SplitLayout/positionSlices``) has one code per table and part count, in that
+    /// order (table x part counts + the count's index in ``SplitLayout/partCounts``), each
+    /// from that slicing's parts.
     ///
     /// Tiled layers read this from the kernel (cost per channel, not per synapse); irregular
     /// ones from each neuron's connections.
@@ -14,20 +17,25 @@ extension Compiler {
         // Per element, as the reference takes them: threshold, and leak plus bias.
         let (thresholds, leaks) = (network.threshold(of: layer), network.leak(of: layer))
         let perChannel = max(1, (layer.shape?.height ?? 1) * (layer.shape?.width ?? 1))
-        func code(element: Int, range: (positive: Int, negative: Int)) -> OffsetCode {
+        func code(element: Int, range: (positive: Int, negative: Int), parts: Int) -> OffsetCode {
             OffsetCode(threshold: thresholds[element], bias: leaks[element], positive: range.positive, negative: range.negative,
-                       parts: layout.parts, initialFraction: model.initialFraction, perThreshold: options.partialStep == .threshold,
+                       parts: parts, initialFraction: model.initialFraction, perThreshold: options.partialStep == .threshold,
                        stagger: layout.stagger, spec: target.core)
         }
         let size = max(layout.sliceSize, 1)
         if let op = analysis.local {
-            return (0..<analysis.tables.count).map { co in
-                var widest = (positive: 0, negative: 0)
-                for s in 0..<layout.slices {
-                    let (positive, negative) = op.range(of: co, channels: op.channels(ofSlice: s, size: size, shortcutSize: layout.shortcutSliceSize))
-                    widest = (max(widest.positive, positive), max(widest.negative, negative))
+            // One code per part count the layer's tiles use, from that slicing's parts.
+            let slicings: [(slices: Int, size: Int)] = layout.positionSlices == nil ? [(layout.slices, size)]
+                : layout.partCounts.map { ($0, (op.sliceChannels + $0 - 1) / $0) }
+            return (0..<analysis.tables.count).flatMap { co in
+                slicings.map { slicing in
+                    var widest = (positive: 0, negative: 0)
+                    for s in 0..<slicing.slices {
+                        let (positive, negative) = op.range(of: co, channels: op.channels(ofSlice: s, size: slicing.size, shortcutSize: layout.shortcutSliceSize))
+                        widest = (max(widest.positive, positive), max(widest.negative, negative))
+                    }
+                    return code(element: co * perChannel, range: widest, parts: slicing.slices)
                 }
-                return code(element: co * perChannel, range: widest)
             }
         }
         // Irregular: part p reads elements p * size ..< (p + 1) * size of its inputs in order.
@@ -42,7 +50,7 @@ extension Compiler {
                 let s = min(i / size, layout.slices - 1)
                 if w > 0 { positive[s] += w } else { negative[s] -= w }
             }
-            return code(element: j, range: (positive.max() ?? 0, negative.max() ?? 0))
+            return code(element: j, range: (positive.max() ?? 0, negative.max() ?? 0), parts: layout.parts)
         }
     }
 }

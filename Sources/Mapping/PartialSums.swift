@@ -52,6 +52,26 @@ struct SplitLayout: Sendable, Equatable {
     /// Partial neurons per part and sign, started a fraction of the step apart
     /// (``Compiler/Options/partialStagger``).
     var stagger = 1
+    /// Per output position of a tiled layer split by its tiles' windows, the input slices
+    /// that position's tile is cut into (at most ``slices``); nil when every position has
+    /// ``slices``. A tile at the border reads fewer input rows and columns, so a part there
+    /// holds more channels and the tile needs fewer parts (docs/mapping.md, "Parts per tile").
+    var positionSlices: [UInt16]?
+
+    /// The parts element `j` (channel-major, of `positions` per channel) is cut into: its
+    /// merge neuron reads that many parts.
+    ///
+    ///     // 3 slices at most; position 1 of 2 takes 2: elements 1, 3, 5, ... have 2 parts
+    func parts(of j: Int, positions: Int) -> Int {
+        guard let positionSlices, positions > 0 else { return parts }
+        return groups * Int(positionSlices[j % positions])
+    }
+
+    /// The distinct part counts of the layer's elements, in increasing order.
+    var partCounts: [Int] {
+        guard let positionSlices else { return [parts] }
+        return Set(positionSlices.map { groups * Int($0) }).sorted()
+    }
 
     /// A layer mapped whole: one part.
     static let whole = SplitLayout(slices: 1, bySign: false, signs: 1)
@@ -85,9 +105,10 @@ struct SplitLayout: Sendable, Equatable {
     /// Which of a part's staggered partial neurons of one sign `sub` is (0..<stagger).
     func phase(sub: Int) -> Int { sub / signsPerPart }
 
-    /// The merge axon that partial neuron `sub` of `part` feeds, for the element at
-    /// position `local` of its merge core.
-    func mergeAxon(local: Int, part: Int, sub: Int) -> Int {
-        (local * parts + part) * neuronsPerPart + (neuronsPerPart == 1 ? 0 : sub)
+    /// The merge axon that partial neuron `sub` of `part` feeds, for an element whose parts
+    /// come after `first` parts of the elements before it in its merge core (`local` x
+    /// ``parts`` when every element has them all).
+    func mergeAxon(first: Int, part: Int, sub: Int) -> Int {
+        (first + part) * neuronsPerPart + (neuronsPerPart == 1 ? 0 : sub)
     }
 }

@@ -13,10 +13,11 @@ struct PlanState {
     var routes: [RouteTable?]
     /// Per layer: the parts of its fan-in (``SplitLayout/whole`` unless split).
     var layouts: [SplitLayout]
-    /// Per offset-coded split layer, its ``OffsetCode`` per weight table.
+    /// Per offset-coded split layer, its ``OffsetCode`` per weight table (and part count, ``Compiler/offsetCodes(_:_:layout:)``).
     var offsetCodes: [Int: [OffsetCode]] = [:]
-    /// Per split layer: element -> (merge core, index of the element in that core).
-    var mergeHome: [Int: [(core: Int32, local: Int32)]] = [:]
+    /// Per split layer: element -> (merge core, the first of its parts' places in that core:
+    /// the parts of the elements before it there; ``SplitLayout/mergeAxon(first:part:sub:)``).
+    var mergeHome: [Int: [(core: Int32, first: Int32)]] = [:]
     /// (from core, to core, axons fed), one entry per pair per planned core.
     var traffic: [(from: Int32, to: Int32, weight: Int32)] = []
     /// Per layer: routes whose delay needs relay neurons (``Compiler/planRelays(_:state:)``),

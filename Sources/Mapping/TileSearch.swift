@@ -161,6 +161,21 @@ struct TileSearch {
         }
     }
 
+    /// Channels per slice, balanced, for `channels` whose window takes `window` axons each:
+    /// as many slices as the most channels a core's axons hold need, each as even as it can be.
+    ///
+    ///     TileSearch.slicing(32, window: 36, axonsPerCore: 256)   // (slices: 5, size: 7)
+    static func slicing(_ channels: Int, window: Int, axonsPerCore: Int) -> (slices: Int, size: Int) {
+        let raw = min(max(1, axonsPerCore / max(window, 1)), channels)
+        let slices = (channels + raw - 1) / raw
+        return (slices, (channels + slices - 1) / slices)
+    }
+
+    /// Whether a split of `op` cuts each tile by its own window (``SplitLayout/positionSlices``):
+    /// net and offset splits of a layer without a shortcut (by sign, and a residual layer's
+    /// two windows, keep one slicing).
+    static func slicesPerTile(_ op: LocalOp, groups: Int) -> Bool { groups == 1 && op.shortcut == nil }
+
     /// The cheapest shape for one step per axis.
     private func cheapest(split: Bool, rows: Tilings, cols: Tilings, rowStep: Int, colStep: Int) -> TileShape? {
         let (outC, outH, outW) = (op.output.channels, op.output.height, op.output.width)
@@ -199,11 +214,8 @@ struct TileSearch {
                     let slice: Int, parts: Int
                     var shortcutSlice = 0
                     if split {
-                        /// Channels per slice, balanced, for `channels` whose window takes `window` axons each.
                         func slicing(_ channels: Int, window: Int) -> (slices: Int, size: Int) {
-                            let raw = min(max(1, axonsPerCore / max(window, 1)), channels)
-                            let slices = (channels + raw - 1) / raw
-                            return (slices, (channels + slices - 1) / slices)
+                            Self.slicing(channels, window: window, axonsPerCore: axonsPerCore)
                         }
                         let main = slicing(op.inPerGroup, window: groupsPerBlock * (rows.main.reads[th].max() ?? 0) * (cols.main.reads[tw].max() ?? 0) * lanes)
                         var skip = (slices: 0, size: 0)
@@ -219,14 +231,21 @@ struct TileSearch {
                         guard (op.inPerGroup * groupsPerBlock * mainWindow + skipChannels * skipWindow) * lanes <= axonsPerCore else { continue }
                         (slice, parts) = (op.sliceChannels, 1)
                     }
-                    var cores = 0, axons = 0
+                    var cores = 0, axons = 0, mergeAxons = 0
+                    // Split by its tiles' windows (``SplitLayout/positionSlices``): each tile
+                    // cut into the slices its own window needs.
+                    let perTile = split && Self.slicesPerTile(op, groups: groups)
                     for c0 in stride(from: 0, to: outC, by: cg) {
                         for (ty, ys) in rows.spans[th].enumerated() {
                             for (tx, xs) in cols.spans[tw].enumerated() {
                                 let n = Int(sum(c0, min(c0 + cg, outC), ys.lowerBound, ys.upperBound, xs.lowerBound, xs.upperBound))
                                 guard n > 0 else { continue }
                                 let k = (n + neuronsPerCore - 1) / neuronsPerCore
-                                cores += k * parts
+                                let own = perTile ? Self.slicing(op.inPerGroup, window: groupsPerBlock * rows.main.reads[th][ty] * cols.main.reads[tw][tx] * lanes,
+                                                                 axonsPerCore: axonsPerCore).slices : parts
+                                cores += k * own
+                                // Each present element's merge neuron reads signs x parts axons.
+                                mergeAxons += n / max(mergeSigns, 1) * mergeSigns * own
                                 var read = groupsPerBlock * op.inPerGroup * rows.main.reads[th][ty] * cols.main.reads[tw][tx]
                                 if let r = rows.shortcut, let c = cols.shortcut { read += skipChannels * r.reads[th][ty] * c.reads[tw][tx] }
                                 axons += k * read * lanes * (split ? groups : 1)
@@ -234,9 +253,7 @@ struct TileSearch {
                         }
                     }
                     if split {
-                        // Merge cores: each element's merge neuron reads signs x parts axons.
-                        let present = slots.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }
-                        let mergeAxons = present * mergeSigns * parts
+                        // Merge cores, from each element's merge axons.
                         guard mergeSigns * parts <= axonsPerCore else { continue }
                         cores += max((mergeAxons + axonsPerCore - 1) / axonsPerCore, (totalCopies + neuronsPerCore - 1) / neuronsPerCore)
                     }

@@ -5,8 +5,10 @@ extension Compiler {
     /// blocks (position-major), each block's hardware neurons are cut into cores in order, and every core
     /// reads the block's window (see ``TileAxons``). With a split fan-in, each input part
     /// (a slice of input channels on every lane, or on one sign's lane: ``SplitLayout``)
-    /// gets its own partial-sum cores and ``planMerges`` adds them up.
-    func planTiled(_ k: Int, _ op: LocalOp, _ given: LayerAnalysis, routes: RouteTable, state: inout PlanState) -> (TileShape, LayerAnalysis)? {
+    /// gets its own partial-sum cores and ``planMerges`` adds them up. A net or offset split
+    /// cuts each tile by its own window (``SplitLayout/positionSlices``): border tiles, whose
+    /// windows read fewer input rows and columns, take fewer parts.
+    func planTiled(_ k: Int, _ op: LocalOp, _ given: LayerAnalysis, routes: RouteTable, state: inout PlanState) -> (TileShape, LayerAnalysis, SplitLayout)? {
         let layer = layers[k]
         let spec = target.core
         let (h, w) = (op.output.height, op.output.width)
@@ -35,7 +37,11 @@ extension Compiler {
             return nil
         }
         let slots: [Int32] = (0..<count).map { Int32(analysis.slots($0, routes: routes)) }
-        let layout = analysis.layout(slices: shape.slices)
+        let columns = shape.colAxes(outputs: w)
+        var layout = analysis.layout(slices: shape.slices, sliceSize: shape.slice, shortcutSliceSize: shape.shortcutSlice)
+        if analysis.split && TileSearch.slicesPerTile(op, groups: layout.groups) {
+            layout.positionSlices = positionSlices(op, shape: shape, lanes: analysis.lanes(ofGroup: 0).count, columns: columns)
+        }
         if analysis.split { planMerges(k, analysis, layout: layout, routes: routes, state: &state) }
         let stageDepth = analysis.split ? analysis.depth - 1 : analysis.depth
         let perElement: (Int) -> Int = { Int(slots[$0]) }
@@ -43,13 +49,15 @@ extension Compiler {
         // that consecutive cores (which placement in blocks keeps together) cover one patch
         // of the image rather than one channel across a row.
         // A dilated layer's phases (rowStep, colStep > 1) come one after the other.
-        let columns = shape.colAxes(outputs: w)
         for rows in shape.rowAxes(outputs: h) {
             for cols in columns {
+                // This tile's parts and input channels per part (the shape's, or its own window's).
+                let parts = layout.parts(of: rows.first * w + cols.first, positions: h * w)
+                let size = layout.positionSlices == nil ? shape.slice : (op.sliceChannels + parts - 1) / parts
                 for c0 in stride(from: 0, to: op.output.channels, by: shape.channels) {
-                    for part in 0..<layout.parts {
+                    for part in 0..<parts {
                         let s = layout.slice(of: part)
-                        let slice = op.channels(ofSlice: s, size: shape.slice, shortcutSize: shape.shortcutSlice)
+                        let slice = op.channels(ofSlice: s, size: size, shortcutSize: shape.shortcutSlice)
                         let tile = Tile(channels: c0..<min(c0 + shape.channels, op.output.channels), rows: rows, cols: cols, slice: slice)
                         let runs = tile.runs(capacity: spec.neurons, height: h, width: w, perElement: perElement)
                         guard !runs.isEmpty else { continue }
@@ -74,7 +82,24 @@ extension Compiler {
                 }
             }
         }
-        return (shape, analysis)
+        return (shape, analysis, layout)
+    }
+
+    /// Per output position, the input slices its tile is cut into: as many as the most
+    /// channels whose window (the input rows and columns the tile reads, on every lane) a
+    /// core's axons hold need (``TileSearch/slicing(_:window:axonsPerCore:)``).
+    private func positionSlices(_ op: LocalOp, shape: TileShape, lanes: Int, columns: [TileAxis]) -> [UInt16] {
+        let (h, w) = (op.output.height, op.output.width)
+        var slices = [UInt16](repeating: 0, count: h * w)
+        let columnReads = columns.map { LocalOp.union(op.colTaps, $0).count }
+        for rows in shape.rowAxes(outputs: h) {
+            let rowReads = LocalOp.union(op.rowTaps, rows).count
+            for (cols, reads) in zip(columns, columnReads) {
+                let n = UInt16(TileSearch.slicing(op.inPerGroup, window: rowReads * reads * lanes, axonsPerCore: target.core.axons).slices)
+                for y in rows { for x in cols { slices[y * w + x] = n } }
+            }
+        }
+        return slices
     }
 
     /// Asks `source` for a route to (core, axon) with the delay that aligns it to a

@@ -1,4 +1,5 @@
 import Testing
+@testable import CoreMap
 @testable import Mapping
 @testable import Tessera
 
@@ -103,5 +104,40 @@ import Testing
         let stimulus = FiringRates.randomStimulus(graph, ticks: 64, seed: 5)
         let fired = ReferenceSimulator(network).run(stimulus, ticks: 64).outputs.flatMap(\.counts).reduce(0, +)
         #expect(fired > 100)
+    }
+
+    /// Parts per tile (docs/mapping.md; PartsPerTileTests): by hand, on TrueNorth's 256-axon cores: 28 input channels of 5 x 5, a 3 x 3 kernel
+    /// with padding 1 to 256 channels, trinary weights (2 sign lanes), offset-coded with one
+    /// partial neuron per part. A tile of one position holds its 256 channels, one core per
+    /// part. Its window reads 3 x 3 inputs inside the map (9 interior positions), 2 x 3 (12
+    /// edges) or 2 x 2 (4 corners): 18, 12 or 8 axons per channel, so a part holds
+    /// floor(256 / 18) = 14, 21 or 32 channels, and the 28 channels take 2, 2 and 1 parts.
+    /// Partial cores: 21 x 2 + 4 x 1 = 46, where every position at the widest window's 2 parts
+    /// would take 50. A merge neuron reads one axon per part: a core holds 128 elements of 2
+    /// parts or 256 of 1, so each position's 256 merges fill 2 cores (1 at a corner): 46 merge
+    /// cores, not 50. The tile is 1x1 for every slicing: a 1x2 tile reads 12 inputs inside,
+    /// 24 axons a channel, 3 parts for 2 positions' 512 neurons, 6 cores where two 1x1 tiles
+    /// take 4.
+    @Test func borderTilesTakeFewerPartsByHand() throws {
+        let (inC, out) = (28, 256)
+        var store = ParameterStore()
+        store["c.weight"] = .synthetic(.init(shape: [out, inC, 3, 3], seed: 5, trinary: true))
+        store["c.bias"] = .synthetic(.init(shape: [out], seed: 5, constant: 0))
+        let window = Window(kernel: 3, padding: 1)
+        let graph = try Verifier.verify(SpikeGraph(name: "padded", layers: [
+            Layer(name: "x", op: .input(shape: TensorShape(inC, 5, 5), encoding: .rate)),
+            Layer(name: "c", op: .conv2d(Convolution(outChannels: out, vertical: window, horizontal: window)), inputs: ["x"],
+                  neuron: NeuronModel(threshold: 2, reset: .subtract), parameterKey: "c"),
+        ], outputs: ["c"], parameters: store)).graph
+        let network = try IntegerNetwork.check(graph, target: ReferenceSimulatorTests.truenorth)
+        let compiled = try Compiler(network, options: Compiler.Options(partialSums: .offset)).compile()
+        let row = try #require(compiled.layers.first { $0.layer == "c" })
+        #expect(row.tile == "1x1x256 / 14 in" && row.parts == 2 && row.fanIn == 504)
+        #expect(row.partialCores == 46 && row.mergeCores == 46 && row.cores == 92)
+        let layout = compiled.layouts[1]
+        let corner: UInt16 = 1, other: UInt16 = 2
+        #expect(layout.positionSlices == (0..<25).map { [0, 4, 20, 24].contains($0) ? corner : other })
+        #expect(layout.partCounts == [1, 2])
+        #expect(CoreMapValidator.validate(compiled.map, target: ReferenceSimulatorTests.truenorth).isEmpty)
     }
 }
