@@ -81,15 +81,8 @@ import Testing
                 }
             }
         }
-        var store = ParameterStore()
-        store["c.weight"] = .loaded(try #require(Tensor(shape: [out, inC, k, k], values: values)), origin: "test")
-        store["c.bias"] = .loaded(Tensor(repeating: 0, shape: [out]), origin: "test")
-        let window = Window(kernel: k, stride: 2)
-        let graph = try Verifier.verify(SpikeGraph(name: "pooled", layers: [
-            Layer(name: "x", op: .input(shape: TensorShape(inC, 14, 14), encoding: .rate)),
-            Layer(name: "c", op: .conv2d(Convolution(outChannels: out, vertical: window, horizontal: window)), inputs: ["x"],
-                  neuron: NeuronModel(threshold: 2, reset: .subtract), parameterKey: "c"),
-        ], outputs: ["c"], parameters: store)).graph
+        let graph = try TestSupport.convolution(input: TensorShape(inC, 14, 14), out: out, window: Window(kernel: k, stride: 2),
+                                                weights: try #require(Tensor(shape: [out, inC, k, k], values: values)), threshold: 2)
         let network = try IntegerNetwork.check(graph, target: ReferenceSimulatorTests.truenorth)
         let layer = try #require(graph.layer(named: "c"))
         let op = try #require(LocalOp(layer, inputs: [TensorShape(inC, 14, 14)], network: network))
@@ -104,6 +97,20 @@ import Testing
         let stimulus = FiringRates.randomStimulus(graph, ticks: 64, seed: 5)
         let fired = ReferenceSimulator(network).run(stimulus, ticks: 64).outputs.flatMap(\.counts).reduce(0, +)
         #expect(fired > 100)
+
+        // With 8-bit weights (here -120, -37, 45 and 118 on the live taps) an input takes
+        // more lanes, and one input channel's whole window (100 taps) would need more axons
+        // than a core has, so no split could hold it; its 36 live taps fit, and the layer is
+        // split into parts of whole channels.
+        let wide = values.enumerated().map { i, v in v == 0 ? 0.0 : [-120, -37, 45, 118][i % 4] }
+        let eightBit = try TestSupport.convolution(input: TensorShape(inC, 14, 14), out: out, window: Window(kernel: k, stride: 2),
+                                                   weights: try #require(Tensor(shape: [out, inC, k, k], values: wide)), threshold: 200)
+        let wideNetwork = try IntegerNetwork.check(eightBit, target: ReferenceSimulatorTests.truenorth)
+        let split = try Compiler(wideNetwork, options: .init(partialSums: .offset)).compile()
+        let wideRow = try #require(split.layers.first { $0.layer == "c" })
+        let lanes = wideRow.fanIn / (inC * 36)
+        #expect(lanes * 100 > 256 && lanes * 36 <= 256 && wideRow.fanIn == inC * 36 * lanes)
+        #expect(wideRow.parts > 1 && wideRow.parts <= inC)
     }
 
     /// Parts per tile (docs/mapping.md; PartsPerTileTests): by hand, on TrueNorth's 256-axon cores: 28 input channels of 5 x 5, a 3 x 3 kernel
@@ -120,15 +127,10 @@ import Testing
     /// take 4.
     @Test func borderTilesTakeFewerPartsByHand() throws {
         let (inC, out) = (28, 256)
-        var store = ParameterStore()
-        store["c.weight"] = .synthetic(.init(shape: [out, inC, 3, 3], seed: 5, trinary: true))
-        store["c.bias"] = .synthetic(.init(shape: [out], seed: 5, constant: 0))
-        let window = Window(kernel: 3, padding: 1)
-        let graph = try Verifier.verify(SpikeGraph(name: "padded", layers: [
-            Layer(name: "x", op: .input(shape: TensorShape(inC, 5, 5), encoding: .rate)),
-            Layer(name: "c", op: .conv2d(Convolution(outChannels: out, vertical: window, horizontal: window)), inputs: ["x"],
-                  neuron: NeuronModel(threshold: 2, reset: .subtract), parameterKey: "c"),
-        ], outputs: ["c"], parameters: store)).graph
+        var synthetic = ParameterStore()
+        synthetic["c.weight"] = .synthetic(.init(shape: [out, inC, 3, 3], seed: 5, trinary: true))
+        let weights = try #require(synthetic.tensor("c.weight"))
+        let graph = try TestSupport.convolution(input: TensorShape(inC, 5, 5), out: out, window: Window(kernel: 3, padding: 1), weights: weights, threshold: 2)
         let network = try IntegerNetwork.check(graph, target: ReferenceSimulatorTests.truenorth)
         let compiled = try Compiler(network, options: Compiler.Options(partialSums: .offset)).compile()
         let row = try #require(compiled.layers.first { $0.layer == "c" })

@@ -65,15 +65,8 @@ import Testing
         var rng = SeededRandom(seed: 11)
         let (out, inC) = (8, 4)
         let values = (0..<(out * inC * 9)).map { _ in Double([0, 2, 1, -1, -2][Int.random(in: 0...4, using: &rng)]) }
-        var store = ParameterStore()
-        store["c.weight"] = .loaded(try #require(Tensor(shape: [out, inC, 3, 3], values: values)), origin: "test")
-        store["c.bias"] = .loaded(Tensor(repeating: 0, shape: [out]), origin: "test")
-        let window = Window(kernel: 3, padding: 4, dilation: 4)
-        let graph = try Verifier.verify(SpikeGraph(name: "dilated", layers: [
-            Layer(name: "x", op: .input(shape: TensorShape(inC, 6, 6), encoding: .rate)),
-            Layer(name: "c", op: .conv2d(Convolution(outChannels: out, vertical: window, horizontal: window)), inputs: ["x"],
-                  neuron: NeuronModel(threshold: 3, reset: .subtract), parameterKey: "c"),
-        ], outputs: ["c"], parameters: store)).graph
+        let graph = try TestSupport.convolution(input: TensorShape(inC, 6, 6), out: out, window: Window(kernel: 3, padding: 4, dilation: 4),
+                                                weights: try #require(Tensor(shape: [out, inC, 3, 3], values: values)), threshold: 3)
         let network = try IntegerNetwork.check(graph, target: FanInSplitTests.tiny)
         let compiled = try Compiler(network, options: Compiler.Options(partialSums: sums)).compile()
         #expect(compiled.approximations.map(\.layer) == ["c"])

@@ -9,6 +9,19 @@ enum TestSupport {
     static let fixtures = testsDirectory.appendingPathComponent("Fixtures").path
     static let npyFixtures = fixtures + "/npy"
 
+    /// A network of one convolution `c` (zero bias, the given neuron threshold and subtract
+    /// reset) reading a rate-coded input `x` of `input`'s shape, verified.
+    static func convolution(input: TensorShape, out: Int, window: Window, weights: Tensor, threshold: Double) throws -> SpikeGraph {
+        var store = ParameterStore()
+        store["c.weight"] = .loaded(weights, origin: "test")
+        store["c.bias"] = .loaded(Tensor(repeating: 0, shape: [out]), origin: "test")
+        return try Verifier.verify(SpikeGraph(name: "conv", layers: [
+            Layer(name: "x", op: .input(shape: input, encoding: .rate)),
+            Layer(name: "c", op: .conv2d(Convolution(outChannels: out, vertical: window, horizontal: window)), inputs: ["x"],
+                  neuron: NeuronModel(threshold: threshold, reset: .subtract), parameterKey: "c"),
+        ], outputs: ["c"], parameters: store)).graph
+    }
+
     static func example(_ name: String) -> String { packageRoot.appendingPathComponent("examples/\(name)").path }
     static func target(_ name: String) -> String { packageRoot.appendingPathComponent("targets/\(name).yaml").path }
 
