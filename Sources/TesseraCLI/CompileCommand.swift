@@ -64,8 +64,8 @@ struct CompileCommand: ParsableCommand {
                                                      discussion: "Without --partial-rounding or --no-partial-rounding, compile measures both on random input where the net scheme is kept and keeps the lower error (floored on a tie)."))
     var partialRounding: Bool?
 
-    @Option(name: .long, help: ArgumentHelp("Net and by-sign partial-sum neurons per part and sign, started a fraction of the step apart: a finer residue at the same reach a tick, for more partial-sum and merge cores.",
-                                            discussion: "Without it, compile measures 1 and 2 on random input where the net scheme is kept and keeps the lower error (1 on a tie). Applies to split layers whose thresholds are at least twice the stagger."))
+    @Option(name: .long, help: ArgumentHelp("Partial-sum neurons per part and sign, started a fraction of the step apart: a finer residue at the same reach a tick, for more partial-sum and merge cores.",
+                                            discussion: "Without it, compile measures 1 and 2 on random input for each scheme it measures and keeps the lower error (1 on a tie). Applies to offset-coded split layers, and to net and by-sign ones whose thresholds are at least twice the stagger."))
     var partialStagger: Int?
 
     /// The error of a map measured whole, on its outputs.
