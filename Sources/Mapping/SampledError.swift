@@ -29,20 +29,23 @@ public struct SampledError: Sendable {
     public var channels: Int?
     public var error: ApproximationError
 
-    /// One sample per split layer that can be cut out (a single input; a convolution is
-    /// tiled from 4 x 4 outputs down to 1 x 1 until it fits the budget of synaptic events in
-    /// the reference, then, if ungrouped, cut to 16, 4 or 1 of its output channels, whole or
-    /// tiled; other ops are run whole or not at all).
+    /// One sample per split layer that can be cut out (a convolution of one input is tiled
+    /// from 4 x 4 outputs down to 1 x 1 until it fits the budget of synaptic events in the
+    /// reference, then, if ungrouped, cut to 16, 4 or 1 of its output channels, whole or
+    /// tiled; other ops, and layers of two inputs, are run whole or not at all).
     /// With `partialSums`, the cut layers are compiled with that scheme instead of the map's.
     public static func measure(_ compiled: Compiled, ticks: Int = 64, seed: UInt64 = 1, budget: Int = 1_000_000_000,
                                partialSums: PartialSums? = nil) throws(DiagnosticError) -> [SampledError] {
         let graph = compiled.compiler.network.graph
         var samples: [SampledError] = []
         for name in compiled.approximations.map(\.layer) {
-            guard let layer = graph.layer(named: name), layer.inputs.count == 1, let source = graph.layer(named: layer.inputs[0])?.shape,
-                  let output = layer.shape else { continue }
+            guard let layer = graph.layer(named: name), let output = layer.shape else { continue }
+            let sources = layer.inputs.compactMap { graph.layer(named: $0)?.shape }
+            guard !sources.isEmpty, sources.count == layer.inputs.count else { continue }
+            let source = sources[0]
             var cuts: [(tile: (Int, Int)?, channels: [Int]?)] = [(nil, nil)]
-            if case let .conv2d(conv) = layer.op {
+            // A layer of two inputs (xcorr's score, a residual convolution) is run whole.
+            if sources.count == 1, case let .conv2d(conv) = layer.op {
                 let tiles: [(Int, Int)?] = [4, 2, 1].map { (min($0, output.height), min($0, output.width)) }
                 cuts += tiles.map { ($0, nil) }
                 if conv.groups == 1 {
@@ -52,7 +55,8 @@ public struct SampledError: Sendable {
                 }
             }
             for (tile, channels) in cuts {
-                guard let cut = cut(layer, source: source, output: output, tile: tile, channels: channels, from: graph) else { continue }
+                guard let cut = sources.count > 1 ? whole(layer, sources: sources, from: graph)
+                    : cut(layer, source: source, output: output, tile: tile, channels: channels, from: graph) else { continue }
                 let verified = try Verifier.verify(cut).graph
                 guard GraphSummary(verified).total.synapses * (ticks + 4) <= budget else { continue }
                 let network = try IntegerNetwork.check(verified, target: compiled.compiler.target)
@@ -124,6 +128,23 @@ public struct SampledError: Sendable {
             }
         }
         return SpikeGraph(name: "\(graph.name)/\(layer.name)", layers: [x, cut], outputs: [cut.name], parameters: parameters)
+    }
+
+    /// The layer alone, reading a rate-coded input of each of its inputs' shapes (named as
+    /// they are, once each). xcorr's template side has no synapses once its template is
+    /// bound, so its input only keeps the layer's shape.
+    static func whole(_ layer: Layer, sources: [TensorShape], from graph: SpikeGraph) -> SpikeGraph? {
+        var inputs: [Layer] = []
+        for (name, shape) in zip(layer.inputs, sources) where !inputs.contains(where: { $0.name == name }) {
+            inputs.append(Layer(name: name, op: .input(shape: shape, encoding: .rate)))
+        }
+        var cut = layer
+        cut.shape = nil
+        var parameters = ParameterStore()
+        if let key = layer.parameterKey {
+            for name in graph.parameters.keys where name.hasPrefix(key + ".") { parameters[name] = graph.parameters[name] }
+        }
+        return SpikeGraph(name: "\(graph.name)/\(layer.name)", layers: inputs + [cut], outputs: [cut.name], parameters: parameters)
     }
 
     /// The input length `outputs` consecutive outputs of a window read, if some run of them

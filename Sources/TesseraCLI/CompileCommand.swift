@@ -91,7 +91,7 @@ struct CompileCommand: ParsableCommand {
                          sample.layer, tile, sample.error.differing, sample.error.neurons, sample.error.meanRateError, sample.error.maxRateError))
         }
         let missing = compiled.approximations.map(\.layer).filter { name in !sampled.samples.contains { $0.layer == name } }
-        if !missing.isEmpty { print("  not sampled (more than one input, or no tile within the budget): \(missing.joined(separator: ", "))") }
+        if !missing.isEmpty { print("  not sampled (no tile within the budget): \(missing.joined(separator: ", "))") }
     }
 
     /// The staggers accepted: beyond 8, a merge element's axons (parts x signs x stagger)

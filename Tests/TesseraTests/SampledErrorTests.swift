@@ -89,4 +89,34 @@ import Testing
         #expect(abs(sample.error.meanRateError - errors.reduce(0, +) / Double(errors.count)) < 1e-12)
         #expect(sample.error.differing > 0)  // the split is measured, not exact
     }
+
+    /// A layer of two inputs is sampled whole: SiamSNN's xcorr score, with its template
+    /// bound, reading the exemplar's features (no synapses once bound) and the search map.
+    /// Here both are the network's inputs, so the cut is the network itself and its sampled
+    /// error equals the full measurement. 8 channels of a 4 x 4 template on 3-bit weights
+    /// split the head's fan-in on TrueNorth.
+    @Test func aLayerOfTwoInputsIsSampledWhole() throws {
+        let net = try Network.load(yaml: """
+        network: head
+        inputs:
+          exemplar: { shape: [8, 4, 4], encoding: rate }
+          search: { shape: [8, 12, 12], encoding: rate }
+        init: { seed: 7, values: trinary }
+        defaults:
+          neuron: { model: if, threshold: 1.0, reset: subtract }
+        layers:
+          - { name: score, op: xcorr, template: exemplar, search: search }
+        outputs: [score]
+        """)
+        let template = try #require(Tensor(shape: [8, 4, 4], values: (0..<128).map { Double($0 * 7 % 5) }))
+        let bound = try net.bindingTemplate(template, to: "score")
+        let target = try Target.load("truenorth")
+        let compiled = try Compiler(try IntegerNetwork.check(bound.graph, target: target)).compile()
+        #expect(compiled.approximations.map(\.layer) == ["score"])
+        let full = try #require(try ApproximationError.measure(compiled, ticks: 64, seed: 3))
+        let samples = try SampledError.measure(compiled, ticks: 64, seed: 3)
+        #expect(samples.count == 1 && samples.first?.layer == "score" && samples.first?.rows == nil && samples.first?.channels == nil)
+        #expect(samples.first?.error == full)
+        #expect(full.neurons == 81)
+    }
 }
