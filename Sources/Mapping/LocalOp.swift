@@ -201,6 +201,10 @@ struct LocalOp: Sendable {
         return min(first, sliceChannels)..<min(first + shortcutSize, sliceChannels)
     }
 
+    /// Input channels per slice when a split cuts ``sliceChannels`` into `slices` slices,
+    /// as even as they can be.
+    func sliceSize(slices: Int) -> Int { (sliceChannels + slices - 1) / max(slices, 1) }
+
     /// The most inputs one output neuron's windows read (taps inside the input, over every
     /// input channel of its group and the shortcut's).
     var largestWindow: Int {

@@ -73,7 +73,8 @@ struct OffsetCode: Sendable, Equatable {
         // The step in quanta, a multiple of the stagger (rounded up while it fits a weight).
         let k = max(stagger, 1)
         let fit = min((need + t - 1) / t, widest)
-        let a = max((fit + k - 1) / k * k <= widest ? (fit + k - 1) / k * k : widest - widest % k, k)
+        let up = (fit + k - 1) / k * k
+        let a = max(up <= widest ? up : widest - widest % k, k)
         // The offset in quanta: enough for the most negative current, as far as the partial
         // neuron's leak (t c) and the merge neuron's (bias less parts x c) stay in range.
         let wanted = (below + t - 1) / t

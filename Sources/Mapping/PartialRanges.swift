@@ -26,7 +26,7 @@ extension Compiler {
         if let op = analysis.local {
             // One code per part count the layer's tiles use, from that slicing's parts.
             let slicings: [(slices: Int, size: Int)] = layout.positionSlices == nil ? [(layout.slices, size)]
-                : layout.partCounts.map { ($0, (op.sliceChannels + $0 - 1) / $0) }
+                : layout.partCounts.map { ($0, op.sliceSize(slices: $0)) }
             return (0..<analysis.tables.count).flatMap { co in
                 slicings.map { slicing in
                     var widest = (positive: 0, negative: 0)

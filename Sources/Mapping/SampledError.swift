@@ -112,22 +112,27 @@ public struct SampledError: Sendable {
         // The layer itself, with every attribute, reading the cut-out input; shape re-inferred.
         var cut = layer
         (cut.op, cut.inputs, cut.shape, cut.neuron) = (op, [x.name], nil, neuron)
-        var parameters = ParameterStore()
-        if let key = layer.parameterKey {
-            for name in graph.parameters.keys where name.hasPrefix(key + ".") {
-                guard let channels else {
-                    parameters[name] = graph.parameters[name]
-                    continue
-                }
-                // A tensor led by the output channel (weight, bias) keeps those channels' rows.
-                guard let tensor = graph.parameters.tensor(name), tensor.shape.first == output.channels else { return nil }
-                let row = tensor.count / output.channels
-                let values = channels.flatMap { tensor.values[($0 * row)..<(($0 + 1) * row)] }
-                guard let picked = Tensor(shape: [channels.count] + tensor.shape.dropFirst(), values: values) else { return nil }
-                parameters[name] = .loaded(picked, origin: (graph.parameters.origin(of: name) ?? name) + " (\(channels.count) of \(output.channels) output channels)")
-            }
-        }
+        guard let parameters = parameters(of: layer, channels: channels, of: output.channels, from: graph) else { return nil }
         return SpikeGraph(name: "\(graph.name)/\(layer.name)", layers: [x, cut], outputs: [cut.name], parameters: parameters)
+    }
+
+    /// The layer's tensors; with `channels`, only those of its `count` output channels (the
+    /// rows of each tensor led by the output channel: weight, bias), nil if a tensor is not.
+    private static func parameters(of layer: Layer, channels: [Int]?, of count: Int, from graph: SpikeGraph) -> ParameterStore? {
+        var parameters = ParameterStore()
+        guard let key = layer.parameterKey else { return parameters }
+        for name in graph.parameters.keys where name.hasPrefix(key + ".") {
+            guard let channels else {
+                parameters[name] = graph.parameters[name]
+                continue
+            }
+            guard let tensor = graph.parameters.tensor(name), tensor.shape.first == count else { return nil }
+            let row = tensor.count / count
+            let values = channels.flatMap { tensor.values[($0 * row)..<(($0 + 1) * row)] }
+            guard let picked = Tensor(shape: [channels.count] + tensor.shape.dropFirst(), values: values) else { return nil }
+            parameters[name] = .loaded(picked, origin: (graph.parameters.origin(of: name) ?? name) + " (\(channels.count) of \(count) output channels)")
+        }
+        return parameters
     }
 
     /// The layer alone, reading a rate-coded input of each of its inputs' shapes (named as
@@ -140,10 +145,7 @@ public struct SampledError: Sendable {
         }
         var cut = layer
         cut.shape = nil
-        var parameters = ParameterStore()
-        if let key = layer.parameterKey {
-            for name in graph.parameters.keys where name.hasPrefix(key + ".") { parameters[name] = graph.parameters[name] }
-        }
+        guard let parameters = parameters(of: layer, channels: nil, of: 0, from: graph) else { return nil }
         return SpikeGraph(name: "\(graph.name)/\(layer.name)", layers: inputs + [cut], outputs: [cut.name], parameters: parameters)
     }
 

@@ -171,6 +171,10 @@ struct TileSearch {
         return (slices, (channels + slices - 1) / slices)
     }
 
+    /// The groups a block of `channels` output channels reads: one for ordinary
+    /// convolutions (a block is a whole group), one per channel for depthwise layers.
+    static func groupsPerBlock(_ op: LocalOp, channels: Int) -> Int { op.outPerGroup == 1 ? channels : 1 }
+
     /// Whether a split of `op` cuts each tile by its own window (``SplitLayout/positionSlices``):
     /// net and offset splits of a layer without a shortcut (by sign, and a residual layer's
     /// two windows, keep one slicing).
@@ -201,7 +205,7 @@ struct TileSearch {
         var best: TileShape?
         for th in stride(from: 1, through: rows.longest, by: 1) {
             for cg in blockSizes {
-                let groupsPerBlock = depthwise ? cg : 1
+                let groupsPerBlock = Self.groupsPerBlock(op, channels: cg)
                 let unitAxons = groupsPerBlock * largestRow[th] * lanes
                 guard unitAxons <= axonsPerCore else { continue }
                 // Widest tile that fits with at least one input channel per group.

@@ -53,7 +53,7 @@ extension Compiler {
             for cols in columns {
                 // This tile's parts and input channels per part (the shape's, or its own window's).
                 let parts = layout.parts(of: rows.first * w + cols.first, positions: h * w)
-                let size = layout.positionSlices == nil ? shape.slice : (op.sliceChannels + parts - 1) / parts
+                let size = layout.positionSlices == nil ? shape.slice : op.sliceSize(slices: parts)
                 for c0 in stride(from: 0, to: op.output.channels, by: shape.channels) {
                     for part in 0..<parts {
                         let s = layout.slice(of: part)
@@ -86,16 +86,18 @@ extension Compiler {
     }
 
     /// Per output position, the input slices its tile is cut into: as many as the most
-    /// channels whose window (the input rows and columns the tile reads, on every lane) a
-    /// core's axons hold need (``TileSearch/slicing(_:window:axonsPerCore:)``).
+    /// channels whose window (the input rows and columns the tile reads, on every lane, in
+    /// every group of its block) a core's axons hold need, as ``TileSearch`` costs it
+    /// (``TileSearch/slicing(_:window:axonsPerCore:)``).
     private func positionSlices(_ op: LocalOp, shape: TileShape, lanes: Int, columns: [TileAxis]) -> [UInt16] {
         let (h, w) = (op.output.height, op.output.width)
+        let groups = TileSearch.groupsPerBlock(op, channels: shape.channels)
         var slices = [UInt16](repeating: 0, count: h * w)
         let columnReads = columns.map { LocalOp.union(op.colTaps, $0).count }
         for rows in shape.rowAxes(outputs: h) {
             let rowReads = LocalOp.union(op.rowTaps, rows).count
             for (cols, reads) in zip(columns, columnReads) {
-                let n = UInt16(TileSearch.slicing(op.inPerGroup, window: rowReads * reads * lanes, axonsPerCore: target.core.axons).slices)
+                let n = UInt16(TileSearch.slicing(op.inPerGroup, window: groups * rowReads * reads * lanes, axonsPerCore: target.core.axons).slices)
                 for y in rows { for x in cols { slices[y * w + x] = n } }
             }
         }
