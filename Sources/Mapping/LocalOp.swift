@@ -156,7 +156,7 @@ struct LocalOp: Sendable {
     /// nothing, so a tile's window counts live taps alone.
     ///
     ///     // 1 x 1 x 3 x 3 kernel [0 0 0; 1 0 2; 0 0 0]: rows [false, true, false], cols [true, false, true]
-    static func liveTaps(_ weights: [Int32], kernelHeight: Int, kernelWidth: Int) -> (rows: [Bool], cols: [Bool]) {
+    static func liveTaps<W: Numeric>(_ weights: [W], kernelHeight: Int, kernelWidth: Int) -> (rows: [Bool], cols: [Bool]) {
         var rows = [Bool](repeating: false, count: kernelHeight), cols = [Bool](repeating: false, count: kernelWidth)
         let taps = kernelHeight * kernelWidth
         for (i, w) in weights.enumerated() where w != 0 {

@@ -48,7 +48,7 @@ public struct ConversionPipeline: Sendable {
         // before quantisation rounds it.
         let reference = current
         if let quantise = settings.quantise {
-            record("quantise-weights", try QuantiseWeights(quantise.format, granularity: quantise.granularity, limits: limits).run(current))
+            record("quantise-weights", try QuantiseWeights(quantise.format, granularity: quantise.granularity, limits: limits, layers: quantise.layers).run(current))
         }
         if let fraction = settings.initialPotential {
             record("eliminate-residual", try EliminateResidual(fraction: fraction).run(current))

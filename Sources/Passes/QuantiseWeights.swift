@@ -42,10 +42,13 @@ public struct QuantiseWeights: Sendable {
     public var mode: Mode
     public var granularity: Granularity
     public var limits: Limits?
-    public init(_ mode: Mode, granularity: Granularity = .layer, limits: Limits? = nil) {
+    /// Layers quantised otherwise than `mode`, by name.
+    public var layerModes: [String: Mode]
+    public init(_ mode: Mode, granularity: Granularity = .layer, limits: Limits? = nil, layers: [String: Mode] = [:]) {
         self.mode = mode
         self.granularity = granularity
         self.limits = limits
+        self.layerModes = layers
     }
 
     /// The scale of `values` onto integers in [-top, top] with the least squared error.
@@ -82,11 +85,14 @@ public struct QuantiseWeights: Sendable {
     }
 
     public func run(_ graph: SpikeGraph) throws(DiagnosticError) -> PassResult {
-        if case let .bits(k) = mode, !(2...8).contains(k) { throw DiagnosticError("weight quantisation to \(k) bits: k must be 2...8") }
+        for case let .bits(k) in [mode] + layerModes.values where !(2...8).contains(k) {
+            throw DiagnosticError("weight quantisation to \(k) bits: k must be 2...8")
+        }
         var out = graph
         var log: [String] = []
         for (k, layer) in graph.layers.enumerated() {
             guard var neuron = layer.neuron else { continue }
+            let mode = layerModes[layer.name] ?? self.mode
             let binary = neuron.kind == .binary
             guard let w = graph.tensor(layer, "weight"), let shape = layer.shape else {
                 // Pooling and sums keep unit weights: only their threshold is rounded.

@@ -33,10 +33,14 @@ public struct ConversionSettings: Sendable, Equatable {
     public struct Quantise: Sendable, Equatable {
         public var format: WeightFormat
         public var granularity: ScaleGranularity
+        /// Layers quantised otherwise than `format`, by name (the default quantisation
+        /// narrows a layer whose window would not fit a core at `format`).
+        public var layers: [String: WeightFormat]
 
-        public init(format: WeightFormat, granularity: ScaleGranularity = .layer) {
+        public init(format: WeightFormat, granularity: ScaleGranularity = .layer, layers: [String: WeightFormat] = [:]) {
             self.format = format
             self.granularity = granularity
+            self.layers = layers
         }
     }
 

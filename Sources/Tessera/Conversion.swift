@@ -1,5 +1,6 @@
 import Frontend
 import Hardware
+import Mapping
 import Passes
 import SpikeIR
 import TesseraSupport
@@ -31,10 +32,12 @@ extension Network {
         var settings = settings ?? conversion
         var defaulted: String?
         if settings.quantise == nil, let target, let name = QuantiseWeights.firstInexactWeights(in: graph, range: target.core.weightRange) {
-            let quantise = Self.defaultQuantise(for: target)
+            var quantise = Self.defaultQuantise(for: target)
+            let narrowed = Self.narrowed(graph, quantise: &quantise, target: target)
             settings.quantise = quantise
             defaulted = "no quantise setting, and \(name) is not integers in \(target.core.weightRange.lowerBound)..\(target.core.weightRange.upperBound): "
                 + "\(quantise.format) weights per output channel, the default (--quantise or compile.quantise chooses)"
+                + narrowed.map { "; " + $0 }.joined()
         }
         var samples = calibration ?? []
         if calibration == nil, let files = settings.balance?.calibration, !files.isEmpty {
@@ -65,5 +68,24 @@ extension Network {
     /// (k bits hold 2^(k-1) - 1).
     public static func defaultQuantise(for target: Target) -> ConversionSettings.Quantise {
         ConversionSettings.Quantise(format: .bits(max(2, min(8, target.core.weightBits - 1))), granularity: .channel)
+    }
+
+    /// Narrows the default quantisation in each kernel layer where one input channel's
+    /// window, at the default width, needs more axons than a core has: a split fan-in's
+    /// part holds at least one channel's whole window, so the layer would not map at all.
+    /// A sum pool composed into the convolution after it (36 live taps) takes 16 lanes a tap
+    /// at 8 bits, 576 axons; 5-bit weights take 7, 252. Returns what it did, for the log.
+    static func narrowed(_ graph: SpikeGraph, quantise: inout ConversionSettings.Quantise, target: Target) -> [String] {
+        guard case let .bits(k) = quantise.format else { return [] }
+        let axons = target.core.axons
+        var notes: [String] = []
+        for layer in graph.layers {
+            guard let key = layer.parameterKey, let w = graph.parameters.tensor("\(key).weight"), let window = ChannelWindow(weights: w) else { continue }
+            let needed = window.axons(bits: k)
+            guard needed > axons, let fit = window.widestFitting(axons: axons, bits: k) else { continue }
+            quantise.layers[layer.name] = .bits(fit)
+            notes.append("\(fit)-bit in \(layer.name), where one input channel's window of \(window.taps) live taps takes \(needed) axons at \(k) bits and a core has \(axons)")
+        }
+        return notes
     }
 }

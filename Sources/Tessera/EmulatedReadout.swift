@@ -49,7 +49,13 @@ struct EmulatedReadout {
         do { input = try InputEncoder.encode(sample, ports: map.inputs, encoding: encoding, ticks: longest, seed: seed, sample: index) } catch {
             throw DiagnosticError("sample \(index): \(error.description)")
         }
-        let run = emulator.run(input, ticks: longest + port.latency).outputs
+        return counts(input)
+    }
+
+    /// Spike counts per output element for input that is spikes already (an event tensor's
+    /// sample), one array per entry of `ticks`.
+    func counts(_ input: SpikeInput) -> [[Int]] {
+        let run = emulator.run(input, ticks: (ticks.max() ?? 1) + port.latency).outputs
         let spikes = run[slot].spikes
         let negative = negativeSlot.map { run[$0].spikes } ?? []
         let elements = port.shape.reduce(1, *)

@@ -1,4 +1,5 @@
 import CoreMap
+import Emulator
 import Hardware
 import TesseraSupport
 
@@ -25,17 +26,46 @@ public struct SegmentationCurve: Sendable, Equatable {
 
     public static func measure(_ map: CoreMap, samples: [[String: [Double]]], masks: [[Int]], ticks: [Int],
                                reference: [[Int]]? = nil, encoding: InputEncoding = .rate, seed: UInt64 = 1,
-                               target: Target? = nil, output: String? = nil) throws(DiagnosticError) -> SegmentationCurve {
+                               target: Target? = nil, output: String? = nil,
+                               geometry: Segmentation.Geometry? = nil) throws(DiagnosticError) -> SegmentationCurve {
         let readout = try EmulatedReadout(map, ticks: ticks, target: target, output: output)
-        // A core map's port is a flat vector: the masks give H x W, the port's size / (H x W)
-        // the classes (channel-major, as the network's [classes, H, W] output).
+        return try score(readout, count: samples.count, masks: masks, reference: reference, encoding: encoding, geometry: geometry) { i throws(DiagnosticError) in
+            try readout.counts(samples[i], index: i, encoding: encoding, seed: seed)
+        }
+    }
+
+    /// The same scores for input that is spikes already: one ``SpikeInput`` per sample, as
+    /// ``EventInput`` reads an event tensor.
+    public static func measure(_ map: CoreMap, events: [SpikeInput], masks: [[Int]], ticks: [Int],
+                               reference: [[Int]]? = nil, target: Target? = nil, output: String? = nil,
+                               geometry: Segmentation.Geometry? = nil) throws(DiagnosticError) -> SegmentationCurve {
+        let readout = try EmulatedReadout(map, ticks: ticks, target: target, output: output)
+        return try score(readout, count: events.count, masks: masks, reference: reference, encoding: .events, geometry: geometry) { i in
+            readout.counts(events[i])
+        }
+    }
+
+    private static func score(_ readout: EmulatedReadout, count: Int, masks: [[Int]], reference: [[Int]]?, encoding: InputEncoding,
+                              geometry: Segmentation.Geometry?,
+                              counts: (Int) throws(DiagnosticError) -> [[Int]]) throws(DiagnosticError) -> SegmentationCurve {
+        // A core map's port is a flat vector: without a geometry the masks give H x W, the
+        // port's size / (H x W) the classes (channel-major, as the network's [classes, H, W]).
         let elements = readout.port.shape.reduce(1, *)
         let pixels = masks.first?.count ?? 0
-        guard pixels > 0, elements % pixels == 0 else {
-            throw DiagnosticError("output '\(readout.port.name)' has \(elements) elements, not a whole number of classes for masks of \(pixels) pixels")
+        let shape: Segmentation.Geometry
+        if let geometry {
+            shape = geometry
+        } else {
+            guard pixels > 0, elements % pixels == 0 else {
+                throw DiagnosticError("output '\(readout.port.name)' has \(elements) elements, not a whole number of classes for masks of \(pixels) pixels")
+            }
+            shape = Segmentation.Geometry(classes: elements / pixels, height: 1, width: pixels)
         }
-        let classes = elements / pixels
-        guard masks.count == samples.count else { throw DiagnosticError("\(samples.count) images but \(masks.count) masks") }
+        guard shape.elements == elements, shape.maskPixels == pixels else {
+            throw DiagnosticError("output '\(readout.port.name)' has \(elements) elements and masks \(pixels) pixels; expected \(shape.elements) and \(shape.maskPixels) (\(shape.classes) classes of \(shape.height)x\(shape.width), scale \(shape.scale))")
+        }
+        let classes = shape.classes
+        guard masks.count == count else { throw DiagnosticError("\(count) samples but \(masks.count) masks") }
         for (name, maps) in [("mask", masks), ("reference", reference ?? [])] {
             for (i, m) in maps.enumerated() {
                 guard m.count == pixels else { throw DiagnosticError("\(name) \(i) has \(m.count) pixels; mask 0 has \(pixels)") }
@@ -44,14 +74,15 @@ public struct SegmentationCurve: Sendable, Equatable {
                 }
             }
         }
-        if let reference, reference.count != samples.count { throw DiagnosticError("\(samples.count) images but \(reference.count) reference maps") }
+        if let reference, reference.count != count { throw DiagnosticError("\(count) samples but \(reference.count) reference maps") }
+        let ticks = readout.ticks
         var scores = Array(repeating: SegmentationScore(classes: classes), count: ticks.count)
         var agreement = reference == nil ? [] : scores
         var predictions: [[Int]] = []
         let longest = ticks.firstIndex(of: ticks.max() ?? 1) ?? 0
-        for (i, sample) in samples.enumerated() {
-            for (k, counts) in try readout.counts(sample, index: i, encoding: encoding, seed: seed).enumerated() {
-                let predicted = Segmentation.classes(counts, classes: classes)
+        for i in 0..<count {
+            for (k, values) in try counts(i).enumerated() {
+                let predicted = shape.read(values)
                 scores[k].add(predicted: predicted, truth: masks[i])
                 if let reference { agreement[k].add(predicted: predicted, truth: reference[i]) }
                 if k == longest { predictions.append(predicted) }

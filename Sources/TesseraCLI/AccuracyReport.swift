@@ -12,6 +12,9 @@ struct AccuracyReport: Encodable {
         var meanIou: Double?
         var pixelAccuracy: Double?
         var meanIouVsFloat: Double?
+        /// Segmentation of event input: mean IoU and the share of pixels as `reference` reads them.
+        var meanIouVsReference: Double?
+        var pixelsAsReference: Double?
     }
     struct Pass: Encodable {
         var pass: String
@@ -24,6 +27,13 @@ struct AccuracyReport: Encodable {
     var floatAccuracy: Double?
     var floatMeanIou: Double?
     var floatPixelAccuracy: Double?
+    /// Event input: what the chip was compared with, "framework" (its own output counts) or
+    /// "float" (Tessera's float reading of the file); the framework's scores; the share of
+    /// pixels where the float reading reads as the framework.
+    var reference: String?
+    var frameworkMeanIou: Double?
+    var frameworkPixelAccuracy: Double?
+    var floatPixelsAsReference: Double?
     var cores: Int
     var latency: Int
     var curve: [Point]

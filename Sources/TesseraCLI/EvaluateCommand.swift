@@ -35,7 +35,7 @@ struct EvaluateCommand: ParsableCommand {
 
     @OptionGroup(title: "NIR files") var nir: NIROptions
 
-    @Option(help: "Labelled samples: PATH.npy (the only input, [N, C, H, W]) or INPUT=PATH.npy.")
+    @Option(help: "Labelled samples: PATH.npy (the only input, [N, C, H, W]) or INPUT=PATH.npy; with --encoding events, spikes [N, T, C, H, W].")
     var images: [String]
 
     @Option(help: "Class labels, [N] integers (classification).")
@@ -43,6 +43,16 @@ struct EvaluateCommand: ParsableCommand {
 
     @Option(help: "Class per pixel, [N, H, W] integers (segmentation; instead of --labels).")
     var masks: String?
+
+    @Option(help: ArgumentHelp("The framework's own output spike counts on the same event samples, [N, classes, H, W] (segmentation with --encoding events).",
+                               discussion: "The chip's class maps are then also scored against the framework's: mean IoU and the share of pixels that agree."))
+    var framework: String?
+
+    @Option(help: ArgumentHelp("Draw one event sample beside its mask, the framework's segmentation and the chip's: SVG, or PNG if the name ends in .png.", valueName: "path"))
+    var picture: String?
+
+    @Option(help: "Which sample --picture draws.")
+    var pictureSample = 0
 
     @Option(name: .shortAndLong, help: "Hardware target: truenorth, truenorth-4x4, tiny, or a path.")
     var target: String = "truenorth"
@@ -62,8 +72,8 @@ struct EvaluateCommand: ParsableCommand {
                                             discussion: "docs/mapping.md, 'Stagger'."))
     var partialStagger = 1
 
-    @Option(help: "Tick counts to measure, comma-separated.")
-    var ticks: String = "1,2,4,8,16,32,64,128"
+    @Option(help: "Tick counts to measure, comma-separated (default 1,2,4,...,128; with --encoding events, the event tensor's T).")
+    var ticks: String?
 
     @Option(help: "Input encoding: rate, poisson or binary (default: the input's own).")
     var encoding: InputEncoding?
@@ -93,14 +103,26 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         do throws(DiagnosticError) {
-            let tickList = ticks.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard !tickList.isEmpty, tickList.allSatisfy({ $0 >= 1 }) else { throw DiagnosticError("--ticks '\(ticks)': expected positive integers separated by commas") }
             guard (labels == nil) != (masks == nil) else { throw DiagnosticError("give either --labels (classification) or --masks (segmentation)") }
+            let isEvents = encoding == .events
+            if isEvents, masks == nil { throw DiagnosticError("--encoding events is scored as a segmentation (--masks); for classes, run tools/nir/chip_decisions.py") }
+            if picture != nil, !isEvents || masks == nil { throw DiagnosticError("--picture draws a segmentation of event input: give --encoding events and --masks") }
+            if framework != nil, !isEvents { throw DiagnosticError("--framework reads a framework's output counts on event input: give --encoding events") }
             let hardware = try Target.load(target)
             let (original, converted) = try conversion.convert(network, target: hardware, nir: nir.semantics)
             let inputs = original.graph.inputLayers.map(\.name)
             let files = try namedPaths(images, names: inputs, option: "--images")
-            let samples = try SampleSet.load(files, for: original.graph).samples
+            if isEvents, comparePasses || layerErrors { throw DiagnosticError("--compare-passes and --layer-errors run image samples; event input is scored as given") }
+            let events = try isEvents ? EventSamples.load(files, graph: original.graph) : nil
+            let tickList: [Int]
+            if let ticks { tickList = try Self.tickList(ticks) } else if let events { tickList = [events.ticks] } else { tickList = try Self.tickList("1,2,4,8,16,32,64,128") }
+            let samples = isEvents ? [] : try SampleSet.load(files, for: original.graph).samples
+            let maskTensor = try masks.map { path throws(DiagnosticError) in try Self.integers(path, what: "masks") }
+            let eventInputs = try events.flatMap { e throws(DiagnosticError) -> EventSegmentation.Inputs? in
+                guard let maskTensor else { return nil }
+                let counts = try framework.map { path throws(DiagnosticError) in (path: path, counts: try Self.numbers(path)) }
+                return try EventSegmentation.inputs(graph: original.graph, output: output, samples: e.inputs.count, masks: maskTensor, framework: counts)
+            }
             let integer = try IntegerNetwork.check(converted.network.graph, target: hardware)
             let options = Compiler.Options(partialStep: partialStep, partialSums: partialSums ?? .net, partialRounding: partialRounding, partialStagger: partialStagger)
             let compiled = try Compiler(integer, options: options).compile()
@@ -110,9 +132,11 @@ struct EvaluateCommand: ParsableCommand {
                                     encoding: encoding ?? declared, seed: seed, output: output,
                                     passes: converted.stages.map { .init(pass: $0.pass, log: $0.result.log) })
             let result: AccuracyReport
-            let maskTensor = try masks.map { path throws(DiagnosticError) in try Self.integers(path, what: "masks") }
             let labelTensor = try labels.map { path throws(DiagnosticError) in try Self.integers(path, what: "labels") }
-            if let maskTensor { result = try run.segment(masks: maskTensor) } else {
+            if let events, let eventInputs {
+                let drawn = picture.map { (path: $0, sample: pictureSample) }
+                result = try EventSegmentation(run: run, rules: original.rules, events: events.inputs, picture: drawn).score(eventInputs)
+            } else if let maskTensor { result = try run.segment(masks: maskTensor) } else {
                 result = try run.classify(labels: labelTensor ?? Tensor(repeating: 0, shape: [0]))
             }
             if comparePasses {
@@ -142,10 +166,21 @@ struct EvaluateCommand: ParsableCommand {
         }
     }
 
+    /// The tick counts of `--ticks`.
+    static func tickList(_ text: String) throws(DiagnosticError) -> [Int] {
+        let list = text.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !list.isEmpty, list.allSatisfy({ $0 >= 1 }) else { throw DiagnosticError("--ticks '\(text)': expected positive integers separated by commas") }
+        return list
+    }
+
+    /// The values of a NumPy file, with its shape.
+    static func numbers(_ path: String) throws(DiagnosticError) -> Tensor {
+        do { return try NPYFile.read(path: path) } catch { throw DiagnosticError("\(path): \(error.message)") }
+    }
+
     /// The integers of a NumPy file, with its shape.
     static func integers(_ path: String, what: String) throws(DiagnosticError) -> Tensor {
-        let tensor: Tensor
-        do { tensor = try NPYFile.read(path: path) } catch { throw DiagnosticError("\(path): \(error.message)") }
+        let tensor = try numbers(path)
         guard tensor.values.allSatisfy({ $0 == $0.rounded() }) else { throw DiagnosticError("\(path): \(what) must be integers") }
         return tensor
     }

@@ -87,8 +87,8 @@ struct EvaluationRun {
         print("\(compiled.coreCount) cores on \(target.name); output latency \(latency) ticks; \(samples.count) samples, \(encoding.rawValue) encoding")
     }
 
-    private func emptyReport() -> AccuracyReport {
-        AccuracyReport(network: original.name, target: target.name, samples: samples.count, encoding: encoding.rawValue,
+    func emptyReport(samples count: Int? = nil, encoding name: String? = nil) -> AccuracyReport {
+        AccuracyReport(network: original.name, target: target.name, samples: count ?? samples.count, encoding: name ?? encoding.rawValue,
                        cores: compiled.coreCount, latency: latency, curve: [], passes: passes)
     }
 

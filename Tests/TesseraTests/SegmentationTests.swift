@@ -168,9 +168,26 @@ import Testing
         }
         refused([[2]], "class 2 is not a class of output 'fc' (0..<2)")
         refused([[0, 0, 0]], "not a whole number of classes for masks of 3 pixels")
-        refused([[0], [1]], "1 images but 2 masks")
+        refused([[0], [1]], "1 samples but 2 masks")
         let both = try TestSupport.tessera(["evaluate", path, "--images", "x.npy", "--labels", "l.npy", "--masks", "m.npy"])
         #expect(both.status == 1 && both.stderr.contains("give either --labels (classification) or --masks (segmentation)"))
+    }
+
+    /// An output at half the masks' size, read by hand: 2 classes at 2 x 2, masks 4 x 4.
+    /// Each output position reads the 2 x 2 mask pixels it covers; sizes that are not a
+    /// whole multiple, or not the same one on both axes, match nothing.
+    @Test func geometryReadsAHalfSizeOutput() throws {
+        let g = try #require(Segmentation.Geometry.matching(elements: 8, output: [2, 2, 2], maskHeight: 4, maskWidth: 4))
+        #expect(g == Segmentation.Geometry(classes: 2, height: 2, width: 2, scale: 2) && g.maskPixels == 16)
+        // Class 0 counts [0, 5; 1, 0], class 1 [3, 2; 0, 0]: positions read 1, 0, 0 and 0 (silent).
+        #expect(g.read([0, 5, 1, 0, 3, 2, 0, 0]) == [1, 1, 0, 0,
+                                                     1, 1, 0, 0,
+                                                     0, 0, 0, 0,
+                                                     0, 0, 0, 0])
+        #expect(Segmentation.Geometry.matching(elements: 8, output: [2, 2, 2], maskHeight: 5, maskWidth: 4) == nil)
+        #expect(Segmentation.Geometry.matching(elements: 8, output: [2, 2, 2], maskHeight: 4, maskWidth: 6) == nil)
+        // Same size: the old reading, classes from the element count.
+        #expect(Segmentation.Geometry.matching(elements: 8, output: nil, maskHeight: 2, maskWidth: 2) == Segmentation.Geometry(classes: 2, height: 2, width: 2))
     }
 
     /// Per-pixel reading and IoU by hand: 2 classes on 4 pixels.
