@@ -21,12 +21,22 @@ struct EvaluateCommand: ParsableCommand {
         fired), scored by mean IoU and pixel accuracy against the masks, and by mean IoU \
         against the float network's own segmentation.
 
+        With --encoding events the images are spikes already, [N, T, C, H, W] (a spiking \
+        network trained directly and exported to NIR), run for their T ticks; a segmentation \
+        is then also scored against the framework's own output counts (--framework) and \
+        Tessera's float reading of the file, by mean IoU and the share of pixels that agree. \
+        An output smaller than the masks by a whole factor reads each position for the mask \
+        pixels it covers.
+
         Example:  tessera evaluate Tests/TesseraTests/Fixtures/digits/mlp.yaml \\
                     --images Tests/TesseraTests/Fixtures/digits/test_images.npy \\
                     --labels Tests/TesseraTests/Fixtures/digits/test_labels.npy --report acc.json
                   tessera evaluate Tests/TesseraTests/Fixtures/segmentation/deeplab.yaml \\
                     --images Tests/TesseraTests/Fixtures/segmentation/test_images.npy \\
                     --masks Tests/TesseraTests/Fixtures/segmentation/test_masks.npy --ticks 16,32,64
+                  tessera evaluate examples/segmentation/sinabs.nir --from sinabs --target truenorth-4x4 \\
+                    --encoding events --images examples/segmentation/test-events.npy \\
+                    --masks examples/segmentation/test-masks.npy --framework examples/segmentation/sinabs-counts.npy
         """
     )
 

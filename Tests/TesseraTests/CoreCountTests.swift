@@ -69,59 +69,9 @@ import Testing
     /// core, where its whole window (3 x 10 x 10 x 2 = 600) would not. Two neighbouring
     /// positions read 12 columns (432 axons), so each core holds one position's 16
     /// channels: 3 x 3 positions, 9 cores, unsplit. The map is exact against the reference.
-    /// Float weights on the composed pool kernel above, with no quantise setting: the
-    /// default 8-bit weights would take 16 lanes an input (digits of base 6: 3 x 5 + 1), so
-    /// one input channel's 36 live taps would need 576 axons, and no split holds less than
-    /// one channel's window. The default narrows this layer to the widest weights whose
-    /// window fits: 5 bits, 7 lanes (3 x 2 + 1), 252 axons; 6 bits would take 10 lanes, 360.
-    /// Asked for 8 bits, compile refuses the layer, as before.
-    @Test func defaultQuantisationNarrowsAWindowNoCoreHolds() throws {
-        let (out, inC, k) = (8, 2, 10)
-        var values: [Double] = []
-        for co in 0..<out {
-            for ci in 0..<inC {
-                for ky in 0..<k {
-                    for kx in 0..<k {
-                        // Many distinct values: 0.01 steps, signs mixed, on the live taps only.
-                        values.append(ky % 4 < 2 && kx % 4 < 2 ? Double((co * 37 + ci * 11 + ky * 7 + kx * 3) % 41 - 20) / 100 : 0)
-                    }
-                }
-            }
-        }
-        let weights = try #require(Tensor(shape: [out, inC, k, k], values: values))
-        #expect(ChannelWindow(weights: weights)?.taps == 36)
-        #expect(ChannelWindow(weights: weights)?.axons(bits: 8) == 576 && ChannelWindow(weights: weights)?.widestFitting(axons: 256, bits: 8) == 5)
-        let graph = try TestSupport.convolution(input: TensorShape(inC, 14, 14), out: out, window: Window(kernel: k, stride: 2),
-                                                weights: weights, threshold: 1)
-        let target = try Target.load(TestSupport.target("truenorth"))
-        let converted = try Network(graph: graph).convert(target: target)
-        let log = converted.stages.first { $0.pass == "quantise-weights" }?.result.log ?? []
-        #expect(log.first?.contains("5-bit in c, where one input channel's window of 36 live taps takes 576 axons at 8 bits and a core has 256") == true, "\(log)")
-        let q = try #require(converted.network.graph.parameters.tensor("c.weight"))
-        #expect(q.values.allSatisfy { abs($0) <= 15 } && q.values.contains { abs($0) == 15 })
-        let compiled = try Compiler(try IntegerNetwork.check(converted.network.graph, target: target)).compile()
-        let row = try #require(compiled.layers.first { $0.layer == "c" })
-        #expect(row.parts == inC && row.encoding == .sliced(bits: 5))
-
-        var eight = ConversionSettings()
-        eight.quantise = .init(format: .bits(8), granularity: .channel)
-        let asked = try Network(graph: graph).convert(eight, target: target)
-        let refused = #expect(throws: DiagnosticError.self) { try Compiler(try IntegerNetwork.check(asked.network.graph, target: target)).compile() }
-        #expect(refused?.description.contains("no tile fits a core of 256 axons and 256 neurons (one input channel's window needs more)") == true)
-    }
-
     @Test func composedPoolKernelCostsItsLiveTaps() throws {
         let (out, inC, k) = (16, 3, 10)
-        var values: [Double] = []
-        for co in 0..<out {
-            for ci in 0..<inC {
-                for ky in 0..<k {
-                    for kx in 0..<k {
-                        values.append(ky % 4 < 2 && kx % 4 < 2 ? ((co * 7 + ci * 3 + ky + kx) % 3 == 0 ? -1 : 1) : 0)
-                    }
-                }
-            }
-        }
+        let values = Self.composedPoolKernel(out: out, inChannels: inC) { co, ci, ky, kx in (co * 7 + ci * 3 + ky + kx) % 3 == 0 ? -1 : 1 }
         let graph = try TestSupport.convolution(input: TensorShape(inC, 14, 14), out: out, window: Window(kernel: k, stride: 2),
                                                 weights: try #require(Tensor(shape: [out, inC, k, k], values: values)), threshold: 2)
         let network = try IntegerNetwork.check(graph, target: ReferenceSimulatorTests.truenorth)
@@ -152,6 +102,52 @@ import Testing
         let lanes = wideRow.fanIn / (inC * 36)
         #expect(lanes * 100 > 256 && lanes * 36 <= 256 && wideRow.fanIn == inC * 36 * lanes)
         #expect(wideRow.parts > 1 && wideRow.parts <= inC)
+    }
+
+    /// Float weights on the composed pool kernel above, with no quantise setting: the
+    /// default 8-bit weights would take 16 lanes an input (digits of base 6: 3 x 5 + 1), so
+    /// one input channel's 36 live taps would need 576 axons, and no split holds less than
+    /// one channel's window. The default narrows this layer to the widest weights whose
+    /// window fits: 5 bits, 7 lanes (3 x 2 + 1), 252 axons; 6 bits would take 10 lanes, 360.
+    /// Asked for 8 bits, compile refuses the layer, as before.
+    @Test func defaultQuantisationNarrowsAWindowNoCoreHolds() throws {
+        let (out, inC, k) = (8, 2, 10)
+        // Many distinct values: 0.01 steps, signs mixed.
+        let values = Self.composedPoolKernel(out: out, inChannels: inC) { co, ci, ky, kx in Double((co * 37 + ci * 11 + ky * 7 + kx * 3) % 41 - 20) / 100 }
+        let weights = try #require(Tensor(shape: [out, inC, k, k], values: values))
+        #expect(ChannelWindow(weights: weights)?.taps == 36)
+        #expect(ChannelWindow(weights: weights)?.axons(bits: 8) == 576 && ChannelWindow(weights: weights)?.widestFitting(axons: 256, bits: 8) == 5)
+        let graph = try TestSupport.convolution(input: TensorShape(inC, 14, 14), out: out, window: Window(kernel: k, stride: 2),
+                                                weights: weights, threshold: 1)
+        let target = try Target.load(TestSupport.target("truenorth"))
+        let converted = try Network(graph: graph).convert(target: target)
+        let log = converted.stages.first { $0.pass == "quantise-weights" }?.result.log ?? []
+        #expect(log.first?.contains("5-bit in c, where one input channel's window of 36 live taps takes 576 axons at 8 bits and a core has 256") == true, "\(log)")
+        let q = try #require(converted.network.graph.parameters.tensor("c.weight"))
+        #expect(q.values.allSatisfy { abs($0) <= 15 } && q.values.contains { abs($0) == 15 })
+        let compiled = try Compiler(try IntegerNetwork.check(converted.network.graph, target: target)).compile()
+        let row = try #require(compiled.layers.first { $0.layer == "c" })
+        #expect(row.parts == inC && row.encoding == .sliced(bits: 5))
+
+        var eight = ConversionSettings()
+        eight.quantise = .init(format: .bits(8), granularity: .channel)
+        let asked = try Network(graph: graph).convert(eight, target: target)
+        let refused = #expect(throws: DiagnosticError.self) { try Compiler(try IntegerNetwork.check(asked.network.graph, target: target)).compile() }
+        #expect(refused?.description.contains("no tile fits a core of 256 axons and 256 neurons (one input channel's window needs more)") == true)
+    }
+
+    /// A 2 x 2 sum pool composed into a 3 x 3 kernel at dilation 2: 10 x 10, `value` on the
+    /// live taps (rows and columns 0, 1, 4, 5, 8, 9), zero elsewhere; [out, in, 10, 10].
+    static func composedPoolKernel(out: Int, inChannels: Int, value: (Int, Int, Int, Int) -> Double) -> [Double] {
+        var values: [Double] = []
+        for co in 0..<out {
+            for ci in 0..<inChannels {
+                for ky in 0..<10 {
+                    for kx in 0..<10 { values.append(ky % 4 < 2 && kx % 4 < 2 ? value(co, ci, ky, kx) : 0) }
+                }
+            }
+        }
+        return values
     }
 
     /// Parts per tile (docs/mapping.md; PartsPerTileTests): by hand, on TrueNorth's 256-axon cores: 28 input channels of 5 x 5, a 3 x 3 kernel

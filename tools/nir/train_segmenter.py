@@ -42,7 +42,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
-from train_segmentation import data  # noqa: E402  the same canvases
+from train_segmentation import data, mean_iou  # noqa: E402  the same canvases and score
 
 OUT = pathlib.Path(__file__).resolve().parent.parent.parent / "examples" / "segmentation"
 T = 20
@@ -144,15 +144,6 @@ def segment(counts):
     tie, the background where none fired), read at its 16x16 output position."""
     classes = np.where(counts.max(1) > 0, counts.argmax(1), 0)
     return classes.repeat(2, axis=1).repeat(2, axis=2)
-
-
-def mean_iou(pred, truth):
-    ious = []
-    for c in range(CLASSES):
-        union = np.logical_or(pred == c, truth == c).sum()
-        if union:
-            ious.append(np.logical_and(pred == c, truth == c).sum() / union)
-    return float(np.mean(ious))
 
 
 def main():

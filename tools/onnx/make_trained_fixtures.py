@@ -131,13 +131,13 @@ def train(net, xtr, ytr, epochs):
     return net.eval()
 
 
-def export(net, name, xte, yte):
+def write_onnx(net, path, x):
     """The default exporter, without the stack traces (absolute paths) in its metadata; then
-    onnxruntime, one sample at a time, checked against PyTorch."""
+    onnxruntime, one sample at a time, checked against PyTorch. Returns PyTorch's outputs,
+    onnxruntime's and the model."""
     with torch.no_grad():
-        scores = net(torch.from_numpy(xte)).numpy()
-    path = os.path.join(OUT, name + ".onnx")
-    torch.onnx.export(net, (torch.from_numpy(xte[:1]),), path, external_data=False)
+        scores = net(torch.from_numpy(x)).numpy()
+    torch.onnx.export(net, (torch.from_numpy(x[:1]),), path, external_data=False)
     m = onnx.load(path)
     for node in m.graph.node:
         keep = [p for p in node.metadata_props if p.key != "pkg.torch.onnx.stack_trace"]
@@ -149,8 +149,14 @@ def export(net, name, xte, yte):
     so.inter_op_num_threads = 1
     s = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
     input_name = s.get_inputs()[0].name
-    out = np.concatenate([s.run(None, {input_name: xte[i:i + 1]})[0] for i in range(len(xte))]).astype(np.float32)
+    out = np.concatenate([s.run(None, {input_name: x[i:i + 1]})[0] for i in range(len(x))]).astype(np.float32)
     assert np.allclose(out, scores, atol=1e-4), float(np.abs(out - scores).max())
+    return scores, out, m
+
+
+def export(net, name, xte, yte):
+    """Written to OUT with onnxruntime's outputs beside it."""
+    scores, out, m = write_onnx(net, os.path.join(OUT, name + ".onnx"), xte)
     np.save(os.path.join(OUT, name + ".output.npy"), out)
     return {"torch_accuracy": float((scores.argmax(1) == yte).mean()),
             "onnxruntime_accuracy": float((out.argmax(1) == yte).mean()),
