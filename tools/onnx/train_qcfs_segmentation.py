@@ -9,9 +9,14 @@ a quantised ReLU of L levels and converts the network to run in 2L = 8 ticks or 
     /tmp/onnxvenv/bin/python tools/onnx/train_qcfs_segmentation.py
 
   qcfs-deeplab.onnx  conv 3x3 (1->8), QCFS, avgpool 2, conv 3x3 (8->16), QCFS, avgpool 2,
-                     atrous conv 3x3 dilation 2 (16->32), QCFS, 1x1 scores (32->11), nearest x4
+                     atrous conv 3x3 dilation 2 (16->32), QCFS, 1x1 scores (32->11), ReLU (exported), nearest x4
   qcfs-fcn.onnx      conv 3x3 (1->8), QCFS, avgpool 2, conv 3x3 (8->16), QCFS [skip], avgpool 2,
-                     conv 3x3 (16->16), QCFS, nearest x2, + skip, 1x1 scores (16->11), nearest x2
+                     conv 3x3 (16->16), QCFS, nearest x2, + skip, 1x1 scores (16->11), ReLU (exported), nearest x2
+
+Both train on the linear scores and are exported with a ReLU on them before the upsampling,
+as a spiking output layer reads them; the per-pixel reading is the same with or without it
+(a pixel whose scores are all at or below zero is background either way), and Tessera's
+ONNX import asks for it there.
 
 Writes both to Tests/TesseraTests/Fixtures/segmentation/, with qcfs-summary.json: each
 network's mean IoU and pixel accuracy on the 100 test canvases (test_images.npy,
@@ -40,7 +45,15 @@ EPOCHS = 40
 torch.set_num_threads(1)
 
 
-class DeepLab(nn.Module):
+class Segmenter(nn.Module):
+    """Trained on the linear scores; exported with a ReLU on them (`relu_scores`)."""
+    relu_scores = False
+
+    def readout(self, scores):
+        return torch.relu(scores) if self.relu_scores else scores
+
+
+class DeepLab(Segmenter):
     def __init__(self):
         super().__init__()
         self.c1, self.a1 = nn.Conv2d(1, 8, 3, padding=1), QCFS(LEVELS, 4.0)
@@ -52,10 +65,10 @@ class DeepLab(nn.Module):
     def forward(self, x):
         x = self.pool(self.a1(self.c1(x)))
         x = self.pool(self.a2(self.c2(x)))
-        return self.up(self.score(self.a3(self.c3(x))))
+        return self.up(self.readout(self.score(self.a3(self.c3(x)))))
 
 
-class FCN(nn.Module):
+class FCN(Segmenter):
     def __init__(self):
         super().__init__()
         self.c1, self.a1 = nn.Conv2d(1, 8, 3, padding=1), QCFS(LEVELS, 4.0)
@@ -67,7 +80,7 @@ class FCN(nn.Module):
     def forward(self, x):
         skip = self.a2(self.c2(self.pool(self.a1(self.c1(x)))))
         x = self.up(self.a3(self.c3(self.pool(skip)))) + skip
-        return self.up(self.score(x))
+        return self.up(self.readout(self.score(x)))
 
 
 def export(net, name, images, masks):
@@ -94,6 +107,7 @@ def main():
                 nn.init.kaiming_normal_(m.weight)
                 nn.init.zeros_(m.bias)
         net = train(net, train_x.astype(np.float32), train_m, EPOCHS)
+        net.relu_scores = True
         summary[name] = export(net, name, test_x, test_m)
         print(name, summary[name], flush=True)
     with open(os.path.join(OUT, "qcfs-summary.json"), "w") as f:
