@@ -113,16 +113,12 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         do throws(DiagnosticError) {
-            guard (labels == nil) != (masks == nil) else { throw DiagnosticError("give either --labels (classification) or --masks (segmentation)") }
+            try checkCombinations()
             let isEvents = encoding == .events
-            if isEvents, masks == nil { throw DiagnosticError("--encoding events is scored as a segmentation (--masks); for classes, run tools/nir/chip_decisions.py") }
-            if picture != nil, !isEvents || masks == nil { throw DiagnosticError("--picture draws a segmentation of event input: give --encoding events and --masks") }
-            if framework != nil, !isEvents { throw DiagnosticError("--framework reads a framework's output counts on event input: give --encoding events") }
             let hardware = try Target.load(target)
             let (original, converted) = try conversion.convert(network, target: hardware, nir: nir.semantics)
             let inputs = original.graph.inputLayers.map(\.name)
             let files = try namedPaths(images, names: inputs, option: "--images")
-            if isEvents, comparePasses || layerErrors { throw DiagnosticError("--compare-passes and --layer-errors run image samples; event input is scored as given") }
             let events = try isEvents ? EventSamples.load(files, graph: original.graph) : nil
             let tickList: [Int]
             if let ticks { tickList = try Self.tickList(ticks) } else if let events { tickList = [events.ticks] } else { tickList = try Self.tickList("1,2,4,8,16,32,64,128") }
@@ -149,22 +145,9 @@ struct EvaluateCommand: ParsableCommand {
             } else if let maskTensor { result = try run.segment(masks: maskTensor) } else {
                 result = try run.classify(labels: labelTensor ?? Tensor(repeating: 0, shape: [0]))
             }
-            if comparePasses {
-                let settings = try conversion.apply(to: original.conversion, inputs: inputs)
-                let comparison = PassComparison(network: original, settings: settings, run: run)
-                let maps = maskTensor.map(EvaluationRun.maps)
-                print("\n" + (masks == nil ? "accuracy" : "mean IoU") + " per pass combination:")
-                let table = try comparison.run(labels: labelTensor?.values.map { Int($0) }, masks: maps)
-                GraphPrinter.align(table, rightAligned: Set(1..<(tickList.count + 1))).forEach { print($0) }
-            }
+            if comparePasses { try printPassComparison(original, run: run, labels: labelTensor, masks: maskTensor) }
             if layerErrors, let longest = tickList.max() {
-                let rows = try LayerRateError.measure(integer, options: options, samples: samples, ticks: longest, encoding: encoding ?? declared, seed: seed)
-                print("\nrate error per layer against the integer reference, every layer an output, \(longest) ticks shown (spikes per neuron per tick, \(samples.count) samples):")
-                var table = [["layer", "parts", "reference rate", "mean error", "bias"]]
-                for row in rows {
-                    table.append([row.layer, "\(row.parts)"] + [row.referenceRate, row.meanError, row.bias].map { String(format: "%.4f", $0) })
-                }
-                GraphPrinter.align(table, rightAligned: [1, 2, 3, 4]).forEach { print($0) }
+                try printLayerErrors(integer, options: options, samples: samples, ticks: longest, encoding: encoding ?? declared)
             }
             if let reportPath {
                 try result.save(to: reportPath)
@@ -174,6 +157,37 @@ struct EvaluateCommand: ParsableCommand {
             report(error.diagnostics)
             throw ExitCode(1)
         }
+    }
+
+    /// Options that do not go together, refused before anything is loaded.
+    func checkCombinations() throws(DiagnosticError) {
+        guard (labels == nil) != (masks == nil) else { throw DiagnosticError("give either --labels (classification) or --masks (segmentation)") }
+        let isEvents = encoding == .events
+        if isEvents, masks == nil { throw DiagnosticError("--encoding events is scored as a segmentation (--masks); for classes, run tools/nir/chip_decisions.py") }
+        if picture != nil, !isEvents || masks == nil { throw DiagnosticError("--picture draws a segmentation of event input: give --encoding events and --masks") }
+        if framework != nil, !isEvents { throw DiagnosticError("--framework reads a framework's output counts on event input: give --encoding events") }
+        if isEvents, comparePasses || layerErrors { throw DiagnosticError("--compare-passes and --layer-errors run image samples; event input is scored as given") }
+    }
+
+    /// `--compare-passes`: the score per combination of residual elimination and bias calibration.
+    func printPassComparison(_ original: Network, run: EvaluationRun, labels: Tensor?, masks: Tensor?) throws(DiagnosticError) {
+        let settings = try conversion.apply(to: original.conversion, inputs: original.graph.inputLayers.map(\.name))
+        let comparison = PassComparison(network: original, settings: settings, run: run)
+        print("\n" + (masks == nil ? "accuracy" : "mean IoU") + " per pass combination:")
+        let table = try comparison.run(labels: labels?.values.map { Int($0) }, masks: masks.map(EvaluationRun.maps))
+        GraphPrinter.align(table, rightAligned: Set(1..<(run.ticks.count + 1))).forEach { print($0) }
+    }
+
+    /// `--layer-errors`: each neuron layer's rate error against the integer reference.
+    func printLayerErrors(_ integer: IntegerNetwork, options: Compiler.Options, samples: [[String: [Double]]], ticks: Int,
+                          encoding: InputEncoding) throws(DiagnosticError) {
+        let rows = try LayerRateError.measure(integer, options: options, samples: samples, ticks: ticks, encoding: encoding, seed: seed)
+        print("\nrate error per layer against the integer reference, every layer an output, \(ticks) ticks shown (spikes per neuron per tick, \(samples.count) samples):")
+        var table = [["layer", "parts", "reference rate", "mean error", "bias"]]
+        for row in rows {
+            table.append([row.layer, "\(row.parts)"] + [row.referenceRate, row.meanError, row.bias].map { String(format: "%.4f", $0) })
+        }
+        GraphPrinter.align(table, rightAligned: [1, 2, 3, 4]).forEach { print($0) }
     }
 
     /// The tick counts of `--ticks`.
