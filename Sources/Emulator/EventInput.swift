@@ -22,10 +22,11 @@ public enum EventInput {
         public var description: String
     }
 
-    /// `tensors[port]` as (shape, values row-major).
-    public static func samples(_ tensors: [String: (shape: [Int], values: [Double])], ports: [InputPort], ticks: Int) throws(ShapeError) -> Samples {
+    /// `tensors[port]` as (shape, values row-major). A run of `ticks`, or, with nil, of the
+    /// tensors' own T (the longest, where inputs differ).
+    public static func samples(_ tensors: [String: (shape: [Int], values: [Double])], ports: [InputPort], ticks: Int?) throws(ShapeError) -> Samples {
         var perPort: [String: [[SpikeInput.Event]]] = [:]
-        var isBatch = false, clipped = 0, dropped = 0
+        var isBatch = false, clipped = 0, dropped = 0, longest = 0
         for port in ports {
             guard let (shape, values) = tensors[port.name] else { continue }
             let size = port.shape.reduce(1, *)
@@ -40,6 +41,8 @@ public enum EventInput {
             } else {
                 throw ShapeError(description: "input '\(port.name)': event tensor of shape (\(shape.map(String.init).joined(separator: ", "))) is neither (T, \(port.shape.map(String.init).joined(separator: ", "))) nor (N, T, \(port.shape.map(String.init).joined(separator: ", ")))")
             }
+            longest = max(longest, t)
+            let run = ticks ?? t
             if let bad = values.firstIndex(where: { !($0 >= 0) || $0 != $0.rounded() }) {
                 throw ShapeError(description: "input '\(port.name)': element \(bad) of the event tensor is \(values[bad]); events are 0/1 or whole counts")
             }
@@ -50,7 +53,7 @@ public enum EventInput {
                     let base = (k * t + tick) * size
                     for i in 0..<size where values[base + i] >= 1 {
                         if values[base + i] > 1 { clipped += 1 }
-                        if tick < ticks { events.append(.init(tick: tick, index: i)) } else { dropped += 1 }
+                        if tick < run { events.append(.init(tick: tick, index: i)) } else { dropped += 1 }
                     }
                 }
                 samples.append(events)
@@ -61,7 +64,7 @@ public enum EventInput {
         guard counts.count <= 1, let batch = counts.first else {
             throw ShapeError(description: perPort.isEmpty ? "no input given" : "inputs have different batch sizes: \(perPort.mapValues(\.count).sorted { $0.key < $1.key })")
         }
-        let inputs = (0..<batch).map { k in SpikeInput(ticks: ticks, spikes: perPort.mapValues { $0[k] }) }
+        let inputs = (0..<batch).map { k in SpikeInput(ticks: ticks ?? longest, spikes: perPort.mapValues { $0[k] }) }
         return Samples(inputs: inputs, isBatch: isBatch, clipped: clipped, dropped: dropped)
     }
 }

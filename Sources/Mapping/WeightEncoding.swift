@@ -58,10 +58,12 @@ public enum WeightEncoding: Sendable, Equatable, CustomStringConvertible, Encoda
         return m
     }
 
-    /// The most lanes an input takes with symmetric k-bit weights: 2 for k = 2 (signed), 4
-    /// for k = 3 (levels, or the 4-bit digits), and 3(m - 1) + 1 for the digits of k >= 4.
+    /// The most lanes an input takes with symmetric k-bit weights, both signs present: 2 for
+    /// k = 2 (signed), 4 for k = 3 (levels, or the 4-bit digits), and 3(m - 1) + 1 for the
+    /// digits of k >= 4 (``lanes(positive:negative:)``).
     public static func mostLanes(bits k: Int) -> Int {
-        k <= 2 ? 2 : k == 3 ? 4 : 3 * (base(bits: k) - 1) + 1
+        let encoding: WeightEncoding = k <= 2 ? .signed : .sliced(bits: max(k, 4))
+        return encoding.lanes(positive: true, negative: true).count
     }
 
     /// Lanes an input needs in a layer (given which signs its weights take), as lane ids.

@@ -52,14 +52,8 @@ public struct SegmentationCurve: Sendable, Equatable {
         // port's size / (H x W) the classes (channel-major, as the network's [classes, H, W]).
         let elements = readout.port.shape.reduce(1, *)
         let pixels = masks.first?.count ?? 0
-        let shape: Segmentation.Geometry
-        if let geometry {
-            shape = geometry
-        } else {
-            guard pixels > 0, elements % pixels == 0 else {
-                throw DiagnosticError("output '\(readout.port.name)' has \(elements) elements, not a whole number of classes for masks of \(pixels) pixels")
-            }
-            shape = Segmentation.Geometry(classes: elements / pixels, height: 1, width: pixels)
+        guard let shape = geometry ?? Segmentation.Geometry.matching(elements: elements, output: nil, maskHeight: 1, maskWidth: pixels) else {
+            throw DiagnosticError("output '\(readout.port.name)' has \(elements) elements, not a whole number of classes for masks of \(pixels) pixels")
         }
         guard shape.elements == elements, shape.maskPixels == pixels else {
             throw DiagnosticError("output '\(readout.port.name)' has \(elements) elements and masks \(pixels) pixels; expected \(shape.elements) and \(shape.maskPixels) (\(shape.classes) classes of \(shape.height)x\(shape.width), scale \(shape.scale))")

@@ -26,7 +26,7 @@ struct InputOptions: ParsableArguments {
     func samples(ports: [InputPort], ticks: Int) throws(DiagnosticError) -> ([SpikeInput], Bool) {
         if let spikes { return ([try SpikeFile.readInput(path: spikes, ports: ports)], false) }
         let files = try namedPaths(inputs, names: ports.map(\.name), option: "--input")
-        if encoding == .events { return try events(files, ports: ports, ticks: ticks) }
+        if encoding == .events { return try Self.events(files, ports: ports, ticks: ticks) }
         let batch = try SampleSet.load(files, ports: ports)
         var samples: [SpikeInput] = []
         for (k, values) in batch.samples.enumerated() {
@@ -41,8 +41,14 @@ struct InputOptions: ParsableArguments {
 }
 
 extension InputOptions {
-    /// Event tensors read as the spikes of each tick (``EventInput``).
-    func events(_ files: [String: String], ports: [InputPort], ticks: Int) throws(DiagnosticError) -> ([SpikeInput], Bool) {
+    /// A network's input layers as the ports its inputs are read for, before any map exists.
+    static func ports(of graph: SpikeGraph) -> [InputPort] {
+        graph.inputLayers.map { InputPort(name: $0.name, shape: $0.shape.map { [$0.channels, $0.height, $0.width] } ?? [], targets: []) }
+    }
+
+    /// Event tensors read as the spikes of each tick (``EventInput``), for a run of `ticks`,
+    /// or of the tensors' own T with nil.
+    static func events(_ files: [String: String], ports: [InputPort], ticks: Int?) throws(DiagnosticError) -> ([SpikeInput], Bool) {
         var tensors: [String: (shape: [Int], values: [Double])] = [:]
         for (name, path) in files {
             guard ports.contains(where: { $0.name == name }) else {
@@ -58,7 +64,7 @@ extension InputOptions {
         do {
             let s = try EventInput.samples(tensors, ports: ports, ticks: ticks)
             if s.clipped > 0 { FileHandle.standardError.write(Data("note: \(s.clipped) events counted more than 1 spike in a tick; an input axon takes one spike per tick, so each is one spike\n".utf8)) }
-            if s.dropped > 0 { FileHandle.standardError.write(Data("note: \(s.dropped) events fall after the run's \(ticks) ticks and are left out\n".utf8)) }
+            if s.dropped > 0 { FileHandle.standardError.write(Data("note: \(s.dropped) events fall after the run's \(ticks ?? 0) ticks and are left out\n".utf8)) }
             return (s.inputs, s.isBatch)
         } catch {
             throw DiagnosticError(error.description)

@@ -62,7 +62,7 @@ struct SimulateCommand: ParsableCommand {
             let hardware = try Target.load(target)
             let net = try Network.load(network, nir: nir.semantics)
             report(net.warnings)
-            let ports = net.graph.inputLayers.map { InputPort(name: $0.name, shape: $0.shape.map { [$0.channels, $0.height, $0.width] } ?? [], targets: []) }
+            let ports = InputOptions.ports(of: net.graph)
             let isNIR = NetworkLoader.isNIR(network)
             if (reference ?? (isNIR ? .float : .integer)) == .float {
                 guard writeRates == nil else { throw DiagnosticError("--write-rates measures the chip's rates: use it with --reference integer") }
