@@ -5,6 +5,11 @@ import Yams
 /// Reads one layer mapping of a network file into a ``LayerEntry``, reporting every
 /// problem at the node it concerns.
 struct LayerReader {
+    /// The largest kernel, stride, padding or dilation a layer may give, per axis: far
+    /// beyond any image network's, and small enough that a window's taps times its channels
+    /// stay within an Int (a fuzzed kernel of 10^18 overflowed the fan-in).
+    static let largestWindow = 1 << 16
+
     var reader: YAMLReader
     let defaults: LayerDefaults
 
@@ -140,9 +145,9 @@ struct LayerReader {
             return Shortcut(identity: true)
         }
         guard let m = reader.mapping(node, what: "\(what) shortcut", allowed: ["kernel", "stride", "padding"]) else { return nil }
-        let kernel = m["kernel"].map { reader.ints($0, what: "shortcut kernel", count: 2, atLeast: 1) } ?? [1, 1]
-        let stride = m["stride"].map { reader.ints($0, what: "shortcut stride", count: 2, atLeast: 1) } ?? [1, 1]
-        let padding = m["padding"].map { reader.ints($0, what: "shortcut padding", count: 2, atLeast: 0) } ?? [0, 0]
+        let kernel = m["kernel"].map { reader.ints($0, what: "shortcut kernel", count: 2, atLeast: 1, atMost: Self.largestWindow) } ?? [1, 1]
+        let stride = m["stride"].map { reader.ints($0, what: "shortcut stride", count: 2, atLeast: 1, atMost: Self.largestWindow) } ?? [1, 1]
+        let padding = m["padding"].map { reader.ints($0, what: "shortcut padding", count: 2, atLeast: 0, atMost: Self.largestWindow) } ?? [0, 0]
         guard let kernel, let stride, let padding else { return nil }
         return Shortcut(vertical: Window(kernel: kernel[0], stride: stride[0], padding: padding[0]),
                         horizontal: Window(kernel: kernel[1], stride: stride[1], padding: padding[1]))
@@ -156,14 +161,14 @@ struct LayerReader {
         }
         func pair(_ key: String, default fallback: Int, atLeast minimum: Int) -> [Int]? {
             guard let n = value(key) else { return [fallback, fallback] }
-            return reader.ints(n, what: key, count: 2, atLeast: minimum)
+            return reader.ints(n, what: key, count: 2, atLeast: minimum, atMost: Self.largestWindow)
         }
         func flag(_ key: String, default fallback: Bool) -> Bool? {
             guard let n = value(key) else { return fallback }
             return reader.bool(n, what: key)
         }
         func windows(kernel: [Int], strideDefault: [Int]) -> (Window, Window)? {
-            let stride: [Int]? = value("stride").map { reader.ints($0, what: "stride", count: 2, atLeast: 1) } ?? strideDefault
+            let stride: [Int]? = value("stride").map { reader.ints($0, what: "stride", count: 2, atLeast: 1, atMost: Self.largestWindow) } ?? strideDefault
             let padding = pair("padding", default: 0, atLeast: 0)
             let dilation: [Int]? = OpSchema.opKeys[op]?.contains("dilation") == true ? pair("dilation", default: 1, atLeast: 1) : [1, 1]
             guard let stride, let padding, let dilation else { return nil }
@@ -174,7 +179,7 @@ struct LayerReader {
         switch op {
         case "conv2d", "convtranspose2d":
             let out = required("out").flatMap { reader.int($0, what: "out (output channels)", atLeast: 1) }
-            let kernel = required("kernel").flatMap { reader.ints($0, what: "kernel", count: 2, atLeast: 1) }
+            let kernel = required("kernel").flatMap { reader.ints($0, what: "kernel", count: 2, atLeast: 1, atMost: Self.largestWindow) }
             let groups = value("groups").map { reader.int($0, what: "groups", atLeast: 1) } ?? 1
             let bias = flag("bias", default: true)
             let outputPadding = op == "convtranspose2d" ? pair("output_padding", default: 0, atLeast: 0) : [0, 0]
@@ -199,7 +204,7 @@ struct LayerReader {
             guard let out, let bias = flag("bias", default: true) else { return nil }
             return .dense(Dense(outFeatures: out, bias: bias))
         case "avgpool", "sumpool":
-            guard let kernel = required("kernel").flatMap({ reader.ints($0, what: "kernel", count: 2, atLeast: 1) }),
+            guard let kernel = required("kernel").flatMap({ reader.ints($0, what: "kernel", count: 2, atLeast: 1, atMost: Self.largestWindow) }),
                   let (v, h) = windows(kernel: kernel, strideDefault: kernel) else { return nil }
             let pool = Pooling(vertical: v, horizontal: h)
             return op == "avgpool" ? .avgpool(pool) : .sumpool(pool)

@@ -134,16 +134,16 @@ public struct YAMLReader {
     }
 
     /// An integer or a list of exactly `count` integers (a kernel size `3` or `[3, 5]`).
-    public mutating func ints(_ node: Node, what: String, count: Int, atLeast minimum: Int? = nil) -> [Int]? {
+    public mutating func ints(_ node: Node, what: String, count: Int, atLeast minimum: Int? = nil, atMost maximum: Int? = nil) -> [Int]? {
         if case .scalar = node {
-            return int(node, what: what, atLeast: minimum).map { Array(repeating: $0, count: count) }
+            return int(node, what: what, atLeast: minimum, atMost: maximum).map { Array(repeating: $0, count: count) }
         }
         guard let items = sequence(node, what: what) else { return nil }
         guard items.count == count else {
             error("expected an integer or a list of \(count) integers for \(what), got \(items.count) items", at: node)
             return nil
         }
-        let values = items.compactMap { int($0, what: what, atLeast: minimum) }
+        let values = items.compactMap { int($0, what: what, atLeast: minimum, atMost: maximum) }
         return values.count == count ? values : nil
     }
 

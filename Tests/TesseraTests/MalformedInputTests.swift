@@ -64,6 +64,8 @@ let malformedCases: [MalformedCase] = [
     MalformedCase(name: "layer without name", yaml: net(line7: "  - { op: flatten }"), line: 7, column: 5,
                   message: "layer needs a 'name'"),
     // Wrong types
+    MalformedCase(name: "kernel beyond any image's", yaml: net("  - { name: c1, op: conv2d, out: 4, kernel: 1111111111111111111, padding: 1 }"), line: 6, column: 45,
+                  message: "kernel must be at most 65536, got 1111111111111111111"),
     MalformedCase(name: "string for integer", yaml: net("  - { name: c1, op: conv2d, out: four, kernel: 3, padding: 1 }"), line: 6, column: 34,
                   message: "expected an integer for out (output channels), got 'four'"),
     MalformedCase(name: "bool for integer", yaml: net(line8: "  - { name: out, op: dense, out: true }"), line: 8, column: 34,
