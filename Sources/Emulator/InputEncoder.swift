@@ -4,7 +4,10 @@ import TesseraSupport
 /// Turns real-valued input tensors into spikes for a core map's input ports.
 ///
 /// - `rate`: deterministic; a value x in [0, 1] spikes at tick t iff
-///   `floor((t + 1) * x) > floor(t * x)`, i.e. evenly spread, `round(x * ticks)` spikes.
+///   `floor((t + 1) * x + 1/2) > floor(t * x + 1/2)`: evenly spread, `floor(x * ticks + 1/2)`
+///   spikes, x * ticks rounded. Counting from a half (as a neuron started at half its
+///   threshold) makes the count unbiased: from zero it would be x * ticks rounded down, half a
+///   spike short on average, which a network converted for a few ticks cannot spare.
 /// - `poisson`: a spike at tick t iff a uniform draw is below x; one SplitMix64 stream per
 ///   sample seeded with `seed + sample`, drawn tick by tick, element by element (row-major).
 /// - `binary`: one tick; element spikes at tick 0 iff x >= 0.5.
@@ -32,7 +35,7 @@ public enum InputEncoder {
             switch encoding {
             case .rate:
                 for t in 0..<ticks {
-                    for (i, v) in x.enumerated() where (Double(t + 1) * v).rounded(.down) > (Double(t) * v).rounded(.down) {
+                    for (i, v) in x.enumerated() where (Double(t + 1) * v + 0.5).rounded(.down) > (Double(t) * v + 0.5).rounded(.down) {
                         events.append(.init(tick: t, index: i))
                     }
                 }

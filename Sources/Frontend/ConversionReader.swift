@@ -8,6 +8,7 @@ import Yams
 /// ```yaml
 /// compile:
 ///   fold_batchnorm: true          # default true
+///   compose_pools: true           # pools into the convolutions after them; default false
 ///   approximate_decay: true       # lif decay -> measured linear leak; default true
 ///   balance: { percentile: 99.9, per: layer, calibration: calibration.npy }
 ///   quantise: { weights: 4, per: channel }     # 2..8 bits or trinary
@@ -19,12 +20,13 @@ import Yams
 ///
 /// `calibration` is one `.npy` path for a single-input network, or `{ input: path }`.
 enum ConversionReader {
-    static let keys = ["fold_batchnorm", "approximate_decay", "balance", "quantise", "initial_potential", "calibrate", "signed_readout", "binarise"]
+    static let keys = ["fold_batchnorm", "compose_pools", "approximate_decay", "balance", "quantise", "initial_potential", "calibrate", "signed_readout", "binarise"]
 
     static func read(_ node: Node, inputs: [String], reader: inout YAMLReader) -> ConversionSettings {
         var settings = ConversionSettings(baseDirectory: URL(fileURLWithPath: reader.file).deletingLastPathComponent().path)
         guard let m = reader.mapping(node, what: "compile", allowed: keys) else { return settings }
         if let n = m["fold_batchnorm"], let v = reader.bool(n, what: "fold_batchnorm") { settings.foldBatchNorm = v }
+        if let n = m["compose_pools"], let v = reader.bool(n, what: "compose_pools") { settings.composePools = v }
         if let n = m["approximate_decay"], let v = reader.bool(n, what: "approximate_decay") { settings.approximateDecay = v }
         if let n = m["binarise"], let v = reader.bool(n, what: "binarise") { settings.binarise = v }
         if let n = m["signed_readout"], let v = reader.bool(n, what: "signed_readout") { settings.signedReadout = v }

@@ -52,7 +52,7 @@ public enum NetworkLoader {
     /// batch norm folded and weights quantised to 8 bits per channel. Threshold balancing
     /// needs the user's calibration samples (`--calibration`), which a model file lacks.
     public static func onnxConversion(baseDirectory: String) -> ConversionSettings {
-        ConversionSettings(quantise: ConversionSettings.Quantise(format: .bits(8), granularity: .channel), baseDirectory: baseDirectory)
+        ConversionSettings(quantise: ConversionSettings.Quantise(format: .bits(8), granularity: .channel, byDefault: true), baseDirectory: baseDirectory)
     }
 
     /// Loads from text; `file` names locations and anchors relative weight paths.

@@ -146,8 +146,9 @@ struct CoreNeurons {
                 n.leak = Int((Double(leak) * Double(unit) / Double(threshold)).rounded())
             }
             // The starting potential, a fraction of this neuron's own threshold (a merge
-            // neuron's may be the rescaled one).
-            n.initialPotential = model.integerInitialPotential(threshold: n.threshold)
+            // neuron's may be the rescaled one), led by the leak of the ticks before its
+            // first input arrives (hardware depth - 1), as the reference starts it.
+            n.initialPotential = model.startingPotential(threshold: n.threshold, leak: n.leak, late: analysis.depth - 1, beta: beta)
             n.reset = reset
             if model.kind == .binary {
                 // Membrane cleared every tick: V is 0 at every tick's start.
@@ -174,7 +175,10 @@ struct CoreNeurons {
         }
         var n = NeuronConfig(index: index, weights: [code.mergeWeight, code.mergeWeight, 0, 0], leak: code.mergeLeak,
                              threshold: code.mergeThreshold, negThreshold: beta, negative: .saturate)
-        n.initialPotential = code.mergeStart
+        // Led by the layer's bias over the ticks before the first partial spikes arrive (the
+        // offsets cancel on their own: see OffsetCode.mergeStart).
+        n.initialPotential = NeuronModel.leading(code.mergeStart, leak: code.mergeBias, late: analysis.depth - 1,
+                                                 threshold: code.mergeThreshold, beta: beta)
         n.reset = reset
         return n
     }

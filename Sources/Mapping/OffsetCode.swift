@@ -43,6 +43,8 @@ struct OffsetCode: Sendable, Equatable {
     var mergeThreshold: Int
     var mergeLeak: Int
     var mergeStart: Int
+    /// The layer's bias within ``mergeLeak``, in the merge's units.
+    var mergeBias: Int
     /// Whether the offset covers the part's most negative current (else negative excursions
     /// are carried in the partial neuron's potential rather than bounded; never lost).
     var bounded: Bool
@@ -90,7 +92,8 @@ struct OffsetCode: Sendable, Equatable {
         start = step / (2 * k)
         mergeWeight = a * q / k
         mergeThreshold = q * (theta / t)
-        mergeLeak = Self.rounded(bias * q, t) - parts * q * c
+        mergeBias = Self.rounded(bias * q, t)
+        mergeLeak = mergeBias - parts * q * c
         // The offsets of the first tick are removed before any partial spike arrives (they
         // come one tick late), so the merge neuron starts that much higher.
         mergeStart = Int((initialFraction * Double(mergeThreshold)).rounded(.down)) + parts * q * c

@@ -2,7 +2,7 @@ import SpikeIR
 import TesseraSupport
 
 /// The conversion passes in their fixed order, as ``ConversionSettings`` enable them:
-/// fold trained scales (whenever a layer has one), fold batch norm, approximate decay,
+/// fold trained scales (whenever a layer has one), fold batch norm, compose pools, approximate decay,
 /// balance thresholds, quantise weights, eliminate residual, calibrate bias, signed readout,
 /// binarise activations. Each stage keeps the graph after it and the pass's log, so a caller can
 /// print the IR after each pass.
@@ -25,6 +25,11 @@ public struct ConversionPipeline: Sendable {
         self.limits = limits
     }
 
+    /// Whether `settings` compose `graph`'s pools: when asked and it has any.
+    public static func composesPools(_ settings: ConversionSettings, _ graph: SpikeGraph) -> Bool {
+        settings.composePools && graph.layers.contains { switch $0.op { case .avgpool, .sumpool: true; default: false } }
+    }
+
     public func run(_ graph: SpikeGraph, calibration: [[String: [Double]]] = []) throws(DiagnosticError) -> [Stage] {
         var stages: [Stage] = []
         var current = graph
@@ -35,6 +40,7 @@ public struct ConversionPipeline: Sendable {
         if FoldScales.applies(to: graph) { record("fold-scales", try FoldScales().run(current)) }
         let hasBatchNorm = graph.layers.contains { if case .batchnorm = $0.op { true } else { false } }
         if settings.foldBatchNorm && hasBatchNorm { record("fold-batchnorm", try FoldBatchNorm().run(current)) }
+        if Self.composesPools(settings, current) { record("compose-pools", try ComposePools().run(current)) }
         if settings.approximateDecay && current.layers.contains(where: { $0.neuron?.decay != nil }) {
             record("approximate-decay", try ApproximateDecay().run(current))
         }

@@ -13,6 +13,10 @@ import TesseraSupport
 /// in tick t - (d - e): branches of different lengths arrive aligned, as the compiler's
 /// delays make them. An output of depth d therefore has latency d - 1.
 ///
+/// A neuron starts at its initial potential less the leak + bias of the d - 1 ticks before
+/// its input arrives (``NeuronModel/startingPotential(threshold:leak:late:beta:)``), so that
+/// its bias begins with its input, as in a framework whose layers all start in one tick.
+///
 /// Neuron update per tick, as on the chip: add the synaptic current, saturate to the
 /// membrane width; add leak + bias, saturate; if V >= threshold fire and reset (subtract:
 /// V - threshold; zero: 0; none: unchanged), else if V < -beta clamp at -beta, with beta the
@@ -84,10 +88,14 @@ public struct ReferenceSimulator: Sendable {
         var spikes = layers.map { Array(repeating: Array(repeating: 0, count: $0.shape?.count ?? 0), count: history) }
         let leaks = layers.map { network.leak(of: $0) }
         let thresholds = layers.map { network.threshold(of: $0) }
-        // Each neuron starts at its initial potential, as the chip's reset state holds it.
+        // Each neuron starts at its initial potential, as the chip's reset state holds it, led
+        // by the leak it integrates before its input arrives (NeuronModel.startingPotential).
         var potential = layers.enumerated().map { k, layer in
-            guard let neuron = layer.neuron, thresholds[k].count == layer.shape?.count else { return Array(repeating: 0, count: layer.shape?.count ?? 0) }
-            return thresholds[k].map { neuron.integerInitialPotential(threshold: $0) }
+            guard let neuron = layer.neuron, thresholds[k].count == layer.shape?.count, leaks[k].count == thresholds[k].count else {
+                return Array(repeating: 0, count: layer.shape?.count ?? 0)
+            }
+            let late = max((depth[k] ?? 1) - 1, 0)
+            return zip(thresholds[k], leaks[k]).map { neuron.startingPotential(threshold: $0, leak: $1, late: late, beta: beta) }
         }
         var injected: [Int: [(Int, Int)]] = [:]
         for (port, events) in input.spikes {

@@ -2,12 +2,13 @@ import TesseraSupport
 
 /// How a floating-point network becomes one a core runs exactly: the network file's
 /// `compile:` section, or the command line's options over it. Each field enables or tunes
-/// one conversion pass; the pipeline runs them in a fixed order (fold batch norm, approximate
-/// decay, balance thresholds, quantise weights, eliminate residual, calibrate bias, signed
+/// one conversion pass; the pipeline runs them in a fixed order (fold batch norm, compose
+/// pools, approximate decay, balance thresholds, quantise weights, eliminate residual, calibrate bias, signed
 /// readout, binarise activations).
 ///
 /// ```yaml
 /// compile:
+///   compose_pools: true                         # pools into the convolutions after them
 ///   balance: { percentile: 99.9, per: channel, calibration: calibration.npy }
 ///   quantise: { weights: 4, per: channel }      # 2..8 bits, or trinary
 ///   initial_potential: 0.5                      # residual elimination
@@ -36,11 +37,15 @@ public struct ConversionSettings: Sendable, Equatable {
         /// Layers quantised otherwise than `format`, by name (the default quantisation
         /// narrows a layer whose window would not fit a core at `format`).
         public var layers: [String: WeightFormat]
+        /// Set by a loader's default (an imported ONNX model's), not asked for: the target's
+        /// conversion may then narrow layers as it does when nothing is set.
+        public var byDefault: Bool
 
-        public init(format: WeightFormat, granularity: ScaleGranularity = .layer, layers: [String: WeightFormat] = [:]) {
+        public init(format: WeightFormat, granularity: ScaleGranularity = .layer, layers: [String: WeightFormat] = [:], byDefault: Bool = false) {
             self.format = format
             self.granularity = granularity
             self.layers = layers
+            self.byDefault = byDefault
         }
     }
 
@@ -64,6 +69,9 @@ public struct ConversionSettings: Sendable, Equatable {
     }
 
     public var foldBatchNorm: Bool
+    /// Compose each average or sum pool into the convolution that reads it (``ComposePools``
+    /// in Passes): exact where a pooling layer would round, at the cost of wider windows.
+    public var composePools: Bool
     /// Replace each `lif` decay by the measured best linear leak.
     public var approximateDecay: Bool
     public var balance: Balance?
@@ -81,10 +89,11 @@ public struct ConversionSettings: Sendable, Equatable {
     /// Where the file that declared these settings lives, for relative calibration paths.
     public var baseDirectory: String
 
-    public init(foldBatchNorm: Bool = true, approximateDecay: Bool = true, balance: Balance? = nil,
+    public init(foldBatchNorm: Bool = true, composePools: Bool = false, approximateDecay: Bool = true, balance: Balance? = nil,
                 quantise: Quantise? = nil, initialPotential: Double? = nil, calibrate: Calibrate? = nil,
                 signedReadout: Bool? = nil, binarise: Bool = true, baseDirectory: String = ".") {
         self.foldBatchNorm = foldBatchNorm
+        self.composePools = composePools
         self.approximateDecay = approximateDecay
         self.balance = balance
         self.quantise = quantise

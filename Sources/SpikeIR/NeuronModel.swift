@@ -67,6 +67,35 @@ public struct NeuronModel: Hashable, Sendable, CustomStringConvertible {
         kind == .binary ? 0 : Int((initialFraction * Double(threshold)).rounded(.down))
     }
 
+    /// The potential register's start for a neuron of this layer whose first input arrives
+    /// `late` ticks into the run (a layer of depth d: d - 1). Its leak (bias included) acts
+    /// from tick 0, so it starts `late` ticks of leak away from
+    /// ``integerInitialPotential(threshold:)`` and holds exactly that when its input begins,
+    /// as in the framework it was trained in, where every layer starts at once. See
+    /// ``leading(_:leak:late:threshold:beta:)``.
+    ///
+    ///     // threshold 10, v0 0, bias +3 a tick, input from tick 2: starts at -6
+    ///     model.startingPotential(threshold: 10, leak: 3, late: 2, beta: 255)
+    public func startingPotential(threshold: Int, leak: Int, late: Int, beta: Int) -> Int {
+        kind == .binary ? 0 : Self.leading(integerInitialPotential(threshold: threshold), leak: leak, late: late, threshold: threshold, beta: beta)
+    }
+
+    /// `start` less `late` ticks of `leak`, so that a neuron integrating only its leak until
+    /// its input arrives is back at `start` then. The lead is shortened where the neuron
+    /// would fire on its leak alone before the input (a negative leak: a start of threshold
+    /// or more) or fall under the negative floor -`beta` (a positive one), so the early ticks
+    /// never spike or clamp: a layer whose bias is large against its threshold keeps part of
+    /// the early bias.
+    public static func leading(_ start: Int, leak: Int, late: Int, threshold: Int, beta: Int) -> Int {
+        guard leak != 0, late > 0 else { return start }
+        // The first tick adds one leak to the lead of k ticks: start + (k - 1) |leak| must stay
+        // under the threshold, or start - (k - 1) leak at or over -beta.
+        let room = leak < 0 ? threshold - 1 - start : start + beta
+        guard room >= 0 else { return start }
+        let ticks = min(late, room / abs(leak) + 1)
+        return start - ticks * leak
+    }
+
     public var description: String {
         var th = "th=\(formatNumber(threshold))"
         if let t = channelThresholds, let low = t.min(), let high = t.max() {

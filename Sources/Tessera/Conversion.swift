@@ -31,13 +31,19 @@ extension Network {
                         target: Target? = nil) throws(DiagnosticError) -> Conversion {
         var settings = settings ?? conversion
         var defaulted: String?
-        if settings.quantise == nil, let target, let name = QuantiseWeights.firstInexactWeights(in: graph, range: target.core.weightRange) {
-            var quantise = Self.defaultQuantise(for: target)
-            let narrowed = Self.narrowed(graph, quantise: &quantise, target: target)
+        if settings.quantise?.byDefault ?? true, let target, let name = QuantiseWeights.firstInexactWeights(in: graph, range: target.core.weightRange) {
+            var quantise = settings.quantise ?? Self.defaultQuantise(for: target)
+            // Windows as the target will see them: after pools are composed into convolutions.
+            let windows = ConversionPipeline.composesPools(settings, graph) ? try ComposePools().run(graph).graph : graph
+            let narrowed = Self.narrowed(windows, quantise: &quantise, target: target)
+            if settings.quantise == nil {
+                defaulted = "no quantise setting, and \(name) is not integers in \(target.core.weightRange.lowerBound)..\(target.core.weightRange.upperBound): "
+                    + "\(quantise.format) weights per output channel, the default (--quantise or compile.quantise chooses)"
+                    + narrowed.map { "; " + $0 }.joined()
+            } else if !narrowed.isEmpty {
+                defaulted = "\(quantise.format) weights per output channel, the imported model's default; " + narrowed.joined(separator: "; ")
+            }
             settings.quantise = quantise
-            defaulted = "no quantise setting, and \(name) is not integers in \(target.core.weightRange.lowerBound)..\(target.core.weightRange.upperBound): "
-                + "\(quantise.format) weights per output channel, the default (--quantise or compile.quantise chooses)"
-                + narrowed.map { "; " + $0 }.joined()
         }
         var samples = calibration ?? []
         if calibration == nil, let files = settings.balance?.calibration, !files.isEmpty {

@@ -8,6 +8,9 @@ struct ConversionOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Fold batch norm into the layer before it (default on).")
     var foldBatchnorm: Bool?
 
+    @Flag(inversion: .prefixedNo, help: "Compose each average or sum pool into the convolution that reads it: exact where a pooling layer rounds, but wider windows (default off).")
+    var composePools: Bool?
+
     @Flag(inversion: .prefixedNo, help: "Replace lif decays by the measured best linear leak (default on).")
     var approximateDecay: Bool?
 
@@ -68,6 +71,7 @@ struct ConversionOptions: ParsableArguments {
     func apply(to file: ConversionSettings, inputs: [String]) throws(DiagnosticError) -> ConversionSettings {
         var s = file
         if let foldBatchnorm { s.foldBatchNorm = foldBatchnorm }
+        if let composePools { s.composePools = composePools }
         if let approximateDecay { s.approximateDecay = approximateDecay }
         if let binarise { s.binarise = binarise }
         if let signedReadout { s.signedReadout = signedReadout }
@@ -88,6 +92,7 @@ struct ConversionOptions: ParsableArguments {
             var q = s.quantise ?? ConversionSettings.Quantise(format: .bits(4))
             if let quantise, let format = WeightFormat(quantise) { q.format = format }
             if let quantisePer { q.granularity = quantisePer }
+            q.byDefault = false
             s.quantise = q
         }
         if let initialPotential { s.initialPotential = initialPotential == 0 ? nil : initialPotential }

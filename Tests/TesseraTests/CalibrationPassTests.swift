@@ -67,10 +67,10 @@ import Testing
 
     /// The ANN (reference): weight 1, threshold 1, so the rate equals the input, x = 0.5.
     /// The quantised network lost a quarter of its gain: weight 6, threshold 8. Rate-coded,
-    /// x = 0.5 spikes at t = 1, 3, 5, 7 of 8 ticks (floor((t + 1) x) > floor(t x)); V goes
-    /// 6, 12 -> fire (4), 10 -> fire (2), 8 -> fire (0): 3 spikes, rate 0.375. The bias moves
-    /// by (0.5 - 0.375) x 8 = 1 per tick. Then V is 1, 8 -> fire (0), 1, 8, 1, 8, 1, 8: a
-    /// spike at t = 1, 3, 5, 7, rate 0.5, the ANN's.
+    /// x = 0.5 spikes at t = 0, 2, 4, 6 of 8 ticks (floor((t + 1) x + 1/2) > floor(t x + 1/2));
+    /// V goes 6, 12 -> fire (4), 10 -> fire (2), 8 -> fire (0): 3 spikes, rate 0.375. The bias
+    /// moves by (0.5 - 0.375) x 8 = 1 per tick. Then V is 7, 8 -> fire (0), 7, 8, 7, 8, 7, 8:
+    /// a spike at t = 1, 3, 5, 7, rate 0.5, the ANN's.
     @Test func calibrateBiasMatchesTheANNsMeanRate() throws {
         let reference = try Self.single(weight: 1, threshold: 1)
         let quantised = try Self.single(weight: 6, threshold: 8)

@@ -20,7 +20,7 @@ import Testing
     /// PyTorch and onnxruntime did (the script's summary); converted and emulated, its mean IoU
     /// at 8 and 64 ticks is the documented figure within two standard errors of the per-canvas
     /// figures.
-    @Test(arguments: [("qcfs-deeplab", Documented(at8: 0.0730, at64: 0.2921)), ("qcfs-fcn", Documented(at8: 0.1218, at64: 0.2389))])
+    @Test(arguments: [("qcfs-deeplab", Documented(at8: 0.1722, at64: 0.3377)), ("qcfs-fcn", Documented(at8: 0.1511, at64: 0.2381))])
     func floatAsTrainedAndChipAsDocumented(_ name: String, _ documented: Documented) throws {
         let network = try Network.load(Self.fixture("\(name).onnx"))
         let input = try #require(network.graph.inputLayers.first?.name)

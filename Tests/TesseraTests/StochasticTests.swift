@@ -80,10 +80,10 @@ import Testing
 
     @Test func rateAndBinaryEncodingsByHand() throws {
         let port = InputPort(name: "in", shape: [3], targets: Array(repeating: [], count: 3))
-        // rate: x spikes at t iff floor((t+1)x) > floor(tx). x = 0.5 over 4 ticks: t = 1, 3;
-        // x = 1: every tick; x = 0: never.
+        // rate: x spikes at t iff floor((t+1)x + 1/2) > floor(tx + 1/2). x = 0.5 over 4 ticks:
+        // t = 0 (1 > 0), 2 (2 > 1); x = 1: every tick; x = 0: never.
         let rate = try InputEncoder.encode(["in": [0.5, 1, 0]], ports: [port], encoding: .rate, ticks: 4, seed: 0)
-        #expect(rate.spikes["in"]?.map { [$0.tick, $0.index] } == [[0, 1], [1, 0], [1, 1], [2, 1], [3, 0], [3, 1]])
+        #expect(rate.spikes["in"]?.map { [$0.tick, $0.index] } == [[0, 0], [0, 1], [1, 1], [2, 0], [2, 1], [3, 1]])
         let binary = try InputEncoder.encode(["in": [0.49, 0.5, 2]], ports: [port], encoding: .binary, ticks: 4, seed: 0)
         #expect(binary.spikes["in"]?.map { [$0.tick, $0.index] } == [[0, 1], [0, 2]])
         #expect(throws: InputEncoder.ValueError.self) {
