@@ -2,7 +2,7 @@
 """The QCFS CNN of Fixtures/trained run as the spiking network its training assumes, in
 float: integrate-and-fire neurons with threshold lambda, starting at lambda / 2, reset by
 subtraction, the input rate-coded as Tessera encodes it (pixel v spikes at tick t iff
-floor((t + 1) v) > floor(t v)), every layer in the same tick. The classifier is read two
+floor((t + 1) v + 1/2) > floor(t v + 1/2)), every layer in the same tick. The classifier is read two
 ways: by its membrane potential summed over the run (QCFS's own readout), and by spike counts
 (a neuron per class with threshold lambda_out, as a chip reads it), for a few lambda_out,
 alone or with a negative neuron per class (negated input; the count difference is the
@@ -37,7 +37,7 @@ def run(ticks, readout_lambda=None, signed=False):
     vn = vo.clone()
     counts = torch.zeros(n, 10)
     for t in range(ticks):
-        s0 = torch.floor((t + 1) * x) - torch.floor(t * x)
+        s0 = torch.floor((t + 1) * x + 0.5) - torch.floor(t * x + 0.5)
         v1 += F.conv2d(s0, W["c1.weight"], W["c1.bias"], padding=1)
         s1 = (v1 >= l1).float()
         v1 -= s1 * l1
