@@ -5,7 +5,7 @@ import TesseraSupport
 /// is linear, so `conv(pool(x))` is one convolution of `x` whose kernel is the conv's,
 /// spread by the pool's stride, with each tap widened to the pool's window.
 ///
-///     // 2 x 2 average pool, then a 3 x 3 conv: one 4 x 4 conv of stride 2, weights / 4
+///     // 2 x 2 average pool, then a 3 x 3 conv: one 6 x 6 conv of stride 2, weights / 4
 ///     let composed = try ComposePools().run(graph)
 ///
 /// Why: as a layer of its own a pool is a spiking stage that re-quantises what it passes
@@ -118,7 +118,12 @@ public struct ComposePools: Sendable {
         (op.vertical, op.horizontal) = (v, h)
         composed.op = .conv2d(op)
         composed.inputs = pool.inputs
-        let live = kh * kw * window.vertical.kernel * window.horizontal.kernel
+        // Live taps: the distinct kernel rows times columns some conv tap reaches (overlapping
+        // pool windows share rows).
+        func reached(_ taps: Int, _ b: Window, _ a: Window) -> Int {
+            Set((0..<taps).flatMap { t in (0..<a.kernel).map { t * b.dilation * a.stride + $0 } }).count
+        }
+        let live = reached(kh, c.vertical, window.vertical) * reached(kw, c.horizontal, window.horizontal)
         let summary = "\(kh)x\(kw) at dilation \(c.vertical.dilation) after a \(window.vertical.kernel)x\(window.horizontal.kernel) window of stride \(window.vertical.stride) "
             + "is \(v.kernel)x\(h.kernel) of stride \(v.stride), \(live) live taps per input channel"
         return (composed, weight, summary)

@@ -52,10 +52,12 @@ SCORE_LAMBDA = 10.43
 torch.set_num_threads(2)
 
 
+CONVS = ["c1", "c2", "c3", "score"]
+
+
 def conv(i, x):
-    name = ["c1", "c2", "c3", "score"][i]
     dilation, padding = (2, 2) if i == 2 else (1, 0 if i == 3 else 1)
-    return F.conv2d(x, W[name + ".weight"], W[name + ".bias"], padding=padding, dilation=dilation)
+    return F.conv2d(x, W[CONVS[i] + ".weight"], W[CONVS[i] + ".bias"], padding=padding, dilation=dilation)
 
 
 def run(ticks, start=0.5, round=0, lead=0, linear=0, copies=1, analog=0):
@@ -72,6 +74,8 @@ def run(ticks, start=0.5, round=0, lead=0, linear=0, copies=1, analog=0):
         s = F.avg_pool2d(s, 2) if kind == "p" else conv(i, F.avg_pool2d(s, 2) if linear and i in (1, 2) else s)
         shapes.append(s.shape)
     out = [torch.zeros(shape) for shape in shapes]
+    # What one spike read by stage k stands for: the clip of the last convolution before it.
+    worth = [next((lams[stages[j][1]] for j in reversed(range(k)) if stages[j][0] == "c"), 1.0) for k in range(len(stages))]
     v = [None] * len(stages)
     v_in = torch.full_like(X, 0.5 if round else 0.0)
     counts, summed = 0, 0
@@ -92,13 +96,12 @@ def run(ticks, start=0.5, round=0, lead=0, linear=0, copies=1, analog=0):
                     v[k] -= 4 * o
                     fired.append(o)
                     continue
-                prev = [j for j in range(k) if stages[j][0] == "c"]
-                value = s if k == 0 else s * lams[stages[prev[-1]][1]]
+                value = s * worth[k]
                 if linear and i in (1, 2):
                     value = F.avg_pool2d(value, 2)
                 current = conv(i, value)
                 if v[k] is None:
-                    bias = W[["c1", "c2", "c3", "score"][i] + ".bias"].view(1, -1, 1, 1)
+                    bias = W[CONVS[i] + ".bias"].view(1, -1, 1, 1)
                     base = start * lams[i] if i < 3 else 0.0
                     # Stage k's bias acts from tick 0, its input from tick k.
                     v[k] = torch.zeros_like(current) + base - (k * bias if lead else 0)
