@@ -2,6 +2,7 @@ import CoreMap
 import Hardware
 import Reference
 import SpikeIR
+import TesseraSupport
 
 /// A compiled network: the planned cores with their placement, per-layer figures, and the
 /// core map they stand for (``map`` in memory, or streamed to a file by ``write(to:)``).
@@ -27,6 +28,9 @@ public struct Compiled: Sendable {
     public let placement: PlacementReport
     /// Routes carried by relay neurons (delays beyond the target's range, inputs read late).
     public let relayedRoutes: Int
+    /// Wall time and peak memory of each stage of the compile that made this value
+    /// (`tessera compile --profile`).
+    public internal(set) var profile = StageProfile()
     /// Tile crossbars built so far, shared by every copy of this value (see ``BuildOnceCache``;
     /// about 9 KB an entry).
     let crossbars = BuildOnceCache<TileCrossbarKey, HashedTable<Crossbar>>(capacity: 50_000)

@@ -74,6 +74,7 @@ public struct Compiler: Sendable {
     public func compile(progress: (@Sendable (String) -> Void)? = nil) throws(DiagnosticError) -> Compiled {
         var compiler = self
         var diagnostics = Diagnostics()
+        var profile = StageProfile()
         // 1. Analysis, inputs first.
         var analyses = [LayerAnalysis?](repeating: nil, count: layers.count)
         for k in layers.indices where layers[k].neuron != nil {
@@ -82,10 +83,12 @@ public struct Compiler: Sendable {
         }
         try diagnostics.throwIfErrors()
         compiler.analyses = analyses
-        return try compiler.partition(progress: progress)
+        profile.lap("analysis")
+        return try compiler.partition(progress: progress, profile: profile)
     }
 
-    private func partition(progress: (@Sendable (String) -> Void)?) throws(DiagnosticError) -> Compiled {
+    private func partition(progress: (@Sendable (String) -> Void)?, profile given: StageProfile) throws(DiagnosticError) -> Compiled {
+        var profile = given
         let spec = target.core
         var state = PlanState(layers: layers.count)
         state.analyses = analyses
@@ -125,19 +128,23 @@ public struct Compiler: Sendable {
             throw DiagnosticError("the network needs \(state.recipes.count) cores but target '\(target.name)' has \(target.board.coresTotal) (\(target.board.chips[0])x\(target.board.chips[1]) chips of \(target.board.coresPerChipTotal))"
                                   + Self.largerTarget(than: target, cores: state.recipes.count))
         }
+        profile.lap("partition (tile search, recipes, routes)")
         progress?("measuring firing rates for placement")
         // Measured when the reference run is affordable, else estimated in one pass: routes
         // are always weighed by expected spikes.
         let rates = options.rates ?? FiringRates.measure(network) ?? FiringRates.estimate(network)
         let byLayer = layers.map { rates.rate(of: $0.name) }
         let coreRates = state.recipes.map { byLayer[$0.layer] }
+        profile.lap("firing rates (\(rates.source))")
         progress?("placing \(state.recipes.count) cores")
         let placer = Placer(target: target, cores: state.recipes.count, traffic: state.traffic, coreRates: coreRates)
-        let (slots, method, chosen) = placer.placed(options.placement)
+        let (slots, method, chosen, placing) = placer.placed(options.placement)
+        profile.append(placing, prefix: "placement: ")
         let rowMajor = Array(0..<state.recipes.count)
         // Without a search the placement is row-major: each figure is computed once.
         let same = slots == rowMajor
         let naive = placer.figures(rowMajor), placed = same ? naive : chosen ?? placer.figures(slots)
+        profile.lap("placement: figures")
         let inputs = network.graph.inputLayers.compactMap { input -> (String, [Int], RouteTable)? in
             guard let k = layers.firstIndex(where: { $0.name == input.name }), let shape = input.shape else { return nil }
             return (input.name, [shape.channels, shape.height, shape.width],
@@ -147,7 +154,7 @@ public struct Compiler: Sendable {
         // given up for the net one).
         var planned = self
         planned.analyses = state.analyses
-        return Compiled(compiler: planned, recipes: state.recipes, routes: state.routes, mergeHome: state.mergeHome, layouts: state.layouts, offsetCodes: state.offsetCodes,
+        var compiled = Compiled(compiler: planned, recipes: state.recipes, routes: state.routes, mergeHome: state.mergeHome, layouts: state.layouts, offsetCodes: state.offsetCodes,
                         inputs: inputs, slots: slots, placer: placer,
                         rates: rates,
                         labelIndex: Compiled.labelIndex(state.recipes, layers: layers.count), layers: reports.reversed(),
@@ -162,6 +169,8 @@ public struct Compiler: Sendable {
                                                    links: LinkReport(placed.links, board: target.board, tickHz: target.timing.tickHz),
                                                    rowMajorLinks: LinkReport(naive.links, board: target.board, tickHz: target.timing.tickHz)),
                         relayedRoutes: state.relayedRoutes)
+        compiled.profile = profile
+        return compiled
     }
 }
 

@@ -54,19 +54,39 @@ struct GroupedPlacement {
     /// (``BlockAnnealing``). The METIS cuts run one after the other, since METIS keeps its
     /// random state in one global; what follows them runs for both candidates at once.
     func candidates(_ graph: CoreGraph, seed: UInt64, crossingCost: Int, chipsAtOnce: [Bool] = [false, true]) -> [[Int]] {
+        profiledCandidates(graph, seed: seed, crossingCost: crossingCost, chipsAtOnce: chipsAtOnce).slots
+    }
+
+    /// ``candidates(_:seed:crossingCost:chipsAtOnce:)`` with the time and memory of each
+    /// step: the METIS cuts, then each candidate's refinement (the two run at once, so their
+    /// times overlap and the stage's wall time is the slower one's).
+    func profiledCandidates(_ graph: CoreGraph, seed: UInt64, crossingCost: Int, chipsAtOnce: [Bool] = [false, true]) -> (slots: [[Int]], profile: StageProfile) {
+        var profile = StageProfile()
         let cuts = chipsAtOnce.map { cut(graph, seed: seed, chipsAtOnce: $0) }
+        profile.lap("METIS cuts (\(chipsAtOnce.count))")
         let annealing = {
             var a = BlockAnnealing(graph: graph, chips: (board.chips[0], board.chips[1]),
                                    blocksPerChip: (blockBoard.coresPerChip[0], blockBoard.coresPerChip[1]))
             a.crossingCost = crossingCost
             return a
         }()
-        return inParallel(cuts.count) { k in
+        let refined = inParallel(cuts.count) { k -> ([Int], StageProfile) in
+            var steps = StageProfile()
+            let name = chipsAtOnce[k] ? "at once" : "by halves"
             var slots = cuts[k]
-            if !chipsAtOnce[k] { slots = rearranged(slots, graph: graph, seed: seed) }
+            if !chipsAtOnce[k] {
+                slots = rearranged(slots, graph: graph, seed: seed)
+                steps.lap("\(name): chip arrangement")
+            }
             slots = ChipBoundaryMoves(graph: graph, width: board.chips[0], height: board.chips[1], perChip: blockBoard.coresPerChipTotal).refined(slots)
-            return annealing.annealed(slots, seed: seed)
+            steps.lap("\(name): boundary moves")
+            slots = annealing.annealed(slots, seed: seed)
+            steps.lap("\(name): block annealing")
+            return (slots, steps)
         }
+        profile.lap("refinement of \(cuts.count) candidates in parallel")
+        for (_, steps) in refined { profile.append(steps, prefix: "", asDetails: true) }
+        return (refined.map(\.0), profile)
     }
 
     /// The blocks' positions after METIS cuts them into chips and each chip into positions.

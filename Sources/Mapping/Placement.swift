@@ -167,36 +167,45 @@ struct Placer: Sendable {
     /// Each core's slot, deterministic for a seed.
     func place(_ strategy: PlacementStrategy = .auto, seed: UInt64 = 1) -> [Int] { placed(strategy, seed: seed).slots }
 
-    /// Each core's slot, what placed it (``method(_:)``, told apart for blocks), and the
+    /// Each core's slot, what placed it (``method(_:)``, told apart for blocks), the
     /// slots' figures where choosing between two placements computed them already (nil
-    /// otherwise), so that a full-size map's pairs are not walked once more.
-    func placed(_ strategy: PlacementStrategy = .auto, seed: UInt64 = 1) -> (slots: [Int], method: Method, figures: Figures?) {
+    /// otherwise, so that a full-size map's pairs are not walked once more), and the time
+    /// and memory of each step.
+    func placed(_ strategy: PlacementStrategy = .auto, seed: UInt64 = 1) -> (slots: [Int], method: Method, figures: Figures?, profile: StageProfile) {
         let n = cores
         let rowMajor = Array(0..<n)
         let method = method(strategy)
+        var profile = StageProfile()
         switch method {
         case .rowMajor:
-            return (rowMajor, method, nil)
+            return (rowMajor, method, nil, profile)
         case .blocks, .blocksAtOnce:
             // Chips cut by halves and all at once: the better by the objective (each wins
             // on some full-size maps; see ``BisectionPlacement/chipsAtOnce``).
             let grouped = GroupedPlacement(board: board, cores: n)
             let graph = grouped.graph(pairs: pairs, weight: searchWeight)
-            let candidates = grouped.candidates(graph, seed: seed, crossingCost: crossingCost)
+            profile.lap("block graph (\(graph.vertices) blocks)")
+            let (candidates, steps) = grouped.profiledCandidates(graph, seed: seed, crossingCost: crossingCost)
+            profile.append(steps, prefix: "")
             let (byHalves, atOnce) = (grouped.coreSlots(candidates[0]), grouped.coreSlots(candidates[1]))
             let both = inParallel(2) { figures($0 == 0 ? atOnce : byHalves) }
             let (a, b) = (both[0], both[1])
-            return a.objective < b.objective ? (atOnce, .blocksAtOnce, a) : (byHalves, .blocks, b)
+            profile.lap("core slots and both candidates' figures")
+            return a.objective < b.objective ? (atOnce, .blocksAtOnce, a, profile) : (byHalves, .blocks, b, profile)
         case .bisection:
-            return (BisectionPlacement(board: board, graph: graph()).place(seed: seed), method, nil)
+            let slots = BisectionPlacement(board: board, graph: graph()).place(seed: seed)
+            profile.lap("bisection")
+            return (slots, method, nil, profile)
         case .searched:
             let bisected = BisectionPlacement(board: board, graph: graph()).place(seed: seed)
+            profile.lap("bisection")
             let traffic = adjacency()
             let fromRowMajor = improve(rowMajor, candidates: rowMajorCandidates, traffic: traffic, seed: seed)
             let regionSlots = BisectionPlacement.region(for: n, on: board).slots(on: board)
             let fromBisection = improve(bisected, candidates: regionSlots, traffic: traffic, seed: seed)
             let (a, b) = (figures(fromBisection), figures(fromRowMajor))
-            return a.objective < b.objective ? (fromBisection, method, a) : (fromRowMajor, method, b)
+            profile.lap("local search")
+            return a.objective < b.objective ? (fromBisection, method, a, profile) : (fromRowMajor, method, b, profile)
         }
     }
 

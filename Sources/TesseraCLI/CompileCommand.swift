@@ -41,6 +41,10 @@ struct CompileCommand: ParsableCommand {
     @Flag(name: .long, help: "Fail instead of splitting a fan-in into partial sums (an approximation).")
     var strict = false
 
+    @Flag(name: .long, help: ArgumentHelp("Print each stage's wall time and the peak memory at its end (standard error).",
+                                          discussion: "Loading, analysis, partition, firing rates, each step of placement, the error measurement and the map's writer (docs/performance.md)."))
+    var profile = false
+
     @OptionGroup(title: "Conversion passes (override the network file's compile: section)")
     var conversion: ConversionOptions
 
@@ -121,9 +125,11 @@ struct CompileCommand: ParsableCommand {
     func run() throws {
         do throws(DiagnosticError) {
             let started = Date()
+            var stages = StageProfile()
             let hardware = try Target.load(target)
             let net = try conversion.convert(network, target: hardware, nir: nir.semantics).conversion.network
             let integer = try IntegerNetwork.check(net.graph, target: hardware)
+            stages.lap("load, convert and check")
             if conversion.printAfterEachPass { print("== after integer check: every weight, bias, threshold and leak is an integer within \(hardware.name)'s widths ==\n") }
             let progress = Progress()
             let given = try rates.map { path throws(DiagnosticError) in try FiringRates.load(path: path, graph: net.graph) }
@@ -131,6 +137,7 @@ struct CompileCommand: ParsableCommand {
                                            partialRounding: partialRounding ?? false, partialStagger: partialStagger ?? 1)
             var compiled = try Compiler(integer, options: options).compile { progress.show(text: $0) }
             progress.finish()
+            stages.append(compiled.profile, prefix: "")
             let schemes: [PartialSums] = partialSums == nil ? [.net] : []
             if conversion.printAfterEachPass { print("== after analysis, partition and placement ==") }
             // Measured first: where compile chooses the scheme or the step, the table is the
@@ -161,6 +168,7 @@ struct CompileCommand: ParsableCommand {
                     compiled = choice?.compiled ?? kept
                 }
             }
+            if measures { stages.lap("error measurement and partial-sum choice") }
             if !unbounded.isEmpty {
                 print("partial sums: offset coding's bound does not hold in \(unbounded.joined(separator: ", ")) (a part's negative range is more than the target's leak can offset)")
             }
@@ -216,11 +224,13 @@ struct CompileCommand: ParsableCommand {
                 progress.show(text: "writing \(output)")
                 let summary = try compiled.write(to: output) { done in progress.show(text: "writing \(output): \(done) of \(cores) cores") }
                 progress.finish()
+                stages.lap("writing the map")
                 if let summary {
                     print("core map v2: \(summary.bytes) bytes; shared tables: \(summary.crossbars) crossbars, \(summary.axonTypeTables) axon-type vectors, \(summary.neuronBlocks) neuron blocks for \(summary.cores) cores and \(summary.neurons) neurons")
                 }
             }
             let seconds = Date().timeIntervalSince(started)
+            if profile { FileHandle.standardError.write(Data(stages.table.map { $0 + "\n" }.joined().utf8)) }
             if let reportPath {
                 try CompileReport(compiled, network: net.graph.name, target: hardware.name, error: error, seconds: seconds).save(to: reportPath)
             }
