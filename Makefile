@@ -4,7 +4,7 @@ SWIFT ?= swift
 EXAMPLE ?= examples/siamsnn/siamsnn.yaml
 TARGET ?= truenorth-32x32
 
-.PHONY: deps build test run bench clean install fuzz fuzz-ci test-sanitize
+.PHONY: deps build test run bench bench-full clean install fuzz fuzz-ci test-sanitize
 
 ## Where `make install` puts the binary and the shell completions.
 PREFIX ?= /usr/local
@@ -134,3 +134,11 @@ bench: deps
 	$(SWIFT) build -c release --product tessera
 	.build/release/tessera-bench
 	tools/bench/peer.sh
+
+## Full size (release build, not in CI, about 15 minutes and up to the machine's memory):
+## compiles SiamSNN, dl-vgg9 at two sizes and DeepLab to core maps, emulates one frame of
+## SiamSNN and of DeepLab, and prints each figure beside its target; each compile's stage
+## profile (`--profile`) is kept in its log. Figures: docs/performance.md, "Full size".
+bench-full: deps
+	$(SWIFT) build -c release --product tessera
+	tools/bench/full.sh

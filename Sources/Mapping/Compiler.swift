@@ -135,7 +135,7 @@ public struct Compiler: Sendable {
         let rates = options.rates ?? FiringRates.measure(network) ?? FiringRates.estimate(network)
         let byLayer = layers.map { rates.rate(of: $0.name) }
         let coreRates = state.recipes.map { byLayer[$0.layer] }
-        profile.lap("firing rates (\(rates.source))")
+        profile.lap("firing rates")
         progress?("placing \(state.recipes.count) cores")
         let placer = Placer(target: target, cores: state.recipes.count, traffic: state.traffic, coreRates: coreRates)
         let (slots, method, chosen, placing) = placer.placed(options.placement)

@@ -237,9 +237,15 @@ struct LocalOp: Sendable {
     }
 
     /// Sorted distinct input indices read along one axis by the outputs in `outputs`.
+    /// Sorted and deduplicated rather than hashed: every tile core asks, and a tile's
+    /// outputs read a few dozen indices at most.
     static func union(_ taps: [[(tap: Int, index: Int)]], _ outputs: some Sequence<Int>) -> [Int] {
-        var seen = Set<Int>()
-        for o in outputs { for t in taps[o] { seen.insert(t.index) } }
-        return seen.sorted()
+        var all: [Int] = []
+        for o in outputs { for t in taps[o] { all.append(t.index) } }
+        all.sort()
+        var distinct: [Int] = []
+        distinct.reserveCapacity(all.count)
+        for i in all where distinct.last != i { distinct.append(i) }
+        return distinct
     }
 }

@@ -56,7 +56,12 @@ struct SplitLayout: Sendable, Equatable {
     /// that position's tile is cut into (at most ``slices``); nil when every position has
     /// ``slices``. A tile at the border reads fewer input rows and columns, so a part there
     /// holds more channels and the tile needs fewer parts (docs/mapping.md, "Parts per tile").
-    var positionSlices: [UInt16]?
+    var positionSlices: [UInt16]? {
+        didSet { distinctSlices = positionSlices.map { Set($0).sorted() } }
+    }
+    /// The distinct values of ``positionSlices``, in increasing order: kept with them, since
+    /// every core of the layer asks for ``partCounts`` and a layer has thousands of positions.
+    private(set) var distinctSlices: [UInt16]?
 
     /// The parts element `j` (channel-major, of `positions` per channel) is cut into: its
     /// merge neuron reads that many parts.
@@ -69,8 +74,8 @@ struct SplitLayout: Sendable, Equatable {
 
     /// The distinct part counts of the layer's elements, in increasing order.
     var partCounts: [Int] {
-        guard let positionSlices else { return [parts] }
-        return Set(positionSlices.map { groups * Int($0) }).sorted()
+        guard let distinctSlices else { return [parts] }
+        return distinctSlices.map { groups * Int($0) }
     }
 
     /// A layer mapped whole: one part.

@@ -1,3 +1,4 @@
+import Foundation
 import Reference
 import SpikeIR
 import TesseraSupport
@@ -34,42 +35,63 @@ public struct SampledError: Sendable {
     /// reference, then, if ungrouped, cut to 16, 4 or 1 of its output channels, whole or
     /// tiled; other ops, and layers of two inputs, are run whole or not at all).
     /// With `partialSums`, the cut layers are compiled with that scheme instead of the map's.
+    /// The layers are sampled on every CPU at once, in the order of the map's layers.
     public static func measure(_ compiled: Compiled, ticks: Int = 64, seed: UInt64 = 1, budget: Int = 1_000_000_000,
                                partialSums: PartialSums? = nil) throws(DiagnosticError) -> [SampledError] {
-        let graph = compiled.compiler.network.graph
-        var samples: [SampledError] = []
-        for name in compiled.approximations.map(\.layer) {
-            guard let layer = graph.layer(named: name), let output = layer.shape else { continue }
-            let sources = layer.inputs.compactMap { graph.layer(named: $0)?.shape }
-            guard !sources.isEmpty, sources.count == layer.inputs.count else { continue }
-            let source = sources[0]
-            var cuts: [(tile: (Int, Int)?, channels: [Int]?)] = [(nil, nil)]
-            // A layer of two inputs (xcorr's score, a residual convolution) is run whole.
-            if sources.count == 1, case let .conv2d(conv) = layer.op {
-                let tiles: [(Int, Int)?] = [4, 2, 1].map { (min($0, output.height), min($0, output.width)) }
-                cuts += tiles.map { ($0, nil) }
-                if conv.groups == 1 {
-                    for n in [16, 4, 1] where n < output.channels {
-                        cuts += ([nil] + tiles).map { ($0, spread(n, of: output.channels)) }
-                    }
-                }
-            }
-            for (tile, channels) in cuts {
-                guard let cut = sources.count > 1 ? whole(layer, sources: sources, from: graph)
-                    : cut(layer, source: source, output: output, tile: tile, channels: channels, from: graph) else { continue }
-                let verified = try Verifier.verify(cut).graph
-                guard GraphSummary(verified).total.synapses * (ticks + 4) <= budget else { continue }
-                let network = try IntegerNetwork.check(verified, target: compiled.compiler.target)
-                var options = compiled.compiler.options
-                options.rates = nil
-                if let partialSums { options.partialSums = partialSums }
-                let sub = try Compiler(network, options: options).compile()
-                guard let error = try ApproximationError.measure(sub, ticks: ticks, seed: seed, budget: budget) else { continue }
-                samples.append(SampledError(layer: name, rows: tile?.0, columns: tile?.1, channels: channels?.count, error: error))
-                break
+        let names = compiled.approximations.map(\.layer)
+        let workers = max(1, min(names.count, ProcessInfo.processInfo.activeProcessorCount))
+        // Worker w samples layers w, w + workers, ...: each result lands in its layer's place.
+        let found = inParallel(workers) { w -> [(Int, Result<SampledError?, DiagnosticError>)] in
+            stride(from: w, to: names.count, by: workers).map { k in
+                (k, Result { () throws(DiagnosticError) -> SampledError? in
+                    try sample(names[k], of: compiled, ticks: ticks, seed: seed, budget: budget, partialSums: partialSums)
+                })
             }
         }
+        var samples: [SampledError] = []
+        for (_, result) in found.joined().sorted(by: { $0.0 < $1.0 }) {
+            if let sample = try result.get() { samples.append(sample) }
+        }
         return samples
+    }
+
+    /// The sample of one split layer (``measure(_:ticks:seed:budget:partialSums:)``), nil
+    /// if no cut of it fits the budget.
+    static func sample(_ name: String, of compiled: Compiled, ticks: Int, seed: UInt64, budget: Int,
+                       partialSums: PartialSums?) throws(DiagnosticError) -> SampledError? {
+        let graph = compiled.compiler.network.graph
+        guard let layer = graph.layer(named: name), let output = layer.shape else { return nil }
+        let sources = layer.inputs.compactMap { graph.layer(named: $0)?.shape }
+        guard !sources.isEmpty, sources.count == layer.inputs.count else { return nil }
+        let source = sources[0]
+        var cuts: [(tile: (Int, Int)?, channels: [Int]?)] = [(nil, nil)]
+        // A layer of two inputs (xcorr's score, a residual convolution) is run whole.
+        if sources.count == 1, case let .conv2d(conv) = layer.op {
+            let tiles: [(Int, Int)?] = [4, 2, 1].map { (min($0, output.height), min($0, output.width)) }
+            cuts += tiles.map { ($0, nil) }
+            if conv.groups == 1 {
+                for n in [16, 4, 1] where n < output.channels {
+                    cuts += ([nil] + tiles).map { ($0, spread(n, of: output.channels)) }
+                }
+            }
+        }
+        for (tile, channels) in cuts {
+            guard let cut = sources.count > 1 ? whole(layer, sources: sources, from: graph)
+                : cut(layer, source: source, output: output, tile: tile, channels: channels, from: graph) else { continue }
+            let verified = try Verifier.verify(cut).graph
+            guard GraphSummary(verified).total.synapses * (ticks + 4) <= budget else { continue }
+            let network = try IntegerNetwork.check(verified, target: compiled.compiler.target)
+            var options = compiled.compiler.options
+            // Placement weighs routes by rates, but what the map computes does not depend on
+            // where its cores sit: estimated rates give the same error as measured ones,
+            // without a second reference run of the sample.
+            options.rates = FiringRates.estimate(network)
+            if let partialSums { options.partialSums = partialSums }
+            let sub = try Compiler(network, options: options).compile()
+            guard let error = try ApproximationError.measure(sub, ticks: ticks, seed: seed, budget: budget) else { continue }
+            return SampledError(layer: name, rows: tile?.0, columns: tile?.1, channels: channels?.count, error: error)
+        }
+        return nil
     }
 
     /// `n` of `count` channels, evenly spaced from channel 0.
