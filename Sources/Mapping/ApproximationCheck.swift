@@ -22,6 +22,16 @@ public struct ApproximationError: Sendable, Codable, Equatable {
     /// operations in the reference (the network is too large to measure at compile time).
     public static func measure(_ compiled: Compiled, ticks: Int = 64, seed: UInt64 = 1,
                                budget: Int = 3_000_000_000) throws(DiagnosticError) -> ApproximationError? {
+        try measure(compiled, ticks: ticks, seed: seed, budget: budget) { network, stimulus, total in
+            ReferenceSimulator(network).run(stimulus, ticks: total)
+        }
+    }
+
+    /// ``measure(_:ticks:seed:budget:)`` with the reference run given: `reference(network,
+    /// stimulus, ticks)` returns what the reference simulator gives, so that a caller that
+    /// measures several maps of one network (each partial-sum scheme) runs it once.
+    static func measure(_ compiled: Compiled, ticks: Int, seed: UInt64, budget: Int,
+                        reference: (IntegerNetwork, SpikeInput, Int) -> EmulationResult) throws(DiagnosticError) -> ApproximationError? {
         let network = compiled.compiler.network
         let synapses = GraphSummary(network.graph).total.synapses
         let latency = compiled.latencies.map(\.ticks).max() ?? 0
@@ -29,7 +39,7 @@ public struct ApproximationError: Sendable, Codable, Equatable {
         guard synapses * total <= budget, compiled.coreCount <= 20_000 else { return nil }
         let stimulus = FiringRates.randomStimulus(network.graph, ticks: ticks, seed: seed, length: total)
         let emulated = try Emulator(map: compiled.map, target: network.target).run(stimulus, ticks: total)
-        let simulated = ReferenceSimulator(network).run(stimulus, ticks: total)
+        let simulated = reference(network, stimulus, total)
         var result = ApproximationError(ticks: ticks, seed: seed, neurons: 0, differing: 0, meanRateError: 0, maxRateError: 0)
         var sum = 0.0
         for (e, s) in zip(emulated.outputs, simulated.outputs) {

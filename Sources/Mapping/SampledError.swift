@@ -1,3 +1,4 @@
+import Emulator
 import Foundation
 import Reference
 import SpikeIR
@@ -35,34 +36,45 @@ public struct SampledError: Sendable {
     /// reference, then, if ungrouped, cut to 16, 4 or 1 of its output channels, whole or
     /// tiled; other ops, and layers of two inputs, are run whole or not at all).
     /// With `partialSums`, the cut layers are compiled with that scheme instead of the map's.
-    /// The layers are sampled on every CPU at once, in the order of the map's layers.
     public static func measure(_ compiled: Compiled, ticks: Int = 64, seed: UInt64 = 1, budget: Int = 1_000_000_000,
                                partialSums: PartialSums? = nil) throws(DiagnosticError) -> [SampledError] {
+        try measure(compiled, ticks: ticks, seed: seed, budget: budget, schemes: [partialSums])[0]
+    }
+
+    /// The samples of ``measure(_:ticks:seed:budget:partialSums:)`` under each of `schemes`
+    /// (nil: the map's own), one list per scheme. A cut's reference run does not depend on
+    /// the scheme, so it runs once for all of them; the layers are sampled on every CPU at
+    /// once, and each list is in the order of the map's layers.
+    static func measure(_ compiled: Compiled, ticks: Int, seed: UInt64, budget: Int,
+                        schemes: [PartialSums?]) throws(DiagnosticError) -> [[SampledError]] {
         let names = compiled.approximations.map(\.layer)
         let workers = max(1, min(names.count, ProcessInfo.processInfo.activeProcessorCount))
         // Worker w samples layers w, w + workers, ...: each result lands in its layer's place.
-        let found = inParallel(workers) { w -> [(Int, Result<SampledError?, DiagnosticError>)] in
+        let found = inParallel(workers) { w -> [(Int, Result<[SampledError?], DiagnosticError>)] in
             stride(from: w, to: names.count, by: workers).map { k in
-                (k, Result { () throws(DiagnosticError) -> SampledError? in
-                    try sample(names[k], of: compiled, ticks: ticks, seed: seed, budget: budget, partialSums: partialSums)
+                (k, Result { () throws(DiagnosticError) -> [SampledError?] in
+                    try sample(names[k], of: compiled, ticks: ticks, seed: seed, budget: budget, schemes: schemes)
                 })
             }
         }
-        var samples: [SampledError] = []
+        var lists = [[SampledError]](repeating: [], count: schemes.count)
         for (_, result) in found.joined().sorted(by: { $0.0 < $1.0 }) {
-            if let sample = try result.get() { samples.append(sample) }
+            for (s, sample) in try result.get().enumerated() {
+                if let sample { lists[s].append(sample) }
+            }
         }
-        return samples
+        return lists
     }
 
-    /// The sample of one split layer (``measure(_:ticks:seed:budget:partialSums:)``), nil
-    /// if no cut of it fits the budget.
+    /// The sample of one split layer under each scheme (``measure(_:ticks:seed:budget:schemes:)``),
+    /// nil where no cut of it fits the budget: per scheme, the first cut that does.
     static func sample(_ name: String, of compiled: Compiled, ticks: Int, seed: UInt64, budget: Int,
-                       partialSums: PartialSums?) throws(DiagnosticError) -> SampledError? {
+                       schemes: [PartialSums?]) throws(DiagnosticError) -> [SampledError?] {
+        var found = [SampledError?](repeating: nil, count: schemes.count)
         let graph = compiled.compiler.network.graph
-        guard let layer = graph.layer(named: name), let output = layer.shape else { return nil }
+        guard let layer = graph.layer(named: name), let output = layer.shape else { return found }
         let sources = layer.inputs.compactMap { graph.layer(named: $0)?.shape }
-        guard !sources.isEmpty, sources.count == layer.inputs.count else { return nil }
+        guard !sources.isEmpty, sources.count == layer.inputs.count else { return found }
         let source = sources[0]
         var cuts: [(tile: (Int, Int)?, channels: [Int]?)] = [(nil, nil)]
         // A layer of two inputs (xcorr's score, a residual convolution) is run whole.
@@ -76,22 +88,34 @@ public struct SampledError: Sendable {
             }
         }
         for (tile, channels) in cuts {
+            let pending = schemes.indices.filter { found[$0] == nil }
+            guard !pending.isEmpty else { break }
             guard let cut = sources.count > 1 ? whole(layer, sources: sources, from: graph)
                 : cut(layer, source: source, output: output, tile: tile, channels: channels, from: graph) else { continue }
             let verified = try Verifier.verify(cut).graph
             guard GraphSummary(verified).total.synapses * (ticks + 4) <= budget else { continue }
             let network = try IntegerNetwork.check(verified, target: compiled.compiler.target)
-            var options = compiled.compiler.options
-            // Placement weighs routes by rates, but what the map computes does not depend on
-            // where its cores sit: estimated rates give the same error as measured ones,
-            // without a second reference run of the sample.
-            options.rates = FiringRates.estimate(network)
-            if let partialSums { options.partialSums = partialSums }
-            let sub = try Compiler(network, options: options).compile()
-            guard let error = try ApproximationError.measure(sub, ticks: ticks, seed: seed, budget: budget) else { continue }
-            return SampledError(layer: name, rows: tile?.0, columns: tile?.1, channels: channels?.count, error: error)
+            // The reference run of this cut, by run length (ticks plus the map's latency).
+            var references: [Int: EmulationResult] = [:]
+            func reference(_ network: IntegerNetwork, _ stimulus: SpikeInput, _ total: Int) -> EmulationResult {
+                if let known = references[total] { return known }
+                let run = ReferenceSimulator(network).run(stimulus, ticks: total)
+                references[total] = run
+                return run
+            }
+            for s in pending {
+                var options = compiled.compiler.options
+                // Placement weighs routes by rates, but what the map computes does not depend
+                // on where its cores sit: estimated rates give the same error as measured
+                // ones, without another reference run of the sample.
+                options.rates = FiringRates.estimate(network)
+                if let scheme = schemes[s] { options.partialSums = scheme }
+                let sub = try Compiler(network, options: options).compile()
+                guard let error = try ApproximationError.measure(sub, ticks: ticks, seed: seed, budget: budget, reference: reference) else { continue }
+                found[s] = SampledError(layer: name, rows: tile?.0, columns: tile?.1, channels: channels?.count, error: error)
+            }
         }
-        return nil
+        return found
     }
 
     /// `n` of `count` channels, evenly spaced from channel 0.
@@ -200,10 +224,9 @@ public struct SampledChoice: Sendable {
 
     public static func choose(_ compiled: Compiled, ticks: Int = 64, schemes: [PartialSums] = []) throws(DiagnosticError) -> SampledChoice {
         let given = compiled.compiler.options.partialSums
-        var measured: [(sums: PartialSums, samples: [SampledError])] = [(given, try SampledError.measure(compiled, ticks: ticks))]
-        for sums in schemes where sums != given {
-            measured.append((sums, try SampledError.measure(compiled, ticks: ticks, partialSums: sums)))
-        }
+        let others = schemes.filter { $0 != given }
+        let lists = try SampledError.measure(compiled, ticks: ticks, seed: 1, budget: 1_000_000_000, schemes: [nil] + others)
+        let measured: [(sums: PartialSums, samples: [SampledError])] = zip([given] + others, lists).map { ($0, $1) }
         let common = Set(measured[0].samples.map(\.layer)).filter { layer in measured.allSatisfy { $0.samples.contains { $0.layer == layer } } }
         func mean(_ samples: [SampledError]) -> Double {
             let kept = samples.filter { common.contains($0.layer) }

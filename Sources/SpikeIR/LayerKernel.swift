@@ -19,12 +19,14 @@ public enum LayerKernel {
         switch layer.op {
         case let .conv2d(conv):
             let w = parameter("weight") ?? []
-            for co in 0..<out.channels {
-                for oy in 0..<out.height {
-                    for ox in 0..<out.width {
-                        var sum: T = 0
-                        conv.forEachTap(outChannel: co, y: oy, x: ox, input: x) { i, k in sum += w[k] * first[i] }
-                        current[at(co, oy, ox, out)] = sum
+            if !convolve(conv, weights: w, input: first, shape: x, output: out, into: &current) {
+                for co in 0..<out.channels {
+                    for oy in 0..<out.height {
+                        for ox in 0..<out.width {
+                            var sum: T = 0
+                            conv.forEachTap(outChannel: co, y: oy, x: ox, input: x) { i, k in sum += w[k] * first[i] }
+                            current[at(co, oy, ox, out)] = sum
+                        }
                     }
                 }
             }
@@ -113,5 +115,61 @@ public enum LayerKernel {
             break
         }
         return current
+    }
+
+    /// A convolution's sums as ``Convolution/forEachTap(outChannel:y:x:input:_:)`` defines
+    /// them, in the same order (so float sums are the same to the bit), with the taps that
+    /// fall inside the input worked out once per output row and column instead of once per
+    /// output, and the arrays read without bounds checks. The reference simulator runs
+    /// this every tick over billions of synapses (compile's sampled error). False, with
+    /// nothing written, when the arrays are shorter than the shapes say; the caller then
+    /// runs the checked loop.
+    @inline(__always)
+    static func convolve<T: Numeric>(_ conv: Convolution, weights: [T], input: [T], shape x: TensorShape, output out: TensorShape,
+                                     into current: inout [T]) -> Bool {
+        let groups = max(1, conv.groups)
+        let inPerGroup = x.channels / groups, outPerGroup = max(1, conv.outChannels / groups)
+        let (kh, kw) = (conv.vertical.kernel, conv.horizontal.kernel)
+        guard weights.count >= out.channels * inPerGroup * kh * kw, input.count >= x.count, current.count >= out.count,
+              out.channels <= conv.outChannels else { return false }
+        // Per output row (column), its taps inside the input: (tap, input row (column)).
+        let rows = (0..<out.height).map { oy in
+            (0..<kh).compactMap { ky -> (Int, Int)? in
+                let iy = conv.vertical.source(output: oy, tap: ky)
+                return iy >= 0 && iy < x.height ? (ky, iy) : nil
+            }
+        }
+        let cols = (0..<out.width).map { ox in
+            (0..<kw).compactMap { kx -> (Int, Int)? in
+                let ix = conv.horizontal.source(output: ox, tap: kx)
+                return ix >= 0 && ix < x.width ? (kx, ix) : nil
+            }
+        }
+        weights.withUnsafeBufferPointer { w in
+            input.withUnsafeBufferPointer { xs in
+                current.withUnsafeMutableBufferPointer { o in
+                    for co in 0..<out.channels {
+                        let group = co / outPerGroup
+                        for oy in 0..<out.height {
+                            let rowTaps = rows[oy]
+                            for ox in 0..<out.width {
+                                let colTaps = cols[ox]
+                                var sum: T = 0
+                                for ci in 0..<inPerGroup {
+                                    let c = group * inPerGroup + ci
+                                    let kernel = (co * inPerGroup + ci) * kh
+                                    for (ky, iy) in rowTaps {
+                                        let (wRow, xRow) = ((kernel + ky) * kw, (c * x.height + iy) * x.width)
+                                        for (kx, ix) in colTaps { sum += w[wRow + kx] * xs[xRow + ix] }
+                                    }
+                                }
+                                o[(co * out.height + oy) * out.width + ox] = sum
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return true
     }
 }
