@@ -140,10 +140,21 @@ extension Compiler {
         let count = layer.shape?.count ?? 0
         let hardware = (0..<count).reduce(0) { $0 + routes.copies($1) }
         var axonsUsed = 0, neuronsUsed = 0, partial = 0, merge = 0
+        // A tile's cores follow each other and read the same axons: counted once per tile.
+        var last: (tile: Tile, group: Int, axons: Int)?
         for c in cores {
             switch recipes[c].body {
             case let .tile(t, _, n):
-                if let op = analysis.local { axonsUsed += TileAxons(op, tile: t, lanes: analysis.lanes(ofGroup: recipes[c].stage.group(in: layout))).count }
+                if let op = analysis.local {
+                    let group = recipes[c].stage.group(in: layout)
+                    if let last, last.tile == t, last.group == group {
+                        axonsUsed += last.axons
+                    } else {
+                        let axons = TileAxons(op, tile: t, lanes: analysis.lanes(ofGroup: group)).count
+                        axonsUsed += axons
+                        last = (t, group, axons)
+                    }
+                }
                 neuronsUsed += n
             case let .merge(elements):
                 let present = elements.filter { routes.copies($0) > 0 }

@@ -29,7 +29,10 @@ extension Compiled {
         case let .tile(tile, first, count):
             guard let op = analysis.local else { return nil }
             let axons = TileAxons(op, tile: tile, lanes: analysis.lanes(ofGroup: recipe.stage.group(in: layouts[k])))
-            for a in 0..<axons.count { types[a] = UInt8(analysis.encoding.hardwareType(axons.source(of: a).lane)) }
+            // Lanes vary fastest, and each block starts on a whole number of them: axon a
+            // carries lane a mod lanes (``TileAxons/source(of:)``).
+            let laneTypes = axons.lanes.map { UInt8(analysis.encoding.hardwareType($0)) }
+            for a in 0..<axons.count { types[a] = laneTypes[a % laneTypes.count] }
             let slots = tile.slots(from: first, count: count, height: out.height, width: out.width) { analysis.slots($0, routes: routes) }
             let key = TileCrossbarKey(layer: k, op: op, tile: tile, axons: axons, slots: slots, width: out.width, perChannel: perChannel)
             let crossbar = crossbars.value(key) {

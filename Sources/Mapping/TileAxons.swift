@@ -6,8 +6,10 @@ import SpikeIR
 /// reaches the shortcut's channels, the same for the shortcut's window. Derived from the
 /// tile alone, so the planner and the map builder agree on axon numbers without storing them.
 struct TileAxons {
-    /// One window's axons: channels x rows x columns x lanes, from `first`.
-    struct Block {
+    /// One window's axons: channels x rows x columns x lanes, from `first`. A class, so that
+    /// reading an axon's source (for each axon of each core) shares its six lists instead
+    /// of retaining each of them.
+    final class Block: Sendable {
         let input: TensorShape
         let inputIndex: Int
         let first: Int
@@ -68,6 +70,27 @@ struct TileAxons {
     /// Axon of (input channel index, row index, column index, type index) in `block`.
     @inline(__always) func axon(_ block: Block, _ c: Int, _ r: Int, _ x: Int, _ t: Int) -> Int {
         block.first + ((c * block.rows.count + r) * block.cols.count + x) * lanes.count + t
+    }
+
+    /// Each axon's layer input (its index among the layer's inputs) and element (C x H x W
+    /// index), in axon order: what ``source(of:)`` gives for every axon, without its
+    /// divisions (the partition asks for every axon of every tile core).
+    func forEachSource(_ body: (_ axon: Int, _ input: Int, _ element: Int) -> Void) {
+        for block in [main] + (shortcut.map { [$0] } ?? []) {
+            var a = block.first
+            let (height, width) = (block.input.height, block.input.width)
+            for c in block.channels {
+                for r in block.rows {
+                    let row = (c * height + r) * width
+                    for x in block.cols {
+                        for _ in lanes.indices {
+                            body(a, block.inputIndex, row + x)
+                            a += 1
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// The layer input (its index among the layer's inputs), element (C x H x W index) and

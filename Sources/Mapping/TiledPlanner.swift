@@ -73,8 +73,7 @@ extension Compiler {
                             }
                             state.addTraffic(from: core, to: destinations)
                             // What it needs from its sources.
-                            for a in 0..<axons.count {
-                                let (input, element, _) = axons.source(of: a)
+                            axons.forEachSource { a, input, element in
                                 request(wiring.origin(wiring.inputs[k][input], element), core: core, axon: a, depth: stageDepth, for: k, state: &state)
                             }
                         }
