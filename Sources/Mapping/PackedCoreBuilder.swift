@@ -55,9 +55,12 @@ final class NeuronBlockCache: @unchecked Sendable {
     /// Per (layer, stage code): the number of each ``CoreNeurons/parameterIndex(_:)``.
     private var numbers: [Int: [Int32]] = [:]
     private var blocks: [NeuronBlockKey: HashedTable<NeuronBlock>] = [:]
-    /// A bound on memory should a layer's cores all differ (a block of 256 neurons is
-    /// about 40 KB).
-    static let capacity = 4096
+    /// A bound on memory should a layer's cores all differ. A cached block shares its
+    /// storage with the copy the archive writer keeps (it keeps every distinct block), so an
+    /// entry costs its key, about 1 KB; full-size DeepLab has 15,652 distinct blocks, and a
+    /// block rebuilt for each of its cores (256 neurons copied and hashed) was most of the
+    /// writer's time.
+    static let capacity = 65_536
 
     func block(layer: Int, stage: CoreRecipe.Stage, slots: [Slot], neurons layerNeurons: CoreNeurons) -> HashedTable<NeuronBlock> {
         let code: Int = switch stage {
