@@ -7,10 +7,11 @@ extension Compiled {
     /// Writes the core map to `path`: v2 (an `.npz` archive) when the name ends in `.npz`,
     /// else JSON v1 (the bytes equal `map.json`). Either way cores are built a bounded
     /// chunk at a time and dropped once written, so the map is never held whole.
-    /// `progress` is told the cores written so far.
+    /// `progress` is told the cores written so far. `threads` build v2's cores (nil: every
+    /// CPU); the bytes are the same for any number.
     @discardableResult
-    public func write(to path: String, progress: ((Int) -> Void)? = nil) throws(DiagnosticError) -> ArchiveSummary? {
-        if CoreMapFile.writesArchive(path: path) { return try writeArchive(to: path, progress: progress) }
+    public func write(to path: String, threads: Int? = nil, progress: ((Int) -> Void)? = nil) throws(DiagnosticError) -> ArchiveSummary? {
+        if CoreMapFile.writesArchive(path: path) { return try writeArchive(to: path, threads: threads, progress: progress) }
         try CoreMapWriter.write(header, coreCount: recipes.count, core: core, to: path)
         return nil
     }
@@ -18,12 +19,12 @@ extension Compiled {
     /// Core map v2, built in chunks of cores on every CPU and appended in core order (so
     /// the bytes do not depend on the threads). The next chunk is built while the current
     /// one is appended (interned and deflated).
-    func writeArchive(to path: String, progress: ((Int) -> Void)?) throws(DiagnosticError) -> ArchiveSummary {
+    func writeArchive(to path: String, threads: Int?, progress: ((Int) -> Void)?) throws(DiagnosticError) -> ArchiveSummary {
         let writer = try CoreMapArchiveWriter(path: path, header: header)
         let outputIndex = outputPortIndex
         let count = recipes.count
         let chunk = 4096
-        let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let workers = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
         let ranges = stride(from: 0, to: count, by: chunk).map { $0..<min(count, $0 + chunk) }
         let compiled = self
         @Sendable func build(_ range: Range<Int>) -> CoreChunk {
