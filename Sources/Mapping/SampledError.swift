@@ -83,15 +83,15 @@ public struct SampledError: Sendable {
             cuts += tiles.map { ($0, nil) }
             if conv.groups == 1 {
                 for n in [16, 4, 1] where n < output.channels {
-                    cuts += ([nil] + tiles).map { ($0, spread(n, of: output.channels)) }
+                    cuts += ([nil] + tiles).map { ($0, LayerCut.spread(n, of: output.channels)) }
                 }
             }
         }
         for (tile, channels) in cuts {
             let pending = schemes.indices.filter { found[$0] == nil }
             guard !pending.isEmpty else { break }
-            guard let cut = sources.count > 1 ? whole(layer, sources: sources, from: graph)
-                : cut(layer, source: source, output: output, tile: tile, channels: channels, from: graph) else { continue }
+            guard let cut = sources.count > 1 ? LayerCut.whole(layer, sources: sources, from: graph)
+                : LayerCut.cut(layer, source: source, output: output, tile: tile, channels: channels, from: graph) else { continue }
             let verified = try Verifier.verify(cut).graph
             guard GraphSummary(verified).total.synapses * (ticks + 4) <= budget else { continue }
             let network = try IntegerNetwork.check(verified, target: compiled.compiler.target)
@@ -118,94 +118,6 @@ public struct SampledError: Sendable {
         return found
     }
 
-    /// `n` of `count` channels, evenly spaced from channel 0.
-    ///
-    ///     SampledError.spread(4, of: 1024)   // [0, 256, 512, 768]
-    static func spread(_ n: Int, of count: Int) -> [Int] {
-        (0..<min(n, count)).map { $0 * count / min(n, count) }
-    }
-
-    /// The layer alone on an input of `source`'s shape (tile nil), or, for a convolution, a
-    /// tile of rows x columns outputs on the input window they read, placed at the centre
-    /// where that window lies inside the input (nil if it nowhere does). With `channels`, an
-    /// ungrouped convolution keeps only those output channels: their weights, biases and
-    /// thresholds.
-    static func cut(_ layer: Layer, source: TensorShape, output: TensorShape, tile: (Int, Int)?, channels: [Int]? = nil,
-                    from graph: SpikeGraph) -> SpikeGraph? {
-        var op = layer.op
-        var input = source
-        var neuron = layer.neuron
-        if let channels {
-            guard case var .conv2d(conv) = op, conv.groups == 1, conv.shortcut == nil,
-                  channels.allSatisfy({ (0..<conv.outChannels).contains($0) }) else { return nil }
-            conv.outChannels = channels.count
-            op = .conv2d(conv)
-            if let thresholds = neuron?.channelThresholds {
-                guard thresholds.count == output.channels else { return nil }
-                neuron?.channelThresholds = channels.map { thresholds[$0] }
-            }
-        }
-        if let (rows, columns) = tile {
-            guard case var .conv2d(conv) = op,
-                  let height = window(conv.vertical, outputs: rows, of: output.height, inputs: source.height),
-                  let width = window(conv.horizontal, outputs: columns, of: output.width, inputs: source.width) else { return nil }
-            conv.vertical.padding = 0
-            conv.horizontal.padding = 0
-            op = .conv2d(conv)
-            input = TensorShape(source.channels, height, width)
-        }
-        let x = Layer(name: layer.inputs[0], op: .input(shape: input, encoding: .rate))
-        // The layer itself, with every attribute, reading the cut-out input; shape re-inferred.
-        var cut = layer
-        (cut.op, cut.inputs, cut.shape, cut.neuron) = (op, [x.name], nil, neuron)
-        guard let parameters = parameters(of: layer, channels: channels, of: output.channels, from: graph) else { return nil }
-        return SpikeGraph(name: "\(graph.name)/\(layer.name)", layers: [x, cut], outputs: [cut.name], parameters: parameters)
-    }
-
-    /// The layer's tensors; with `channels`, only those of its `count` output channels (the
-    /// rows of each tensor led by the output channel: weight, bias), nil if a tensor is not.
-    private static func parameters(of layer: Layer, channels: [Int]?, of count: Int, from graph: SpikeGraph) -> ParameterStore? {
-        var parameters = ParameterStore()
-        guard let key = layer.parameterKey else { return parameters }
-        for name in graph.parameters.keys where name.hasPrefix(key + ".") {
-            guard let channels else {
-                parameters[name] = graph.parameters[name]
-                continue
-            }
-            guard let tensor = graph.parameters.tensor(name), tensor.shape.first == count else { return nil }
-            let row = tensor.count / count
-            let values = channels.flatMap { tensor.values[($0 * row)..<(($0 + 1) * row)] }
-            guard let picked = Tensor(shape: [channels.count] + tensor.shape.dropFirst(), values: values) else { return nil }
-            parameters[name] = .loaded(picked, origin: (graph.parameters.origin(of: name) ?? name) + " (\(channels.count) of \(count) output channels)")
-        }
-        return parameters
-    }
-
-    /// The layer alone, reading a rate-coded input of each of its inputs' shapes (named as
-    /// they are, once each). xcorr's template side has no synapses once its template is
-    /// bound, so its input only keeps the layer's shape.
-    static func whole(_ layer: Layer, sources: [TensorShape], from graph: SpikeGraph) -> SpikeGraph? {
-        var inputs: [Layer] = []
-        for (name, shape) in zip(layer.inputs, sources) where !inputs.contains(where: { $0.name == name }) {
-            inputs.append(Layer(name: name, op: .input(shape: shape, encoding: .rate)))
-        }
-        var cut = layer
-        cut.shape = nil
-        guard let parameters = parameters(of: layer, channels: nil, of: 0, from: graph) else { return nil }
-        return SpikeGraph(name: "\(graph.name)/\(layer.name)", layers: inputs + [cut], outputs: [cut.name], parameters: parameters)
-    }
-
-    /// The input length `outputs` consecutive outputs of a window read, if some run of them
-    /// (of `total`) reads only inside an input of `inputs` positions: (outputs - 1) x stride
-    /// + extent.
-    static func window(_ w: Window, outputs: Int, of total: Int, inputs: Int) -> Int? {
-        let length = (outputs - 1) * w.stride + w.extent
-        // Output o reads o * stride - padding ..< that + extent.
-        let first = (w.padding + w.stride - 1) / w.stride
-        let last = (inputs - length + w.padding) / w.stride   // the latest first output that fits
-        guard length <= inputs, first <= last, first + outputs <= total else { return nil }
-        return length
-    }
 }
 
 /// The scheme a map too large to measure keeps (``SampledError``): each split layer is

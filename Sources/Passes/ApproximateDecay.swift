@@ -10,10 +10,21 @@ import TesseraSupport
 /// decaying neuron's. The log reports that leak and its rate error next to the error of
 /// ignoring the decay (j = 0).
 ///
+/// The cost stays with the sample, not the layer: a convolution whose synaptic events over
+/// the run exceed `budget` is measured on a cut of it (``LayerCut``: a tile of its outputs
+/// from the input window the tile reads, and if need be some of its output channels), and
+/// at most `neuronLimit` neurons' currents are kept, evenly spaced. The inputs are random
+/// and alike everywhere, so a sample's neurons see what the layer's do.
+///
 ///     let linear = try ApproximateDecay(ticks: 256, seed: 1).run(graph)
 public struct ApproximateDecay: Sendable {
     public var ticks: Int
     public var seed: UInt64
+    /// Synaptic events (synapses x ticks) a convolution may cost before it is cut: about a
+    /// second on this project's 2-core machine.
+    public var budget = 500_000_000
+    /// Neurons whose currents are kept over the run (8 bytes each a tick).
+    public var neuronLimit = 65_536
 
     public init(ticks: Int = 256, seed: UInt64 = 1) {
         self.ticks = ticks
@@ -34,11 +45,13 @@ public struct ApproximateDecay: Sendable {
         let index = graph.layersByName
         for (k, layer) in graph.layers.enumerated() {
             guard var neuron = layer.neuron, let decay = neuron.decay, let shape = layer.shape else { continue }
-            let shapes = graph.inputShapes(of: layer, in: index)
-            let currents = self.currents(layer, graph: graph, shapes: shapes, seed: seed &+ UInt64(k))
-            let bias = graph.tensor(layer, "bias")?.values ?? []
-            let perChannel = max(shape.count / max(shape.channels, 1), 1)
-            let constant = (0..<shape.count).map { i in bias.isEmpty ? 0 : bias[min(i / perChannel, bias.count - 1)] }
+            let (measured, sample) = try self.measured(layer, graph: graph, shapes: graph.inputShapes(of: layer, in: index))
+            let picked = LayerCut.spread(neuronLimit, of: measured.shape.count)
+            let currents = self.currents(measured.layer, graph: measured.graph, shapes: measured.shapes, seed: seed &+ UInt64(k),
+                                         picked: picked.count < measured.shape.count ? picked : nil)
+            let bias = measured.graph.tensor(measured.layer, "bias")?.values ?? []
+            let perChannel = max(measured.shape.count / max(measured.shape.channels, 1), 1)
+            let constant = picked.map { i in bias.isEmpty ? 0 : bias[min(i / perChannel, bias.count - 1)] }
             let reference = Self.rates(currents, constant: constant, neuron: neuron) { v, i in decay * v + i }
             var best: (leak: Double, error: RateError)?
             var ignored: RateError?
@@ -54,21 +67,66 @@ public struct ApproximateDecay: Sendable {
             neuron.decay = nil
             neuron.leak = best.leak
             out.layers[k].neuron = neuron
-            log.append("\(layer.name): decay \(fmt(decay)) -> linear leak \(fmt(best.leak)); rate error over \(ticks) ticks of random input (seed \(seed &+ UInt64(k))): mean \(fmt(best.error.mean)), max \(fmt(best.error.max)) spikes/tick (ignoring the decay: mean \(fmt(ignored.mean)))")
+            log.append("\(layer.name): decay \(fmt(decay)) -> linear leak \(fmt(best.leak)); rate error over \(ticks) ticks of random input (seed \(seed &+ UInt64(k))): mean \(fmt(best.error.mean)), max \(fmt(best.error.max)) spikes/tick (ignoring the decay: mean \(fmt(ignored.mean)))"
+                       + Self.describe(sample: sample, picked: picked.count, of: measured.shape.count, layer: shape.count))
         }
         return PassResult(graph: out, log: log)
     }
 
-    /// The layer's synaptic current per tick and neuron for seeded random input spikes.
-    func currents(_ layer: Layer, graph: SpikeGraph, shapes: [TensorShape], seed: UInt64) -> [[Double]] {
+    /// The layer's synaptic current per tick and neuron for seeded random input spikes; with
+    /// `picked`, only those neurons' (in that order).
+    func currents(_ layer: Layer, graph: SpikeGraph, shapes: [TensorShape], seed: UInt64, picked: [Int]? = nil) -> [[Double]] {
         var random = SeededRandom(seed: seed)
         let rates = shapes.map { s in (0..<s.count).map { _ in Double.random(in: 0..<1, using: &random) } }
         return (0..<ticks).map { _ in
             let spikes = rates.map { r in r.map { Double.random(in: 0..<1, using: &random) < $0 ? 1.0 : 0.0 } }
-            return LayerKernel.apply(layer, inputs: spikes, shapes: shapes) { suffix in
+            let all = LayerKernel.apply(layer, inputs: spikes, shapes: shapes) { suffix in
                 layer.parameterKey.flatMap { graph.parameters.tensor("\($0).\(suffix)")?.values }
             }
+            return picked.map { $0.map { all[$0] } } ?? all
         }
+    }
+
+    /// What is measured for one layer: the layer itself on its inputs, or for a convolution
+    /// of one input whose synaptic events over the run exceed ``budget``, the first cut that
+    /// fits (tiles of 16, 8, 4, 2 and 1 outputs a side, each with every output channel,
+    /// then 64, 16, 4 or 1 of them), with the cut's tile and channels.
+    func measured(_ layer: Layer, graph: SpikeGraph, shapes: [TensorShape]) throws(DiagnosticError)
+        -> (measured: (layer: Layer, graph: SpikeGraph, shapes: [TensorShape], shape: TensorShape), sample: (tile: (Int, Int)?, channels: Int?)?) {
+        let whole = (layer: layer, graph: graph, shapes: shapes, shape: layer.shape ?? TensorShape(0, 0, 0))
+        guard let output = layer.shape, shapes.count == 1, case let .conv2d(conv) = layer.op else { return (whole, nil) }
+        let perOutput = shapes[0].channels / max(conv.groups, 1) * conv.vertical.kernel * conv.horizontal.kernel
+        guard output.count.multipliedReportingOverflow(by: perOutput * ticks).partialValue > budget else { return (whole, nil) }
+        // As compile's sampled error cuts (``LayerCut``): tiles with every channel, then fewer
+        // channels at every position (a dilation wider than the map leaves no tile inside
+        // it) or on each tile.
+        let tiles: [(Int, Int)?] = [16, 8, 4, 2, 1].map { (min($0, output.height), min($0, output.width)) }
+        var cuts: [(tile: (Int, Int)?, channels: [Int]?)] = tiles.map { ($0, nil) }
+        if conv.groups == 1 {
+            for n in [64, 16, 4, 1] where n < output.channels {
+                cuts += ([nil] + tiles).map { ($0, LayerCut.spread(n, of: output.channels)) }
+            }
+        }
+        for (tile, channels) in cuts {
+            guard let cut = LayerCut.cut(layer, source: shapes[0], output: output, tile: tile, channels: channels, from: graph) else { continue }
+            let verified = try Verifier.verify(cut).graph
+            guard GraphSummary(verified).total.synapses * ticks <= budget, let last = verified.layers.last, let shape = last.shape,
+                  let input = verified.layers.first?.shape else { continue }
+            return ((last, verified, [input], shape), (tile, channels?.count))
+        }
+        return (whole, nil)
+    }
+
+    /// The log's note on what was measured, empty when the layer was run whole.
+    static func describe(sample: (tile: (Int, Int)?, channels: Int?)?, picked: Int, of measured: Int, layer: Int) -> String {
+        var parts: [String] = []
+        if let sample {
+            let tile = sample.tile.map { "a \($0.0)x\($0.1) tile of its outputs" } ?? "every output position"
+            parts.append(tile + (sample.channels.map { ", \($0) of its output channels" } ?? ""))
+        }
+        if picked < measured { parts.append("\(picked) of \(measured) neurons, evenly spaced") }
+        guard !parts.isEmpty else { return "" }
+        return "; measured on " + parts.joined(separator: ", ") + (sample == nil ? "" : " (\(picked) of the layer's \(layer) neurons)")
     }
 
     /// Firing rates of the layer's neurons under `update` (the membrane after one tick's

@@ -314,6 +314,36 @@ import Testing
         #expect(linear.log.first?.contains("mean 0, max 0 spikes/tick (ignoring the decay: mean \(fmt(43.0 / 256)))") == true)
     }
 
+    /// A convolution too large for the budget is measured on a cut, and a layer of more
+    /// neurons than the limit on some of them. Zero weights and a bias of 0.6 with decay
+    /// 0.5 make every neuron the dense case above, so any sample gives its leak, -0.125, with
+    /// no rate error. 8 channels of 6 x 6 (pad 1, 3 x 3 kernel on 4 channels): the whole
+    /// layer costs 8 x 4 x 16 x 16 = 8,192 synapses a tick; a budget of 4,608 a tick admits
+    /// the first tile whose window lies inside the input, 4 x 4 outputs from 6 x 6 inputs,
+    /// every channel: 16 x 8 x 4 x 9 = 4,608 synapses, 128 neurons.
+    @Test func largeLayersAreMeasuredOnASample() throws {
+        let conv = Convolution(outChannels: 8, vertical: Window(kernel: 3, padding: 1), horizontal: Window(kernel: 3, padding: 1))
+        let net = try Self.graph([Layer(name: "x", op: .input(shape: TensorShape(4, 6, 6), encoding: .rate)),
+                                  Layer(name: "c", op: .conv2d(conv), inputs: ["x"],
+                                        neuron: NeuronModel(kind: .leakyIntegrateAndFire, threshold: 1, decay: 0.5, reset: .zero), parameterKey: "c")],
+                                 outputs: ["c"], tensors: ["c.weight": Self.tensor([8, 4, 3, 3], Array(repeating: 0, count: 288)),
+                                                           "c.bias": Self.tensor([8], Array(repeating: 0.6, count: 8))])
+        var cut = ApproximateDecay(ticks: 256, seed: 3)
+        cut.budget = 4_608 * 256
+        let tiled = try cut.run(net)
+        #expect(tiled.graph.layer(named: "c")?.neuron?.leak == -0.125)
+        #expect(tiled.log.first?.hasSuffix("mean 0, max 0 spikes/tick (ignoring the decay: mean \(fmt(43.0 / 256))); measured on a 4x4 tile of its outputs (128 of the layer's 288 neurons)") == true,
+                "\(tiled.log)")
+        var few = ApproximateDecay(ticks: 256, seed: 3)
+        few.neuronLimit = 5
+        let sampled = try few.run(net)
+        #expect(sampled.graph.layer(named: "c")?.neuron?.leak == -0.125)
+        #expect(sampled.log.first?.hasSuffix("; measured on 5 of 288 neurons, evenly spaced") == true, "\(sampled.log)")
+        // Within both limits, the layer runs whole and the log says nothing more.
+        let whole = try ApproximateDecay(ticks: 256, seed: 3).run(net)
+        #expect(whole.log.first?.hasSuffix("(ignoring the decay: mean \(fmt(43.0 / 256)))") == true)
+    }
+
     // MARK: The compile: section and the pipeline
 
     /// A one-layer network whose `compile:` section holds `lines` (line 8 onwards).

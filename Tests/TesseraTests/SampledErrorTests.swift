@@ -11,9 +11,9 @@ import Testing
     /// inputs 0..<8 of 8. Stride 2, kernel 3, padding 1: 2 outputs read 2 + 3 = 5 inputs.
     /// Every output of an 8-long padded map reads 10 positions, more than the 8 there are.
     @Test func windowByHand() {
-        #expect(SampledError.window(Window(kernel: 3, padding: 1, dilation: 2), outputs: 4, of: 8, inputs: 8) == 8)
-        #expect(SampledError.window(Window(kernel: 3, stride: 2, padding: 1), outputs: 2, of: 4, inputs: 8) == 5)
-        #expect(SampledError.window(Window(kernel: 3, padding: 1), outputs: 8, of: 8, inputs: 8) == nil)
+        #expect(LayerCut.window(Window(kernel: 3, padding: 1, dilation: 2), outputs: 4, of: 8, inputs: 8) == 8)
+        #expect(LayerCut.window(Window(kernel: 3, stride: 2, padding: 1), outputs: 2, of: 4, inputs: 8) == 5)
+        #expect(LayerCut.window(Window(kernel: 3, padding: 1), outputs: 8, of: 8, inputs: 8) == nil)
     }
 
     /// On a network small enough for both, whose one split layer reads the input: the layer
@@ -32,7 +32,7 @@ import Testing
         #expect(full.meanRateError > 0)  // the split is measured, not exact
 
         let layer = try #require(graph.layer(named: "c"))
-        let cut = try #require(SampledError.cut(layer, source: TensorShape(4, 6, 6), output: TensorShape(3, 5, 5), tile: (2, 2), from: graph))
+        let cut = try #require(LayerCut.cut(layer, source: TensorShape(4, 6, 6), output: TensorShape(3, 5, 5), tile: (2, 2), from: graph))
         let verified = try Verifier.verify(cut).graph
         #expect(verified.layer(named: "x")?.shape == TensorShape(4, 3, 3) && verified.layer(named: "c")?.shape == TensorShape(3, 2, 2))
         let small = try Compiler(try IntegerNetwork.check(verified, target: FanInSplitTests.tiny), options: Compiler.Options(partialSums: sums)).compile()
@@ -81,7 +81,7 @@ import Testing
         let stimulus = FiringRates.randomStimulus(graph, ticks: ticks, seed: 3, length: ticks + latency)
         let emulated = try Emulator(map: compiled.map, target: network.target).run(stimulus, ticks: ticks + latency).outputs[0].counts
         let simulated = ReferenceSimulator(network).run(stimulus, ticks: ticks + latency).outputs[0].counts
-        let neurons = SampledError.spread(4, of: out).flatMap { c in (0..<36).map { c * 36 + $0 } }
+        let neurons = LayerCut.spread(4, of: out).flatMap { c in (0..<36).map { c * 36 + $0 } }
         let errors = neurons.map { Double(abs(emulated[$0] - simulated[$0])) / Double(ticks) }
         #expect(sample.error.neurons == 4 * 36)
         #expect(sample.error.differing == errors.filter { $0 > 0 }.count)
