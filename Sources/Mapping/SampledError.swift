@@ -79,13 +79,7 @@ public struct SampledError: Sendable {
         var cuts: [(tile: (Int, Int)?, channels: [Int]?)] = [(nil, nil)]
         // A layer of two inputs (xcorr's score, a residual convolution) is run whole.
         if sources.count == 1, case let .conv2d(conv) = layer.op {
-            let tiles: [(Int, Int)?] = [4, 2, 1].map { (min($0, output.height), min($0, output.width)) }
-            cuts += tiles.map { ($0, nil) }
-            if conv.groups == 1 {
-                for n in [16, 4, 1] where n < output.channels {
-                    cuts += ([nil] + tiles).map { ($0, LayerCut.spread(n, of: output.channels)) }
-                }
-            }
+            cuts += LayerCut.cuts(output: output, groups: conv.groups, sides: [4, 2, 1], channelCounts: [16, 4, 1])
         }
         for (tile, channels) in cuts {
             let pending = schemes.indices.filter { found[$0] == nil }

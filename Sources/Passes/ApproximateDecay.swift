@@ -100,14 +100,7 @@ public struct ApproximateDecay: Sendable {
         // As compile's sampled error cuts (``LayerCut``): tiles with every channel, then fewer
         // channels at every position (a dilation wider than the map leaves no tile inside
         // it) or on each tile.
-        let tiles: [(Int, Int)?] = [16, 8, 4, 2, 1].map { (min($0, output.height), min($0, output.width)) }
-        var cuts: [(tile: (Int, Int)?, channels: [Int]?)] = tiles.map { ($0, nil) }
-        if conv.groups == 1 {
-            for n in [64, 16, 4, 1] where n < output.channels {
-                cuts += ([nil] + tiles).map { ($0, LayerCut.spread(n, of: output.channels)) }
-            }
-        }
-        for (tile, channels) in cuts {
+        for (tile, channels) in LayerCut.cuts(output: output, groups: conv.groups, sides: [16, 8, 4, 2, 1], channelCounts: [64, 16, 4, 1]) {
             guard let cut = LayerCut.cut(layer, source: shapes[0], output: output, tile: tile, channels: channels, from: graph) else { continue }
             let verified = try Verifier.verify(cut).graph
             guard GraphSummary(verified).total.synapses * ticks <= budget, let last = verified.layers.last, let shape = last.shape,

@@ -8,6 +8,23 @@
 ///     let cut = LayerCut.cut(conv, source: TensorShape(64, 56, 56), output: TensorShape(64, 56, 56), tile: (4, 4), from: graph)
 ///     // an input of 64 x 6 x 6 (4 outputs of a 3 x 3 kernel read 6 rows), then the layer
 public enum LayerCut {
+    /// The cuts of a convolution to try, smallest sample last: a tile of `side` x `side`
+    /// outputs for each side (every channel), then for each of `channelCounts` below the
+    /// layer's, that many output channels at every position and on each tile (an ungrouped
+    /// layer only: a grouped one's channels read different inputs).
+    ///
+    ///     LayerCut.cuts(output: TensorShape(64, 32, 32), groups: 1, sides: [4], channelCounts: [16])
+    ///     // [(4x4, all), (every position, 16 channels), (4x4, 16 channels)]
+    public static func cuts(output: TensorShape, groups: Int, sides: [Int], channelCounts: [Int]) -> [(tile: (Int, Int)?, channels: [Int]?)] {
+        let tiles: [(Int, Int)?] = sides.map { (min($0, output.height), min($0, output.width)) }
+        var cuts: [(tile: (Int, Int)?, channels: [Int]?)] = tiles.map { ($0, nil) }
+        guard groups == 1 else { return cuts }
+        for n in channelCounts where n < output.channels {
+            cuts += ([nil] + tiles).map { ($0, spread(n, of: output.channels)) }
+        }
+        return cuts
+    }
+
     /// `n` of `count` channels, evenly spaced from channel 0.
     ///
     ///     LayerCut.spread(4, of: 1024)   // [0, 256, 512, 768]
