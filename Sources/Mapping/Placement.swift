@@ -153,12 +153,15 @@ struct Placer: Sendable {
 
     func cost(_ slots: [Int]) -> Cost { figures(slots).cost }
 
-    /// The weighted cost of core `a`'s traffic if it sat in `slot` (others as in `slots`).
-    func local(_ a: Int, at slot: Int, _ slots: [Int], skipping other: Int, traffic: [[(core: Int, weight: Int)]]) -> Int {
-        let p = position(slot)
+    /// A slot's place: board coordinates in cores and in chips.
+    typealias Position = (x: Int, y: Int, chipX: Int, chipY: Int)
+
+    /// The weighted cost of core `a`'s traffic if it sat at `p` (others at their places in
+    /// `at`, kept beside the slots so that a move divides nothing).
+    func local(_ a: Int, at p: Position, _ at: [Position], skipping other: Int, traffic: [[(core: Int, weight: Int)]]) -> Int {
         var sum = 0
         for (b, w) in traffic[a] where b != other {
-            let q = position(slots[b])
+            let q = at[b]
             sum += w * (abs(p.x - q.x) + abs(p.y - q.y) + crossingCost * (abs(p.chipX - q.chipX) + abs(p.chipY - q.chipY)))
         }
         return sum
@@ -226,23 +229,26 @@ struct Placer: Sendable {
     func improve(_ start: [Int], candidates: [Int], traffic: [[(core: Int, weight: Int)]], seed: UInt64) -> [Int] {
         let n = cores
         var slots = start
-        var occupantOf: [Int: Int] = [:]
-        occupantOf.reserveCapacity(n)
-        for c in 0..<n { occupantOf[slots[c]] = c }
+        // Slot -> its core, or -1: an array over the board's slots rather than a dictionary,
+        // since each of the 40 n moves reads it and a hash lookup was most of a move's cost.
+        var occupantOf = [Int32](repeating: -1, count: max(board.coresTotal, (slots.max() ?? 0) + 1))
+        for c in 0..<n { occupantOf[slots[c]] = Int32(c) }
+        var at = slots.map(position)
         var random = SeededRandom(seed: seed)
         for _ in 0..<(40 * n) {
             let a = Int(random.next() % UInt64(n))
             let target = candidates[Int(random.next() % UInt64(candidates.count))]
             let from = slots[a]
             guard target != from else { continue }
-            let b = occupantOf[target] ?? -1
-            var delta = local(a, at: target, slots, skipping: b, traffic: traffic) - local(a, at: from, slots, skipping: b, traffic: traffic)
-            if b >= 0 { delta += local(b, at: from, slots, skipping: a, traffic: traffic) - local(b, at: target, slots, skipping: a, traffic: traffic) }
+            let b = Int(occupantOf[target])
+            let (there, here) = (position(target), at[a])
+            var delta = local(a, at: there, at, skipping: b, traffic: traffic) - local(a, at: here, at, skipping: b, traffic: traffic)
+            if b >= 0 { delta += local(b, at: here, at, skipping: a, traffic: traffic) - local(b, at: there, at, skipping: a, traffic: traffic) }
             guard delta < 0 else { continue }
-            slots[a] = target
-            occupantOf[target] = a
-            occupantOf[from] = b >= 0 ? b : nil
-            if b >= 0 { slots[b] = from }
+            (slots[a], at[a]) = (target, there)
+            occupantOf[target] = Int32(a)
+            occupantOf[from] = Int32(b)
+            if b >= 0 { (slots[b], at[b]) = (from, here) }
         }
         return slots
     }
