@@ -135,7 +135,7 @@ bench: deps
 	.build/release/tessera-bench
 	tools/bench/peer.sh
 
-## Full size (release build, not in CI, about 15 minutes and up to the machine's memory):
+## Full size (release build, not in CI, about 20 minutes and up to 13 GB of memory):
 ## compiles SiamSNN, dl-vgg9 at two sizes and DeepLab to core maps, emulates one frame of
 ## SiamSNN and of DeepLab, and prints each figure beside its target; each compile's stage
 ## profile (`--profile`) is kept in its log. Figures: docs/performance.md, "Full size".
