@@ -53,14 +53,9 @@ struct GroupedPlacement {
     /// chip boundaries where that shortens routes (``ChipBoundaryMoves``) and are annealed
     /// (``BlockAnnealing``). The METIS cuts run one after the other, since METIS keeps its
     /// random state in one global; what follows them runs for both candidates at once.
-    func candidates(_ graph: CoreGraph, seed: UInt64, crossingCost: Int, chipsAtOnce: [Bool] = [false, true]) -> [[Int]] {
-        profiledCandidates(graph, seed: seed, crossingCost: crossingCost, chipsAtOnce: chipsAtOnce).slots
-    }
-
-    /// ``candidates(_:seed:crossingCost:chipsAtOnce:)`` with the time and memory of each
-    /// step: the METIS cuts, then each candidate's refinement (the two run at once, so their
-    /// times overlap and the stage's wall time is the slower one's).
-    func profiledCandidates(_ graph: CoreGraph, seed: UInt64, crossingCost: Int, chipsAtOnce: [Bool] = [false, true]) -> (slots: [[Int]], profile: StageProfile) {
+    /// The profile times the cuts, then each candidate's refinement as details (the two run
+    /// at once, so their times overlap and the stage's wall time is the slower one's).
+    func candidates(_ graph: CoreGraph, seed: UInt64, crossingCost: Int, chipsAtOnce: [Bool] = [false, true]) -> (slots: [[Int]], profile: StageProfile) {
         var profile = StageProfile()
         let cuts = chipsAtOnce.map { cut(graph, seed: seed, chipsAtOnce: $0) }
         profile.lap("METIS cuts (\(chipsAtOnce.count))")
@@ -100,7 +95,7 @@ struct GroupedPlacement {
 
     /// Each core's slot for one way of cutting into chips (``candidates(_:seed:crossingCost:chipsAtOnce:)``).
     func place(_ graph: CoreGraph, seed: UInt64, chipsAtOnce: Bool = false, crossingCost: Int = 1) -> [Int] {
-        coreSlots(candidates(graph, seed: seed, crossingCost: crossingCost, chipsAtOnce: [chipsAtOnce])[0])
+        coreSlots(candidates(graph, seed: seed, crossingCost: crossingCost, chipsAtOnce: [chipsAtOnce]).slots[0])
     }
 
     /// Each core's slot: its block's square, row-major inside it in the cores' order.

@@ -188,7 +188,7 @@ struct Placer: Sendable {
             let grouped = GroupedPlacement(board: board, cores: n)
             let graph = grouped.graph(pairs: pairs, weight: searchWeight)
             profile.lap("block graph (\(graph.vertices) blocks)")
-            let (candidates, steps) = grouped.profiledCandidates(graph, seed: seed, crossingCost: crossingCost)
+            let (candidates, steps) = grouped.candidates(graph, seed: seed, crossingCost: crossingCost)
             profile.append(steps, prefix: "")
             let (byHalves, atOnce) = (grouped.coreSlots(candidates[0]), grouped.coreSlots(candidates[1]))
             let both = inParallel(2) { figures($0 == 0 ? atOnce : byHalves) }

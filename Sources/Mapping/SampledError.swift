@@ -45,7 +45,7 @@ public struct SampledError: Sendable {
     /// (nil: the map's own), one list per scheme. A cut's reference run does not depend on
     /// the scheme, so it runs once for all of them; the layers are sampled on every CPU at
     /// once, and each list is in the order of the map's layers.
-    static func measure(_ compiled: Compiled, ticks: Int, seed: UInt64, budget: Int,
+    static func measure(_ compiled: Compiled, ticks: Int = 64, seed: UInt64 = 1, budget: Int = 1_000_000_000,
                         schemes: [PartialSums?]) throws(DiagnosticError) -> [[SampledError]] {
         let names = compiled.approximations.map(\.layer)
         let workers = max(1, min(names.count, ProcessInfo.processInfo.activeProcessorCount))
@@ -97,12 +97,13 @@ public struct SampledError: Sendable {
                 references[total] = run
                 return run
             }
+            // Placement weighs routes by rates, but what the map computes does not depend on
+            // where its cores sit: estimated rates give the same error as measured ones,
+            // without another reference run of the sample.
+            let rates = FiringRates.estimate(network)
             for s in pending {
                 var options = compiled.compiler.options
-                // Placement weighs routes by rates, but what the map computes does not depend
-                // on where its cores sit: estimated rates give the same error as measured
-                // ones, without another reference run of the sample.
-                options.rates = FiringRates.estimate(network)
+                options.rates = rates
                 if let scheme = schemes[s] { options.partialSums = scheme }
                 let sub = try Compiler(network, options: options).compile()
                 guard let error = try ApproximationError.measure(sub, ticks: ticks, seed: seed, budget: budget, reference: reference) else { continue }
@@ -131,7 +132,7 @@ public struct SampledChoice: Sendable {
     public static func choose(_ compiled: Compiled, ticks: Int = 64, schemes: [PartialSums] = []) throws(DiagnosticError) -> SampledChoice {
         let given = compiled.compiler.options.partialSums
         let others = schemes.filter { $0 != given }
-        let lists = try SampledError.measure(compiled, ticks: ticks, seed: 1, budget: 1_000_000_000, schemes: [nil] + others)
+        let lists = try SampledError.measure(compiled, ticks: ticks, schemes: [nil] + others)
         let measured: [(sums: PartialSums, samples: [SampledError])] = zip([given] + others, lists).map { ($0, $1) }
         let common = Set(measured[0].samples.map(\.layer)).filter { layer in measured.allSatisfy { $0.samples.contains { $0.layer == layer } } }
         func mean(_ samples: [SampledError]) -> Double {
