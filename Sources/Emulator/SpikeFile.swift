@@ -57,36 +57,93 @@ public enum SpikeFile {
 
     /// One result as a JSON object (no trailing newline).
     public static func json(_ result: EmulationResult, indent: String = "", withStats: Bool = true) -> String {
-        var lines = ["{", "\(indent)  \"ticks\": \(result.ticks),", "\(indent)  \"outputs\": {"]
-        for (k, port) in result.outputs.enumerated() {
-            var fields = ["\"shape\": \(list(port.shape))", "\"spikes\": \(pairs(port.spikes))", "\"counts\": \(list(port.counts))"]
-            fields.append("\"argmax\": \(port.argmax.map(String.init) ?? "null")")
-            lines.append("\(indent)    \(quote(port.name)): { " + fields.joined(separator: ", ") + " }" + (k + 1 < result.outputs.count ? "," : ""))
-        }
-        guard withStats else {
-            lines.append("\(indent)  }")
-            lines.append("\(indent)}")
-            return lines.joined(separator: "\n")
-        }
-        lines.append("\(indent)  },")
-        let s = result.stats
-        var stats = "\(indent)  \"stats\": { \"spikes\": \(s.spikes), \"synapticEvents\": \(s.synapticEvents), \"hops\": \(s.hops), \"chipCrossings\": \(s.chipCrossings), \"activeCoreTicks\": \(s.activeCoreTicks) }"
-        if let layers = result.layerSpikes {
-            stats += ",\n\(indent)  \"layerSpikes\": { \"names\": [" + layers.names.map(quote).joined(separator: ", ") + "], \"perTick\": ["
-            stats += layers.perTick.map { "\n\(indent)    " + list($0) }.joined(separator: ",") + "\n\(indent)  ] }"
-        }
-        if let trace = result.trace {
-            stats += ",\n\(indent)  \"trace\": { \"core\": \(trace.core), \"neurons\": \(list(trace.neurons)), \"potentials\": ["
-            stats += trace.potentials.map { "\n\(indent)    " + list($0) }.joined(separator: ",") + "\n\(indent)  ] }"
-        }
-        lines.append(stats)
-        lines.append("\(indent)}")
-        return lines.joined(separator: "\n")
+        var sink = JSONTextSink()
+        append(result, to: &sink, indent: indent, withStats: withStats)
+        return sink.text
     }
 
     /// A batch: one result per sample.
     public static func json(batch results: [EmulationResult], ticks: Int, withStats: Bool = true) -> String {
-        "{\n  \"ticks\": \(ticks),\n  \"samples\": [\n    " + results.map { json($0, indent: "    ", withStats: withStats) }.joined(separator: ",\n    ") + "\n  ]\n}\n"
+        var sink = JSONTextSink()
+        append(batch: results, ticks: ticks, to: &sink, withStats: withStats)
+        return sink.text
+    }
+
+    /// Writes the output file of `results` to `path`, streamed: one result (followed by a
+    /// newline) unless `isBatch`, the same bytes as ``json(_:indent:withStats:)`` and
+    /// ``json(batch:ticks:withStats:)`` without holding the text in memory.
+    public static func write(_ results: [EmulationResult], isBatch: Bool, ticks: Int, withStats: Bool = true,
+                             to path: String) throws(DiagnosticError) {
+        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+            throw DiagnosticError("cannot write '\(path)': cannot create the file")
+        }
+        defer { try? handle.close() }
+        var sink = JSONTextSink(streamingTo: handle)
+        if results.count == 1 && !isBatch {
+            append(results[0], to: &sink, indent: "", withStats: withStats)
+            sink.append("\n")
+        } else {
+            append(batch: results, ticks: ticks, to: &sink, withStats: withStats)
+        }
+        sink.finish()
+        if let failure = sink.failure { throw DiagnosticError("cannot write '\(path)': \(failure.localizedDescription)") }
+    }
+
+    static func append(batch results: [EmulationResult], ticks: Int, to sink: inout JSONTextSink, withStats: Bool) {
+        sink.append("{\n  \"ticks\": ")
+        sink.append(ticks)
+        sink.append(",\n  \"samples\": [\n    ")
+        for (k, result) in results.enumerated() {
+            if k > 0 { sink.append(",\n    ") }
+            append(result, to: &sink, indent: "    ", withStats: withStats)
+        }
+        sink.append("\n  ]\n}\n")
+    }
+
+    static func append(_ result: EmulationResult, to sink: inout JSONTextSink, indent: String, withStats: Bool) {
+        sink.append("{\n\(indent)  \"ticks\": \(result.ticks),\n\(indent)  \"outputs\": {")
+        for (k, port) in result.outputs.enumerated() {
+            sink.append("\n\(indent)    \(quote(port.name)): { \"shape\": ")
+            sink.append(list: port.shape)
+            sink.append(", \"spikes\": [")
+            for (n, event) in port.spikes.enumerated() {
+                sink.append(n == 0 ? "[" : ", [")
+                sink.append(event.tick)
+                sink.append(", ")
+                sink.append(event.index)
+                sink.append("]")
+            }
+            sink.append("], \"counts\": ")
+            sink.append(list: port.counts)
+            sink.append(", \"argmax\": \(port.argmax.map(String.init) ?? "null") }" + (k + 1 < result.outputs.count ? "," : ""))
+        }
+        guard withStats else {
+            sink.append("\n\(indent)  }\n\(indent)}")
+            return
+        }
+        sink.append("\n\(indent)  },")
+        let s = result.stats
+        sink.append("\n\(indent)  \"stats\": { \"spikes\": \(s.spikes), \"synapticEvents\": \(s.synapticEvents), \"hops\": \(s.hops), \"chipCrossings\": \(s.chipCrossings), \"activeCoreTicks\": \(s.activeCoreTicks) }")
+        if let layers = result.layerSpikes {
+            sink.append(",\n\(indent)  \"layerSpikes\": { \"names\": [" + layers.names.map(quote).joined(separator: ", ") + "], \"perTick\": [")
+            appendRows(layers.perTick, to: &sink, indent: indent)
+        }
+        if let trace = result.trace {
+            sink.append(",\n\(indent)  \"trace\": { \"core\": \(trace.core), \"neurons\": ")
+            sink.append(list: trace.neurons)
+            sink.append(", \"potentials\": [")
+            appendRows(trace.potentials, to: &sink, indent: indent)
+        }
+        sink.append("\n\(indent)}")
+    }
+
+    /// Rows of a table, one to a line, closing the table's list and object.
+    private static func appendRows(_ rows: [[Int]], to sink: inout JSONTextSink, indent: String) {
+        for (k, row) in rows.enumerated() {
+            sink.append((k > 0 ? "," : "") + "\n\(indent)    ")
+            sink.append(list: row)
+        }
+        sink.append("\n\(indent)  ] }")
     }
 
     static func pairs(_ events: [SpikeInput.Event]) -> String {

@@ -76,16 +76,13 @@ extension InputEncoding: ExpressibleByArgument {}
 
 /// Writes results as JSON to `output` (with a summary on standard output) or to standard output.
 func writeResults(_ results: [EmulationResult], isBatch: Bool, ticks: Int, to output: String?, withStats: Bool = true) throws(DiagnosticError) {
-    let text = results.count == 1 && !isBatch
-        ? SpikeFile.json(results[0], withStats: withStats) + "\n"
-        : SpikeFile.json(batch: results, ticks: ticks, withStats: withStats)
     guard let output else {
-        print(text, terminator: "")
+        print(results.count == 1 && !isBatch
+              ? SpikeFile.json(results[0], withStats: withStats) + "\n"
+              : SpikeFile.json(batch: results, ticks: ticks, withStats: withStats), terminator: "")
         return
     }
-    do { try Data(text.utf8).write(to: URL(fileURLWithPath: output)) } catch {
-        throw DiagnosticError("cannot write '\(output)': \(error.localizedDescription)")
-    }
+    try SpikeFile.write(results, isBatch: isBatch, ticks: ticks, withStats: withStats, to: output)
     for (k, r) in results.enumerated() {
         var summaries = r.outputs.map { "\($0.name): \($0.spikes.count) spikes, argmax \($0.argmax.map(String.init) ?? "none")" }
         summaries += signedArgmaxes(r.outputs).map { "\($0.name) signed: argmax \($0.argmax.map(String.init) ?? "none")" }
