@@ -25,8 +25,8 @@ static inline void prefetch_destination(const tessera_routes *r, int64_t code) {
     __builtin_prefetch(r->dest_delay + e);
 }
 
-int64_t tessera_resolve(const tessera_routes *r, const int32_t *codes, int64_t from, int64_t n, tessera_spike_list *lists,
-                        int32_t *outputs, int64_t *bucket_counts, tessera_route_tally *tally) {
+int64_t tessera_resolve(const tessera_routes *r, const int32_t *codes, int64_t from, int64_t n, int64_t now,
+                        tessera_spike_list *lists, int32_t *outputs, int64_t *bucket_counts, tessera_route_tally *tally) {
     // The destination entries of successive spikes sit at random places in large arrays:
     // they are asked for `ahead` spikes before they are read.
     enum { ahead = 8 };
@@ -50,19 +50,28 @@ int64_t tessera_resolve(const tessera_routes *r, const int32_t *codes, int64_t f
         uint8_t kind = r->dest_kind[e];
         if (kind == 1) {
             int32_t target = r->dest_target[e];
-            int v = 0;
-            if (r->owner) {
-                v = r->owner[target];
+            if (r->owner && r->owner[target] >= r->workers) {
+                tessera_spike_list *list = lists + r->owner[target];
+                if (list->count == list->capacity) break;
+                list->core[list->count] = target;
+                list->axon[list->count] = (int32_t)((uint32_t)r->dest_index[e] << 8 | r->dest_delay[e]);
+                list->count++;
             } else {
-                while (v + 1 < r->workers && target >= r->worker_end[v]) v++;
+                // Delays are at least 1 and below the ring (the loader checks them), so
+                // the slot wraps at most once, and is never the one being stepped.
+                int64_t slot = now + r->dest_delay[e];
+                if (slot >= r->ring) slot -= r->ring;
+                uint32_t axon = (uint32_t)r->dest_index[e];
+                uint64_t *word = r->pending + (slot * r->cores + target) * r->axon_words + (axon >> 6);
+                uint64_t bit = (uint64_t)1 << (axon & 63);
+                if (r->atomic) {
+                    __atomic_fetch_or(word, bit, __ATOMIC_RELAXED);
+                } else {
+                    *word |= bit;
+                }
             }
-            tessera_spike_list *list = lists + v;
-            if (list->count == list->capacity) break;
             hops += labs((long)(mx - r->mesh[2 * target])) + labs((long)(my - r->mesh[2 * target + 1]));
             crossings += labs((long)(cx - r->chip[2 * target])) + labs((long)(cy - r->chip[2 * target + 1]));
-            list->core[list->count] = target;
-            list->axon[list->count] = (int32_t)((uint32_t)r->dest_index[e] << 8 | r->dest_delay[e]);
-            list->count++;
         } else if (kind == 2) {
             outputs[out++] = (int32_t)e;
         }

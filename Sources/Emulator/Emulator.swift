@@ -1,3 +1,4 @@
+import CKernels
 import CoreMap
 import Dispatch
 import Foundation
@@ -67,12 +68,31 @@ public final class Emulator: @unchecked Sendable {
         header = map.header
         self.target = target
         coreCount = map.coreCount
-        self.ring = target.timing.delays.upperBound + 1
+        self.ring = Self.ring(map)
         self.outputIndex = Dictionary(map.header.outputs.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
         self.inputPorts = Dictionary(map.header.inputs.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         self.layout = BoardLayout(map: map)
         self.buckets = LayerSpikes.buckets(layers: map.header.layers, coreLayer: map.coreLayer.map { Int($0) })
         self.workers = map.coreCount >= 64 ? max(1, ProcessInfo.processInfo.activeProcessorCount) : 1
+    }
+
+    /// Gives the heap memory freed so far back to the system. Call it once the loaded map
+    /// is dropped (``init(validated:)`` keeps only what it runs on): the map's neuron
+    /// blocks are millions of small allocations (1.75 million neurons on a full-size
+    /// DeepLab), whose pages glibc would otherwise keep for the whole run.
+    public static func releaseFreedMemory() { tessera_release_freed_memory() }
+
+    /// Slots of pending spikes: one per tick up to the longest delay the map's neurons use
+    /// (delays are at least 1), not the target's longest. A full-size DeepLab, whose delays
+    /// are all 1, holds 2 slots of its 1.95 million cores' axon bits rather than 16 (1 GB).
+    static func ring(_ map: PackedCoreMap) -> Int {
+        var longest: UInt8 = 1
+        map.destKind.withUnsafeBufferPointer { kind in
+            map.destDelay.withUnsafeBufferPointer { delay in
+                for k in 0..<min(kind.count, delay.count) where kind[k] == 1 { longest = max(longest, delay[k]) }
+            }
+        }
+        return Int(longest) + 1
     }
 
     /// Runs `ticks` ticks from the reset state (initial potentials, fresh PRNGs, no spikes
@@ -89,9 +109,9 @@ public final class Emulator: @unchecked Sendable {
             BoardPartition(chips: header.chips, coreChip: UnsafePointer(layout.chip), cores: coreCount, rank: $0.rank, ranks: $0.ranks)
         }
         let state = RunState(layout: layout, ring: ring, workers: workers, kernels: kernels, membrane: target.core.membraneRange, randomBits: target.core.randomBits,
-                             bucketOf: buckets.ofCore, bucketCount: buckets.names.count, partition: partition)
+                             bucketOf: buckets.ofCore, bucketCount: buckets.names.count, partition: partition, keepsFired: recordFired)
         var stats = EmulationStats()
-        var outputs = header.outputs.map { EmulationResult.Port(name: $0.name, shape: $0.shape, spikes: [], counts: Array(repeating: 0, count: $0.count)) }
+        var outputs = OutputRecorder(header.outputs)
         var trace = traceCore.map { PotentialTrace(core: $0, neurons: layout.used[Int(layout.blockOf[$0])], potentials: []) }
         var injected = Array(repeating: [(Int, Int)](), count: max(ticks, 0))
         let names = Array(inputPorts.keys).sorted()
@@ -127,7 +147,7 @@ public final class Emulator: @unchecked Sendable {
             for w in 0..<state.workerCount {
                 for b in perLayer.indices { perLayer[b] += state.bucketSpikes[w][b] }
                 let tally = state.tally[w]
-                stats.spikes += tally.fired
+                stats.spikes += tally.spikes
                 stats.synapticEvents += tally.synapticEvents
                 stats.activeCoreTicks += tally.activeCores
                 stats.hops += tally.hops
@@ -137,21 +157,22 @@ public final class Emulator: @unchecked Sendable {
             for w in 0..<state.workerCount {
                 for k in 0..<state.tally[w].outputs {
                     let e = Int(state.outputEntries[w][k])
-                    let p = Int(L.destA[e]), index = Int(L.destB[e])
-                    outputs[p].spikes.append(SpikeInput.Event(tick: t, index: index))
-                    outputs[p].counts[index] += 1
+                    outputs.record(port: Int(L.destA[e]), element: Int(L.destB[e]))
                 }
             }
+            outputs.endTick()
             if let core = traceCore, state.steps(core: core) { trace?.potentials.append(state.potentials(core: core)) }
             if let progress, clock.now - lastReport > .milliseconds(200) {
                 progress(t + 1)
                 lastReport = clock.now
             }
         })
-        var result = EmulationResult(ticks: ticks, outputs: outputs, stats: stats, trace: trace, layerSpikes: layerSpikes,
-                                     fired: recordFired ? fired : nil)
-        if let exchange, let partition { result = Self.combine(result, over: exchange, partition: partition, traceCore: traceCore) }
-        for p in result.outputs.indices { result.outputs[p].spikes.sort() }
+        var result = EmulationResult(ticks: ticks, outputs: outputs.ports(header.outputs), stats: stats, trace: trace,
+                                     layerSpikes: layerSpikes, fired: recordFired ? fired : nil)
+        if let exchange, let partition {
+            result = Self.combine(result, over: exchange, partition: partition, traceCore: traceCore)
+            for p in result.outputs.indices { result.outputs[p].spikes.sort() }
+        }
         return result
     }
 

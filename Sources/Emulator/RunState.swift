@@ -33,15 +33,20 @@ final class RunState: @unchecked Sendable {
     /// Per worker: fired neurons as `core * neurons + index`, and the tick's counters.
     let fired: UnsafeMutablePointer<SpikeBuffer>
     let tally: UnsafeMutablePointer<WorkerTally>
-    /// Per [worker w][worker v]: this tick's spikes fired by w's cores and bound for an
-    /// axon of v's, resolved from the fired codes (`tessera_spike_list`). So delivering
-    /// reads no destination array again, and each worker reads only the spikes for its
-    /// own cores. Grown as needed.
+    /// Per [worker w][list v]: when the board is split over processes, this tick's spikes
+    /// fired by w's cores and bound for another process's core (list `workerCount + rank`),
+    /// for the exchange. Spikes to this process's cores set their pending bits as they are
+    /// resolved instead, so memory does not grow with a tick's spikes. Grown as needed.
     let lists: UnsafeMutablePointer<tessera_spike_list>
     /// The routing tables as the C resolver sees them (the destination arrays are set on
     /// each call, as Swift lends their storage only for the call).
     let routes: tessera_routes
-    let workerEnd: UnsafeMutablePointer<Int>
+    /// Whether the fired codes are kept for the whole tick (the run records them); else
+    /// the buffer is emptied each time its spikes are resolved.
+    let keepsFired: Bool
+    /// Fired codes resolved at a time: enough for the resolver's prefetching to run ahead,
+    /// few enough that the buffer stays in cache.
+    static let resolveBatch = 4096
     /// Per core: its layer bucket (for the routes).
     let bucketOf: UnsafeMutablePointer<Int>
     /// Per worker: destination entries of its neurons that fired into an output port this
@@ -67,9 +72,10 @@ final class RunState: @unchecked Sendable {
     let board: UnsafeMutablePointer<tessera_board>
 
     init(layout: BoardLayout, ring: Int, workers: Int, kernels: EmulatorKernels, membrane: ClosedRange<Int>, randomBits: Int,
-         bucketOf: [Int], bucketCount: Int, partition: BoardPartition? = nil) {
+         bucketOf: [Int], bucketCount: Int, partition: BoardPartition? = nil, keepsFired: Bool = false) {
         L = layout
         self.ring = ring
+        self.keepsFired = keepsFired
         // A version the CPU lacks would fault on its first instruction.
         self.kernels = (kernels.isAvailable ? kernels : .baseline).code
         board = .allocate(capacity: 1)
@@ -119,12 +125,13 @@ final class RunState: @unchecked Sendable {
         let perWorker = listsPerWorker
         lists = .allocate(capacity: n * perWorker)
         for w in 0..<n {
-            let start = min(layout.destStart[layout.cores], 1 << 24) / n / 16 + 16
+            // Spikes are resolved every `resolveBatch` codes, so the buffer stays small
+            // unless every code is kept for the run's record.
+            let start = keepsFired ? min(layout.destStart[layout.cores], 1 << 24) / n / 16 + 16 : Self.resolveBatch + layout.neurons + 16
             (fired + w).initialize(to: SpikeBuffer(capacity: start))
-            for v in 0..<perWorker { (lists + w * perWorker + v).initialize(to: tessera_spike_list(capacity: start / n + 16)) }
+            // Lists only for the spikes to other processes' cores; the local ones stay empty.
+            for v in 0..<perWorker { (lists + w * perWorker + v).initialize(to: tessera_spike_list(capacity: v < n ? 16 : start / n + 16)) }
         }
-        workerEnd = ownLines(Int.self, count: n, zero: 0)
-        for (w, range) in ranges.enumerated() { workerEnd[w] = range.upperBound }
         let buckets = ownLines(Int.self, count: layout.cores, zero: 0)
         buckets.update(from: bucketOf, count: layout.cores)
         self.bucketOf = buckets
@@ -133,7 +140,8 @@ final class RunState: @unchecked Sendable {
                                 rank: UnsafePointer(layout.rank), neurons: Int32(layout.neurons), neuron_shift: Int32(layout.neuronShift),
                                 dest_kind: nil, dest_target: nil, dest_index: nil, dest_delay: nil,
                                 mesh: UnsafePointer(layout.mesh), chip: UnsafePointer(layout.chip), bucket_of: int64(buckets),
-                                worker_end: int64(workerEnd), owner: owner.map { UnsafePointer($0) }, workers: Int32(n))
+                                pending: pending, cores: Int64(layout.cores), axon_words: Int32(layout.axonWords), ring: Int32(ring),
+                                atomic: n > 1 ? 1 : 0, owner: owner.map { UnsafePointer($0) }, workers: Int32(n))
         tally = WorkerTally.allocate(workerCount)
         outputEntries = (0..<workerCount).map { _ in .allocate(capacity: max(layout.outputNeurons, 1)) }
         scratchAxons = (0..<workerCount).map { _ in ownLines(Int32.self, count: layout.axons, zero: 0) }
@@ -168,7 +176,7 @@ final class RunState: @unchecked Sendable {
         for k in 0..<workerCount * listsPerWorker { lists[k].deallocate() }
         incoming.forEach { $0.deallocate() }
         stepped?.deallocate(); owner?.deallocate()
-        lists.deallocate(); workerEnd.deallocate(); bucketOf.deallocate()
+        lists.deallocate(); bucketOf.deallocate()
         fired.deallocate(); tally.deallocate()
         scratchAxons.forEach { $0.deallocate() }
         bucketSpikes.forEach { $0.deallocate() }
@@ -182,47 +190,42 @@ final class RunState: @unchecked Sendable {
         L.used[Int(L.blockOf[core])].map { Int(potential[core * L.lanes + $0 / 8][$0 % 8]) }
     }
 
-    /// Resolves the spikes worker w's cores fired (in C: `tessera_resolve`), growing a
-    /// full list and going on until all are done.
-    func resolveRange(_ w: Int) {
+    /// Resolves the codes worker w fired from `from` on (in C: `tessera_resolve`) in the
+    /// tick whose slot is `now`, and returns where the next batch starts: 0 once the buffer
+    /// is emptied, or its end when the codes are kept.
+    private func resolve(_ w: Int, now: Int, from: Int, counted: inout tessera_route_tally) -> Int {
         let n = tally[w].fired, workers = listsPerWorker
-        let mine = lists + w * workers, counts = bucketSpikes[w]
-        for v in 0..<workers { mine[v].count = 0 }
-        counts.update(repeating: 0, count: bucketCount)
-        var counted = tessera_route_tally(hops: 0, crossings: 0, outputs: 0)
+        let mine = lists + w * workers, counts = UnsafeMutableRawPointer(bucketSpikes[w]).assumingMemoryBound(to: Int64.self)
         L.destKind.withUnsafeBufferPointer { kind in
         L.destA.withUnsafeBufferPointer { destA in
         L.destB.withUnsafeBufferPointer { destB in
         L.destDelay.withUnsafeBufferPointer { delay in
             var routes = self.routes
             (routes.dest_kind, routes.dest_target, routes.dest_index, routes.dest_delay) = (kind.baseAddress, destA.baseAddress, destB.baseAddress, delay.baseAddress)
-            var k = 0
+            var k = from
             while k < n {
-                k = Int(tessera_resolve(&routes, fired[w].base, Int64(k), Int64(n), mine, outputEntries[w],
-                                        UnsafeMutableRawPointer(counts).assumingMemoryBound(to: Int64.self), &counted))
+                k = Int(tessera_resolve(&routes, fired[w].base, Int64(k), Int64(n), Int64(now), mine, outputEntries[w], counts, &counted))
                 for v in 0..<workers where mine[v].count == mine[v].capacity { mine[v].grow() }
             }
         }}}}
-        tally[w].hops = Int(counted.hops)
-        tally[w].chipCrossings = Int(counted.crossings)
-        tally[w].outputs = Int(counted.outputs)
+        tally[w].spikes += n - from
+        guard !keepsFired else { return n }
+        tally[w].fired = 0
+        return 0
     }
 
-    /// Delivers this tick's resolved spikes bound for worker w's cores (so no two threads
-    /// write one core's pending words): from every worker's lists, and from other processes.
+    /// Delivers the spikes that came in from other processes for worker w's cores, after
+    /// the exchange (a local spike set its bit when it was resolved).
     func applyRange(_ w: Int, tick t: Int) {
-        // Delays are at least 1 and below `ring` (the loader checks them against the
-        // target), so the slot wraps at most once: no division per spike.
+        // Delays are at least 1 and below `ring` (the loader checks them), so the slot
+        // wraps at most once: no division per spike.
         let now = t % ring
-        for source in 0...workerCount {
-            // The lists of the local workers, then what came from other processes.
-            let list = source < workerCount ? lists[source * listsPerWorker + w] : incoming[w]
-            for k in 0..<Int(list.count) {
-                let packed = Int(list.axon[k])
-                var slot = now + packed & 0xFF
-                if slot >= ring { slot -= ring }
-                schedule(slot: slot, core: Int(list.core[k]), axon: packed >> 8)
-            }
+        let list = incoming[w]
+        for k in 0..<Int(list.count) {
+            let packed = Int(list.axon[k])
+            var slot = now + packed & 0xFF
+            if slot >= ring { slot -= ring }
+            schedule(slot: slot, core: Int(list.core[k]), axon: packed >> 8)
         }
     }
 
@@ -255,9 +258,15 @@ final class RunState: @unchecked Sendable {
     /// Whether this process steps core `c`.
     func steps(core c: Int) -> Bool { owner.map { Int($0[c]) < workerCount } ?? true }
 
-    /// Steps worker w's cores for the tick whose pending spikes are in `slot`.
+    /// Steps worker w's cores for the tick whose pending spikes are in `slot`, resolving
+    /// what they fire as it goes: a spike's delay is at least one tick, so it lands in a
+    /// later slot than the one being stepped, and its bit can be set at once.
     func stepRange(_ w: Int, slot: Int) {
         tally[w] = WorkerTally()
+        for v in 0..<listsPerWorker { lists[w * listsPerWorker + v].count = 0 }
+        bucketSpikes[w].update(repeating: 0, count: bucketCount)
+        var counted = tessera_route_tally(hops: 0, crossings: 0, outputs: 0)
+        var from = 0
         // The crossbar rows of a core's active axons sit at random places in a large
         // table; they are asked for `ahead` cores before they are read, so their memory
         // latency overlaps with the work on the cores in between.
@@ -269,7 +278,12 @@ final class RunState: @unchecked Sendable {
             // kernel, which stores 16 codes at a time.
             fired[w].reserve(tally[w].fired + L.neurons + 16, keeping: tally[w].fired)
             stepCore(c, slot: slot, worker: w)
+            if tally[w].fired - from >= Self.resolveBatch { from = resolve(w, now: slot, from: from, counted: &counted) }
         }
+        _ = resolve(w, now: slot, from: from, counted: &counted)
+        tally[w].hops = Int(counted.hops)
+        tally[w].chipCrossings = Int(counted.crossings)
+        tally[w].outputs = Int(counted.outputs)
     }
 
     @inline(__always) private func prefetchRecords(core c: Int, slot: Int) {

@@ -3,7 +3,8 @@ import Foundation
 
 extension RunState {
     /// Runs `ticks` ticks on the workers: each tick, every worker steps its cores and
-    /// resolves what they fired, then delivers the spikes bound for its cores. Worker 0 is
+    /// resolves what they fire into later slots, then delivers what came in from other
+    /// processes for its cores. Worker 0 is
     /// the calling thread; the others are threads of their own for the whole run, meeting
     /// at a spinning barrier twice a tick (waking pooled threads for every phase cost more
     /// than a small map's whole tick).
@@ -18,7 +19,6 @@ extension RunState {
             for t in 0..<ticks {
                 before(t)
                 stepRange(0, slot: t % ring)
-                resolveRange(0)
                 between(t)
                 applyRange(0, tick: t)
                 after(t)
@@ -32,7 +32,6 @@ extension RunState {
                 for t in 0..<ticks {
                     tessera_barrier_arrive_and_wait(barrier)
                     stepRange(w, slot: t % ring)
-                    resolveRange(w)
                     tessera_barrier_arrive_and_wait(barrier)
                     applyRange(w, tick: t)
                 }
@@ -47,7 +46,6 @@ extension RunState {
             before(t)
             tessera_barrier_release(barrier)
             stepRange(0, slot: t % ring)
-            resolveRange(0)
             tessera_barrier_collect(barrier)
             between(t)
             tessera_barrier_release(barrier)

@@ -85,6 +85,7 @@ struct EmulateCommand: ParsableCommand {
             let samples: [SpikeInput], isBatch: Bool
             do throws(DiagnosticError) {
                 emulator = try prepare()
+                Emulator.releaseFreedMemory()
                 (samples, isBatch) = try input.samples(ports: emulator.header.inputs, ticks: present ?? ticks)
             } catch {
                 // Every rank must know before the first exchange, or the others would wait

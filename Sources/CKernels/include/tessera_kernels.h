@@ -80,9 +80,10 @@ int64_t tessera_step_linear(int version, const tessera_board *board, const tesse
 /// `dest_start[core]` plus the neuron's rank in its block (the neuron itself where
 /// `rank_is_index[block]`, else `rank[block * neurons + neuron]`). Kind 1 is an axon
 /// (`dest_target` the core, `dest_index` the axon), kind 2 an output element. `mesh` and
-/// `chip` hold (x, y) per core; `worker_end[v]` is the end of worker v's core range, or,
-/// when `owner` is set (a board split over processes), `owner[core]` is the index of the
-/// list a spike for that core goes to.
+/// `chip` hold (x, y) per core. A spike to an axon sets its bit in `pending`
+/// ([slot][core][axon word], `ring` slots; `atomic` when several threads set bits at
+/// once); when `owner` is set (a board split over processes) and `owner[core]` is
+/// `workers` or more, the core is another process's and the spike goes to that list.
 typedef struct {
     const int64_t *dest_start;
     const int32_t *block_of;
@@ -98,12 +99,16 @@ typedef struct {
     const int32_t *mesh;
     const int32_t *chip;
     const int64_t *bucket_of;
-    const int64_t *worker_end;
+    uint64_t *pending;
+    int64_t cores;
+    int32_t axon_words;
+    int32_t ring;
+    int32_t atomic;
     const int32_t *owner;
     int32_t workers;
 } tessera_routes;
 
-/// Spikes bound for the axons of one worker's cores: the target core, and the axon
+/// Spikes bound for the axons of another process's cores: the target core, and the axon
 /// shifted left by 8 with the delay in the low byte.
 typedef struct {
     int32_t *core;
@@ -119,14 +124,15 @@ typedef struct {
     int64_t outputs;
 } tessera_route_tally;
 
-/// Resolves fired codes `codes[from ..< n]` (in core order): each spike to an axon goes to
-/// `lists[v]` for the worker v whose cores hold its target, each spike to an output has its
+/// Resolves fired codes `codes[from ..< n]` (in core order) in the tick whose slot is
+/// `now`: each spike to an axon sets the axon's bit in the slot its delay reaches (or goes
+/// to `lists[owner[core]]` for another process's core), each spike to an output has its
 /// destination entry appended to `outputs` (room for every output neuron), and
 /// `bucket_counts[bucket_of[core]]` counts every spike. Stops when a list is full and
 /// returns the index of the first spike not resolved (n when all are), so the caller can
 /// grow the list and go on from there.
-int64_t tessera_resolve(const tessera_routes *routes, const int32_t *codes, int64_t from, int64_t n, tessera_spike_list *lists,
-                        int32_t *outputs, int64_t *bucket_counts, tessera_route_tally *tally);
+int64_t tessera_resolve(const tessera_routes *routes, const int32_t *codes, int64_t from, int64_t n, int64_t now,
+                        tessera_spike_list *lists, int32_t *outputs, int64_t *bucket_counts, tessera_route_tally *tally);
 
 /// Where the emulator's threads meet in a tick: the workers arrive and wait, and the
 /// leading thread (worker 0) collects them, may do work of its own while they wait, and
@@ -145,5 +151,10 @@ void tessera_barrier_arrive_and_wait(tessera_barrier *barrier);
 void tessera_barrier_collect(tessera_barrier *barrier);
 /// The leader: let them go on.
 void tessera_barrier_release(tessera_barrier *barrier);
+
+/// Returns the heap memory freed so far to the system (glibc's `malloc_trim`; nothing
+/// elsewhere). glibc keeps freed small allocations in its arenas, so after a large map's
+/// millions of small tables are freed the process would go on holding their pages.
+void tessera_release_freed_memory(void);
 
 #endif
