@@ -138,7 +138,8 @@ public final class Emulator: @unchecked Sendable {
             if recordFired {
                 var codes: [Int32] = []
                 for w in 0..<state.workerCount { codes += UnsafeBufferPointer(start: state.fired[w].base, count: state.tally[w].fired) }
-                fired.append(codes)
+                // Each worker's codes ascend within each chunk of cores it stepped.
+                fired.append(codes.sorted())
             }
         }, after: { t in
             // What tick t fired: counters, spikes per layer, spikes that left through an

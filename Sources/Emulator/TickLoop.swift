@@ -18,6 +18,7 @@ extension RunState {
         guard workerCount > 1 else {
             for t in 0..<ticks {
                 before(t)
+                resetChunks()
                 stepRange(0, slot: t % ring)
                 between(t)
                 applyRange(0, tick: t)
@@ -44,6 +45,7 @@ extension RunState {
             tessera_barrier_collect(barrier)
             if t > 0 { after(t - 1) }
             before(t)
+            resetChunks()
             tessera_barrier_release(barrier)
             stepRange(0, slot: t % ring)
             tessera_barrier_collect(barrier)
