@@ -62,13 +62,7 @@ int64_t tessera_resolve(const tessera_routes *r, const int32_t *codes, int64_t f
                 int64_t slot = now + r->dest_delay[e];
                 if (slot >= r->ring) slot -= r->ring;
                 uint32_t axon = (uint32_t)r->dest_index[e];
-                uint64_t *word = r->pending + (slot * r->cores + target) * r->axon_words + (axon >> 6);
-                uint64_t bit = (uint64_t)1 << (axon & 63);
-                if (r->atomic) {
-                    __atomic_fetch_or(word, bit, __ATOMIC_RELAXED);
-                } else {
-                    *word |= bit;
-                }
+                r->pending[(slot * r->cores + target) * r->axon_words + (axon >> 6)] |= (uint64_t)1 << (axon & 63);
             }
             hops += labs((long)(mx - r->mesh[2 * target])) + labs((long)(my - r->mesh[2 * target + 1]));
             crossings += labs((long)(cx - r->chip[2 * target])) + labs((long)(cy - r->chip[2 * target + 1]));

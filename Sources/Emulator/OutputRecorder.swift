@@ -1,33 +1,32 @@
 import CoreMap
 
-/// The spikes that leave through the output ports, gathered tick by tick: per port the
-/// element of each spike as 4 bytes, sorted within its tick, with where each tick ends.
-/// ``ports`` turns them into the result's (tick, element) events once, at the size it
-/// needs. A full-size DeepLab frame sends 64 million spikes out; gathering them as 16-byte
-/// events in a growing array, then sorting it, held three times what the result keeps.
+/// The spikes that leave through the output ports, gathered tick by tick: per port and
+/// tick the elements that fired, as 4 bytes each, sorted. ``ports(_:)`` turns them into
+/// the result's (tick, element) events once, at the size it needs, releasing each tick's
+/// list as it goes. A full-size DeepLab frame sends 64 million spikes out; gathering them
+/// as 16-byte events in a growing array and sorting it at the end held three times what
+/// the result keeps.
 struct OutputRecorder {
-    private var elements: [[Int32]]
-    private var tickEnds: [[Int]]
+    /// `elements[port][tick]`; the last tick is the one being recorded.
+    private var elements: [[[Int32]]]
     private(set) var counts: [[Int]]
 
     init(_ ports: [OutputPort]) {
-        elements = ports.map { _ in [] }
-        tickEnds = ports.map { _ in [] }
+        elements = ports.map { _ in [[]] }
         counts = ports.map { Array(repeating: 0, count: $0.count) }
     }
 
     /// One spike of the tick being recorded, on `port`'s `element`.
     mutating func record(port: Int, element: Int) {
-        elements[port].append(Int32(truncatingIfNeeded: element))
+        elements[port][elements[port].count - 1].append(Int32(truncatingIfNeeded: element))
         counts[port][element] += 1
     }
 
     /// Closes the tick: its spikes in element order.
     mutating func endTick() {
         for p in elements.indices {
-            let start = tickEnds[p].last ?? 0
-            elements[p][start...].sort()
-            tickEnds[p].append(elements[p].count)
+            elements[p][elements[p].count - 1].sort()
+            elements[p].append([])
         }
     }
 
@@ -35,13 +34,11 @@ struct OutputRecorder {
     mutating func ports(_ ports: [OutputPort]) -> [EmulationResult.Port] {
         ports.enumerated().map { p, port in
             var spikes: [SpikeInput.Event] = []
-            spikes.reserveCapacity(elements[p].count)
-            var start = 0
-            for (tick, end) in tickEnds[p].enumerated() {
-                for k in start..<end { spikes.append(SpikeInput.Event(tick: tick, index: Int(elements[p][k]))) }
-                start = end
+            spikes.reserveCapacity(elements[p].reduce(0) { $0 + $1.count })
+            for tick in elements[p].indices {
+                spikes.append(contentsOf: elements[p][tick].lazy.map { SpikeInput.Event(tick: tick, index: Int($0)) })
+                elements[p][tick] = []
             }
-            elements[p] = []
             return EmulationResult.Port(name: port.name, shape: port.shape, spikes: spikes, counts: counts[p])
         }
     }

@@ -81,9 +81,9 @@ int64_t tessera_step_linear(int version, const tessera_board *board, const tesse
 /// `rank_is_index[block]`, else `rank[block * neurons + neuron]`). Kind 1 is an axon
 /// (`dest_target` the core, `dest_index` the axon), kind 2 an output element. `mesh` and
 /// `chip` hold (x, y) per core. A spike to an axon sets its bit in `pending`
-/// ([slot][core][axon word], `ring` slots; `atomic` when several threads set bits at
-/// once); when `owner` is set (a board split over processes) and `owner[core]` is
-/// `workers` or more, the core is another process's and the spike goes to that list.
+/// ([slot][core][axon word], `ring` slots; each thread has pending words of its own);
+/// when `owner` is set (a board split over processes) and `owner[core]` is `workers` or
+/// more, the core is another process's and the spike goes to that list.
 typedef struct {
     const int64_t *dest_start;
     const int32_t *block_of;
@@ -103,7 +103,6 @@ typedef struct {
     int64_t cores;
     int32_t axon_words;
     int32_t ring;
-    int32_t atomic;
     const int32_t *owner;
     int32_t workers;
 } tessera_routes;
