@@ -108,8 +108,6 @@ public final class Emulator: @unchecked Sendable {
         let partition = exchange.map {
             BoardPartition(chips: header.chips, coreChip: UnsafePointer(layout.chip), cores: coreCount, rank: $0.rank, ranks: $0.ranks)
         }
-        let state = RunState(layout: layout, ring: ring, workers: workers, kernels: kernels, membrane: target.core.membraneRange, randomBits: target.core.randomBits,
-                             bucketOf: buckets.ofCore, bucketCount: buckets.names.count, partition: partition, keepsFired: recordFired)
         var stats = EmulationStats()
         var outputs = OutputRecorder(header.outputs)
         var trace = traceCore.map { PotentialTrace(core: $0, neurons: layout.used[Int(layout.blockOf[$0])], potentials: []) }
@@ -127,47 +125,54 @@ public final class Emulator: @unchecked Sendable {
         let clock = ContinuousClock()
         var lastReport = clock.now
 
-        state.runTicks(ticks, before: { t in
-            let slot = t % ring
-            for (port, index) in injected[t] {
-                guard let targets = ports[port]?.targets, index >= 0, index < targets.count else { continue }
-                for a in targets[index] where state.steps(core: a.core) { state.schedule(slot: slot, core: a.core, axon: a.axon) }
-            }
-        }, between: { _ in
-            if let exchange { state.exchange(exchange) }
-            if recordFired {
-                var codes: [Int32] = []
-                for w in 0..<state.workerCount { codes += UnsafeBufferPointer(start: state.fired[w].base, count: state.tally[w].fired) }
-                // Each worker's codes ascend within each chunk of cores it stepped.
-                fired.append(codes.sorted())
-            }
-        }, after: { t in
-            // What tick t fired: counters, spikes per layer, spikes that left through an
-            // output port, the traced core's potentials.
-            var perLayer = [Int](repeating: 0, count: buckets.names.count)
-            for w in 0..<state.workerCount {
-                for b in perLayer.indices { perLayer[b] += state.bucketSpikes[w][b] }
-                let tally = state.tally[w]
-                stats.spikes += tally.spikes
-                stats.synapticEvents += tally.synapticEvents
-                stats.activeCoreTicks += tally.activeCores
-                stats.hops += tally.hops
-                stats.chipCrossings += tally.chipCrossings
-            }
-            layerSpikes.perTick.append(perLayer)
-            for w in 0..<state.workerCount {
-                for k in 0..<state.tally[w].outputs {
-                    let e = Int(state.outputEntries[w][k])
-                    outputs.record(port: Int(L.destA[e]), element: Int(L.destB[e]))
+        do {
+            // The run's state lives only for the ticks, so the result (a full-size frame's
+            // 64 million output spikes) is built after its potentials are freed.
+            let state = RunState(layout: layout, ring: ring, workers: workers, kernels: kernels, membrane: target.core.membraneRange,
+                                 randomBits: target.core.randomBits, bucketOf: buckets.ofCore, bucketCount: buckets.names.count,
+                                 partition: partition, keepsFired: recordFired)
+            state.runTicks(ticks, before: { t in
+                let slot = t % ring
+                for (port, index) in injected[t] {
+                    guard let targets = ports[port]?.targets, index >= 0, index < targets.count else { continue }
+                    for a in targets[index] where state.steps(core: a.core) { state.schedule(slot: slot, core: a.core, axon: a.axon) }
                 }
-            }
-            outputs.endTick()
-            if let core = traceCore, state.steps(core: core) { trace?.potentials.append(state.potentials(core: core)) }
-            if let progress, clock.now - lastReport > .milliseconds(200) {
-                progress(t + 1)
-                lastReport = clock.now
-            }
-        })
+            }, between: { _ in
+                if let exchange { state.exchange(exchange) }
+                if recordFired {
+                    var codes: [Int32] = []
+                    for w in 0..<state.workerCount { codes += UnsafeBufferPointer(start: state.fired[w].base, count: state.tally[w].fired) }
+                    // Each worker's codes ascend within each chunk of cores it stepped.
+                    fired.append(codes.sorted())
+                }
+            }, after: { t in
+                // What tick t fired: counters, spikes per layer, spikes that left through an
+                // output port, the traced core's potentials.
+                var perLayer = [Int](repeating: 0, count: buckets.names.count)
+                for w in 0..<state.workerCount {
+                    for b in perLayer.indices { perLayer[b] += state.bucketSpikes[w][b] }
+                    let tally = state.tally[w]
+                    stats.spikes += tally.spikes
+                    stats.synapticEvents += tally.synapticEvents
+                    stats.activeCoreTicks += tally.activeCores
+                    stats.hops += tally.hops
+                    stats.chipCrossings += tally.chipCrossings
+                }
+                layerSpikes.perTick.append(perLayer)
+                for w in 0..<state.workerCount {
+                    for k in 0..<state.tally[w].outputs {
+                        let e = Int(state.outputEntries[w][k])
+                        outputs.record(port: Int(L.destA[e]), element: Int(L.destB[e]))
+                    }
+                }
+                outputs.endTick()
+                if let core = traceCore, state.steps(core: core) { trace?.potentials.append(state.potentials(core: core)) }
+                if let progress, clock.now - lastReport > .milliseconds(200) {
+                    progress(t + 1)
+                    lastReport = clock.now
+                }
+            })
+        }
         var result = EmulationResult(ticks: ticks, outputs: outputs.ports(header.outputs), stats: stats, trace: trace,
                                      layerSpikes: layerSpikes, fired: recordFired ? fired : nil)
         if let exchange, let partition {
