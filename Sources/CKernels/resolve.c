@@ -22,7 +22,7 @@ static inline void prefetch_destination(const tessera_routes *r, int64_t code) {
     __builtin_prefetch(r->dest_kind + e);
     __builtin_prefetch(r->dest_target + e);
     __builtin_prefetch(r->dest_index + e);
-    __builtin_prefetch(r->dest_delay + e);
+    if (r->dest_delay) __builtin_prefetch(r->dest_delay + e);
 }
 
 int64_t tessera_resolve(const tessera_routes *r, const int32_t *codes, int64_t from, int64_t n, int64_t now,
@@ -50,16 +50,17 @@ int64_t tessera_resolve(const tessera_routes *r, const int32_t *codes, int64_t f
         uint8_t kind = r->dest_kind[e];
         if (kind == 1) {
             int32_t target = r->dest_target[e];
+            int32_t delay = r->dest_delay ? r->dest_delay[e] : r->uniform_delay;
             if (r->owner && r->owner[target] >= r->workers) {
                 tessera_spike_list *list = lists + r->owner[target];
                 if (list->count == list->capacity) break;
                 list->core[list->count] = target;
-                list->axon[list->count] = (int32_t)((uint32_t)r->dest_index[e] << 8 | r->dest_delay[e]);
+                list->axon[list->count] = (int32_t)((uint32_t)r->dest_index[e] << 8 | (uint32_t)delay);
                 list->count++;
             } else {
                 // Delays are at least 1 and below the ring (the loader checks them), so
                 // the slot wraps at most once, and is never the one being stepped.
-                int64_t slot = now + r->dest_delay[e];
+                int64_t slot = now + delay;
                 if (slot >= r->ring) slot -= r->ring;
                 uint32_t axon = (uint32_t)r->dest_index[e];
                 r->pending[(slot * r->cores + target) * r->axon_words + (axon >> 6)] |= (uint64_t)1 << (axon & 63);

@@ -54,7 +54,12 @@ final class BoardLayout: @unchecked Sendable {
     let destKind: [UInt8]
     let destA: [Int32]        // core, or output port
     let destB: [Int32]        // axon, or output element
+    /// Empty when every axon destination has the same delay, ``uniformDelay``: a
+    /// full-size DeepLab's are all 1, and its 388 million delay bytes need not be held.
     let destDelay: [UInt8]
+    let uniformDelay: UInt8?
+    /// The longest delay of any axon destination (1 when there is none).
+    let longestDelay: Int
     /// Per core: its first entry in the destination arrays (and, at `cores`, their end).
     let destStart: UnsafeMutablePointer<Int>
     /// Per [block][neuron]: the neuron's rank among its block's used neurons (-1 unused).
@@ -221,7 +226,9 @@ final class BoardLayout: @unchecked Sendable {
         destKind = map.destKind
         destA = map.destTarget
         destB = map.destIndex
-        destDelay = map.destDelay
+        let delays = Self.delays(kind: map.destKind, delay: map.destDelay)
+        (uniformDelay, longestDelay) = (delays.uniform, delays.longest)
+        destDelay = delays.uniform == nil ? map.destDelay : []
         outputNeurons = map.destKind.reduce(0) { $0 + ($1 == 2 ? 1 : 0) }
         destStart = buffer(cores + 1, 0)
         destStart.update(from: map.coreNeuronStart, count: cores + 1)
@@ -239,6 +246,22 @@ final class BoardLayout: @unchecked Sendable {
             (mesh[2 * c], mesh[2 * c + 1]) = (Int32(p.x), Int32(p.y))
             (chip[2 * c], chip[2 * c + 1]) = (map.coreChip[2 * c], map.coreChip[2 * c + 1])
         }
+    }
+
+    /// The delay every axon destination shares (nil when they differ) and the longest.
+    static func delays(kind: [UInt8], delay: [UInt8]) -> (uniform: UInt8?, longest: Int) {
+        var first: UInt8?, longest: UInt8 = 1, same = true
+        kind.withUnsafeBufferPointer { kind in
+            delay.withUnsafeBufferPointer { delay in
+                for k in 0..<min(kind.count, delay.count) where kind[k] == 1 {
+                    let d = delay[k]
+                    if first == nil { first = d }
+                    same = same && d == first
+                    longest = max(longest, d)
+                }
+            }
+        }
+        return (same ? first : nil, Int(longest))
     }
 
     @inline(__always) func record(core c: Int, axon a: Int) -> UnsafeMutableRawPointer {

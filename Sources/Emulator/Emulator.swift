@@ -68,10 +68,13 @@ public final class Emulator: @unchecked Sendable {
         header = map.header
         self.target = target
         coreCount = map.coreCount
-        self.ring = Self.ring(map)
         self.outputIndex = Dictionary(map.header.outputs.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
         self.inputPorts = Dictionary(map.header.inputs.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         self.layout = BoardLayout(map: map)
+        // Slots of pending spikes: one per tick up to the longest delay the map's neurons
+        // use (delays are at least 1), not the target's longest. A full-size DeepLab, whose
+        // delays are all 1, holds 2 slots of its 1.95 million cores' axon bits, not 16.
+        self.ring = layout.longestDelay + 1
         self.buckets = LayerSpikes.buckets(layers: map.header.layers, coreLayer: map.coreLayer.map { Int($0) })
         self.workers = map.coreCount >= 64 ? max(1, ProcessInfo.processInfo.activeProcessorCount) : 1
     }
@@ -81,19 +84,6 @@ public final class Emulator: @unchecked Sendable {
     /// blocks are millions of small allocations (1.75 million neurons on a full-size
     /// DeepLab), whose pages glibc would otherwise keep for the whole run.
     public static func releaseFreedMemory() { tessera_release_freed_memory() }
-
-    /// Slots of pending spikes: one per tick up to the longest delay the map's neurons use
-    /// (delays are at least 1), not the target's longest. A full-size DeepLab, whose delays
-    /// are all 1, holds 2 slots of its 1.95 million cores' axon bits rather than 16 (1 GB).
-    static func ring(_ map: PackedCoreMap) -> Int {
-        var longest: UInt8 = 1
-        map.destKind.withUnsafeBufferPointer { kind in
-            map.destDelay.withUnsafeBufferPointer { delay in
-                for k in 0..<min(kind.count, delay.count) where kind[k] == 1 { longest = max(longest, delay[k]) }
-            }
-        }
-        return Int(longest) + 1
-    }
 
     /// Runs `ticks` ticks from the reset state (initial potentials, fresh PRNGs, no spikes
     /// in flight). `progress` is called with the number of ticks done, now and then.

@@ -154,7 +154,7 @@ final class RunState: @unchecked Sendable {
         routes = tessera_routes(dest_start: int64(layout.destStart), block_of: UnsafePointer(layout.blockOf),
                                 rank_is_index: UnsafeRawPointer(layout.rankIsIndex).assumingMemoryBound(to: UInt8.self),
                                 rank: UnsafePointer(layout.rank), neurons: Int32(layout.neurons), neuron_shift: Int32(layout.neuronShift),
-                                dest_kind: nil, dest_target: nil, dest_index: nil, dest_delay: nil,
+                                dest_kind: nil, dest_target: nil, dest_index: nil, dest_delay: nil, uniform_delay: Int32(layout.uniformDelay ?? 0),
                                 mesh: UnsafePointer(layout.mesh), chip: UnsafePointer(layout.chip), bucket_of: int64(buckets),
                                 pending: pending, cores: Int64(layout.cores), axon_words: Int32(layout.axonWords), ring: Int32(ring),
                                 owner: owner.map { UnsafePointer($0) }, workers: Int32(n))
@@ -218,7 +218,8 @@ final class RunState: @unchecked Sendable {
         L.destDelay.withUnsafeBufferPointer { delay in
             var routes = self.routes
             routes.pending = pending + w * planeWords
-            (routes.dest_kind, routes.dest_target, routes.dest_index, routes.dest_delay) = (kind.baseAddress, destA.baseAddress, destB.baseAddress, delay.baseAddress)
+            (routes.dest_kind, routes.dest_target, routes.dest_index) = (kind.baseAddress, destA.baseAddress, destB.baseAddress)
+            routes.dest_delay = L.uniformDelay == nil ? delay.baseAddress : nil
             var k = from
             while k < n {
                 k = Int(tessera_resolve(&routes, fired[w].base, Int64(k), Int64(n), Int64(now), mine, outputEntries[w], counts, &counted))

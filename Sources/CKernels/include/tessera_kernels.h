@@ -95,7 +95,9 @@ typedef struct {
     const uint8_t *dest_kind;
     const int32_t *dest_target;
     const int32_t *dest_index;
+    /// NULL when every axon destination's delay is `uniform_delay`.
     const uint8_t *dest_delay;
+    int32_t uniform_delay;
     const int32_t *mesh;
     const int32_t *chip;
     const int64_t *bucket_of;
