@@ -120,8 +120,9 @@ final class RunState: @unchecked Sendable {
         // Each worker delivers the spikes from other processes to one range of the cores.
         let ranges = (0..<n).map { w in (cores * w / n)..<(cores * (w + 1) / n) }
         steppedCount = cores
-        // About 64 chunks a worker: the last one ends a tick soon after the others.
-        chunk = max(64, cores / (n * 64))
+        // About 64 chunks a worker, so the last one ends a tick soon after the others; a
+        // small map's cores are claimed one by one.
+        chunk = max(1, cores / (n * 64))
         listsPerWorker = n + (partition?.ranks ?? 0)
         if let partition, let mine {
             let list = UnsafeMutablePointer<Int32>.allocate(capacity: max(mine.count, 1))
