@@ -2,12 +2,11 @@ import CKernels
 import Foundation
 
 extension RunState {
-    /// Runs `ticks` ticks on the workers: each tick, every worker steps its cores and
-    /// resolves what they fire into later slots, then delivers what came in from other
-    /// processes for its cores. Worker 0 is
-    /// the calling thread; the others are threads of their own for the whole run, meeting
-    /// at a spinning barrier twice a tick (waking pooled threads for every phase cost more
-    /// than a small map's whole tick).
+    /// Runs `ticks` ticks on the workers: each tick, the workers step the cores in chunks
+    /// and resolve what they fire into later slots, then each delivers what came in from
+    /// other processes for its range of cores. Worker 0 is the calling thread; the others
+    /// are threads of their own for the whole run, meeting at a spinning barrier twice a
+    /// tick (waking pooled threads for every phase cost more than a small map's whole tick).
     ///
     /// The calling thread alone runs `before(t)` (inputs into the pending spikes) before a
     /// tick's step, `between(t)` after it (what must see every core's fired spikes: the
