@@ -120,9 +120,11 @@ final class RunState: @unchecked Sendable {
         // Each worker delivers the spikes from other processes to one range of the cores.
         let ranges = (0..<n).map { w in (cores * w / n)..<(cores * (w + 1) / n) }
         steppedCount = cores
-        // About 64 chunks a worker, so the last one ends a tick soon after the others; a
-        // small map's cores are claimed one by one.
-        chunk = max(1, cores / (n * 64))
+        // About 64 chunks a worker, so the last one ends a tick soon after the others, of
+        // whole multiples of 64 cores: a chunk's per-core flags then fill whole cache lines,
+        // and two workers seldom write one line (chunks of 32 cost the full chip a third of
+        // its speed). A map too small for that is claimed core by core.
+        chunk = cores < 128 * n ? 1 : max(64, cores / (n * 64) / 64 * 64)
         listsPerWorker = n + (partition?.ranks ?? 0)
         if let partition, let mine {
             let list = UnsafeMutablePointer<Int32>.allocate(capacity: max(mine.count, 1))
