@@ -52,7 +52,7 @@ int64_t tessera_resolve(const tessera_routes *r, const int32_t *codes, int64_t f
             int32_t target = r->dest_target[e];
             int32_t delay = r->dest_delay ? r->dest_delay[e] : r->uniform_delay;
             if (r->owner && r->owner[target] >= r->workers) {
-                tessera_spike_list *list = lists + r->owner[target];
+                tessera_spike_list *list = lists + (r->owner[target] - r->workers);
                 if (list->count == list->capacity) break;
                 list->core[list->count] = target;
                 list->axon[list->count] = (int32_t)((uint32_t)r->dest_index[e] << 8 | (uint32_t)delay);

@@ -20,7 +20,7 @@ final class RunState: @unchecked Sendable {
     /// spikes from other processes. A core's words are gathered into plane 0 just before
     /// it is stepped, when no one writes its slot any more.
     let pending: UnsafeMutablePointer<UInt64>
-    let planes: Int
+    /// Words in one worker's plane.
     let planeWords: Int
     let prng: UnsafeMutablePointer<CorePRNG>
     let unstable: UnsafeMutablePointer<Bool>
@@ -33,19 +33,18 @@ final class RunState: @unchecked Sendable {
     /// The cores this process steps, ascending, when the board is split over processes
     /// (``BoardPartition``); nil when it steps them all.
     let stepped: UnsafeMutablePointer<Int32>?
-    /// Lists per worker: one per worker, and when split, one per process after them.
+    /// Lists per worker: one per process when the board is split, else none.
     let listsPerWorker: Int
-    /// When split: per core, the list its spikes go to (a local worker, or
-    /// `workerCount + rank` for another process's core); and per worker the spikes that
+    /// When split: per core, the local worker that delivers what other processes send it,
+    /// or `workerCount + rank` for another process's core; and per worker the spikes that
     /// came in from other processes this tick.
     let owner: UnsafeMutablePointer<Int32>?
     var incoming: [tessera_spike_list]
     /// Per worker: fired neurons as `core * neurons + index`, and the tick's counters.
     let fired: UnsafeMutablePointer<SpikeBuffer>
     let tally: UnsafeMutablePointer<WorkerTally>
-    /// Per [worker w][list v]: when the board is split over processes, this tick's spikes
-    /// fired by w's cores and bound for another process's core (list `workerCount + rank`),
-    /// for the exchange. Spikes to this process's cores set their pending bits (in the
+    /// Per [worker w][rank q]: when the board is split over processes, this tick's spikes
+    /// fired by w's cores and bound for process q's cores, for the exchange. Spikes to this process's cores set their pending bits (in the
     /// worker's plane) as they are resolved instead, so memory does not grow with a tick's
     /// spikes. Grown as needed.
     let lists: UnsafeMutablePointer<tessera_spike_list>
@@ -103,10 +102,12 @@ final class RunState: @unchecked Sendable {
             (potential + c * layout.lanes).initialize(from: layout.initial + Int(layout.blockOf[c]) * layout.lanes, count: layout.lanes)
         }
         if layout.cores == 0 { potential.initialize(to: .zero) }
-        let cores = partition.map { $0.cores(of: $0.rank).count } ?? layout.cores
-        planes = max(1, min(workers, cores))
+        let mine = partition.map { $0.cores(of: $0.rank) }
+        let cores = mine?.count ?? layout.cores
+        let n = max(1, min(workers, cores))
+        workerCount = n
         planeWords = ring * layout.cores * layout.axonWords
-        let words = max(planes * planeWords, 1)
+        let words = max(n * planeWords, 1)
         pending = .allocate(capacity: words)
         HugePages.advise(pending, count: words)
         pending.initialize(repeating: 0, count: words)
@@ -114,9 +115,6 @@ final class RunState: @unchecked Sendable {
         for (c, seed) in layout.seeds.enumerated() { (prng + c).initialize(to: CorePRNG(seed: seed)) }
         unstable = .allocate(capacity: max(layout.cores, 1))
         unstable.initialize(repeating: false, count: max(layout.cores, 1))
-        let mine = partition.map { $0.cores(of: $0.rank) }
-        let n = planes
-        workerCount = n
         // Each worker delivers the spikes from other processes to one range of the cores.
         let ranges = (0..<n).map { w in (cores * w / n)..<(cores * (w + 1) / n) }
         steppedCount = cores
@@ -125,7 +123,7 @@ final class RunState: @unchecked Sendable {
         // and two workers seldom write one line (chunks of 32 cost the full chip a third of
         // its speed). A map too small for that is claimed core by core.
         chunk = cores < 128 * n ? 1 : max(64, cores / (n * 64) / 64 * 64)
-        listsPerWorker = n + (partition?.ranks ?? 0)
+        listsPerWorker = partition?.ranks ?? 0
         if let partition, let mine {
             let list = UnsafeMutablePointer<Int32>.allocate(capacity: max(mine.count, 1))
             for (i, c) in mine.enumerated() { list[i] = Int32(c) }
@@ -142,14 +140,13 @@ final class RunState: @unchecked Sendable {
         // Room for a sixteenth of a worker's neurons to start with; it grows as needed.
         fired = .allocate(capacity: n)
         let perWorker = listsPerWorker
-        lists = .allocate(capacity: n * perWorker)
+        lists = .allocate(capacity: max(n * perWorker, 1))
         for w in 0..<n {
             // Spikes are resolved every `resolveBatch` codes, so the buffer stays small
             // unless every code is kept for the run's record.
             let start = keepsFired ? min(layout.destStart[layout.cores], 1 << 24) / n / 16 + 16 : Self.resolveBatch + layout.neurons + 16
             (fired + w).initialize(to: SpikeBuffer(capacity: start))
-            // Lists only for the spikes to other processes' cores; the local ones stay empty.
-            for v in 0..<perWorker { (lists + w * perWorker + v).initialize(to: tessera_spike_list(capacity: v < n ? 16 : start / n + 16)) }
+            for v in 0..<perWorker { (lists + w * perWorker + v).initialize(to: tessera_spike_list(capacity: start / n + 16)) }
         }
         let buckets = ownLines(Int.self, count: layout.cores, zero: 0)
         buckets.update(from: bucketOf, count: layout.cores)
@@ -258,7 +255,7 @@ final class RunState: @unchecked Sendable {
         var outgoing = [[Int32]](repeating: [], count: world.ranks)
         for w in 0..<workerCount {
             for q in 0..<world.ranks where q != world.rank {
-                let list = lists[w * listsPerWorker + workerCount + q]
+                let list = lists[w * listsPerWorker + q]
                 for k in 0..<Int(list.count) {
                     outgoing[q].append(list.core[k])
                     outgoing[q].append(list.axon[k])
@@ -334,9 +331,9 @@ final class RunState: @unchecked Sendable {
 
     /// ORs core c's words of `slot` from the other planes into plane 0, clearing them.
     @inline(__always) private func gather(core c: Int, slot: Int) {
-        guard planes > 1 else { return }
+        guard workerCount > 1 else { return }
         let words = pending + (slot * L.cores + c) * L.axonWords
-        for p in 1..<planes {
+        for p in 1..<workerCount {
             let theirs = words + p * planeWords
             for k in 0..<L.axonWords where theirs[k] != 0 {
                 words[k] |= theirs[k]

@@ -49,10 +49,14 @@ public enum SpikeFile {
     }
 
     public static func json(_ input: SpikeInput) -> String {
-        let ports = input.spikes.keys.sorted().map { name in
-            "\(quote(name)): " + pairs(input.spikes[name] ?? [])
+        var sink = JSONTextSink()
+        sink.append("{ \"ticks\": \(input.ticks), \"spikes\": { ")
+        for (k, name) in input.spikes.keys.sorted().enumerated() {
+            sink.append((k > 0 ? ", " : "") + "\(quote(name)): ")
+            appendPairs(input.spikes[name] ?? [], to: &sink)
         }
-        return "{ \"ticks\": \(input.ticks), \"spikes\": { " + ports.joined(separator: ", ") + " } }\n"
+        sink.append(" } }\n")
+        return sink.text
     }
 
     /// One result as a JSON object (no trailing newline).
@@ -69,9 +73,16 @@ public enum SpikeFile {
         return sink.text
     }
 
-    /// Writes the output file of `results` to `path`, streamed: one result (followed by a
-    /// newline) unless `isBatch`, the same bytes as ``json(_:indent:withStats:)`` and
-    /// ``json(batch:ticks:withStats:)`` without holding the text in memory.
+    /// The output file of `results`: one result followed by a newline unless `isBatch`,
+    /// else the batch.
+    public static func json(_ results: [EmulationResult], isBatch: Bool, ticks: Int, withStats: Bool = true) -> String {
+        var sink = JSONTextSink()
+        append(results, isBatch: isBatch, ticks: ticks, to: &sink, withStats: withStats)
+        return sink.text
+    }
+
+    /// Writes the output file of `results` to `path`, streamed: the same bytes as
+    /// ``json(_:isBatch:ticks:withStats:)`` without holding the text in memory.
     public static func write(_ results: [EmulationResult], isBatch: Bool, ticks: Int, withStats: Bool = true,
                              to path: String) throws(DiagnosticError) {
         guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
@@ -79,14 +90,18 @@ public enum SpikeFile {
         }
         defer { try? handle.close() }
         var sink = JSONTextSink(streamingTo: handle)
+        append(results, isBatch: isBatch, ticks: ticks, to: &sink, withStats: withStats)
+        sink.finish()
+        if let failure = sink.failure { throw DiagnosticError("cannot write '\(path)': \(failure.localizedDescription)") }
+    }
+
+    static func append(_ results: [EmulationResult], isBatch: Bool, ticks: Int, to sink: inout JSONTextSink, withStats: Bool) {
         if results.count == 1 && !isBatch {
             append(results[0], to: &sink, indent: "", withStats: withStats)
             sink.append("\n")
         } else {
             append(batch: results, ticks: ticks, to: &sink, withStats: withStats)
         }
-        sink.finish()
-        if let failure = sink.failure { throw DiagnosticError("cannot write '\(path)': \(failure.localizedDescription)") }
     }
 
     static func append(batch results: [EmulationResult], ticks: Int, to sink: inout JSONTextSink, withStats: Bool) {
@@ -105,15 +120,9 @@ public enum SpikeFile {
         for (k, port) in result.outputs.enumerated() {
             sink.append("\n\(indent)    \(quote(port.name)): { \"shape\": ")
             sink.append(list: port.shape)
-            sink.append(", \"spikes\": [")
-            for (n, event) in port.spikes.enumerated() {
-                sink.append(n == 0 ? "[" : ", [")
-                sink.append(event.tick)
-                sink.append(", ")
-                sink.append(event.index)
-                sink.append("]")
-            }
-            sink.append("], \"counts\": ")
+            sink.append(", \"spikes\": ")
+            appendPairs(port.spikes, to: &sink)
+            sink.append(", \"counts\": ")
             sink.append(list: port.counts)
             sink.append(", \"argmax\": \(port.argmax.map(String.init) ?? "null") }" + (k + 1 < result.outputs.count ? "," : ""))
         }
@@ -146,11 +155,18 @@ public enum SpikeFile {
         sink.append("\n\(indent)  ] }")
     }
 
-    static func pairs(_ events: [SpikeInput.Event]) -> String {
-        "[" + events.map { "[\($0.tick), \($0.index)]" }.joined(separator: ", ") + "]"
+    /// `[[tick, index], ...]`.
+    private static func appendPairs(_ events: [SpikeInput.Event], to sink: inout JSONTextSink) {
+        sink.append("[")
+        for (n, event) in events.enumerated() {
+            sink.append(n == 0 ? "[" : ", [")
+            sink.append(event.tick)
+            sink.append(", ")
+            sink.append(event.index)
+            sink.append("]")
+        }
+        sink.append("]")
     }
-
-    static func list(_ values: [Int]) -> String { "[" + values.map(String.init).joined(separator: ", ") + "]" }
 
     static func quote(_ s: String) -> String { CoreMapWriter.quote(s) }
 }

@@ -77,9 +77,7 @@ extension InputEncoding: ExpressibleByArgument {}
 /// Writes results as JSON to `output` (with a summary on standard output) or to standard output.
 func writeResults(_ results: [EmulationResult], isBatch: Bool, ticks: Int, to output: String?, withStats: Bool = true) throws(DiagnosticError) {
     guard let output else {
-        print(results.count == 1 && !isBatch
-              ? SpikeFile.json(results[0], withStats: withStats) + "\n"
-              : SpikeFile.json(batch: results, ticks: ticks, withStats: withStats), terminator: "")
+        print(SpikeFile.json(results, isBatch: isBatch, ticks: ticks, withStats: withStats), terminator: "")
         return
     }
     try SpikeFile.write(results, isBatch: isBatch, ticks: ticks, withStats: withStats, to: output)

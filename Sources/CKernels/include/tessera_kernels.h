@@ -82,8 +82,8 @@ int64_t tessera_step_linear(int version, const tessera_board *board, const tesse
 /// (`dest_target` the core, `dest_index` the axon), kind 2 an output element. `mesh` and
 /// `chip` hold (x, y) per core. A spike to an axon sets its bit in `pending`
 /// ([slot][core][axon word], `ring` slots; each thread has pending words of its own);
-/// when `owner` is set (a board split over processes) and `owner[core]` is `workers` or
-/// more, the core is another process's and the spike goes to that list.
+/// when `owner` is set (a board split over processes), `owner[core]` is `workers + q` for
+/// a core of process q, and the spike goes to list q instead.
 typedef struct {
     const int64_t *dest_start;
     const int32_t *block_of;
@@ -127,7 +127,7 @@ typedef struct {
 
 /// Resolves fired codes `codes[from ..< n]` (in core order) in the tick whose slot is
 /// `now`: each spike to an axon sets the axon's bit in the slot its delay reaches (or goes
-/// to `lists[owner[core]]` for another process's core), each spike to an output has its
+/// to `lists[q]` for a core of process q), each spike to an output has its
 /// destination entry appended to `outputs` (room for every output neuron), and
 /// `bucket_counts[bucket_of[core]]` counts every spike. Stops when a list is full and
 /// returns the index of the first spike not resolved (n when all are), so the caller can
