@@ -1,4 +1,5 @@
 import Foundation
+import Placement
 import TesseraSupport
 
 /// The compile report `tessera compile --report` writes: per-layer figures, totals,

@@ -1,5 +1,6 @@
 import CoreMap
 import Hardware
+import Placement
 import Reference
 import SpikeIR
 import TesseraSupport
@@ -11,7 +12,8 @@ import TesseraSupport
 /// 2. Partition, outputs first, so that each layer knows how many copies of each neuron
 ///    its readers need (a neuron has one destination): structured layers are tiled
 ///    (``TileSearch``), irregular ones packed neuron by neuron.
-/// 3. Placement on the board by traffic-weighted local search from row-major.
+/// 3. Placement on the board (``Placer``, module Placement), which returns each core's slot
+///    and the placement report.
 ///
 /// Exact layers make `emulate(compile(net))` equal `simulate(net)` tick for tick; split
 /// layers approximate and are reported (``Compiled/approximations``).
@@ -138,13 +140,8 @@ public struct Compiler: Sendable {
         profile.lap("firing rates")
         progress?("placing \(state.recipes.count) cores")
         let placer = Placer(target: target, cores: state.recipes.count, traffic: state.traffic, coreRates: coreRates)
-        let (slots, method, chosen, placing) = placer.placed(options.placement)
-        profile.append(placing, prefix: "placement: ")
-        let rowMajor = Array(0..<state.recipes.count)
-        // Without a search the placement is row-major: each figure is computed once.
-        let same = slots == rowMajor
-        let naive = placer.figures(rowMajor), placed = same ? naive : chosen ?? placer.figures(slots)
-        profile.lap("placement: figures")
+        let placed = placer.placement(options.placement, rateSource: rates.source)
+        profile.append(placed.profile, prefix: "placement: ")
         let inputs = network.graph.inputLayers.compactMap { input -> (String, [Int], RouteTable)? in
             guard let k = layers.firstIndex(where: { $0.name == input.name }), let shape = input.shape else { return nil }
             return (input.name, [shape.channels, shape.height, shape.width],
@@ -155,19 +152,10 @@ public struct Compiler: Sendable {
         var planned = self
         planned.analyses = state.analyses
         var compiled = Compiled(compiler: planned, recipes: state.recipes, routes: state.routes, mergeHome: state.mergeHome, layouts: state.layouts, offsetCodes: state.offsetCodes,
-                        inputs: inputs, slots: slots, placer: placer,
+                        inputs: inputs, slots: placed.slots, placer: placer,
                         rates: rates,
                         labelIndex: Compiled.labelIndex(state.recipes, layers: layers.count), layers: reports.reversed(),
-                        placement: PlacementReport(hops: placed.cost.hops, chipCrossings: placed.cost.crossings, rowMajorHops: naive.cost.hops,
-                                                   rowMajorChipCrossings: naive.cost.crossings,
-                                                   spikeHopsPerTick: placed.hops, spikeCrossingsPerTick: placed.crossings,
-                                                   rowMajorSpikeHopsPerTick: naive.hops, rowMajorSpikeCrossingsPerTick: naive.crossings,
-                                                   rateSource: rates.source,
-                                                   objective: placed.objective, rowMajorObjective: naive.objective,
-                                                   crossingCost: placer.crossingCost, searched: placer.searches && options.placement != .rowMajor,
-                                                   strategy: options.placement.rawValue, method: method.rawValue,
-                                                   links: LinkReport(placed.links, board: target.board, tickHz: target.timing.tickHz),
-                                                   rowMajorLinks: LinkReport(naive.links, board: target.board, tickHz: target.timing.tickHz)),
+                        placement: placed.report,
                         relayedRoutes: state.relayedRoutes)
         compiled.profile = profile
         return compiled

@@ -7,6 +7,7 @@
 @_exported import Hardware
 @_exported import Mapping
 @_exported import Passes
+@_exported import Placement
 @_exported import Reference
 @_exported import Render
 @_exported import SpikeIR

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Mapping
+@testable import Placement
 @testable import Tessera
 
 /// Placement by recursive bisection with METIS: cores that talk share a chip, no chip holds

@@ -1,20 +1,6 @@
 import Hardware
 import TesseraSupport
 
-/// How cores are placed: `auto` bisects the board with METIS (``BisectionPlacement``), in
-/// blocks of 4 x 4 cores above 100,000 cores (``GroupedPlacement``, where a k-way cut into
-/// chips is tried too and the better kept), and up to 100,000
-/// keeps the better of that and row-major, each improved by local search; `cores` bisects
-/// core by core at every size; `rowMajor` keeps the partition's order (layer by layer,
-/// tile by tile), to compare against.
-public enum PlacementStrategy: String, Sendable, CaseIterable {
-    case auto
-    /// Bisection core by core at every size: on full-size maps fewer chip crossings than
-    /// `auto`'s blocks of 4 x 4 cores, for several times the time and memory.
-    case cores
-    case rowMajor = "row-major"
-}
-
 /// Where each core goes on the board: a slot index, row-major over chips and over cores
 /// within a chip. Slot s is on chip `s / coresPerChip` (chips row-major on the board).
 ///
@@ -27,14 +13,16 @@ public enum PlacementStrategy: String, Sendable, CaseIterable {
 /// axon, is a packet that costs energy per hop. The cost of a path is its mesh hops plus
 /// its chip crossings times `crossingCost`, the ratio of the target's chip-crossing and
 /// hop energies when both are given (else 1).
-struct Placer: Sendable {
-    let board: Board
+public struct Placer: Sendable {
+    public let board: Board
     /// (from core, to core, axons fed), as the partition recorded them.
     let pairs: [(from: Int32, to: Int32, weight: Int32)]
     /// Expected spikes per tick per axon of each core's neurons (its layer's firing rate).
     let coreRates: [Double]
-    let cores: Int
-    let crossingCost: Int
+    public let cores: Int
+    public let crossingCost: Int
+    /// Ticks per second, for the link report's sustainable tick rate.
+    let tickHz: Double
     /// Above this many cores the local search is skipped (it costs time and memory per
     /// core and pair); the bisection is kept as it is.
     let searchLimit: Int
@@ -44,9 +32,10 @@ struct Placer: Sendable {
         var crossings = 0
     }
 
-    init(target: Target, cores: Int, traffic pairs: [(from: Int32, to: Int32, weight: Int32)], coreRates: [Double]? = nil,
+    public init(target: Target, cores: Int, traffic pairs: [(from: Int32, to: Int32, weight: Int32)], coreRates: [Double]? = nil,
          searchLimit: Int = Placer.largeMap) {
         board = target.board
+        tickHz = target.timing.tickHz
         self.pairs = pairs
         self.coreRates = coreRates ?? Array(repeating: 1, count: cores)
         self.cores = cores
@@ -83,10 +72,10 @@ struct Placer: Sendable {
     }
 
     /// Whether ``place(seed:)`` searches (false above `searchLimit` cores).
-    var searches: Bool { cores <= searchLimit }
+    public var searches: Bool { cores <= searchLimit }
 
     /// Above this many cores `auto` places in blocks and the local search is skipped.
-    static let largeMap = 100_000
+    public static let largeMap = 100_000
 
     /// What ``place(_:seed:)`` does for a strategy; the compile report names it.
     enum Method: String {
@@ -107,7 +96,7 @@ struct Placer: Sendable {
         return searches ? .searched : .bisection
     }
 
-    func position(_ slot: Int) -> (x: Int, y: Int, chipX: Int, chipY: Int) {
+    public func position(_ slot: Int) -> (x: Int, y: Int, chipX: Int, chipY: Int) {
         let perChip = board.coresPerChipTotal
         let chip = slot / perChip, within = slot % perChip
         let (chipX, chipY) = (chip % board.chips[0], chip / board.chips[0])
