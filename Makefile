@@ -4,7 +4,7 @@ SWIFT ?= swift
 EXAMPLE ?= examples/siamsnn/siamsnn.yaml
 TARGET ?= truenorth-32x32
 
-.PHONY: deps build test run bench bench-full clean install fuzz fuzz-ci test-sanitize
+.PHONY: deps build test run bench bench-full results clean install fuzz fuzz-ci test-sanitize
 
 ## Where `make install` puts the binary and the shell completions.
 PREFIX ?= /usr/local
@@ -46,7 +46,7 @@ test: deps
 ## 32x32 TrueNorth chips, print its report (cores, chips, latency, energy per frame at a
 ## firing rate of 0.05, the ANN comparison) and write its chip picture. Its 788,089 cores are
 ## built and counted one at a time without writing the map; `tessera compile ... -o NAME.npz`
-## writes it as core map v2 (README, "Full-size maps").
+## writes it as core map v2 (docs/full-size.md).
 run: build
 	.build/release/tessera report $(EXAMPLE) --target $(TARGET) --rate 0.05 --ticks 64 --ann $(EXAMPLE)
 	.build/release/tessera render $(EXAMPLE) --target $(TARGET) -o siamsnn-chip.svg
@@ -142,3 +142,11 @@ bench: deps
 bench-full: deps
 	$(SWIFT) build -c release --product tessera
 	tools/bench/full.sh
+
+## Every measured figure the docs cite, written whole to docs/results.md with the date, the
+## machine and the command of each (tools/results/results.sh; release build). It runs the
+## small networks, both benchmarks, Brian2 beside Tessera, MPI, and the full-size compiles,
+## frames and reports: about an hour and up to 13 GB of memory. RESULTS_QUICK=1 leaves out
+## everything but the small networks and the benchmarks (a few minutes).
+results: build
+	RESULTS_QUICK=$(RESULTS_QUICK) tools/results/results.sh
