@@ -29,16 +29,17 @@ compile_all() { # binary, output folder
   for line in "${examples[@]}"; do
     read -r out args <<<"$line"
     # shellcheck disable=SC2086
-    "$1" compile $args -o "$2/$out" --report "$2/${out%.*}.report.json" >/dev/null
+    "$1" compile $args -o "$2/$out" --report "$2/${out%.*}.report.json" >>"$2.log" 2>&1 \
+      || { echo "compile failed: $1 compile $args (see $2.log)"; tail -5 "$2.log"; exit 1; }
   done
 }
 
 echo "building $base in $work/base"
 git worktree add --detach "$work/base" "$base" >/dev/null
 ln -s "$(cd "$root/.." && pwd)/shared" "$work/shared" 2>/dev/null || true
-(cd "$work/base" && swift build -c release >/dev/null)
+(cd "$work/base" && swift build -c release 2>&1 | grep -E "error|Compiling|Build complete" | tail -3)
 echo "building the working tree"
-swift build -c release >/dev/null
+swift build -c release 2>&1 | grep -E "error|Build complete" | tail -3
 
 (cd "$work/base" && compile_all "$work/base/.build/release/tessera" "$work/before")
 compile_all "$root/.build/release/tessera" "$work/after"
