@@ -49,7 +49,8 @@ test: deps
 ## writes it as core map v2 (docs/full-size.md).
 run: build
 	.build/release/tessera report $(EXAMPLE) --target $(TARGET) --rate 0.05 --ticks 64 --ann $(EXAMPLE)
-	.build/release/tessera render $(EXAMPLE) --target $(TARGET) -o siamsnn-chip.svg
+	mkdir -p out
+	.build/release/tessera render $(EXAMPLE) --target $(TARGET) -o out/siamsnn-chip.svg
 
 ## The release binary in $(PREFIX)/bin, with swift-argument-parser's completion scripts for
 ## bash, zsh and fish. The bundled targets are compiled in, so it works from any folder.
