@@ -44,8 +44,8 @@ test: deps
 
 ## The main job on a bundled example: compile the full-size SiamSNN tracker for a board of
 ## 32x32 TrueNorth chips, print its report (cores, chips, latency, energy per frame at a
-## firing rate of 0.05, the ANN comparison) and write its chip picture. Its 788,089 cores are
-## built and counted one at a time without writing the map; `tessera compile ... -o NAME.npz`
+## firing rate of 0.05, the ANN comparison) and write its chip picture. Its cores are built
+## and counted one at a time without writing the map; `tessera compile ... -o NAME.npz`
 ## writes it as core map v2 (docs/full-size.md).
 run: build
 	.build/release/tessera report $(EXAMPLE) --target $(TARGET) --rate 0.05 --ticks 64 --ann $(EXAMPLE)

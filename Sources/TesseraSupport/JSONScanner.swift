@@ -186,15 +186,32 @@ public struct JSONScanner {
             case UInt8(ascii: "b"): out.append(0x08)
             case UInt8(ascii: "f"): out.append(0x0C)
             case UInt8(ascii: "u"):
-                guard position + 4 <= bytes.count, let code = UInt32(String(decoding: UnsafeBufferPointer(rebasing: bytes[position..<(position + 4)]), as: UTF8.self), radix: 16) else {
-                    throw fail("bad \\u escape")
+                var code = try hexQuad()
+                // RFC 8259 writes a character beyond U+FFFF as a UTF-16 surrogate pair,
+                // "\ud83d\ude00" (Python's json.dumps does by default): joined into one
+                // scalar. A lone half is no Unicode scalar and becomes U+FFFD.
+                if (0xD800..<0xDC00).contains(code), position + 6 <= bytes.count,
+                   bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u") {
+                    let resume = position
+                    position += 2
+                    let low = try hexQuad()
+                    if (0xDC00..<0xE000).contains(low) { code = 0x10000 + (code - 0xD800) << 10 + (low - 0xDC00) } else { position = resume }
                 }
-                position += 4
                 out.append(contentsOf: Array(String(Unicode.Scalar(code).map(Character.init) ?? "\u{FFFD}").utf8))
             default: throw fail("bad escape '\\\(Character(Unicode.Scalar(e)))'")
             }
         }
         throw fail("unterminated string")
+    }
+
+    /// The four hex digits of a `\\u` escape.
+    private mutating func hexQuad() throws(Failure) -> UInt32 {
+        guard position + 4 <= bytes.count,
+              let code = UInt32(String(decoding: UnsafeBufferPointer(rebasing: bytes[position..<(position + 4)]), as: UTF8.self), radix: 16) else {
+            throw fail("bad \\u escape")
+        }
+        position += 4
+        return code
     }
 
     /// An integer; fractions, exponents and values beyond +-2^53 are rejected.

@@ -47,7 +47,9 @@ import Testing
         // An odd threshold starts rounded down: 0.5 x 5 = 2.5 -> 2 on the chip.
         let odd = try EliminateResidual(fraction: 0.5).run(try Self.single(weight: 1, threshold: 5))
         #expect(odd.log == ["d: starts at 0.5 of its threshold (2)"])
-        #expect(throws: DiagnosticError.self) { try EliminateResidual(fraction: 1.5).run(net) }
+        // A start outside -1...1 of the threshold is refused, the value and the range named.
+        let outside = #expect(throws: DiagnosticError.self) { try EliminateResidual(fraction: 1.5).run(net) }
+        #expect(outside?.description.contains("1.5") == true && outside?.description.contains("-1...1") == true, "\(outside?.description ?? "")")
     }
 
     /// The start is part of the neuron in the network file (`initial:`), so a network the
@@ -77,10 +79,13 @@ import Testing
         let result = try CalibrateBias(samples: 1, ticks: 8).run(quantised, reference: reference, calibration: [["x": [0.5]]])
         #expect(ConversionPassTests.values(result.graph, "d.bias") == [1])
         #expect(result.log == ["d: mean rate 0.375 -> 0.5 (ANN 0.5), bias moved by 1..1 per channel"])
-        // Asking for more samples than the set holds is an error.
-        #expect(throws: DiagnosticError.self) { try CalibrateBias(samples: 2, ticks: 8).run(quantised, reference: reference, calibration: [["x": [0.5]]]) }
-        // Samples outside [0, 1] cannot be rate-coded.
-        #expect(throws: DiagnosticError.self) { try CalibrateBias(samples: 1, ticks: 8).run(quantised, reference: reference, calibration: [["x": [2]]]) }
+        // Asking for more samples than the set holds is an error naming both counts.
+        let tooMany = #expect(throws: DiagnosticError.self) { try CalibrateBias(samples: 2, ticks: 8).run(quantised, reference: reference, calibration: [["x": [0.5]]]) }
+        #expect(tooMany?.description.contains("2 samples") == true && tooMany?.description.contains("has 1") == true, "\(tooMany?.description ?? "")")
+        // Samples outside [0, 1] cannot be rate-coded: the sample, the input and the range named.
+        let outside = #expect(throws: DiagnosticError.self) { try CalibrateBias(samples: 1, ticks: 8).run(quantised, reference: reference, calibration: [["x": [2]]]) }
+        let text = outside?.description ?? ""
+        #expect(text.contains("sample 0") && text.contains("'x'") && text.contains("[0, 1]"), "\(text)")
     }
 
     /// The advanced form on the same network: the measured rate 0.375 against the ANN's 0.5
@@ -172,8 +177,11 @@ import Testing
         #expect(ConversionPassTests.values(folded.graph, "a.weight") == [1, 1])
         #expect(folded.graph.parameters.tensor("a.activation_scale") == nil && folded.graph.parameters.tensor("b.weight_scale") == nil)
         #expect(folded.log == ["b: weights x 3 (its weight scale), weights x 0.5..2 per channel (its inputs' activation scales)"])
-        // Unfolded, a trained scale is refused by the integer check, naming it.
-        #expect(throws: DiagnosticError.self) { try IntegerNetwork.check(graph, target: Self.truenorth) }
+        // Unfolded, a trained scale is refused by the integer check, naming the layer and the scale.
+        let unfolded = #expect(throws: DiagnosticError.self) { try IntegerNetwork.check(graph, target: Self.truenorth) }
+        let messages = unfolded?.diagnostics.map(\.message) ?? []
+        #expect(messages.contains { $0.contains("'a'") && $0.contains("a.activation_scale") } && messages.contains { $0.contains("'b'") && $0.contains("b.weight_scale") },
+                "\(messages)")
 
         let pooled = try ConversionPassTests.graph([
             Layer(name: "img", op: .input(shape: TensorShape(1, 2, 2), encoding: .binary)),
@@ -181,10 +189,12 @@ import Testing
             Layer(name: "p", op: .avgpool(Pooling(vertical: Window(kernel: 2, stride: 2), horizontal: Window(kernel: 2, stride: 2))), inputs: ["c"], neuron: NeuronModel(kind: .binary, threshold: 2)),
         ], outputs: ["p"], tensors: ["c.weight": Self.tensor([1, 1, 1, 1], [1]), "c.activation_scale": Self.tensor([1], [4])])
         #expect(try FoldScales().run(pooled).graph.layer(named: "p")?.neuron?.threshold == 0.5)
-        // A scale must be positive.
+        // A scale must be positive: the layer, the scale and its value named.
         var negative = graph
         negative.parameters["b.weight_scale"] = .loaded(Self.tensor([1], [-3]), origin: "test")
-        #expect(throws: DiagnosticError.self) { try FoldScales().run(negative) }
+        let refused = #expect(throws: DiagnosticError.self) { try FoldScales().run(negative) }
+        let refusal = refused?.description ?? ""
+        #expect(refusal.contains("'b'") && refusal.contains("b.weight_scale") && refusal.contains("-3") && refusal.contains("positive"), "\(refusal)")
     }
 
     // MARK: evaluate --compare-passes
@@ -205,5 +215,39 @@ import Testing
         // The plain curve's rows: "4  5  90.56%" and "8  9  96.94%".
         let plain = lines.filter { $0.range(of: #"^ +[48] +[59] +"#, options: .regularExpression) != nil }.compactMap { $0.split(separator: " ").last.map(String.init) }
         #expect(plain.count == 2 && Array(rows[0].suffix(2)) == plain, "\(plain) vs \(rows[0])")
+        // Those figures worked out independently of evaluate and of the core map: the network
+        // converted as its file asks, run on the reference simulator (the IR, not the chip;
+        // the MLP's map is exact, so they must agree) on each rate-coded test image, the class
+        // the output neuron with the most spikes in T ticks after the latency (ties to the
+        // lower index, none a miss).
+        let expected = try Self.referenceAccuracy(ticks: [4, 8]).map { String(format: "%.2f%%", 100 * $0) }
+        #expect(plain == expected && Array(rows[0].suffix(2)) == expected, "evaluate printed \(plain), the reference simulator gives \(expected)")
+    }
+
+    /// The digits MLP's accuracy on the 360 test images after each of `ticks`, on the
+    /// reference simulator.
+    static func referenceAccuracy(ticks: [Int]) throws -> [Double] {
+        let target = try Target.load(TestSupport.target("truenorth"))
+        let network = try Network.load(DigitsConversionTests.fixture("mlp.yaml"))
+        let (images, labels) = try DigitsConversionTests.testSet(network)
+        let converted = try network.convert(network.conversion, target: target).network
+        let integer = try IntegerNetwork.check(converted.graph, target: target)
+        let simulator = ReferenceSimulator(integer)
+        let output = try #require(integer.graph.outputs.first)
+        let latency = simulator.latency(of: output)
+        let ports = integer.graph.inputLayers.compactMap { l in l.shape.map { InputPort(name: l.name, shape: [$0.channels, $0.height, $0.width], targets: []) } }
+        let longest = try #require(ticks.max())
+        var correct = [Int](repeating: 0, count: ticks.count)
+        for (i, image) in images.enumerated() {
+            let input = try InputEncoder.encode(image, ports: ports, encoding: .rate, ticks: longest, seed: 1, sample: i)
+            let spikes = simulator.run(input, ticks: longest + latency).outputs[0].spikes
+            for (k, t) in ticks.enumerated() {
+                var counts = [Int](repeating: 0, count: 10)
+                for e in spikes where e.tick >= latency && e.tick < latency + t { counts[e.index] += 1 }
+                if let best = counts.max(), best > 0, counts.firstIndex(of: best) == labels[i] { correct[k] += 1 }
+            }
+        }
+        #expect(images.count == 360)
+        return correct.map { Double($0) / Double(images.count) }
     }
 }

@@ -49,11 +49,15 @@ import Testing
 
     /// The busiest link and the mean load that compile reports, and that `report` computes
     /// from the map, equal a link-by-link walk of the written map's routes at the measured
-    /// rates. (Seeds 1, 2, 4, 8 and 11 put spikes on links.)
-    @Test(arguments: 0..<12)
+    /// rates. One core per chip, so that every route between cores crosses a link (with two
+    /// cores a chip, 7 of seeds 0..<12 had no spike on any link and compared 0 with 0). Seeds 5, 6
+    /// and 10 are left out: the senders of their cross-chip routes are silent at the
+    /// measured rates (rate 0), which would again compare nothing; each seed here must
+    /// put spikes on links.
+    @Test(arguments: [0, 1, 2, 3, 4, 7, 8, 9, 11, 12, 13, 14])
     func compiledLinkLoadsMatchTheWrittenMap(seed: Int) throws {
         let graph = try Verifier.verify(CompilerPropertyTests.network(seed: UInt64(seed), small: true)).graph
-        let target = try Target.load(Self.target(link: "{ spikesPerTick: 1000, source: \"test\" }"))
+        let target = try Target.load(Self.target(link: "{ spikesPerTick: 1000, source: \"test\" }", coresPerChip: "[1, 1]"))
         let network = try IntegerNetwork.check(graph, target: target)
         let compiled = try Compiler(network).compile()
         let rates = try #require(FiringRates.measure(network))
@@ -61,6 +65,7 @@ import Testing
         let walked = Self.walk(map) { rates.rate(of: network.graph.layers[compiled.recipes[$0].layer].name) }.filter { $0.value > 1e-9 }
         let links = compiled.placement.links
         let largest = walked.values.max() ?? 0
+        #expect(!walked.isEmpty && Set(map.cores.map(\.chip)).count == map.cores.count, "seed \(seed): no spikes on links")
         #expect(abs(links.largestSpikesPerTick - largest) < 1e-9 * max(1, largest))
         #expect(links.linksUsed == walked.count)
         let mean = walked.isEmpty ? 0 : walked.values.reduce(0, +) / Double(walked.count)
@@ -71,6 +76,10 @@ import Testing
         let report = try #require(activity.links).summary()
         #expect(abs(report.largest - largest) < 1e-9 * max(1, largest))
         #expect(report.used == walked.count)
+        // At one spike per neuron per tick every route counts, silent or not.
+        let unit = Self.walk(map) { _ in 1 }
+        let all = try #require(Activity.analytic(map, rates: { _ in 1 }, inputRate: 0.5, ticks: 1, source: "test").links).summary()
+        #expect(all.used == unit.count && abs(all.largest - (unit.values.max() ?? 0)) < 1e-9 && all.used >= walked.count)
     }
 
     /// A target whose links carry less than the busiest one needs: the warning names the
@@ -114,15 +123,15 @@ import Testing
         }
     }
 
-    /// The tiny target's cores on chips of two cores each, 4x4 chips, so that most routes
-    /// of a small network cross chips, with a `chip: link:` of its own.
-    static func target(link: String) throws -> String {
+    /// The tiny target's cores on chips of two cores each (or `coresPerChip`), 4x4 chips, so
+    /// that most routes of a small network cross chips, with a `chip: link:` of its own.
+    static func target(link: String, coresPerChip: String = "[2, 1]") throws -> String {
         try TestSupport.write("""
         base: \(TestSupport.target("tiny"))
         name: tiny-links
-        description: tiny cores, two per chip, with a link capacity
+        description: tiny cores, \(coresPerChip) per chip, with a link capacity
         chip:
-          cores: [2, 1]
+          cores: \(coresPerChip)
           link: \(link)
         board:
           chips: [4, 4]

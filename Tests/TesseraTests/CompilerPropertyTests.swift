@@ -1,4 +1,6 @@
 import Testing
+@testable import Mapping
+@testable import Placement
 @testable import Tessera
 
 /// emulate(compile(net)) == simulate(net), spike for spike, on random small integer
@@ -147,9 +149,16 @@ extension CompilerPropertyTests {
 
 extension CompilerPropertyTests {
     /// The placement report matches the map (hops recomputed from every neuron's destination
-    /// on the written board) and beats row-major on networks that spread over chips.
+    /// on the written board), and the search helps where help is to be had. Instead of a count
+    /// of improved networks: (1) it is never worse than row-major (one of its candidates is
+    /// row-major improved by moves kept only when they lower the objective); (2) where one
+    /// move of a core to another slot (a swap if taken) would lower row-major's objective,
+    /// tried here exhaustively with the placer's own objective, the search did better than
+    /// row-major; (3) for a two-core network row-major is optimal by hand (side by side on
+    /// one chip, every route takes the fewest hops two distinct cores allow, 1), so no move
+    /// helps and the search keeps its objective.
     @Test func placementIsReportedTruthfullyAndHelps() throws {
-        var improved = 0
+        var improvable = 0
         for seed in 0..<40 {
             let graph = try Verifier.verify(Self.network(seed: UInt64(seed), small: true)).graph
             let compiled = try Compiler(try IntegerNetwork.check(graph, target: Self.tiny)).compile()
@@ -165,9 +174,29 @@ extension CompilerPropertyTests {
             }
             #expect(hops == compiled.placement.hops && crossings == compiled.placement.chipCrossings, "seed \(seed)")
             let p = compiled.placement
-            if p.objective < p.rowMajorObjective { improved += 1 }
+            #expect(p.objective <= p.rowMajorObjective, "seed \(seed): placed \(p.objective), row-major \(p.rowMajorObjective)")
+            let placer = compiled.placer, n = map.cores.count
+            let rowMajor = Array(0..<n)
+            #expect(placer.figures(rowMajor).objective == p.rowMajorObjective)
+            let oneMoveBetter = (0..<n).contains { a in
+                placer.rowMajorCandidates.contains { slot in
+                    guard slot != a else { return false }
+                    var slots = rowMajor
+                    if let b = slots.firstIndex(of: slot) { slots[b] = a }
+                    slots[a] = slot
+                    return placer.figures(slots).objective < p.rowMajorObjective
+                }
+            }
+            if oneMoveBetter {
+                improvable += 1
+                #expect(p.objective < p.rowMajorObjective, "seed \(seed): a single move improves row-major, the search did not")
+            }
+            if n == 2 { #expect(!oneMoveBetter && p.objective == p.rowMajorObjective, "seed \(seed): two cores side by side are optimal") }
         }
-        #expect(improved >= 10, "placement improved \(improved) of 40 networks")
+        // Not vacuous: the networks of more than two cores (seed % 3 != 0) leave row-major
+        // improvable by one move.
+        print("placement: row-major improvable by one move on \(improvable) of 40 networks")
+        #expect(improvable > 0, "no network's row-major placement could be improved by one move")
     }
 }
 

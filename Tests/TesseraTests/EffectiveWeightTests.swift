@@ -29,7 +29,7 @@ import Testing
     }
 
     /// The map's weights per hardware neuron, with its identity.
-    static func mapWeights(_ compiled: Compiled, _ map: CoreMap, inputs: [String: Int]) -> [(layer: Int, element: Int, weights: [Source: Int])] {
+    static func mapWeights(_ compiled: Compiled, _ map: CoreMap, inputs: [String: Int], limits: CoreSpec) -> [(layer: Int, element: Int, weights: [Source: Int])] {
         var feeders: [AxonAddress: [Source]] = [:]
         for port in map.inputs {
             guard let k = inputs[port.name] else { continue }
@@ -43,9 +43,17 @@ import Testing
                 feeders[AxonAddress(core: target, axon: axon), default: []].append(Source(layer: id.layer, element: id.element))
             }
         }
+        // No core exceeds the target's axons or neurons: every axon something feeds, every
+        // crossbar row with a bit set and every neuron index lie below the target's counts.
+        // (The crossbar may be allocated wider than the target; what matters is what is used.)
+        let tooHigh = feeders.keys.filter { $0.axon < 0 || $0.axon >= limits.axons }
+        #expect(tooHigh.isEmpty, "axons fed beyond the target's \(limits.axons): \(tooHigh.prefix(4))")
         var result: [(layer: Int, element: Int, weights: [Source: Int])] = []
         for (c, core) in map.cores.enumerated() {
-            #expect(core.neurons.count <= map.geometry.neurons && (0..<map.geometry.axons).allSatisfy { core.crossbar.isEmptyRow($0) || $0 < map.geometry.axons })
+            let usedRows = (0..<core.crossbar.axons).filter { !core.crossbar.isEmptyRow($0) }
+            #expect(usedRows.allSatisfy { $0 < limits.axons }, "core \(c) uses crossbar rows up to \(usedRows.last ?? -1), the target has \(limits.axons) axons")
+            #expect(core.neurons.count <= limits.neurons && core.neurons.allSatisfy { (0..<limits.neurons).contains($0.index) },
+                    "core \(c): \(core.neurons.count) neurons, indices up to \(core.neurons.map(\.index).max() ?? -1), the target has \(limits.neurons)")
             for (i, n) in core.neurons.enumerated() where identities[c][i].stage == .whole {
                 var weights: [Source: Int] = [:]
                 for a in 0..<map.geometry.axons where core.crossbar[a, i] {
@@ -70,7 +78,7 @@ import Testing
         let inputs = Dictionary(uniqueKeysWithValues: graph.layers.enumerated().map { ($1.name, $0) })
         var expected: [Int: [[Source: Int]]] = [:]
         var seen = Set<[Int]>()
-        for (k, j, weights) in Self.mapWeights(compiled, map, inputs: inputs) {
+        for (k, j, weights) in Self.mapWeights(compiled, map, inputs: inputs, limits: target.core) {
             if expected[k] == nil { expected[k] = Self.irWeights(network, wiring: wiring, layer: k) }
             #expect(weights == expected[k]?[j], "\(graph.layers[k].name)[\(j)]")
             seen.insert([k, j])

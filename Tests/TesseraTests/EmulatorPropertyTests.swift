@@ -55,6 +55,13 @@ import Testing
         try compare(seed: UInt64(seed), options: options, workers: seed % 2 + 1)
     }
 
+    /// Guard against versions vanishing unrecorded: the versions compared above are all
+    /// those the CPU reports having (KernelVersionTests reads its features).
+    @Test func everyVersionTheCPUHasIsCompared() throws {
+        let reported = try #require(try KernelVersionTests.versionsTheCPUReports(), "this CPU's features cannot be read")
+        #expect(EmulatorKernels.available == reported, "compared \(EmulatorKernels.available), the CPU reports \(reported)")
+    }
+
     /// Guard against a vacuous comparison: the random maps do spike, route and emit.
     @Test func randomMapsAreActive() throws {
         var spikes = 0, hops = 0, outputs = 0, crossings = 0

@@ -138,7 +138,8 @@ import Testing
 
     @Test func badActivityFilesAreNamed() throws {
         let missing = try TestSupport.write("{\"ticks\": 4, \"outputs\": {}}", named: "activity.json")
-        #expect(throws: DiagnosticError.self) { try Activity.loadCounters(path: missing) }
+        let noStats = #expect(throws: DiagnosticError.self) { try Activity.loadCounters(path: missing) }
+        #expect(noStats?.description.contains("activity.json") == true && noStats?.description.contains("has no 'stats'") == true, "\(noStats?.description ?? "")")
         let garbage = try TestSupport.write("{\"ticks\": 4,", named: "garbage.json")
         do {
             _ = try Activity.loadCounters(path: garbage)
@@ -161,7 +162,18 @@ import Testing
         let big = ChipPicture(BoardUsage(chips: [64, 64], coresPerChip: [64, 64], layers: [LayerLabel(name: "a", op: "dense", neurons: 1)], cores: cores),
                               title: "big")
         #expect(big.blockSide == 32)  // 4096 x 4096 cores / 32 = 128 x 128 = 16,384 cells <= 20,000
-        #expect(big.svg() == big.svg())
+        // By hand: the used mesh is the whole 4096 x 4096 board, 128 x 128 cells of 900 / 128 =
+        // 7.03125 px. Core k at x = 64k + 63, y = 4095 is in block column (64k + 63) / 32 =
+        // 2k + 1, row 127: 64 distinct blocks, each one core of layer a (palette 0) at full
+        // use, so 64 opaque cells at y = 40 + 127 x 7.03125 = 932.97, from x = 10 + 7.03125 =
+        // 17.03 to 10 + 127 x 7.03125 = 902.97; and 64 x 64 chip outlines, unfilled.
+        let text = big.svg()
+        let cells = text.split(separator: "\n").filter { $0.contains("width=\"7.03\" height=\"7.03\" fill=\"\(ChipPicture.palette[0])\"") }
+        #expect(cells.count == 64, "\(cells.count) cells")
+        #expect(cells.allSatisfy { $0.contains("y=\"932.97\"") && !$0.contains("fill-opacity") })
+        #expect(cells.first?.contains("x=\"17.03\"") == true && cells.last?.contains("x=\"902.97\"") == true, "\(cells.first ?? "") ... \(cells.last ?? "")")
+        #expect(text.components(separatedBy: "fill=\"none\" stroke=\"#222222\"").count - 1 == 64 * 64)
+        #expect(text.contains(">64 cores on 64x64 chips of 64x64; one cell per 32x32 block of cores; shade = neurons used</text>") && text.contains(">a (64)</text>"))
     }
 
     /// The activity of one input frame, counted by hand: both inputs spike at tick 0, so in
@@ -199,8 +211,12 @@ import Testing
 
         // A file without layer counts, or asking for a sample that is not there, is refused.
         let bare = try TestSupport.write("{\"ticks\": 3, \"outputs\": {}}", named: "bare-activity.json")
-        #expect(throws: DiagnosticError.self) { try ActivityRecord.load(path: bare) }
-        #expect(throws: DiagnosticError.self) { try ActivityRecord.load(path: path, sample: 1) }
+        let noCounts = #expect(throws: DiagnosticError.self) { try ActivityRecord.load(path: bare) }
+        #expect(noCounts?.description.contains("bare-activity.json") == true && noCounts?.description.contains("has no 'layerSpikes'") == true,
+                "\(noCounts?.description ?? "")")
+        // The file holds one sample (index 0): asking for sample 1 names both.
+        let noSample = #expect(throws: DiagnosticError.self) { try ActivityRecord.load(path: path, sample: 1) }
+        #expect(noSample?.description.contains("has 1 sample(s); sample 1 does not exist") == true, "\(noSample?.description ?? "")")
     }
 
     /// A board counted core by core (as for networks whose map is too large to write) gives

@@ -57,7 +57,8 @@ import Testing
 
     /// The float reference, with the writer's rules, gives the framework's output and hidden
     /// spikes: every spike of the integer-valued networks, and of the float ones too (the
-    /// issue asks for 99%; all 480 output and 40,960 hidden spikes agree).
+    /// issue asks for 99%; all 480 output and 40,960 hidden spikes agree, measured on every
+    /// case, and the run is deterministic, so all must: no spike may differ).
     @Test(arguments: cases)
     func floatReferenceGivesTheFrameworksSpikes(_ c: Case) throws {
         let net = try Network.load(Self.fixture("\(c.file).nir"), nir: c.semantics)
@@ -68,11 +69,7 @@ import Testing
         #expect(runs.count == 8)
         let (o, h) = (Self.mismatches(runs.map { $0[last] ?? [] }, out), Self.mismatches(runs.map { $0["1"] ?? [] }, hidden))
         #expect(o.all == 480 && h.all == 40960)
-        if c.integral {
-            #expect(o.differ == 0 && h.differ == 0, "output \(o.differ), hidden \(h.differ) spikes differ")
-        } else {
-            #expect(Double(o.differ) <= 0.01 * Double(o.all) && Double(h.differ) <= 0.01 * Double(h.all), "output \(o.differ), hidden \(h.differ) spikes differ")
-        }
+        #expect(o.differ == 0 && h.differ == 0, "\(c.integral ? "integer" : "float") network: output \(o.differ), hidden \(h.differ) spikes differ")
     }
 
     /// The rules are what make it agree: with the chip's firing (v >= θ, subtract at once)
@@ -219,11 +216,17 @@ import Testing
     /// inputs. Their last layer's threshold is above the widest weight (255), where a partial
     /// spike worth the merge weight saturated (0 of 8 for snnTorch's, 3 of 8 for Norse's);
     /// compile measures each ``PartialStep`` (and the partial neurons' start) and keeps the
-    /// best. Measured: 8, 7 and 7 of 8 (Sinabs' LIF decays by 0.78 a tick and Norse's by 0.8,
-    /// which a linear leak follows poorly: Norse's output neurons start led by their leak,
-    /// as the framework's hold 0 until input comes, and one sample's decision turns).
-    @Test(arguments: [(Self.cases[1], 8), (Self.cases[5], 7), (Self.cases[7], 7)])
-    func floatFixturesDecideOnTheChipAsInTheFramework(_ c: Case, atLeast: Int) throws {
+    /// best. The agreement cannot be worked out by hand (it turns on 8-bit rounding, the
+    /// partial steps and the leak), so instead of a count of at least 8, 7 and 7 the test
+    /// names the samples on which the chip decides otherwise, each explained; the run is
+    /// deterministic, so any other sample turning (or these being mended) shows here.
+    /// snnTorch: none. Sinabs sample 4: the framework's lead is one spike (17 against 16),
+    /// and its LIF decays by 0.78 a tick, which a linear leak follows poorly. Norse sample
+    /// 5: its LIF decays by 0.8 a tick and the chip's output neurons start led by their leak,
+    /// as the framework's hold 0 until input comes; the chip's counts run at about 0.6 of
+    /// the framework's (7-8 against 12-16), so its leads shrink to 0-2 spikes and one turns.
+    @Test(arguments: [(Self.cases[1], [Int]()), (Self.cases[5], [4]), (Self.cases[7], [5])])
+    func floatFixturesDecideOnTheChipAsInTheFramework(_ c: Case, turned: [Int]) throws {
         var options = ["--from", c.writer.rawValue, "--quantise", "8"]
         if let reset = c.reset { options += ["--reset", reset.rawValue] }
         let chip = try Self.chipSpikes(Self.fixture("\(c.file).nir"), options, input: Self.fixture("\(c.file).input.npy"), ticks: 20)
@@ -232,7 +235,7 @@ import Testing
             let counts = (0..<3).map { i in frames.reduce(0) { $0 + Int($1[i]) } }
             return counts.firstIndex(of: counts.max() ?? 0) ?? 0
         }
-        let agree = zip(chip, theirs).filter { decision($0) == decision($1) }.count
-        #expect(chip.count == 8 && agree >= atLeast, "\(agree) of \(chip.count)")
+        let differ = zip(chip, theirs).enumerated().filter { decision($1.0) != decision($1.1) }.map(\.offset)
+        #expect(chip.count == 8 && differ == turned, "the chip decides otherwise on samples \(differ)")
     }
 }

@@ -19,12 +19,16 @@ import Testing
     func replaysItsFormatsInputs(_ reader: String) throws {
         let seed = try #require(Self.seeds.first { $0.reader == reader })
         let root = TestSupport.packageRoot
-        let files = seed.folders.flatMap { folder in
-            ((try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(folder).path)) ?? [])
+        // Every seed folder must exist (a missing one throws here) and give at least one input
+        // of the format, so that no folder drops out of the replay unnoticed.
+        var files: [String] = []
+        for folder in seed.folders {
+            let directory = root.appendingPathComponent(folder)
+            let found = try FileManager.default.contentsOfDirectory(atPath: directory.path)
                 .filter { name in seed.ext.contains { name.hasSuffix("." + $0) } }.sorted()
-                .map { root.appendingPathComponent(folder).appendingPathComponent($0).path }
+            #expect(!found.isEmpty, "\(reader): no .\(seed.ext.joined(separator: "/.")) inputs in \(folder)")
+            files += found.map { directory.appendingPathComponent($0).path }
         }
-        #expect(!files.isEmpty)
         let binary = URL(fileURLWithPath: TestSupport.executable).deletingLastPathComponent().appendingPathComponent("fuzz-\(reader)").path
         let run = try TestSupport.tessera(files, executable: binary)
         #expect(run.status == 0, "\(run.stderr)")

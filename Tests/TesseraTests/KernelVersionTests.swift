@@ -49,10 +49,44 @@ import Testing
         #expect(linearCores > 10)
     }
 
-    /// Guard against a vacuous run on this machine: the widest version the CPU has is the
-    /// one a new emulator uses.
+    /// The versions the CPU's own report of its features says it runs, read independently of
+    /// the kernels' detection (`__builtin_cpu_supports`): on Linux the `flags` line of
+    /// /proc/cpuinfo; AVX2 needs `avx2`, the AVX-512 kernels `avx512f`, `avx512bw` and
+    /// `avx512vl`. Nil where the CPU's features cannot be read this way.
+    static func versionsTheCPUReports() throws -> [EmulatorKernels]? {
+        #if os(Linux) && arch(x86_64)
+        let text = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+        let line = try #require(text.split(separator: "\n").first { $0.hasPrefix("flags") }, "/proc/cpuinfo has no flags line")
+        let flags = Set(line.split(separator: ":").dropFirst().joined().split(separator: " ").map(String.init))
+        var versions: [EmulatorKernels] = [.baseline]
+        if flags.contains("avx2") { versions.append(.avx2) }
+        if ["avx512f", "avx512bw", "avx512vl"].allSatisfy(flags.contains) { versions.append(.avx512) }
+        return versions
+        #elseif arch(x86_64)
+        return nil
+        #else
+        return [.baseline]  // the vector versions are x86-64 only
+        #endif
+    }
+
+    /// Every version the CPU has is among those compared above (and in
+    /// EmulatorPropertyTests), so none drops out unrecorded: the kernels' detection must
+    /// agree with the CPU's report. A CPU that has AVX2 or AVX-512 and a detection that
+    /// misses it fails here; which versions ran is in the test's output.
+    @Test func theVersionsComparedAreTheOnesTheCPUHas() throws {
+        print("emulator kernel versions compared on this CPU: \(EmulatorKernels.available.map(\.description).joined(separator: ", "))")
+        guard let reported = try Self.versionsTheCPUReports() else {
+            Issue.record("cannot read this CPU's features to check the kernel versions \(EmulatorKernels.available) against")
+            return
+        }
+        #expect(EmulatorKernels.available == reported, "the kernels detect \(EmulatorKernels.available), the CPU reports \(reported)")
+    }
+
+    /// The widest version the CPU reports is the one a new emulator uses (so on a CPU with
+    /// AVX2 or AVX-512 this does not compare the baseline with itself).
     @Test func theWidestVersionIsTheDefault() throws {
         let map = SyntheticCoreMap.random(target: NeuronModeTests.tiny, seed: 1)
-        #expect(try Emulator(map: map, target: NeuronModeTests.tiny).kernels == EmulatorKernels.available.last)
+        let widest = try #require((try Self.versionsTheCPUReports() ?? EmulatorKernels.available).last)
+        #expect(try Emulator(map: map, target: NeuronModeTests.tiny).kernels == widest)
     }
 }

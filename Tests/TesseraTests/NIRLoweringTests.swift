@@ -61,7 +61,11 @@ import Testing
 
     /// NIR has no time step: a LIF node under NIR's own reading needs --dt.
     @Test func aLIFWithoutATimeStepIsAnError() throws {
-        #expect(throws: DiagnosticError.self) { try Self.lowered("conv-if-lif.nir", NIRSemantics(writer: .nir)) }
+        // The message, not only the error type: a missing or unreadable fixture would throw a
+        // DiagnosticError too. It names the LIF node and the option that supplies the step.
+        let error = #expect(throws: DiagnosticError.self) { try Self.lowered("conv-if-lif.nir", NIRSemantics(writer: .nir)) }
+        let text = error?.description ?? ""
+        #expect(text.contains("lif") && text.contains("NIR stores no time step") && text.contains("give --dt"), "\(text)")
     }
 
     /// A convolution evaluated directly from its definition (PyTorch's), for checking

@@ -46,7 +46,10 @@ import Testing
     }
 
     /// Cores of one layer share their neuron blocks and crossbars through the caches, and
-    /// writing twice gives the same bytes.
+    /// writing twice gives the same bytes. Sharing is checked against the cores built whole:
+    /// each core's references lead to its own crossbar, axon types and neurons, and no table
+    /// holds an entry twice, so two cores share an entry exactly when their contents are
+    /// equal; and the split conv's tiles do repeat (fewer entries than cores), so it is used.
     @Test func writingIsDeterministic() throws {
         let graph = try Verifier.verify(FanInSplitTests.network(seed: 2)).graph
         let compiled = try Self.compiled(graph, target: FanInSplitTests.tiny)
@@ -55,5 +58,21 @@ import Testing
         try compiled.write(to: a)
         try Self.compiled(graph, target: FanInSplitTests.tiny).write(to: b)
         #expect(FileManager.default.contents(atPath: a) == FileManager.default.contents(atPath: b))
+
+        let packed = try PackedCoreMap.load(a, target: FanInSplitTests.tiny)
+        let cores = compiled.map.cores
+        try #require(packed.coreCount == cores.count)
+        for (c, core) in cores.enumerated() {
+            #expect(packed.crossbars[Int(packed.coreCrossbar[c])] == core.crossbar, "core \(c): crossbar")
+            #expect(packed.axonTypeTables[Int(packed.coreAxonTypes[c])] == core.axonTypes, "core \(c): axon types")
+            #expect(packed.neuronBlocks[Int(packed.coreBlock[c])] == NeuronBlock(core.neurons), "core \(c): neuron block")
+        }
+        func distinct<T: Equatable>(_ values: [T]) -> Int { values.indices.filter { i in !values[..<i].contains(values[i]) }.count }
+        #expect(distinct(packed.crossbars) == packed.crossbars.count && distinct(packed.neuronBlocks) == packed.neuronBlocks.count
+                && distinct(packed.axonTypeTables) == packed.axonTypeTables.count, "a table holds an entry twice")
+        let (crossbars, blocks) = (distinct(cores.map(\.crossbar)), distinct(cores.map { NeuronBlock($0.neurons) }))
+        #expect(packed.crossbars.count == crossbars && packed.neuronBlocks.count == blocks)
+        print("split conv (seed 2): \(cores.count) cores, \(crossbars) distinct crossbars, \(blocks) distinct neuron blocks")
+        #expect(crossbars < cores.count && blocks < cores.count, "\(cores.count) cores, \(crossbars) crossbars, \(blocks) blocks: nothing to share")
     }
 }

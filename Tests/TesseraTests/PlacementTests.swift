@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Mapping
+@testable import Placement
 @testable import Tessera
 
 /// Placement weighs each route by the spikes expected on it: the firing rate of the layer
@@ -103,7 +104,9 @@ import Testing
             #expect(text.contains("bad.yaml:2:3") && text.contains("'bb'") && text.contains("did you mean 'b'"))
             #expect(text.contains("bad.yaml:3:6") && text.contains("rate of 'a'"))
         }
+        // A file without 'rates:' is refused at the file, naming the field it lacks.
         let missing = try TestSupport.write("source: x\n", named: "missing.yaml")
-        #expect(throws: DiagnosticError.self) { try FiringRates.load(path: missing, graph: network.graph) }
+        let noRates = #expect(throws: DiagnosticError.self) { try FiringRates.load(path: missing, graph: network.graph) }
+        #expect(noRates?.description.contains("missing.yaml") == true && noRates?.description.contains("needs 'rates:'") == true, "\(noRates?.description ?? "")")
     }
 }

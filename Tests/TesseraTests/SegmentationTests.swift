@@ -81,6 +81,7 @@ import Testing
         let latency = (chip: port.latency, reference: reference.latency(of: port.name))
         #expect(latency.chip > latency.reference)
         var chipVsReference = SegmentationScore(classes: Self.classes)
+        var foreground = (pixels: 0, agree: 0)  // pixels the reference labels as a digit
         for i in 0..<Self.simulated {
             let input = try InputEncoder.encode(f.samples[i], ports: map.inputs, encoding: .rate, ticks: 64, seed: 1, sample: i)
             func classes(_ result: EmulationResult, after start: Int) -> [Int] {
@@ -91,6 +92,7 @@ import Testing
             let chip = classes(emulator.run(input, ticks: 64 + latency.chip), after: latency.chip)
             let simulated = classes(reference.run(input, ticks: 64 + latency.reference), after: latency.reference)
             chipVsReference.add(predicted: chip, truth: simulated)
+            for (c, s) in zip(chip, simulated) where s != 0 { foreground.pixels += 1; foreground.agree += c == s ? 1 : 0 }
         }
 
         let n = Self.emulated
@@ -102,17 +104,37 @@ import Testing
               + curve.ticks.indices.map { k in
                   "T=\(curve.ticks[k]): mean IoU \(curve.scores[k].meanIoU), pixel accuracy \(curve.scores[k].pixelAccuracy), vs float \(curve.agreement[k].meanIoU)"
               }.joined(separator: "; "))
-        // The bounds: 9 pixels in 10 as the reference and as the float network, and the mean
-        // IoU within 0.1 of the float network's at 64 ticks. Measured on all 100 test
-        // canvases (`tessera evaluate ... --masks`): DeepLab 52.6% against 53.0% float,
-        // FCN 53.3% against 61.7% float (its pooling thresholds are rounded ratios).
-        #expect(chipVsReference.pixelAccuracy >= 0.9, "\(name): chip and reference agree on \(chipVsReference.pixelAccuracy) of the pixels")
+        // The bounds. Everything here is deterministic (the same 10 canvases, the same rate
+        // code, seed 1, the same map), so each figure is held to its value measured
+        // 2026-12-06, no worse: a regression of one pixel shows. About 81% of the pixels are
+        // background, so pixel accuracy alone would pass on background; the digits' own
+        // pixels (where the reference labels a digit) and the mean IoU are held too. Measured
+        // on all 100 test canvases (`tessera evaluate ... --masks`): DeepLab 52.6% against
+        // 53.0% float, FCN 53.3% against 61.7% float (its pooling thresholds are rounded ratios).
+        let today = try #require(Self.measured[name])
+        #expect(chipVsReference.pixelAccuracy >= today.pixels - 1e-12, "\(name): chip and reference agree on \(chipVsReference.pixelAccuracy) of the pixels")
+        #expect(Double(foreground.agree) / Double(max(foreground.pixels, 1)) >= today.foreground - 1e-12 && foreground.pixels > 0,
+                "\(name): chip and reference agree on \(foreground.agree) of the \(foreground.pixels) digit pixels")
+        #expect(chipVsReference.meanIoU >= today.meanIoU - 1e-12, "\(name): chip vs reference mean IoU \(chipVsReference.meanIoU)")
         let best = try #require(curve.scores.last)
-        #expect(best.meanIoU >= float.meanIoU - 0.1, "\(name): emulated mean IoU \(best.meanIoU), float \(float.meanIoU)")
-        #expect((curve.agreement.last?.pixelAccuracy ?? 0) >= 0.9)
+        #expect(float.meanIoU - best.meanIoU <= today.gap + 1e-12, "\(name): emulated mean IoU \(best.meanIoU), float \(float.meanIoU)")
+        #expect((curve.agreement.last?.pixelAccuracy ?? 0) >= today.floatPixels - 1e-12 && (curve.agreement.last?.meanIoU ?? 0) >= today.floatMeanIoU - 1e-12,
+                "\(name): against the float network, pixels \(curve.agreement.last?.pixelAccuracy ?? -1), mean IoU \(curve.agreement.last?.meanIoU ?? -1)")
         // More ticks, finer rates: 64 ticks agree with the float network better than 16.
         #expect((curve.agreement.last?.meanIoU ?? 0) > (curve.agreement.first?.meanIoU ?? 1))
     }
+
+    /// Figures of `emulatedCoreMapSegmentsLikeTheReferenceAndTheFloatNetwork`, measured
+    /// 2026-12-06: chip against reference on 2 canvases (2,048 pixels: all, and the digit
+    /// pixels, 288 for DeepLab and 352 for the FCN), the emulated mean IoU's gap below the
+    /// float network's on 10 canvases at 64 ticks (10,240 pixels), and agreement with the
+    /// float network. Pixel counts are exact; mean IoUs are rounded down and the gap up at
+    /// the fourth decimal (the review's complaint: a band of 0.1 on a gap of 0.084-0.091).
+    struct Measured { var pixels, foreground, meanIoU, gap, floatPixels, floatMeanIoU: Double }
+    static let measured: [String: Measured] = [
+        "deeplab": Measured(pixels: 2000.0 / 2048, foreground: 256.0 / 288, meanIoU: 0.8808, gap: 0.0289, floatPixels: 9824.0 / 10240, floatMeanIoU: 0.7366),
+        "fcn": Measured(pixels: 1968.0 / 2048, foreground: 280.0 / 352, meanIoU: 0.5126, gap: 0.0912, floatPixels: 9716.0 / 10240, floatMeanIoU: 0.5839),
+    ]
 
     /// Exact where the lowering is exact. On TrueNorth's 256-axon cores both maps split c2
     /// and c3 (above); on a hypothetical core of 1,024 axons every layer's fan-in fits

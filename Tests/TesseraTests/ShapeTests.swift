@@ -96,8 +96,39 @@ import Testing
         for example in examples {
             let run = try TestSupport.tessera(["check", "examples/\(example)"])
             #expect(run.status == 0, "\(example): \(run.stderr)")
-            #expect(run.stdout.contains("total:"), "\(example)")
+            try Self.checkSummary(run.stdout, example)
         }
+    }
+
+    /// What `check` prints, worked out from its own table: each layer's neurons are the
+    /// product of its shape for a layer with a neuron model (`| ...` in details) and 0
+    /// otherwise; the totals are the columns' sums; the layer count is the rows'; and the
+    /// core bound is the sum over layers of ceil(neurons / 256), on ceil(cores / 4,096)
+    /// TrueNorth chips.
+    static func checkSummary(_ stdout: String, _ example: String) throws {
+        let lines = stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let header = try #require(lines.firstIndex { $0.hasPrefix("layer ") && $0.contains(" neurons ") }, "\(example): no table")
+        let rows = lines[(header + 1)...].prefix { !$0.isEmpty }.map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+        func number(_ s: String) -> Int? { Int(s.replacingOccurrences(of: ",", with: "")) }
+        var neurons = 0, synapses = 0, cores = 0
+        for row in rows {
+            try #require(row.count >= 7, "\(example): \(row)")
+            let count = row[3].split(separator: "x").compactMap { Int($0) }.reduce(1, *)
+            let n = try #require(number(row[4])), s = try #require(number(row[5]))
+            #expect(n == (row.dropFirst(7).contains("|") ? count : 0), "\(example): \(row.joined(separator: " "))")
+            neurons += n
+            synapses += s
+            cores += (n + 255) / 256
+        }
+        #expect(lines.contains { $0.hasPrefix("network ") && $0.contains(": \(rows.count) layers,") }, "\(example): \(rows.count) rows")
+        func grouped(_ v: Int) -> String {
+            let digits = Array(String(v))
+            return String(digits.enumerated().flatMap { i, d in (i > 0 && (digits.count - i) % 3 == 0 ? [","] : []) + [d] })
+        }
+        #expect(lines.contains { $0.hasPrefix("total: \(grouped(neurons)) neurons, \(grouped(synapses)) synapses,") }, "\(example): \(neurons) neurons, \(synapses) synapses")
+        let chips = (cores + 4095) / 4096
+        #expect(lines.contains { $0.hasPrefix("target truenorth: at least \(cores) cores (ceil(neurons / 256) per layer) on at least \(chips) chip") },
+                "\(example): \(cores) cores on \(chips) chips\n\(lines.suffix(2).joined(separator: "\n"))")
     }
 }
 

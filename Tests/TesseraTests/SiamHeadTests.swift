@@ -124,9 +124,17 @@ import Testing
         #expect(!backbone.isEmpty && backbone.allSatisfy { a.cores[$0] == b.cores[$0] })
         #expect(a.cores.indices.contains { a.cores[$0].layer == head && a.cores[$0] != b.cores[$0] })
 
-        // Bad bindings are refused with the layer named.
-        #expect(throws: DiagnosticError.self) { try net.bindingTemplate(Tensor(repeating: 1, shape: [2, 3, 3]), to: "score") }
-        #expect(throws: DiagnosticError.self) { try net.bindingTemplate(Tensor(repeating: 0, shape: [2, 4, 4]), to: "score") }
-        #expect(throws: DiagnosticError.self) { try net.bindingTemplate(Tensor(repeating: 1, shape: [2, 4, 4]), to: "x/conv1") }
+        // Bad bindings are refused with the layer named, and what it needs: the template's
+        // shape (2 channels of 6 - 3 + 1 = 4 x 4), a nonzero template, an xcorr head.
+        func refusal(_ features: Tensor, to head: String) -> String {
+            let error = #expect(throws: DiagnosticError.self) { try net.bindingTemplate(features, to: head) }
+            return error?.description ?? ""
+        }
+        let shape = refusal(Tensor(repeating: 1, shape: [2, 3, 3]), to: "score")
+        #expect(shape.contains("'score'") && shape.contains("(2, 3, 3)") && shape.contains("2x4x4"), "\(shape)")
+        let zero = refusal(Tensor(repeating: 0, shape: [2, 4, 4]), to: "score")
+        #expect(zero.contains("'score'") && zero.contains("all zero"), "\(zero)")
+        let notHead = refusal(Tensor(repeating: 1, shape: [2, 4, 4]), to: "x/conv1")
+        #expect(notHead.contains("'x/conv1'") && notHead.contains("conv2d") && notHead.contains("not an xcorr head"), "\(notHead)")
     }
 }

@@ -56,11 +56,16 @@ enum TestSupport {
         return (path, spikePath)
     }
 
-    /// The `tessera` executable built next to the test bundle.
+    /// The `tessera` executable built next to the test bundle, by the same build (`swift
+    /// build --build-tests` builds both). There is no fallback: an executable found elsewhere
+    /// (say `.build/debug`) may be older than the sources under test, so a missing one is a
+    /// recorded failure that says where it was looked for.
     static var executable: String {
         let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tessera").path
-        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
-        return packageRoot.appendingPathComponent(".build/debug/tessera").path
+        if !FileManager.default.isExecutableFile(atPath: beside) {
+            Issue.record("no tessera executable beside the test bundle at \(beside): build it with the tests (swift build --build-tests, same scratch path and configuration)")
+        }
+        return beside
     }
 
     struct Run {

@@ -82,7 +82,14 @@ latency_of() { log "$1" | sed -n 's/^[0-9]* cores on .*; latency in ticks: \(.*\
 bounds_of() { log "$1" | awk '$1 == "total" && NF >= 6 { printf "lower bound %s, tight bound %s", $5, $6 }' | tail -1; }
 map_bytes_of() { log "$1" | sed -n 's/^core map v2: \([0-9]*\) bytes; shared tables: \(.*\)/\1 bytes; \2/p' | tail -1; }
 crossings_of() { log "$1" | sed -n 's/^placement: expected \([0-9.]*\) spike hops and \([0-9.]*\) chip crossings per tick (row-major: \([0-9.]*\) and \([0-9.]*\))/\2 (row-major \4); spike hops \1 (row-major \3)/p' | tail -1; }
-links_of() { log "$1" | sed -n 's/^placement: chip links: expected \([0-9.]*\) spikes per tick on the busiest link.*(row-major: \([0-9.]*\) on the busiest link)/\1 (row-major \2)/p' | tail -1; }
+# The placed and the row-major figure are read apart: with --profile, the profile table on
+# standard error can land inside the line in the log.
+links_of() {
+    local placed rowmajor
+    placed=$(log "$1" | sed -n 's/^placement: chip links: expected \([0-9.]*\) spikes per tick on the busiest link.*/\1/p' | tail -1)
+    rowmajor=$(log "$1" | sed -n 's/.*(row-major: \([0-9.]*\) on the busiest link).*/\1/p' | tail -1)
+    [ -n "$placed" ] && echo "$placed${rowmajor:+ (row-major $rowmajor)}"
+}
 measured_error_of() { log "$1" | sed -n 's/^measured on .*: \([0-9]* of [0-9]*\) output neurons differ, mean rate error \([0-9.]*\), max \([0-9.]*\) spikes\/tick/mean \2, max \3 spikes per tick (\1 outputs differ)/p' | tail -1; }
 kept_of() { log "$1" | sed -n 's/^ *partial sums: \([a-z-]*\) kept (mean \(sampled \)\{0,1\}rate error \([0-9.]*\)), against \([a-z-]*\) (\(mean rate error \)\{0,1\}\([0-9.]*\))/\1 kept, \3; \4 \6/p' | head -1; }
 samples_of() { log "$1" | grep -E '^  [^ ].*mean rate error [0-9.]+, max' ; }
