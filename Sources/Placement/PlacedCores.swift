@@ -18,13 +18,13 @@ extension Placer {
     /// Places the cores by `strategy` and reports the result beside row-major order.
     /// `rateSource` says where the cores' rates came from, for the report.
     public func placement(_ strategy: PlacementStrategy, rateSource: String) -> PlacedCores {
-        var (slots, method, chosen, profile) = placed(strategy)
+        let (slots, method, chosen, steps) = placed(strategy)
+        var profile = steps
         let rowMajor = Array(0..<cores)
         // Without a search the placement is row-major: each figure is computed once.
         let same = slots == rowMajor
         let naive = figures(rowMajor), placed = same ? naive : chosen ?? figures(slots)
         profile.lap("figures")
-        let tickHz = tickHz
         let report = PlacementReport(hops: placed.cost.hops, chipCrossings: placed.cost.crossings, rowMajorHops: naive.cost.hops,
                                      rowMajorChipCrossings: naive.cost.crossings,
                                      spikeHopsPerTick: placed.hops, spikeCrossingsPerTick: placed.crossings,

@@ -226,15 +226,7 @@ import Testing
         let png = c.dir.appendingPathComponent("plot.png").path
         let plotPNG = try TestSupport.tessera(["plot", outPath, "--map", c.map, "-o", png, "--scale", "1.5"])
         try #require(plotPNG.status == 0, "\(plotPNG.stderr)")
-        #expect(try Self.pngSize(png) == (1155, 606))
-    }
-
-    /// Width and height from a PNG's IHDR chunk (bytes 16-23, big-endian).
-    static func pngSize(_ path: String) throws -> (Int, Int) {
-        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        try #require(bytes.count > 24 && Array(bytes[0..<4]) == [0x89, 0x50, 0x4e, 0x47] && String(decoding: bytes[12..<16], as: UTF8.self) == "IHDR")
-        func be32(_ at: Int) -> Int { bytes[at..<(at + 4)].reduce(0) { $0 << 8 | Int($1) } }
-        return (be32(16), be32(20))
+        #expect(try TestSupport.pngSize(png) == (1155, 606))
     }
 
     /// `render` of the compiled map: one cell per core at its mesh position (cell 24 units
@@ -270,7 +262,7 @@ import Testing
         let png = try TestSupport.tessera(["render", c.map, "-o", pngPath, "--scale", "2"])
         try #require(png.status == 0, "\(png.stderr)")
         let (w, h) = (10 + 24 * width + 10 + 260, max(40 + 24 * height + 10, 40 + 5 * 16))
-        #expect(try Self.pngSize(pngPath) == (2 * w, 2 * h))
+        #expect(try TestSupport.pngSize(pngPath) == (2 * w, 2 * h))
         let surface = try #require(cairo_image_surface_create_from_png(pngPath))
         defer { cairo_surface_destroy(surface) }
         let data = try #require(cairo_image_surface_get_data(surface))

@@ -204,10 +204,7 @@ import Testing
         let drawing = plot.drawing()
         let png = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-activity-\(getpid()).png").path
         try PNGWriter.write(drawing, to: png, scale: 2)
-        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: png)))
-        #expect(Array(bytes.prefix(8)) == [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
-        func be32(_ at: Int) -> Int { bytes[at..<(at + 4)].reduce(0) { $0 << 8 | Int($1) } }
-        #expect(be32(16) == Int((drawing.width * 2).rounded(.up)) && be32(20) == Int((drawing.height * 2).rounded(.up)))
+        #expect(try TestSupport.pngSize(png) == (Int((drawing.width * 2).rounded(.up)), Int((drawing.height * 2).rounded(.up))))
 
         // A file without layer counts, or asking for a sample that is not there, is refused.
         let bare = try TestSupport.write("{\"ticks\": 3, \"outputs\": {}}", named: "bare-activity.json")

@@ -68,6 +68,16 @@ enum TestSupport {
         return beside
     }
 
+    /// Width and height from a PNG's IHDR chunk (bytes 16-23, big-endian), after checking
+    /// the file opens with PNG's 8-byte signature and an IHDR chunk.
+    static func pngSize(_ path: String) throws -> (Int, Int) {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        try #require(bytes.count > 24 && Array(bytes.prefix(8)) == [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], "\(path) is not a PNG")
+        try #require(String(decoding: bytes[12..<16], as: UTF8.self) == "IHDR", "\(path) has no IHDR chunk first")
+        func be32(_ at: Int) -> Int { bytes[at..<(at + 4)].reduce(0) { $0 << 8 | Int($1) } }
+        return (be32(16), be32(20))
+    }
+
     struct Run {
         var status: Int32
         var stdout: String
