@@ -24,8 +24,9 @@
 # symlink beside it (../shared, as CI has it), runs `make build` once there and checks the
 # committed pages. --here checks the work tree's pages instead, with the work tree's
 # already-built .build/release/tessera and no build: the commands run in a scratch copy of
-# the work tree, so the files they write land there. Use --here with --skip-slow: the
-# slow `make` commands would build.
+# the work tree, so the files they write land there. --here skips `make` commands: they
+# would build the copy's sources into the work tree's .build, whose module cache SwiftPM
+# then refuses for both folders; run them without --here.
 #
 # Prints PASS, FAIL or SKIP with page:line for each command, goes on past failures, and
 # exits 1 if any command failed (2 on a usage or set-up error).
@@ -212,6 +213,10 @@ for p in "${pages[@]}"; do
         fi
         if [ $skip_slow -eq 1 ] && [[ ",$flags," == *,slow,* ]]; then
             echo "SKIP $where (slow; without --skip-slow it runs) $short"
+            skip=$((skip + 1)); continue
+        fi
+        if [ $here -eq 1 ] && [[ "$cmd" =~ ^make([[:space:]]|$) ]]; then
+            echo "SKIP $where (make builds; --here shares the work tree's .build, run without --here) $short"
             skip=$((skip + 1)); continue
         fi
         log="$tmp/log"

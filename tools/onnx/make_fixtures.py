@@ -20,7 +20,10 @@ attributes, opset, ir_version, inputs and outputs with shapes) and README.md, bo
 here from the files as written, so that they cannot disagree with them.
 
 Deterministic: torch.manual_seed and numpy.random.default_rng with fixed seeds, onnxruntime on
-one thread. Running it twice gives the same bytes (see README.md for the one check it makes).
+one thread. Running it twice on one machine gives the same bytes (see README.md for the one
+check it makes). On another CPU the .onnx files come out the same, but onnxruntime may pick
+other kernels, and segmenter.output.npy (with the figures manifest.json gives for it) can
+differ in the last float32 bits.
 """
 import contextlib
 import importlib.metadata as md
