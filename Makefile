@@ -4,7 +4,7 @@ SWIFT ?= swift
 EXAMPLE ?= examples/siamsnn/siamsnn.yaml
 TARGET ?= truenorth-32x32
 
-.PHONY: deps build test run bench bench-full results clean install fuzz fuzz-ci test-sanitize
+.PHONY: deps build test run bench bench-full results clean install fuzz fuzz-ci test-sanitize docs-check
 
 ## Where `make install` puts the binary and the shell completions.
 PREFIX ?= /usr/local
@@ -111,6 +111,12 @@ fuzz: deps
 ## that a crash, a leak or a hang a change brings in fails the build.
 fuzz-ci:
 	set -e; for r in $(READERS); do $(MAKE) --no-print-directory fuzz READER=$$r FUZZ_SECONDS=$(FUZZ_SECONDS); done
+
+## Every quick command the README and docs/ show, run as written on a fresh clone of HEAD with
+## ../shared beside it (tools/check-doc-commands.sh; slow and framework blocks are skipped).
+## CI runs it last, so a page whose commands stop working fails the build.
+docs-check:
+	tools/check-doc-commands.sh --skip-slow
 
 ## All tests once under AddressSanitizer and UndefinedBehaviorSanitizer, in their own build
 ## folder (slower than `make test`; run once per issue, docs/reliability.md). The Swift
