@@ -102,6 +102,11 @@ struct CompileCommand: ParsableCommand {
     /// outgrow a core on all but the smallest splits.
     static let staggers = 1...8
 
+    /// The partial sums of split layers when `--partial-sums` is not given, before compile's
+    /// error measurement weighs the others: offset coding. `report` and `render` of a network
+    /// count the same layout (``compileNetwork(_:target:placement:nir:)``).
+    static let defaultPartialSums = PartialSums.offset
+
     /// Refuses a `--partial-stagger` outside ``staggers`` (compile and evaluate).
     static func validate(stagger: Int?) throws {
         if let stagger, !staggers.contains(stagger) {
@@ -133,7 +138,7 @@ struct CompileCommand: ParsableCommand {
             if conversion.printAfterEachPass { print("== after integer check: every weight, bias, threshold and leak is an integer within \(hardware.name)'s widths ==\n") }
             let progress = Progress()
             let given = try rates.map { path throws(DiagnosticError) in try FiringRates.load(path: path, graph: net.graph) }
-            let options = Compiler.Options(strict: strict, rates: given, placement: placement, partialSums: partialSums ?? .offset,
+            let options = Compiler.Options(strict: strict, rates: given, placement: placement, partialSums: partialSums ?? Self.defaultPartialSums,
                                            partialRounding: partialRounding ?? false, partialStagger: partialStagger ?? 1)
             var compiled = try Compiler(integer, options: options).compile { progress.show(text: $0) }
             progress.finish()

@@ -1,3 +1,4 @@
+import Foundation
 import Tessera
 
 /// Loads a core map of either version in packed form, validated against `--target` when
@@ -14,11 +15,20 @@ func isNetworkFile(_ path: String) -> Bool { path.hasSuffix(".yaml") || path.has
 
 /// Compiles a network with its own `compile:` settings for `--target` (default truenorth),
 /// without writing its map: what `render` and `report` count when a map is too large to write.
+/// Split layers get compile's own default partial sums (``CompileCommand/defaultPartialSums``),
+/// so the counts are those of the map `tessera compile` starts from; compile's error
+/// measurement, which this skips, may still keep another scheme, step or stagger, and a note
+/// says so.
 func compileNetwork(_ path: String, target name: String?, placement: PlacementStrategy = .auto, nir: NIRSemantics = NIRSemantics()) throws(DiagnosticError) -> (compiled: Compiled, target: Target, name: String) {
     let hardware = try Target.load(name ?? "truenorth")
     let net = try Network.load(path, nir: nir)
     report(net.warnings)
     let converted = try net.convert(net.conversion, calibration: nil, target: hardware).network
-    let compiled = try Compiler(try IntegerNetwork.check(converted.graph, target: hardware), options: Compiler.Options(placement: placement)).compile()
+    let options = Compiler.Options(placement: placement, partialSums: CompileCommand.defaultPartialSums)
+    let compiled = try Compiler(try IntegerNetwork.check(converted.graph, target: hardware), options: options).compile()
+    if !compiled.approximations.isEmpty {
+        let note = "note: split layers counted with \(CompileCommand.defaultPartialSums.rawValue) partial sums, as `tessera compile` lays them out before its error measurement (which may keep another scheme, step or stagger: its output says which)\n"
+        FileHandle.standardError.write(Data(note.utf8))
+    }
     return (compiled, hardware, converted.graph.name)
 }
