@@ -1,4 +1,3 @@
-import Foundation
 import Tessera
 
 /// Loads a core map of either version in packed form, validated against `--target` when
@@ -27,8 +26,7 @@ func compileNetwork(_ path: String, target name: String?, placement: PlacementSt
     let options = Compiler.Options(placement: placement, partialSums: CompileCommand.defaultPartialSums)
     let compiled = try Compiler(try IntegerNetwork.check(converted.graph, target: hardware), options: options).compile()
     if !compiled.approximations.isEmpty {
-        let note = "note: split layers counted with \(CompileCommand.defaultPartialSums.rawValue) partial sums, as `tessera compile` lays them out before its error measurement (which may keep another scheme, step or stagger: its output says which)\n"
-        FileHandle.standardError.write(Data(note.utf8))
+        report([Diagnostic(.note, "split layers counted with \(CompileCommand.defaultPartialSums.rawValue) partial sums, as `tessera compile` lays them out before its error measurement (which may keep another scheme, step or stagger: its output says which)")])
     }
     return (compiled, hardware, converted.graph.name)
 }

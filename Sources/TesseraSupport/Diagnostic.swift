@@ -1,10 +1,12 @@
-/// One message for the user: an error or a warning, where it is, and what was expected.
+/// One message for the user: an error, a warning or a note, where it is, and what was expected.
 ///
 /// Rendered in the form compilers and editors understand:
 /// `net.yaml:7:5: error: unknown op 'conv3d'; did you mean 'conv2d'?`
 public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
     public enum Severity: String, Sendable {
-        case error, warning
+        /// `note`: what the user should know about a result that is not wrong, such as the
+        /// layout a count assumed.
+        case error, warning, note
     }
 
     public var severity: Severity

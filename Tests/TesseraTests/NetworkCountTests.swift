@@ -28,8 +28,7 @@ import Testing
         #expect(report.stdout.contains("resources on truenorth-32x32: \(offset) cores on 1 chip(s);"), "\(report.stdout)")
         #expect(report.stderr.contains("note: split layers counted with offset partial sums, as `tessera compile` lays them out before its error measurement"), "\(report.stderr)")
 
-        let svg = FileManager.default.temporaryDirectory.appendingPathComponent("network-count-\(getpid()).svg").path
-        defer { try? FileManager.default.removeItem(atPath: svg) }
+        let svg = try TestSupport.temporaryDirectory().appendingPathComponent("net.svg").path
         let render = try TestSupport.tessera(["render", Self.net, "--target", "truenorth-32x32", "-o", svg])
         try #require(render.status == 0, "\(render.stderr)")
         #expect(render.stdout == "wrote \(svg): \(offset) cores, one cell per core\n")
